@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './chat';
+export * from './routing';
+export * from './ledger';
+export * from './discovery';
+export * from './methods';

@@ -1,0 +1,36 @@
+// One row of the ledger: one routed request. The same names are used by the store's
+// `requests` table, the `spend/*` methods and the dashboard.
+export type RequestStatus = 'ok' | 'error' | 'cancelled';
+export type Endpoint = 'chat.completions' | 'messages' | 'rpc' | 'ask';
+
+export interface LedgerRow {
+  id: string;
+  ts: number;
+  clientKind: string;
+  clientName: string | null;
+  workspace: string | null;
+  endpoint: Endpoint;
+  requestedModel: string;
+  model: string;
+  provider: string;
+  policy: string | null;
+  strategy: string | null;
+  taskType: string | null;
+  reason: string | null;
+  stream: boolean;
+  tokensIn: number;
+  tokensOut: number;
+  tokensCached: number;
+  tokensReasoning: number;
+  estimatedCostUsd: number | null;
+  /** null = price unknown (see costState), never a silent $0. */
+  costUsd: number | null;
+  costState: 'known' | 'unknown';
+  latencyMs: number;
+  ttftMs: number | null;
+  status: RequestStatus;
+  errorCode: string | null;
+  fallbacks: string[];
+  experimentId: string | null;
+  arm: string | null;
+}

@@ -1,0 +1,73 @@
+// The models the router can choose from. Prices are looked up (never written here); the quality
+// prior is a 0..1 judgement from public leaderboards, refined by the learned model and feedback.
+import type { Capability } from '../protocol/routing';
+import { priceOf, type ModelPrice } from '../ledger/pricing';
+
+export interface CatalogModel {
+  /** Our id, as clients name it (`model: "gpt-4o-mini"`). */
+  id: string;
+  provider: string;
+  /** The id sent to the provider. */
+  apiModel: string;
+  /** The id genai-prices knows it by. */
+  priceId: string;
+  contextWindow: number;
+  maxOutputTokens: number;
+  capabilities: Capability[];
+  qualityPrior: number;
+  /** Typical time to first token and output speed, before live statistics exist. */
+  latencyPrior: { ttftMs: number; tokensPerSecond: number };
+  priceOverride?: ModelPrice | null;
+}
+
+type Entry = Omit<CatalogModel, 'apiModel' | 'priceId'> & { apiModel?: string; priceId?: string };
+
+const ALL: Capability[] = ['tools', 'vision', 'json'];
+const TEXT_TOOLS: Capability[] = ['tools', 'json'];
+
+const BUILT_IN: Entry[] = [
+  { id: 'gpt-4.1', provider: 'openai', contextWindow: 1_047_576, maxOutputTokens: 32_768, capabilities: ALL, qualityPrior: 0.84, latencyPrior: { ttftMs: 450, tokensPerSecond: 80 } },
+  { id: 'gpt-4.1-mini', provider: 'openai', contextWindow: 1_047_576, maxOutputTokens: 32_768, capabilities: ALL, qualityPrior: 0.76, latencyPrior: { ttftMs: 350, tokensPerSecond: 110 } },
+  { id: 'gpt-4.1-nano', provider: 'openai', contextWindow: 1_047_576, maxOutputTokens: 32_768, capabilities: ALL, qualityPrior: 0.6, latencyPrior: { ttftMs: 250, tokensPerSecond: 150 } },
+  { id: 'gpt-4o', provider: 'openai', contextWindow: 128_000, maxOutputTokens: 16_384, capabilities: ALL, qualityPrior: 0.8, latencyPrior: { ttftMs: 450, tokensPerSecond: 90 } },
+  { id: 'gpt-4o-mini', provider: 'openai', contextWindow: 128_000, maxOutputTokens: 16_384, capabilities: ALL, qualityPrior: 0.66, latencyPrior: { ttftMs: 350, tokensPerSecond: 110 } },
+  { id: 'o4-mini', provider: 'openai', contextWindow: 200_000, maxOutputTokens: 100_000, capabilities: ALL, qualityPrior: 0.88, latencyPrior: { ttftMs: 2500, tokensPerSecond: 120 } },
+  { id: 'claude-opus-4', provider: 'anthropic', apiModel: 'claude-opus-4-20250514', contextWindow: 200_000, maxOutputTokens: 32_000, capabilities: ALL, qualityPrior: 0.93, latencyPrior: { ttftMs: 1500, tokensPerSecond: 40 } },
+  { id: 'claude-sonnet-4', provider: 'anthropic', apiModel: 'claude-sonnet-4-20250514', contextWindow: 200_000, maxOutputTokens: 64_000, capabilities: ALL, qualityPrior: 0.9, latencyPrior: { ttftMs: 900, tokensPerSecond: 60 } },
+  { id: 'claude-3-5-haiku', provider: 'anthropic', apiModel: 'claude-3-5-haiku-20241022', contextWindow: 200_000, maxOutputTokens: 8_192, capabilities: ALL, qualityPrior: 0.68, latencyPrior: { ttftMs: 600, tokensPerSecond: 65 } },
+  { id: 'gemini-2.5-pro', provider: 'google', contextWindow: 1_048_576, maxOutputTokens: 65_536, capabilities: ALL, qualityPrior: 0.92, latencyPrior: { ttftMs: 2000, tokensPerSecond: 90 } },
+  { id: 'gemini-2.5-flash', provider: 'google', contextWindow: 1_048_576, maxOutputTokens: 65_536, capabilities: ALL, qualityPrior: 0.8, latencyPrior: { ttftMs: 700, tokensPerSecond: 180 } },
+  { id: 'gemini-2.0-flash', provider: 'google', contextWindow: 1_048_576, maxOutputTokens: 8_192, capabilities: ALL, qualityPrior: 0.65, latencyPrior: { ttftMs: 400, tokensPerSecond: 200 } },
+  { id: 'deepseek-chat', provider: 'deepseek', contextWindow: 64_000, maxOutputTokens: 8_192, capabilities: TEXT_TOOLS, qualityPrior: 0.78, latencyPrior: { ttftMs: 1200, tokensPerSecond: 35 } },
+  { id: 'deepseek-reasoner', provider: 'deepseek', contextWindow: 64_000, maxOutputTokens: 32_768, capabilities: ['json'], qualityPrior: 0.86, latencyPrior: { ttftMs: 5000, tokensPerSecond: 30 } },
+  { id: 'mistral-large', provider: 'mistral', apiModel: 'mistral-large-latest', priceId: 'mistral-large-latest', contextWindow: 128_000, maxOutputTokens: 8_192, capabilities: TEXT_TOOLS, qualityPrior: 0.72, latencyPrior: { ttftMs: 600, tokensPerSecond: 60 } },
+  { id: 'mistral-small', provider: 'mistral', apiModel: 'mistral-small-latest', priceId: 'mistral-small-latest', contextWindow: 32_000, maxOutputTokens: 8_192, capabilities: TEXT_TOOLS, qualityPrior: 0.58, latencyPrior: { ttftMs: 400, tokensPerSecond: 100 } },
+  { id: 'llama-3.1-8b-instant', provider: 'groq', contextWindow: 131_072, maxOutputTokens: 8_192, capabilities: TEXT_TOOLS, qualityPrior: 0.45, latencyPrior: { ttftMs: 150, tokensPerSecond: 700 } },
+  { id: 'llama-3.3-70b-versatile', provider: 'groq', contextWindow: 131_072, maxOutputTokens: 32_768, capabilities: TEXT_TOOLS, qualityPrior: 0.7, latencyPrior: { ttftMs: 250, tokensPerSecond: 275 } },
+  { id: 'grok-3', provider: 'xai', contextWindow: 131_072, maxOutputTokens: 16_384, capabilities: TEXT_TOOLS, qualityPrior: 0.85, latencyPrior: { ttftMs: 800, tokensPerSecond: 60 } },
+  { id: 'grok-3-mini', provider: 'xai', contextWindow: 131_072, maxOutputTokens: 16_384, capabilities: TEXT_TOOLS, qualityPrior: 0.74, latencyPrior: { ttftMs: 600, tokensPerSecond: 90 } },
+];
+
+export class Catalog {
+  private readonly byId: Map<string, CatalogModel>;
+
+  constructor(models: CatalogModel[]) {
+    this.byId = new Map(models.map((m) => [m.id, m]));
+  }
+
+  static builtIn(): Catalog {
+    return new Catalog(BUILT_IN.map((e) => ({ ...e, apiModel: e.apiModel ?? e.id, priceId: e.priceId ?? e.apiModel ?? e.id })));
+  }
+
+  list(): CatalogModel[] {
+    return [...this.byId.values()];
+  }
+
+  get(id: string): CatalogModel | undefined {
+    return this.byId.get(id);
+  }
+
+  price(model: CatalogModel): ModelPrice | null {
+    return priceOf(model);
+  }
+}

@@ -1,0 +1,6 @@
+export interface Migration {
+  /** Strictly increasing; never renumber a migration that has shipped. */
+  version: number;
+  name: string;
+  sql: string;
+}

@@ -1,0 +1,20 @@
+// Bundles the three programs: the extension (CommonJS, `vscode` external), the daemon and its
+// CLI (Node), and the dashboard webview (browser). sql.js's wasm is copied beside the daemon.
+// @napi-rs/keyring is native: it stays external and ships in node_modules inside the .vsix.
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
+const nodeExternal = ['@napi-rs/keyring'];
+
+mkdirSync('dist', { recursive: true });
+await Promise.all([
+  esbuild.build({ ...common, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...nodeExternal] }),
+  esbuild.build({ ...common, entryPoints: { daemon: 'daemon/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal }),
+  esbuild.build({ ...common, entryPoints: { cli: 'daemon/cli/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, banner: { js: '#!/usr/bin/env node' } }),
+  esbuild.build({ ...common, entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist', platform: 'browser', format: 'iife', target: 'es2022' }),
+]);
+copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
