@@ -21,6 +21,13 @@ export interface DaemonStatusResult {
   socketPath: string;
 }
 
+/** Asks the daemon to exit gracefully (in-flight requests finish, the store is flushed). */
+export const DaemonShutdownParams = z.object({ reason: z.string().max(200).optional() }).strict();
+export interface DaemonShutdownResult {
+  pid: number;
+  shuttingDown: true;
+}
+
 export const ClientHelloParams = z.object({ client: ClientContext, version: z.string().max(50).optional() }).strict();
 export interface ClientHelloResult {
   daemonVersion: string;
@@ -133,6 +140,7 @@ export interface KeysListResult {
 // ---- the table ------------------------------------------------------------
 export const methods = {
   'daemon/status': { params: DaemonStatusParams, result: result<DaemonStatusResult>() },
+  'daemon/shutdown': { params: DaemonShutdownParams, result: result<DaemonShutdownResult>() },
   'client/hello': { params: ClientHelloParams, result: result<ClientHelloResult>() },
   'chat/complete': { params: ChatCompleteParams, result: result<ChatCompleteResult>() },
   'route/decide': { params: RouteDecideParams, result: result<RouteDecideResult>() },

@@ -1,0 +1,179 @@
+// Start-or-attach, shared by the extension and the CLI: attach to the live daemon recorded in
+// the discovery file, else start one detached and wait until it is ready. One daemon per user
+// under races: the check-and-spawn runs under the exclusive lock in the home folder, handed to
+// the daemon we spawn, which itself re-checks under it before listening (see main.ts).
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DiscoveryInfo } from '../protocol/discovery';
+import { RouterError } from '../protocol/errors';
+import { createHttpRpcClient } from '../client/httpClient';
+import { isDaemonLive, isPidAlive, readDiscovery, removeStaleDiscovery } from './discovery';
+import { acquireLock, LOCK_NONCE_ENV, type HeldLock } from './lock';
+import { HOME_ENV } from './home';
+
+export interface StartOrAttachOptions {
+  home: string;
+  /** Absolute path of dist/daemon.js. */
+  daemonScript: string;
+  /** Runtime for the daemon; default this process's (in VS Code: Electron, run as Node). */
+  execPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Extra `daemon` flags, e.g. ['--simulate-if-no-keys', '--idle-timeout', '600000']. */
+  args?: string[];
+  /** Overall time budget for attaching or starting; default 20 s. */
+  timeoutMs?: number;
+  /** A live daemon reporting another version is asked to shut down and is replaced. */
+  expectedVersion?: string;
+}
+
+/** Exit code of a daemon that found another live daemon already serving this home. */
+export const EXIT_ALREADY_RUNNING = 75;
+export const DAEMON_LOG_FILE = 'daemon.log';
+
+const POLL_MS = 50;
+
+/** The live daemon recorded in `home`, or null. A record naming a dead daemon is removed. */
+export async function findLiveDaemon(home: string): Promise<DiscoveryInfo | null> {
+  const info = readDiscovery(home);
+  if (info === null) {
+    return null;
+  }
+  if (await isDaemonLive(info)) {
+    return info;
+  }
+  // Stale: dead pid, or its port now answers for someone else. Only a dead pid proves the record
+  // can go; a live pid that does not answer may still be starting up or shutting down.
+  if (!isPidAlive(info.pid)) {
+    removeStaleDiscovery(home, info);
+  }
+  return null;
+}
+
+export async function startOrAttach(options: StartOrAttachOptions): Promise<DiscoveryInfo> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  const wanted = (info: DiscoveryInfo): boolean => options.expectedVersion === undefined || info.version === options.expectedVersion;
+
+  const first = await findLiveDaemon(options.home);
+  if (first !== null && wanted(first)) {
+    return first;
+  }
+
+  let attached: DiscoveryInfo | null = null;
+  const lock = await acquireLock(options.home, {
+    deadline,
+    pollMs: POLL_MS,
+    // While someone else holds the lock they are most likely starting the daemon: attach to it
+    // as soon as it is ready instead of waiting for their lock to be released.
+    whileWaiting: async () => {
+      const live = await findLiveDaemon(options.home);
+      if (live !== null && wanted(live)) {
+        attached = live;
+        return true;
+      }
+      return false;
+    },
+  });
+  if (lock === null) {
+    if (attached === null) {
+      throw new RouterError('internal', 'lock wait ended without a daemon');
+    }
+    return attached;
+  }
+  try {
+    const live = await findLiveDaemon(options.home);
+    if (live !== null) {
+      if (wanted(live)) {
+        return live;
+      }
+      await replaceDaemon(options.home, live, deadline);
+    }
+    return await spawnAndWait(options, lock, deadline);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Asks a daemon of another version to shut down (gracefully: in-flight requests finish) and waits for it to exit. */
+async function replaceDaemon(home: string, old: DiscoveryInfo, deadline: number): Promise<void> {
+  const client = createHttpRpcClient({ port: old.port, token: old.token, timeoutMs: 5_000 });
+  try {
+    await client.call('daemon/shutdown', { reason: 'replaced by a client expecting another version' });
+  } catch {
+    // An older daemon may not know daemon/shutdown; SIGTERM below is its graceful path too.
+  } finally {
+    client.close();
+  }
+  const graceUntil = Math.min(deadline, Date.now() + 10_000);
+  let signalled = false;
+  while (isPidAlive(old.pid)) {
+    if (Date.now() >= graceUntil) {
+      if (signalled || Date.now() >= deadline) {
+        throw new RouterError('conflict', `The running daemon (pid ${old.pid}, version ${old.version}) did not shut down; stop it and retry.`);
+      }
+      signalled = true;
+      try {
+        process.kill(old.pid, 'SIGTERM');
+      } catch {
+        // Gone already, or not ours to signal: the loop condition decides.
+      }
+    }
+    await sleep(POLL_MS);
+  }
+  removeStaleDiscovery(home, old);
+}
+
+async function spawnAndWait(options: StartOrAttachOptions, lock: HeldLock, deadline: number): Promise<DiscoveryInfo> {
+  const home = options.home;
+  // The daemon logs here itself; this descriptor only catches what it prints before its logger is up.
+  const logFd = openSync(join(home, DAEMON_LOG_FILE), 'a', 0o600);
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  let spawnError: Error | null = null;
+  let pid: number | undefined;
+  try {
+    const child = spawn(options.execPath ?? process.execPath, [options.daemonScript, 'daemon', '--home', home, ...(options.args ?? [])], {
+      detached: true,
+      stdio: ['ignore', 'ignore', logFd],
+      env: { ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1', [HOME_ENV]: home, [LOCK_NONCE_ENV]: lock.nonce },
+      windowsHide: true,
+    });
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+    });
+    child.on('error', (e) => {
+      spawnError = e;
+    });
+    child.unref();
+    pid = child.pid;
+  } finally {
+    closeSync(logFd);
+  }
+
+  for (;;) {
+    if (spawnError !== null) {
+      throw new RouterError('internal', `Could not start the daemon: ${(spawnError as Error).message}`);
+    }
+    const info = readDiscovery(home);
+    if (info !== null && (info.pid === pid || pid === undefined) && (await isDaemonLive(info))) {
+      return info;
+    }
+    const ended = exited as { code: number | null; signal: NodeJS.Signals | null } | null;
+    if (ended !== null) {
+      if (ended.code === EXIT_ALREADY_RUNNING) {
+        const other = await findLiveDaemon(home);
+        if (other !== null) {
+          return other;
+        }
+      }
+      throw new RouterError('internal', `The daemon exited before it was ready (${ended.signal ?? `code ${String(ended.code)}`}); see ${join(home, DAEMON_LOG_FILE)}.`);
+    }
+    if (Date.now() >= deadline) {
+      throw new RouterError('providerTimeout', `The daemon did not become ready in time; see ${join(home, DAEMON_LOG_FILE)}.`);
+    }
+    await sleep(POLL_MS);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
