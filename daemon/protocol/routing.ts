@@ -38,6 +38,7 @@ export const RoutingOptions = z.object({
   preferredProviders: z.array(z.string()).optional(),
   excludedProviders: z.array(z.string()).optional(),
   allowedModels: z.array(z.string()).optional(),
+  preferredModels: z.array(z.string()).optional(),
   excludedModels: z.array(z.string()).optional(),
   requiredCapabilities: z.array(Capability).optional(),
 });
@@ -78,6 +79,8 @@ export interface RoutingDecision {
   estimatedSavingsUsd: number | null;
   candidates: CandidateEstimate[];
   experiment?: { id: string; arm: string } | null;
+  /** Whether the policy re-asks a stronger model on a low-confidence answer, and which one. */
+  escalation?: { enabled: boolean; to: string | null };
 }
 
 /** The `routing` object carried by every response. */

@@ -1,6 +1,8 @@
 // The models the router can choose from. Prices are looked up (never written here); the quality
 // prior is a 0..1 judgement from public leaderboards, refined by the learned model and feedback.
 import type { Capability } from '../protocol/routing';
+import type { ModelOverride } from '../protocol/routing-methods';
+import { RouterError } from '../protocol/errors';
 import { priceOf, type ModelPrice } from '../ledger/pricing';
 
 export interface CatalogModel {
@@ -48,11 +50,115 @@ const BUILT_IN: Entry[] = [
   { id: 'grok-3-mini', provider: 'xai', contextWindow: 131_072, maxOutputTokens: 16_384, capabilities: TEXT_TOOLS, qualityPrior: 0.74, latencyPrior: { ttftMs: 600, tokensPerSecond: 90 } },
 ];
 
+/** Live latency observed by the providers layer; the router prefers it over the catalog's prior. */
+export interface LatencyStats {
+  ttftMs: number;
+  tokensPerSecond: number;
+  samples: number;
+}
+
+/**
+ * What the providers layer tells the router about each model right now. The router only reads it,
+ * so a simple in-memory implementation (`InMemoryModelStats`) or a store-backed one both fit.
+ */
+export interface ModelStats {
+  latency(modelId: string): LatencyStats | null;
+  /** False while the model's circuit is open (recent failures): it is skipped, not scored. */
+  isHealthy(modelId: string): boolean;
+}
+
+/** Exponentially weighted latency per model, fed by `observe` after each call. */
+export class InMemoryModelStats implements ModelStats {
+  private readonly byModel = new Map<string, LatencyStats>();
+  private readonly unhealthy = new Set<string>();
+  constructor(private readonly alpha = 0.2) {}
+
+  observe(modelId: string, ttftMs: number, tokensPerSecond: number): void {
+    const prev = this.byModel.get(modelId);
+    if (!prev) {
+      this.byModel.set(modelId, { ttftMs, tokensPerSecond, samples: 1 });
+      return;
+    }
+    const a = this.alpha;
+    this.byModel.set(modelId, {
+      ttftMs: prev.ttftMs * (1 - a) + ttftMs * a,
+      tokensPerSecond: prev.tokensPerSecond * (1 - a) + tokensPerSecond * a,
+      samples: prev.samples + 1,
+    });
+  }
+
+  setHealthy(modelId: string, healthy: boolean): void {
+    if (healthy) {
+      this.unhealthy.delete(modelId);
+    } else {
+      this.unhealthy.add(modelId);
+    }
+  }
+
+  latency(modelId: string): LatencyStats | null {
+    return this.byModel.get(modelId) ?? null;
+  }
+
+  isHealthy(modelId: string): boolean {
+    return !this.unhealthy.has(modelId);
+  }
+}
+
 export class Catalog {
   private readonly byId: Map<string, CatalogModel>;
 
   constructor(models: CatalogModel[]) {
     this.byId = new Map(models.map((m) => [m.id, m]));
+  }
+
+  /** Built-in models with the user's overrides (from settings or `catalog/update`) applied. */
+  static withOverrides(overrides: ModelOverride[]): Catalog {
+    const c = Catalog.builtIn();
+    c.update(overrides);
+    return c;
+  }
+
+  /**
+   * Applies overrides in place: a known id is patched, a new id is added (it then needs a provider
+   * and a context window). `price: null` marks the price as unknown; omitting it keeps genai-prices.
+   */
+  update(overrides: ModelOverride[]): { added: string[]; updated: string[] } {
+    const added: string[] = [];
+    const updated: string[] = [];
+    for (const o of overrides) {
+      const prev = this.byId.get(o.id);
+      if (!prev && (o.provider === undefined || o.contextWindow === undefined)) {
+        throw new RouterError('invalidParams', `new model "${o.id}" needs a provider and a contextWindow`, { model: o.id });
+      }
+      const base: CatalogModel = prev ?? {
+        id: o.id,
+        provider: o.provider ?? '',
+        apiModel: o.apiModel ?? o.id,
+        priceId: o.priceId ?? o.apiModel ?? o.id,
+        contextWindow: o.contextWindow ?? 0,
+        maxOutputTokens: o.maxOutputTokens ?? 4096,
+        capabilities: o.capabilities ?? [],
+        qualityPrior: o.qualityPrior ?? 0.5,
+        latencyPrior: o.latencyPrior ?? { ttftMs: 800, tokensPerSecond: 60 },
+      };
+      const next: CatalogModel = {
+        ...base,
+        ...(o.provider !== undefined ? { provider: o.provider } : {}),
+        ...(o.apiModel !== undefined ? { apiModel: o.apiModel } : {}),
+        ...(o.priceId !== undefined ? { priceId: o.priceId } : {}),
+        ...(o.contextWindow !== undefined ? { contextWindow: o.contextWindow } : {}),
+        ...(o.maxOutputTokens !== undefined ? { maxOutputTokens: o.maxOutputTokens } : {}),
+        ...(o.capabilities !== undefined ? { capabilities: o.capabilities } : {}),
+        ...(o.qualityPrior !== undefined ? { qualityPrior: o.qualityPrior } : {}),
+        ...(o.latencyPrior !== undefined ? { latencyPrior: o.latencyPrior } : {}),
+      };
+      if (o.price !== undefined) {
+        next.priceOverride = o.price === null ? null : { cachedInputPerMTok: o.price.inputPerMTok, cacheWritePerMTok: o.price.inputPerMTok, ...o.price };
+      }
+      this.byId.set(o.id, next);
+      (prev ? updated : added).push(o.id);
+    }
+    return { added, updated };
   }
 
   static builtIn(): Catalog {

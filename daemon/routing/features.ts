@@ -1,0 +1,180 @@
+// What the router knows about a request before choosing: size, code, task type, complexity and
+// the editor's context. Computed once per decision, so it must stay well under a millisecond.
+import { countTokens } from 'gpt-tokenizer';
+import type { ChatMessage, ChatRequest } from '../protocol/chat';
+import type { ClientContext, TaskType } from '../protocol/routing';
+
+export interface RequestFeatures {
+  /** Input tokens: exact (o200k) below `EXACT_TOKEN_CHAR_LIMIT` characters, estimated above. */
+  inputTokens: number;
+  tokenCountExact: boolean;
+  /** The text the quality model reads: the last user turn (where the difficulty is). */
+  promptText: string;
+  /** Every message's text joined, for whole-conversation signals. */
+  totalChars: number;
+  turns: number;
+  hasSystemPrompt: boolean;
+  codeBlocks: number;
+  languages: string[];
+  hasImages: boolean;
+  taskType: TaskType;
+  /** 0..1: how demanding the request looks (length, structure, reasoning cues). */
+  complexity: number;
+  editor: {
+    command?: string;
+    languageId?: string;
+    selectionChars?: number;
+    diagnosticsCount?: number;
+  };
+}
+
+/**
+ * Above this many characters an exact BPE count costs more than the whole decision budget
+ * (measured with bench/routing: ~8k characters tokenise in ~0.3–0.5 ms on the reference machine),
+ * so larger prompts get a calibrated estimate (≈ 3.9 characters per token for English and code).
+ */
+export const EXACT_TOKEN_CHAR_LIMIT = 8_000;
+const CHARS_PER_TOKEN = 3.9;
+/** Per-message overhead of the chat format (role markers), as OpenAI documents it. */
+const TOKENS_PER_MESSAGE = 4;
+
+export function messageText(m: ChatMessage): string {
+  if (typeof m.content === 'string') {
+    return m.content;
+  }
+  if (!m.content) {
+    return '';
+  }
+  let out = '';
+  for (const p of m.content) {
+    if (p.type === 'text') {
+      out += (out ? '\n' : '') + p.text;
+    }
+  }
+  return out;
+}
+
+export function countTextTokens(text: string): { tokens: number; exact: boolean } {
+  if (text.length <= EXACT_TOKEN_CHAR_LIMIT) {
+    return { tokens: countTokens(text), exact: true };
+  }
+  return { tokens: Math.ceil(text.length / CHARS_PER_TOKEN), exact: false };
+}
+
+const FENCE = /```([A-Za-z0-9_+#.-]*)/g;
+const CODE_HINT = /\b(function|def|class|import|return|const|let|var|public|private|#include|SELECT|FROM|=>|console\.log|println|printf)\b|[{};]\s*$/m;
+const MATH_HINT = /(\d+\s*[-+*/^=]\s*\d+|\b(solve|equation|integral|derivative|probability|how many|how much|percent|sum of|prove|calculate|compute)\b|[∑∫√π≤≥±])/i;
+const CREATIVE_HINT = /\b(write (a|an|me) (story|poem|song|haiku|essay|limerick)|story|poem|lyrics|fiction|imagine|creative|brainstorm|slogan)\b/i;
+const EXTRACTION_HINT = /\b(extract|list all|parse|summari[sz]e|tl;?dr|classify|convert .* to json|pull out|find all)\b/i;
+const ANALYSIS_HINT = /\b(analy[sz]e|compare|evaluate|explain why|pros and cons|trade-?offs?|critique|assess|implications|design|architecture|review)\b/i;
+const REASONING_HINT = /\b(step by step|prove|derive|why|explain|optimi[sz]e|design|trade-?off|edge cases?|complexity)\b/gi;
+const CODE_COMMANDS = /(code|refactor|fix|test|explain|generate|review)/i;
+
+export function extractFeatures(request: ChatRequest, context?: ClientContext): RequestFeatures {
+  let tokens = 0;
+  let exact = true;
+  let totalChars = 0;
+  let promptText = '';
+  let hasSystemPrompt = false;
+  let hasImages = false;
+  let turns = 0;
+  for (const m of request.messages) {
+    const text = messageText(m);
+    totalChars += text.length;
+    const c = countTextTokens(text);
+    tokens += c.tokens + TOKENS_PER_MESSAGE;
+    exact &&= c.exact;
+    if (m.role === 'system' || m.role === 'developer') {
+      hasSystemPrompt = true;
+    }
+    if (m.role === 'user') {
+      promptText = text;
+      turns++;
+    }
+    if (Array.isArray(m.content) && m.content.some((p) => p.type === 'image_url')) {
+      hasImages = true;
+    }
+  }
+  if (!promptText) {
+    promptText = messageText(request.messages[request.messages.length - 1] ?? { role: 'user', content: '' });
+  }
+  // Scans are bounded: the signals live in the first pages of a prompt, and the budget is < 1 ms.
+  const scan = promptText.length > 20_000 ? promptText.slice(0, 20_000) : promptText;
+  const languages = new Set<string>();
+  let codeBlocks = 0;
+  for (const match of scan.matchAll(FENCE)) {
+    codeBlocks++;
+    if (codeBlocks % 2 === 1 && match[1]) {
+      languages.add(match[1].toLowerCase());
+    }
+  }
+  codeBlocks = Math.ceil(codeBlocks / 2);
+  if (context?.languageId) {
+    languages.add(context.languageId.toLowerCase());
+  }
+  const taskType = classifyTask(scan, codeBlocks, context);
+  const reasoningCues = Math.min(5, (scan.match(REASONING_HINT) ?? []).length);
+  const complexity = clamp01(
+    0.25 * Math.min(1, Math.log10(1 + tokens) / 4) +
+      0.2 * Math.min(1, reasoningCues / 3) +
+      0.15 * Math.min(1, codeBlocks / 3) +
+      0.15 * Math.min(1, turns / 8) +
+      0.15 * (taskType === 'math' || taskType === 'analysis' || taskType === 'code' ? 1 : 0) +
+      0.1 * Math.min(1, (context?.diagnosticsCount ?? 0) / 10),
+  );
+  const editor: RequestFeatures['editor'] = {};
+  if (context?.command !== undefined) {
+    editor.command = context.command;
+  }
+  if (context?.languageId !== undefined) {
+    editor.languageId = context.languageId;
+  }
+  if (context?.selectionChars !== undefined) {
+    editor.selectionChars = context.selectionChars;
+  }
+  if (context?.diagnosticsCount !== undefined) {
+    editor.diagnosticsCount = context.diagnosticsCount;
+  }
+  return {
+    inputTokens: tokens,
+    tokenCountExact: exact,
+    promptText,
+    totalChars,
+    turns,
+    hasSystemPrompt,
+    codeBlocks,
+    languages: [...languages],
+    hasImages,
+    taskType,
+    complexity,
+    editor,
+  };
+}
+
+export function classifyTask(text: string, codeBlocks: number, context?: ClientContext): TaskType {
+  const head = text.length > 4000 ? text.slice(0, 4000) : text;
+  if (codeBlocks > 0 || (context?.command !== undefined && context.languageId !== undefined && CODE_COMMANDS.test(context.command)) || CODE_HINT.test(head)) {
+    return 'code';
+  }
+  if (MATH_HINT.test(head)) {
+    return 'math';
+  }
+  if (CREATIVE_HINT.test(head)) {
+    return 'creative';
+  }
+  if (EXTRACTION_HINT.test(head)) {
+    return 'extraction';
+  }
+  if (ANALYSIS_HINT.test(head)) {
+    return 'analysis';
+  }
+  const words = head.trim().split(/\s+/).length;
+  if (words <= 20 && /\?\s*$/.test(head.trim())) {
+    return 'simple';
+  }
+  return 'chat';
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
