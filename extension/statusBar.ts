@@ -1,0 +1,106 @@
+// Today's spend in the status bar: "$0.0123 today", refreshed when the daemon says the ledger
+// changed and on a slow timer (the day rolls over, other windows and scripts spend too).
+import * as vscode from 'vscode';
+import type { SpendSummaryResult } from '../daemon/protocol';
+import { formatUsd } from '../webview/format';
+import { Commands, STATUS_REFRESH_MS } from './constants';
+import { errorMessage, type DaemonClient } from './daemonClient';
+
+const COALESCE_MS = 250;
+
+export class SpendStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private pending: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private lastSummary: SpendSummaryResult | undefined;
+
+  constructor(private readonly daemon: DaemonClient) {
+    this.item = vscode.window.createStatusBarItem('llmRouter.spend', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'LLM Router spend';
+    this.item.command = Commands.openDashboard;
+    this.item.text = '$(loading~spin) LLM Router';
+    this.item.tooltip = 'LLM Router: connecting to the daemon…';
+    this.item.show();
+    this.disposables.push(
+      this.item,
+      daemon.onSpendChanged(() => this.scheduleRefresh()),
+      daemon.onDidChangeState((state) => {
+        if (state === 'connected') {
+          this.scheduleRefresh();
+        } else if (state === 'disconnected') {
+          this.showOffline('the daemon connection was lost; reconnecting');
+        }
+      }),
+    );
+    this.timer = setInterval(() => this.scheduleRefresh(), STATUS_REFRESH_MS);
+  }
+
+  /** What the status bar shows now (tests and the Show Daemon Status command read it). */
+  get text(): string {
+    return this.item.text;
+  }
+
+  get summary(): SpendSummaryResult | undefined {
+    return this.lastSummary;
+  }
+
+  /** Re-reads today's spend; concurrent callers share one request. */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.load().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private scheduleRefresh(): void {
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => void this.refresh(), COALESCE_MS);
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const summary = await this.daemon.call('spend/summary', { period: 'day' });
+      this.lastSummary = summary;
+      this.item.text = statusText(summary);
+      this.item.tooltip = statusTooltip(summary);
+      this.item.backgroundColor = undefined;
+    } catch (err) {
+      this.showOffline(errorMessage(err));
+    }
+  }
+
+  private showOffline(reason: string): void {
+    this.item.text = '$(warning) LLM Router offline';
+    this.item.tooltip = `LLM Router: ${reason}`;
+    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    clearTimeout(this.pending);
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+  }
+}
+
+export function statusText(summary: SpendSummaryResult): string {
+  // Budgets arrive with their own issue; the "· 21% of daily" part is added then.
+  return `$(pulse) ${formatUsd(summary.costUsd)} today`;
+}
+
+export function statusTooltip(summary: SpendSummaryResult): vscode.MarkdownString {
+  const lines = [
+    `**LLM Router** — today`,
+    '',
+    `Spent: ${formatUsd(summary.costUsd)}`,
+    `Requests: ${summary.requests}${summary.errors > 0 ? ` (${summary.errors} failed)` : ''}`,
+  ];
+  if (summary.unknownPriceRequests > 0) {
+    lines.push(`Price unknown: ${summary.unknownPriceRequests} request${summary.unknownPriceRequests === 1 ? '' : 's'} (not included in the total)`);
+  }
+  lines.push('', 'Click to open the dashboard.');
+  return new vscode.MarkdownString(lines.join('  \n'));
+}

@@ -1,0 +1,54 @@
+// The contract between a webview and the extension: JSON-RPC 2.0 over postMessage, typed in both
+// directions. The webview may call only the read-only daemon methods listed here (the extension
+// validates every message and forwards nothing else); the extension pushes view updates as
+// notifications. Browser-safe: type-only imports from the protocol, so zod stays out of the bundle.
+import type { ChatCompleteResult, MethodName, ParamsIn, Result, SpendChangedNotification } from '../daemon/protocol';
+
+/** Daemon methods a webview may call. Keys, chat and anything that writes are never forwarded. */
+export const BRIDGED_METHODS = ['daemon/status', 'models/list', 'spend/summary', 'spend/requests', 'keys/list'] as const satisfies readonly MethodName[];
+export type BridgedMethod = (typeof BRIDGED_METHODS)[number];
+
+export function isBridgedMethod(method: string): method is BridgedMethod {
+  return (BRIDGED_METHODS as readonly string[]).includes(method);
+}
+
+/** What a webview may ask of the extension: bridged daemon methods plus view-local ones. */
+export type WebviewRequests = { [M in BridgedMethod]: (params: ParamsIn<M>) => Result<M> } & {
+  /** The answer panel's current state, so a freshly loaded (or re-shown) view catches up. */
+  'answer/snapshot': (params: Record<string, never>) => AnswerSnapshot | null;
+};
+
+export interface AnswerStart {
+  question: string;
+  /** Shown while the router decides, before any text arrives. */
+  startedAt: number;
+}
+export interface AnswerDelta {
+  text: string;
+}
+export interface AnswerDone {
+  result: ChatCompleteResult;
+  latencyMs: number;
+}
+export interface AnswerFailed {
+  code: string;
+  message: string;
+}
+
+export interface AnswerSnapshot extends AnswerStart {
+  text: string;
+  done: AnswerDone | null;
+  failed: AnswerFailed | null;
+}
+
+/** What the extension pushes to a webview (notifications: no result). */
+export type ExtensionNotifications = {
+  'spend/changed': (params: SpendChangedNotification) => void;
+  'answer/start': (params: AnswerStart) => void;
+  'answer/delta': (params: AnswerDelta) => void;
+  'answer/done': (params: AnswerDone) => void;
+  'answer/failed': (params: AnswerFailed) => void;
+};
+
+/** Which view a panel's HTML asks `dist/webview.js` to render. */
+export type ViewKind = 'dashboard' | 'answer';

@@ -1,0 +1,94 @@
+// The Ask answer: model, provider, cost and the router's reason on top; the answer streams below.
+import type { AnswerDone, AnswerFailed, AnswerSnapshot } from '../bridge';
+import { formatMs, formatTokens, formatUsd } from '../format';
+import type { Bridge } from '../rpc';
+import { h, replaceChildren } from './dom';
+import { renderMarkdown } from './markdown';
+
+export function mountAnswer(root: HTMLElement, bridge: Bridge): void {
+  let state: AnswerSnapshot | null = null;
+  const header = h('header', { class: 'answer-header' });
+  const question = h('section', { class: 'question' });
+  const body = h('article', { class: 'answer-body' });
+  replaceChildren(root, header, question, body);
+
+  const render = (): void => {
+    if (!state) {
+      replaceChildren(header, h('p', { class: 'muted' }, 'Run “LLM Router: Ask (auto-routed)” to ask a question.'));
+      replaceChildren(question);
+      replaceChildren(body);
+      return;
+    }
+    replaceChildren(header, ...headerContent(state.done, state.failed));
+    replaceChildren(question, h('span', { class: 'label' }, 'Question'), h('p', null, state.question));
+    replaceChildren(body, renderMarkdown(state.text));
+    body.classList.toggle('streaming', !state.done && !state.failed);
+    document.body.dataset.answerState = state.failed ? 'failed' : state.done ? 'done' : 'streaming';
+  };
+
+  bridge.on('answer/start', (start) => {
+    state = { ...start, text: '', done: null, failed: null };
+    render();
+  });
+  bridge.on('answer/delta', ({ text }) => {
+    if (state && !state.done) {
+      state.text += text;
+      render();
+    }
+  });
+  bridge.on('answer/done', (done) => {
+    if (state) {
+      state.done = done;
+      state.text = done.result.text;
+      render();
+    }
+  });
+  bridge.on('answer/failed', (failed) => {
+    if (state) {
+      state.failed = failed;
+      render();
+    }
+  });
+  render();
+  bridge
+    .call('answer/snapshot', {})
+    .then((snapshot) => {
+      if (snapshot) {
+        state = snapshot;
+        render();
+      }
+    })
+    .catch((err: unknown) => {
+      replaceChildren(header, h('p', { class: 'error' }, `Could not load the answer: ${String(err)}`));
+    });
+}
+
+function headerContent(done: AnswerDone | null, failed: AnswerFailed | null): (Node | string)[] {
+  if (failed) {
+    return [h('div', { class: 'headline error' }, h('span', { class: 'badge error' }, failed.code), ` ${failed.message}`)];
+  }
+  if (!done) {
+    return [h('div', { class: 'headline' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), ' Routing and streaming…')];
+  }
+  const r = done.result.routing;
+  const u = done.result.usage;
+  return [
+    h(
+      'div',
+      { class: 'headline' },
+      h('span', { class: 'label' }, 'Answered by'),
+      ' ',
+      h('strong', { class: 'model', 'data-testid': 'answer-model' }, r.model),
+      h('span', { class: 'muted' }, ` · ${r.provider}`),
+      h('span', { class: r.costState === 'known' ? 'badge cost' : 'badge unknown', 'data-testid': 'answer-cost' }, formatUsd(r.actualCostUsd)),
+    ),
+    h('div', { class: 'reason', 'data-testid': 'answer-reason' }, h('span', { class: 'label' }, 'Why '), r.reason),
+    h(
+      'div',
+      { class: 'facts muted' },
+      `${formatTokens(u.inputTokens)} in · ${formatTokens(u.outputTokens)} out · ${formatMs(done.latencyMs)} · ${r.tradeoff} tradeoff · ${r.strategy}`,
+      r.estimatedSavingsUsd !== null && r.estimatedSavingsUsd > 0 ? ` · saved ~${formatUsd(r.estimatedSavingsUsd)}` : '',
+      r.fallbacksTried.length > 0 ? ` · fell back from ${r.fallbacksTried.join(', ')}` : '',
+    ),
+  ];
+}
