@@ -28,7 +28,14 @@ export interface DaemonShutdownResult {
   shuttingDown: true;
 }
 
-export const ClientHelloParams = z.object({ client: ClientContext, version: z.string().max(50).optional() }).strict();
+export const ClientHelloParams = z
+  .object({
+    client: ClientContext,
+    version: z.string().max(50).optional(),
+    /** The discovery file's token: required as the first request on an LSP connection; HTTP authenticates by header. */
+    token: z.string().max(200).optional(),
+  })
+  .strict();
 export interface ClientHelloResult {
   daemonVersion: string;
   sessionId: string;
