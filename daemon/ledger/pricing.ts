@@ -2,6 +2,7 @@
 // an unknown price: that is a state of its own, never $0.
 import { calcPrice } from '@pydantic/genai-prices';
 import type { Usage } from '../protocol/chat';
+import { RouterError } from '../protocol/errors';
 
 /** USD per million tokens. */
 export interface ModelPrice {
@@ -46,7 +47,9 @@ export function priceOf(model: PricedModel): ModelPrice | null {
     } else {
       const cached = lookup(model.provider, model.priceId, { input_tokens: 1e6, cache_read_tokens: 1e6 }) ?? input;
       const write = lookup(model.provider, model.priceId, { input_tokens: 1e6, cache_write_tokens: 1e6 }) ?? input;
-      cache.set(key, { inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: cached, cacheWritePerMTok: write });
+      const price = { inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: cached, cacheWritePerMTok: write };
+      // Bundled data with broken units is treated as unknown rather than trusted.
+      cache.set(key, priceProblem(price) === null ? price : null);
     }
   }
   return cache.get(key) ?? null;
@@ -76,4 +79,90 @@ export function estimateCost(price: ModelPrice | null, inputTokens: number, outp
     return null;
   }
   return (inputTokens * price.inputPerMTok + outputTokens * price.outputPerMTok) / 1e6;
+}
+
+// ---- unit sanity -------------------------------------------------------------------------------
+// The most expensive listed text model costs well under $1000 per million tokens. A price above
+// that, or a provider-reported cost a thousand times off our own, is a units mistake (per token vs
+// per million, cents vs dollars), not a price: it is rejected or flagged, never summed silently.
+export const MAX_PLAUSIBLE_PER_MTOK = 1000;
+const REPORTED_COST_TOLERANCE = 100;
+
+/** Why a price cannot be used, or null when it is plausible. */
+export function priceProblem(price: ModelPrice): string | null {
+  for (const [name, value] of Object.entries(price)) {
+    if (!Number.isFinite(value) || value < 0) {
+      return `${name} must be a finite, non-negative USD amount per million tokens (got ${String(value)})`;
+    }
+    if (value > MAX_PLAUSIBLE_PER_MTOK) {
+      return `${name} of $${value} per million tokens is above $${MAX_PLAUSIBLE_PER_MTOK}: prices are per million tokens, not per token or per thousand`;
+    }
+  }
+  return null;
+}
+
+export function assertPlausiblePrice(model: string, price: ModelPrice): ModelPrice {
+  const problem = priceProblem(price);
+  if (problem !== null) {
+    throw new RouterError('implausiblePrice', `price for ${model} rejected: ${problem}`, { model, ...price });
+  }
+  return price;
+}
+
+export type CostCheck = 'ok' | 'reportedCostIgnored' | 'reportedCostUsed' | 'reportedCostImplausible';
+
+export interface SettledCost {
+  /** null = price unknown. */
+  costUsd: number | null;
+  costState: 'known' | 'unknown';
+  check: CostCheck;
+  /** A person-readable note when the provider's own figure disagreed with ours. */
+  note: string | null;
+}
+
+/**
+ * The cost of a finished call. Our computed cost (usage × price, tiers included) is the ledger's
+ * figure; a provider-reported cost is used only when we have no price, and only if its order of
+ * magnitude is plausible for the tokens billed.
+ */
+export function settleCost(model: PricedModel, usage: Usage, reportedCostUsd?: number | null): SettledCost {
+  const computed = costOf(model, usage);
+  const reported = reportedCostUsd ?? null;
+  const tokens = usage.inputTokens + usage.outputTokens;
+  if (computed !== null && Number.isFinite(computed) && computed >= 0) {
+    if (reported === null) {
+      return { costUsd: computed, costState: 'known', check: 'ok', note: null };
+    }
+    const off = computed === 0 ? (reported === 0 ? 1 : Number.POSITIVE_INFINITY) : reported / computed;
+    if (off > REPORTED_COST_TOLERANCE || off < 1 / REPORTED_COST_TOLERANCE || !Number.isFinite(off)) {
+      return {
+        costUsd: computed,
+        costState: 'known',
+        check: 'reportedCostIgnored',
+        note: `provider reported $${reported} but usage × price is $${computed.toPrecision(6)} (${off.toPrecision(3)}×): wrong units, ignored`,
+      };
+    }
+    return { costUsd: computed, costState: 'known', check: 'ok', note: null };
+  }
+  if (reported !== null) {
+    const perMTok = tokens > 0 ? (reported / tokens) * 1e6 : reported > 0 ? Number.POSITIVE_INFINITY : 0;
+    if (Number.isFinite(reported) && reported >= 0 && perMTok <= MAX_PLAUSIBLE_PER_MTOK) {
+      return { costUsd: reported, costState: 'known', check: 'reportedCostUsed', note: 'price unknown: the provider-reported cost is used' };
+    }
+    return {
+      costUsd: null,
+      costState: 'unknown',
+      check: 'reportedCostImplausible',
+      note: `price unknown, and the provider-reported $${reported} for ${tokens} tokens is implausible ($${perMTok.toPrecision(3)}/MTok)`,
+    };
+  }
+  return { costUsd: null, costState: 'unknown', check: 'ok', note: null };
+}
+
+/** The price of `model` with an override applied, the override checked for units first. */
+export function withOverride(model: PricedModel, override: ModelPrice | null | undefined): PricedModel {
+  if (override === undefined) {
+    return model;
+  }
+  return { ...model, priceOverride: override === null ? null : assertPlausiblePrice(model.priceId, override) };
 }

@@ -17,6 +17,8 @@ export const ErrorCodes = {
   contextTooLong: { rpc: -32013, http: 400 },
   unsupportedFeature: { rpc: -32014, http: 400 },
   budgetExceeded: { rpc: -32020, http: 402 },
+  implausiblePrice: { rpc: -32021, http: 400 },
+  pathNotWritable: { rpc: -32022, http: 400 },
   providerError: { rpc: -32030, http: 502 },
   providerTimeout: { rpc: -32031, http: 504 },
   providerRateLimited: { rpc: -32032, http: 429 },

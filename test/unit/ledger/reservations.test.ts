@@ -1,0 +1,216 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Store } from '../../../daemon/store/database';
+import { BudgetGuard } from '../../../daemon/ledger/reservations';
+import { BudgetSetParams } from '../../../daemon/protocol/budget';
+import type { SpendScope } from '../../../daemon/ledger/budgets';
+import { RouterError } from '../../../daemon/protocol/errors';
+
+const ZONE = 'Europe/Berlin';
+const scope = (over: Partial<SpendScope> = {}): SpendScope => ({ workspace: '/w', clientKind: 'script', provider: 'openai', model: 'gpt-4.1', policy: 'default', ...over });
+
+async function setup(now: { t: number }) {
+  const store = await Store.open({ dir: null });
+  const sent: { method: string; params: unknown }[] = [];
+  const guard = new BudgetGuard(store, {
+    timeZone: ZONE,
+    now: () => now.t,
+    notify: (method, params) => sent.push({ method, params }),
+    models: () => [
+      { id: 'gpt-4.1', provider: 'openai', outputPerMTok: 8 },
+      { id: 'gpt-4.1-nano', provider: 'openai', outputPerMTok: 0.4 },
+      { id: 'mystery', provider: 'x', outputPerMTok: null },
+    ],
+  });
+  return { store, guard, sent };
+}
+
+const budget = (p: Record<string, unknown>) => BudgetSetParams.parse(p);
+
+test('200 concurrent reserve/settle cycles never overspend a budget by more than one estimate error', async () => {
+  const now = { t: Date.parse('2026-05-10T10:00:00Z') };
+  const { store, guard } = await setup(now);
+  await guard.set(budget({ scope: 'global', period: 'day', limitUsd: 0.5 }));
+  const estimate = 0.01;
+  let refused = 0;
+  const actuals: number[] = [];
+  await Promise.all(
+    Array.from({ length: 200 }, async (_, i) => {
+      try {
+        const r = await guard.reserve({ requestId: `r${i}`, scope: scope(), estimateUsd: estimate });
+        // The actual cost differs from the estimate by up to ±30%.
+        const actual = estimate * (0.7 + ((i * 37) % 61) / 100);
+        await new Promise((res) => setImmediate(res));
+        await guard.settle(r, { ts: now.t, scope: scope(), costUsd: actual });
+        actuals.push(actual);
+      } catch (e) {
+        assert.ok(e instanceof RouterError && e.code === 'budgetExceeded');
+        refused += 1;
+      }
+    }),
+  );
+  const [s] = guard.status();
+  assert.ok(s);
+  const spent = actuals.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(s.spentUsd - spent) < 1e-9);
+  assert.equal(s.reservedUsd, 0);
+  assert.ok(actuals.length >= 35 && actuals.length <= 50, `${actuals.length} admitted`);
+  assert.equal(refused + actuals.length, 200);
+  assert.ok(spent <= 0.5 + estimate * 0.3 * actuals.length, `spent ${spent}`);
+  // Every admitted reservation fits the limit: nothing beyond estimate error.
+  assert.ok(actuals.length * estimate <= 0.5 + 1e-9);
+  await store.close();
+});
+
+test('refusal names the budget, its limit, the spend and when it resets', async () => {
+  const now = { t: Date.parse('2026-05-10T21:30:00Z') }; // 23:30 in Berlin
+  const { store, guard, sent } = await setup(now);
+  const s = await guard.set(budget({ scope: 'workspace', scopeValue: '/w', period: 'day', limitUsd: 1, name: 'team day' }));
+  const r = await guard.reserve({ requestId: 'a', scope: scope(), estimateUsd: 0.5 });
+  await guard.settle(r, { ts: now.t, scope: scope(), costUsd: 0.9 });
+  await assert.rejects(guard.reserve({ requestId: 'b', scope: scope(), estimateUsd: 0.2 }), (e: unknown) => {
+    assert.ok(e instanceof RouterError);
+    assert.equal(e.code, 'budgetExceeded');
+    assert.match(e.message, /"team day"/);
+    assert.match(e.message, /\$1\.00/);
+    assert.match(e.message, /\$0\.9000 spent/);
+    assert.match(e.message, /resets 2026-05-11, 00:00 Europe\/Berlin/);
+    assert.equal(e.details?.limitUsd, 1);
+    assert.equal(e.details?.budgetId, s.budget.id);
+    assert.equal(e.details?.resetsAtIso, '2026-05-10T22:00:00.000Z');
+    return true;
+  });
+  // Another workspace is not under this budget.
+  const other = await guard.reserve({ requestId: 'c', scope: scope({ workspace: '/other' }), estimateUsd: 0.2 });
+  assert.equal(other.id, null);
+  // The alert (0.9 ≥ 80%) and the refusal were each announced once.
+  const alerts = sent.filter((n) => n.method === 'budget/alert').map((n) => (n.params as { state: string }).state);
+  assert.deepEqual(alerts, ['alert', 'exceeded']);
+  await assert.rejects(guard.reserve({ requestId: 'd', scope: scope(), estimateUsd: 0.2 }), /team day/);
+  assert.equal(sent.filter((n) => n.method === 'budget/alert').length, 2);
+  // After local midnight the day resets.
+  now.t = Date.parse('2026-05-10T22:00:01Z');
+  const fresh = await guard.reserve({ requestId: 'e', scope: scope(), estimateUsd: 0.2 });
+  assert.ok(fresh.id);
+  await store.close();
+});
+
+test('a confirmable budget lets a confirmed request through, an unconfirmed one not', async () => {
+  const now = { t: Date.parse('2026-05-10T10:00:00Z') };
+  const { store, guard } = await setup(now);
+  await guard.set(budget({ scope: 'client', scopeValue: 'editor', period: 'request', limitUsd: 0.05, confirmOverBudget: true }));
+  await assert.rejects(guard.reserve({ requestId: 'a', scope: scope({ clientKind: 'editor' }), estimateUsd: 0.1 }), (e: unknown) => (e as RouterError).details?.confirmable === true);
+  const ok = await guard.reserve({ requestId: 'b', scope: scope({ clientKind: 'editor' }), estimateUsd: 0.1, confirmOverBudget: true });
+  assert.equal(ok.requestId, 'b');
+  // Scripts are not under the editor's budget.
+  await guard.reserve({ requestId: 'c', scope: scope({ clientKind: 'script' }), estimateUsd: 0.1 });
+  await store.close();
+});
+
+test('release gives the hold back; reconcile releases what a crash left and charges what the ledger recorded', async () => {
+  const now = { t: Date.parse('2026-05-10T10:00:00Z') };
+  const { store, guard } = await setup(now);
+  await guard.set(budget({ scope: 'global', period: 'month', limitUsd: 10 }));
+  const a = await guard.reserve({ requestId: 'a', scope: scope(), estimateUsd: 1 });
+  assert.equal(guard.status()[0]?.reservedUsd, 1);
+  await guard.release(a);
+  await guard.release(a);
+  assert.equal(guard.status()[0]?.reservedUsd, 0);
+  await guard.reserve({ requestId: 'lost', scope: scope(), estimateUsd: 2 });
+  await guard.reserve({ requestId: 'recorded', scope: scope(), estimateUsd: 3 });
+  await store.withWrite((tx) =>
+    tx.run(
+      `INSERT INTO requests (id, ts, client_kind, workspace, endpoint, requested_model, model, provider, policy, cost_usd, cost_state, status)
+       VALUES ('recorded', ?, 'script', '/w', 'chat.completions', 'auto', 'gpt-4.1', 'openai', 'default', 2.5, 'known', 'ok')`,
+      [now.t],
+    ),
+  );
+  // A new guard over the same store is what a restarted daemon sees.
+  const restarted = new BudgetGuard(store, { timeZone: ZONE, now: () => now.t });
+  assert.equal(restarted.status()[0]?.reservedUsd, 5);
+  assert.deepEqual(await restarted.reconcileReservations(), { released: 1, charged: 1 });
+  const s = restarted.status()[0];
+  assert.equal(s?.reservedUsd, 0);
+  assert.equal(s?.spentUsd, 2.5);
+  assert.equal(store.read((tx) => tx.get<{ n: number }>('SELECT count(*) AS n FROM reservations'))?.n, 0);
+  await store.close();
+});
+
+test('unknown prices are counted, not summed as $0, and a spent budget refuses them too', async () => {
+  const now = { t: Date.parse('2026-05-10T10:00:00Z') };
+  const { store, guard } = await setup(now);
+  await guard.set(budget({ scope: 'model', scopeValue: 'mystery', period: 'day', limitUsd: 1 }));
+  const r = await guard.reserve({ requestId: 'a', scope: scope({ model: 'mystery', provider: 'x' }), estimateUsd: null });
+  assert.equal(r.id, null);
+  await guard.settle(r, { ts: now.t, scope: scope({ model: 'mystery', provider: 'x' }), costUsd: null });
+  const s = guard.status()[0];
+  assert.equal(s?.unknownPriceRequests, 1);
+  assert.equal(s?.spentUsd, 0);
+  assert.equal(s?.requests, 1);
+  await store.close();
+});
+
+test('bad budgets: negative, non-numeric, unknown scope, missing scope value, overlapping', async () => {
+  const now = { t: Date.parse('2026-05-10T10:00:00Z') };
+  const { store, guard } = await setup(now);
+  for (const bad of [
+    { scope: 'global', period: 'day', limitUsd: -1 },
+    { scope: 'global', period: 'day', limitUsd: 'ten' },
+    { scope: 'global', period: 'day', limitUsd: Number.POSITIVE_INFINITY },
+    { scope: 'galaxy', period: 'day', limitUsd: 1 },
+    { scope: 'global', period: 'fortnight', limitUsd: 1 },
+    { scope: 'model', period: 'day', limitUsd: 1 },
+    { scope: 'client', scopeValue: 'robot', period: 'day', limitUsd: 1 },
+    { scope: 'global', period: 'day', limitUsd: 1, actions: ['pauseAbovePrice'] },
+  ]) {
+    assert.equal(BudgetSetParams.safeParse(bad).success, false, JSON.stringify(bad));
+  }
+  const first = await guard.set(budget({ scope: 'provider', scopeValue: 'openai', period: 'week', limitUsd: 5 }));
+  await assert.rejects(guard.set(budget({ scope: 'provider', scopeValue: 'openai', period: 'week', limitUsd: 7 })), (e: unknown) => (e as RouterError).code === 'conflict');
+  // Updating by id is how a limit changes.
+  const updated = await guard.set(budget({ id: first.budget.id, scope: 'provider', scopeValue: 'openai', period: 'week', limitUsd: 7 }));
+  assert.equal(updated.budget.limitUsd, 7);
+  assert.equal(guard.list().length, 1);
+  assert.throws(() => guard.status('nope'), (e: unknown) => (e as RouterError).code === 'notFound');
+  await store.close();
+});
+
+test('a new budget starts from what the ledger already recorded in its period', async () => {
+  const now = { t: Date.parse('2026-05-10T10:00:00Z') };
+  const { store, guard } = await setup(now);
+  await store.withWrite((tx) => {
+    for (const [id, ts, cost] of [['x1', now.t - 3_600_000, 0.3], ['x2', Date.parse('2026-05-09T10:00:00Z'), 5]] as const) {
+      tx.run(
+        `INSERT INTO requests (id, ts, client_kind, endpoint, requested_model, model, provider, cost_usd, cost_state, status)
+         VALUES (?, ?, 'cli', 'rpc', 'auto', 'gpt-4.1', 'openai', ?, 'known', 'ok')`,
+        [id, ts, cost],
+      );
+    }
+  });
+  const s = await guard.set(budget({ scope: 'client', scopeValue: 'cli', period: 'day', limitUsd: 1 }));
+  assert.equal(s.spentUsd, 0.3);
+  assert.equal(s.requests, 1);
+  await store.close();
+});
+
+test('threshold actions downgrade the tradeoff and pause models above a price; budget changes are announced', async () => {
+  const now = { t: Date.parse('2026-05-10T10:00:00Z') };
+  const { store, guard, sent } = await setup(now);
+  await guard.set(budget({ scope: 'global', period: 'day', limitUsd: 1, alertThreshold: 0.5, actions: ['notify', 'downgrade', 'pauseAbovePrice'], pauseAbovePerMTok: 1 }));
+  assert.deepEqual(guard.adjustRouting(scope()), { tradeoff: null, excludedModels: [], reasons: [] });
+  const r = await guard.reserve({ requestId: 'a', scope: scope(), estimateUsd: 0.1 });
+  await guard.settle(r, { ts: now.t, scope: scope(), costUsd: 0.6 });
+  const adj = guard.adjustRouting(scope());
+  assert.equal(adj.tradeoff, 'cost');
+  assert.deepEqual(adj.excludedModels, ['gpt-4.1', 'mystery']);
+  assert.equal(adj.reasons.length, 2);
+  assert.deepEqual(
+    sent.filter((n) => n.method === 'budget/changed').map((n) => (n.params as { change: string }).change),
+    ['created'],
+  );
+  const id = guard.list()[0]?.id as string;
+  assert.equal(await guard.delete(id), true);
+  assert.equal(await guard.delete(id), false);
+  assert.equal(sent.filter((n) => n.method === 'budget/changed').length, 2);
+  await store.close();
+});
