@@ -1,18 +1,28 @@
 // The one way into the database. Reads are synchronous; every write is a synchronous function
-// run inside one transaction by `withWrite`, whose promise resolves only once the write is
-// durable. Because sql.js is synchronous and single-threaded, a write transaction can never
-// interleave with another: budget reservations rely on that.
-import { mkdirSync, openSync, fsyncSync, closeSync, writeFileSync, renameSync, readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Database, Statement, SqlValue } from 'sql.js';
+// run inside one transaction by `withWrite`, whose promise resolves only once the transaction is
+// durable in the journal (see journal.ts). Because sql.js is synchronous and single-threaded, a
+// write transaction can never interleave with another: budget reservations rely on that.
+//
+// When the disk refuses a write (full, read-only, I/O error), the callers of the affected
+// transactions get RouterError('storeUnavailable'), the in-memory database is reloaded from what
+// is on disk (so nothing half-written stays visible), and further writes are refused with the
+// same error for a second before being tried again. Requests that must be recorded (everything
+// billable: the budget reservation is a write) are therefore REFUSED rather than served
+// unrecorded, because unrecorded spend would silently break every budget.
+import type { Database, SqlJsStatic, Statement } from 'sql.js';
 import { RouterError } from '../protocol/errors';
+import { defaultSnapshotPolicy, Journal, type JournalState, type SnapshotPolicy } from './journal';
+import { encodeRecord } from './journalRecord';
 import type { Migration } from './migration';
 import { migrations as defaultMigrations } from './migrations';
+import { recoverStore, type RecoveredStore, type StoreLog } from './recovery';
 import { loadSqlJs } from './sqljs';
+import { assertDeterministic, type SqlParams, type SqlValue, type WrittenStatement } from './statements';
+import { nodeStoreFiles, type StoreFiles } from './storeFiles';
+import { StoreLayout } from './storeLayout';
 
-export type { SqlValue };
+export type { SqlValue, SqlParams, WrittenStatement, SnapshotPolicy, StoreLog, StoreFiles };
 export type Row = Record<string, SqlValue>;
-export type SqlParams = SqlValue[] | Record<string, SqlValue>;
 
 export interface ReadTx {
   get<T extends Row = Row>(sql: string, params?: SqlParams): T | undefined;
@@ -23,53 +33,129 @@ export interface WriteTx extends ReadTx {
   run(sql: string, params?: SqlParams): { changes: number };
 }
 
-/** A statement as it was executed inside a committed write (what a journal replays). */
-export interface WrittenStatement {
-  sql: string;
-  params: SqlParams | undefined;
-}
-
 export interface StoreOptions {
-  /** Folder for the database file; null keeps it in memory only (tests, dry runs). */
+  /** Folder for snapshots and journals; null keeps the database in memory only (tests, dry runs). */
   dir: string | null;
   migrations?: readonly Migration[];
+  /** Prefix of the snapshot and journal file names (default "ledger"). */
   fileName?: string;
+  /** File-system layer; tests inject failures through it. */
+  files?: StoreFiles;
+  snapshotPolicy?: SnapshotPolicy;
+  log?: StoreLog;
+  now?: () => number;
+}
+
+/** Facts about the last start-up, for logs and tests. */
+export interface RecoveryInfo {
+  snapshotGen: number;
+  replayed: number;
 }
 
 const PRAGMAS = 'PRAGMA foreign_keys = ON;';
+/** After the disk refused a write, further writes fail fast for this long before being tried again. */
+const RETRY_AFTER_FAILURE_MS = 1000;
+
+const defaultLog: StoreLog = (level, message) => {
+  if (level === 'error') {
+    console.error(`[store] ${message}`);
+  } else {
+    console.warn(`[store] ${message}`);
+  }
+};
+
+interface Durable {
+  SQL: SqlJsStatic;
+  files: StoreFiles;
+  layout: StoreLayout;
+  journal: Journal;
+}
+
+function journalStateOf(r: RecoveredStore): JournalState {
+  return {
+    journalGen: r.journalGen,
+    journalBytes: r.journalBytes,
+    journalBytesSinceSnapshot: r.journalBytesSinceSnapshot,
+    recordsSinceSnapshot: r.replayed,
+    snapshotBytes: r.snapshotBytes,
+  };
+}
 
 export class Store {
   private readonly statements = new Map<string, Statement>();
-  private pendingAcks: (() => void)[] = [];
-  private pendingFails: ((e: unknown) => void)[] = [];
-  private snapshotRunning = false;
+  private durable: Durable | null = null;
+  private failure: { error: RouterError; retryAt: number; reloaded: boolean } | null = null;
   private closed = false;
   private inWrite = false;
+  private recovery: RecoveryInfo = { snapshotGen: 0, replayed: 0 };
 
   private constructor(
-    private readonly db: Database,
-    private readonly file: string | null,
+    private db: Database,
+    private readonly log: StoreLog,
+    private readonly now: () => number,
   ) {}
 
   static async open(options: StoreOptions): Promise<Store> {
     const SQL = await loadSqlJs();
-    let file: string | null = null;
-    let db: Database;
-    if (options.dir !== null) {
-      mkdirSync(options.dir, { recursive: true });
-      file = join(options.dir, options.fileName ?? 'ledger.sqlite');
-      db = existsSync(file) ? new SQL.Database(readFileSync(file)) : new SQL.Database();
+    const log = options.log ?? defaultLog;
+    const now = options.now ?? Date.now;
+    let store: Store;
+    if (options.dir === null) {
+      const db = new SQL.Database();
+      db.exec(PRAGMAS);
+      store = new Store(db, log, now);
     } else {
-      db = new SQL.Database();
+      const files = options.files ?? nodeStoreFiles;
+      const layout = new StoreLayout(options.dir, (options.fileName ?? 'ledger').replace(/\.sqlite$/, ''));
+      const recovered = Store.recover(SQL, files, layout, log, now);
+      store = new Store(recovered.db, log, now);
+      store.recovery = { snapshotGen: recovered.snapshotGen, replayed: recovered.replayed };
+      const journal = new Journal(
+        files,
+        layout,
+        journalStateOf(recovered),
+        options.snapshotPolicy ?? defaultSnapshotPolicy,
+        () => store.exportImage(),
+        (e) => store.lost(e),
+        log,
+      );
+      store.durable = { SQL, files, layout, journal };
+      try {
+        await journal.openCurrent();
+      } catch (e) {
+        store.db.close();
+        throw e;
+      }
     }
-    db.exec(PRAGMAS);
-    const store = new Store(db, file);
-    await store.migrate(options.migrations ?? defaultMigrations);
+    try {
+      await store.migrate(options.migrations ?? defaultMigrations);
+    } catch (e) {
+      await store.durable?.journal.close();
+      store.freeStatements();
+      store.db.close();
+      throw e;
+    }
     return store;
+  }
+
+  private static recover(SQL: SqlJsStatic, files: StoreFiles, layout: StoreLayout, log: StoreLog, now: () => number): RecoveredStore {
+    try {
+      return recoverStore(SQL, files, layout, PRAGMAS, log, now);
+    } catch (e) {
+      if (e instanceof RouterError) {
+        throw e;
+      }
+      throw new RouterError('storeUnavailable', `cannot open the ledger in ${layout.dir}: ${(e as Error).message}`);
+    }
   }
 
   get schemaVersion(): number {
     return this.read((tx) => Number(tx.get<{ user_version: number }>('PRAGMA user_version')?.user_version ?? 0));
+  }
+
+  /** How the last start-up rebuilt the state. */
+  get recoveryInfo(): RecoveryInfo {
+    return this.recovery;
   }
 
   read<T>(fn: (tx: ReadTx) => T): T {
@@ -79,10 +165,16 @@ export class Store {
 
   /**
    * Runs `fn` in one transaction. `fn` must be synchronous: nothing else can run in between,
-   * which is what makes check-then-write (budgets) safe. Resolves once the write is durable.
+   * which is what makes check-then-write (budgets) safe. Resolves once the write is durable;
+   * rejects with `storeUnavailable` (and nothing recorded) when the disk refuses it.
    */
   withWrite<T>(fn: (tx: WriteTx) => T): Promise<T> {
-    this.assertOpen();
+    try {
+      this.assertOpen();
+      this.assertWritable();
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (this.inWrite) {
       return Promise.reject(new RouterError('internal', 'nested withWrite: compose writes inside one transaction instead'));
     }
@@ -90,18 +182,23 @@ export class Store {
     const tx: WriteTx = {
       ...this.readTx(),
       run: (sql, params) => {
+        assertDeterministic(sql);
         this.exec(sql, params);
         written.push({ sql, params });
         return { changes: this.db.getRowsModified() };
       },
     };
     let value: T;
+    let frame: Buffer | null = null;
     this.inWrite = true;
     this.db.exec('BEGIN IMMEDIATE');
     try {
       value = fn(tx);
       if (value instanceof Promise) {
         throw new RouterError('internal', 'withWrite callbacks must be synchronous');
+      }
+      if (this.durable !== null && written.length > 0) {
+        frame = encodeRecord(written);
       }
       this.db.exec('COMMIT');
     } catch (e) {
@@ -110,32 +207,53 @@ export class Store {
     } finally {
       this.inWrite = false;
     }
-    if (written.length === 0) {
+    if (frame === null || this.durable === null) {
       return Promise.resolve(value);
     }
-    return this.persist().then(() => value);
+    return this.durable.journal.append(frame).then(() => value);
   }
 
   /** Resolves when everything committed so far is on disk. */
   flush(): Promise<void> {
-    return this.file === null ? Promise.resolve() : this.persist();
+    return this.durable === null ? Promise.resolve() : this.durable.journal.idle();
+  }
+
+  /** Writes a snapshot now (if anything changed since the last one) and waits for it. */
+  async snapshot(): Promise<void> {
+    this.assertOpen();
+    if (this.durable !== null && this.failure === null) {
+      await this.durable.journal.snapshotNow();
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) {
       return;
     }
-    await this.flush();
+    if (this.durable !== null) {
+      await this.durable.journal.idle();
+      if (this.failure === null) {
+        await this.durable.journal.snapshotNow();
+      }
+      await this.durable.journal.close();
+    }
     this.closed = true;
     this.freeStatements();
     this.db.close();
   }
 
-  /** The raw database image (used by snapshots and integrity checks). */
+  /** `PRAGMA integrity_check` verdict: 'ok' or SQLite's list of problems. */
+  integrityCheck(): string {
+    this.assertOpen();
+    return this.read((tx) => tx.all<{ integrity_check: string }>('PRAGMA integrity_check').map((r) => r.integrity_check).join('; '));
+  }
+
+  /** The raw database image (used by snapshots). */
   exportImage(): Uint8Array {
+    // Older sql.js releases free prepared statements and reset pragmas in export(); freeing our
+    // cache first and re-applying pragmas after keeps us correct on either behaviour.
+    this.freeStatements();
     const image = this.db.export();
-    // export() frees prepared statements and resets pragmas.
-    this.statements.clear();
     this.db.exec(PRAGMAS);
     return image;
   }
@@ -152,6 +270,50 @@ export class Store {
         tx.run(`PRAGMA user_version = ${m.version}`);
       });
     }
+  }
+
+  /** The journal could not make committed transactions durable: forget them by reloading from disk. */
+  private lost(error: RouterError): void {
+    this.failure = { error, retryAt: this.now() + RETRY_AFTER_FAILURE_MS, reloaded: false };
+    this.log('error', error.message);
+    this.reloadFromDisk();
+  }
+
+  private reloadFromDisk(): void {
+    const d = this.durable;
+    const f = this.failure;
+    if (d === null || f === null) {
+      return;
+    }
+    try {
+      const recovered = Store.recover(d.SQL, d.files, d.layout, this.log, this.now);
+      this.freeStatements();
+      this.db.close();
+      this.db = recovered.db;
+      d.journal.resetTo(journalStateOf(recovered));
+      f.reloaded = true;
+    } catch (e) {
+      this.log('error', `could not reload the ledger from disk: ${(e as Error).message}`);
+    }
+  }
+
+  private assertWritable(): void {
+    const f = this.failure;
+    if (f === null) {
+      return;
+    }
+    if (this.now() < f.retryAt) {
+      throw f.error;
+    }
+    if (!f.reloaded) {
+      this.reloadFromDisk();
+      if (!f.reloaded) {
+        f.retryAt = this.now() + RETRY_AFTER_FAILURE_MS;
+        throw f.error;
+      }
+    }
+    // Memory matches the disk again: let this write try the disk.
+    this.failure = null;
   }
 
   private readTx(): ReadTx {
@@ -205,58 +367,6 @@ export class Store {
       stmt.run(params);
     } finally {
       stmt.reset();
-    }
-  }
-
-  /**
-   * Foundation durability: a snapshot written to a temp file, fsynced and renamed over the old
-   * one. Writes that commit while a snapshot is being written are acknowledged by the next one
-   * (group commit). The hardening work adds a journal underneath without changing callers.
-   */
-  private persist(): Promise<void> {
-    if (this.file === null) {
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
-      this.pendingAcks.push(resolve);
-      this.pendingFails.push(reject);
-      if (!this.snapshotRunning) {
-        this.snapshotRunning = true;
-        setImmediate(() => this.writeSnapshot());
-      }
-    });
-  }
-
-  private writeSnapshot(): void {
-    const acks = this.pendingAcks;
-    const fails = this.pendingFails;
-    this.pendingAcks = [];
-    this.pendingFails = [];
-    try {
-      const file = this.file as string;
-      const tmp = `${file}.tmp`;
-      const image = this.exportImage();
-      writeFileSync(tmp, image);
-      const fd = openSync(tmp, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, file);
-      for (const a of acks) {
-        a();
-      }
-    } catch (e) {
-      const err = new RouterError('storeUnavailable', `could not save the ledger: ${(e as Error).message}`);
-      for (const f of fails) {
-        f(err);
-      }
-    }
-    if (this.pendingAcks.length > 0) {
-      setImmediate(() => this.writeSnapshot());
-    } else {
-      this.snapshotRunning = false;
     }
   }
 
