@@ -17,6 +17,8 @@ export interface LlmRouterApi {
   call<M extends MethodName>(method: M, params: ParamsIn<M>): Promise<Result<M>>;
   statusBarText(): string;
   refreshStatusBar(): Promise<SpendSummaryResult | undefined>;
+  /** The summary the status bar last showed (updated by spend/changed and the timer). */
+  statusBarSummary(): SpendSummaryResult | undefined;
   lastAnswer(): AnswerSnapshot | null;
   dashboardOpen(): boolean;
 }
@@ -60,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
       await statusBar.refresh();
       return statusBar.summary;
     },
+    statusBarSummary: () => statusBar.summary,
     lastAnswer: () => answers.snapshot,
     dashboardOpen: () => dashboard.isOpen,
   };

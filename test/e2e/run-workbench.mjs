@@ -1,0 +1,406 @@
+// Real-workbench tests in code-server 4.100.3 (see shared TESTING.md):
+//  (a) mocha inside the extension host: activation starts the daemon, Ask answers from the
+//      simulator, the status bar follows spend, a killed daemon is restarted;
+//  (b) Playwright + Debian's Chromium: Ask from the command palette, then screenshots of the
+//      answer, the status bar and the dashboard under test-results/workbench/.
+// Everything runs in a temp dir: code-server's user data, extensions, XDG dirs, the workspace and
+// LLM_ROUTER_HOME. code-server and the daemon the extension started are stopped by pid at the end.
+//
+// Needs (apt): chromium ripgrep libkrb5-dev build-essential python3. Run with `npm run test:workbench`
+// (which builds dist/ first). Flags: --only=mocha|ui, --keep (leave the temp dir), --vsix=<file>
+// (the UI run installs this .vsix instead of loading the extension from the checkout).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium } from 'playwright-core';
+import { ensureCodeServer, installVsix, startCodeServer, stopCodeServer } from './lib/codeServer.mjs';
+
+const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const argv = process.argv.slice(2);
+const flag = (name) => argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1] ?? (argv.includes(`--${name}`) ? true : undefined);
+const only = flag('only');
+const keep = flag('keep') === true;
+const vsix = typeof flag('vsix') === 'string' ? resolve(flag('vsix')) : undefined;
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const MOCHA_TIMEOUT_MS = 180_000;
+const ANSWER_TIMEOUT_MS = 60_000;
+const results = join(repo, 'test-results', 'workbench');
+const cacheDir = join(repo, '.cache', 'code-server');
+
+const started = Date.now();
+const timings = {};
+const outcomes = []; // { name, ok, ms, error? }
+const log = (m) => console.log(`[workbench] ${m}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function timed(name, fn) {
+  const t0 = Date.now();
+  try {
+    return await fn();
+  } finally {
+    timings[name] = Date.now() - t0;
+  }
+}
+
+function record(name, ok, ms, error) {
+  outcomes.push({ name, ok, ms, error });
+  console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name} (${ms} ms)${error ? `\n       ${String(error).split('\n').join('\n       ')}` : ''}`);
+}
+
+function preflight() {
+  for (const f of ['dist/extension.js', 'dist/daemon.js', 'dist/webview.js', 'dist/webview.css']) {
+    if (!existsSync(join(repo, f))) {
+      throw new Error(`${f} is missing: run \`npm run build\` first (npm run test:workbench does)`);
+    }
+  }
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM_PATH)`);
+  }
+}
+
+async function buildSuite(outDir) {
+  await esbuild.build({
+    entryPoints: { index: join(repo, 'test/e2e/suite/index.ts') },
+    outdir: outDir,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: 'inline',
+    // vscode is the extension host's; mocha resolves from the checkout's node_modules.
+    external: ['vscode', 'mocha'],
+    logLevel: 'warning',
+  });
+  return join(outDir, 'index.js');
+}
+
+function workbenchUrl(server, workspace, { extensionPath, testsPath }) {
+  const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
+  const payload = [];
+  if (extensionPath) {
+    payload.push(['extensionDevelopmentPath', remote(extensionPath)]);
+  }
+  if (testsPath) {
+    payload.push(['extensionTestsPath', remote(testsPath)]);
+  }
+  payload.push(['skipWelcome', 'true']);
+  return `${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+}
+
+function writeWorkspace(root) {
+  const workspace = join(root, 'workspace');
+  mkdirSync(join(workspace, 'src'), { recursive: true });
+  writeFileSync(join(workspace, 'src', 'search.ts'), 'export function binarySearch(xs: number[], x: number): number {\n  let lo = 0;\n  let hi = xs.length - 1;\n  while (lo <= hi) {\n    const mid = (lo + hi) >> 1;\n    if (xs[mid] === x) return mid;\n    if (xs[mid] < x) lo = mid + 1; else hi = mid - 1;\n  }\n  return -1;\n}\n');
+  return workspace;
+}
+
+function writeUserSettings(userDir) {
+  mkdirSync(join(userDir, 'User'), { recursive: true });
+  writeFileSync(
+    join(userDir, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'llmRouter.simulate': 'always',
+        'llmRouter.idleTimeoutMinutes': 10,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.commandCenter.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+        'window.zoomLevel': 0,
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+async function newPage(browser) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+// ---- (a) mocha in the extension host -------------------------------------------------------
+async function runMocha(browser, server, workspace, testsPath, resultsFile) {
+  const { context, page } = await newPage(browser);
+  const t0 = Date.now();
+  try {
+    let exitCode;
+    const exited = new Promise((r) => {
+      exitCode = r;
+    });
+    await page.exposeFunction('codeAutomationLog', (type, args) => {
+      const text = Array.isArray(args) ? args.map(String).join(' ') : String(args);
+      // The gallery lookups fail offline by design; everything else that is an error is shown.
+      if (/error/i.test(String(type)) && !/ENOTFOUND|open-vsx/.test(text)) {
+        console.log(`  [ext host ${type}] ${text}`);
+      }
+    });
+    await page.exposeFunction('codeAutomationExit', (code) => exitCode(code));
+    await page.goto(workbenchUrl(server, workspace, { extensionPath: repo, testsPath }));
+    const code = await Promise.race([exited, sleep(MOCHA_TIMEOUT_MS).then(() => 'timeout')]);
+    if (!existsSync(resultsFile)) {
+      record('mocha suite in the extension host', false, Date.now() - t0, `no results file (workbench exit: ${code}); see ${server.logFile}`);
+      return;
+    }
+    const report = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    for (const o of report.outcomes) {
+      record(`[ext host] ${o.title}`, o.state === 'passed', o.durationMs, o.error);
+    }
+    if (code === 'timeout') {
+      record('mocha suite finished', false, Date.now() - t0, `no codeAutomationExit within ${MOCHA_TIMEOUT_MS} ms`);
+    }
+  } finally {
+    await context.close();
+  }
+}
+
+// ---- (b) the user's path, in the browser ---------------------------------------------------
+async function findViewFrame(page, view, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      try {
+        if ((await frame.evaluate(() => document.body?.dataset.view)) === view) {
+          return frame;
+        }
+      } catch {
+        // frame navigating or detached
+      }
+    }
+    await sleep(200);
+  }
+  throw new Error(`no ${view} webview within ${timeoutMs} ms`);
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('Control+Shift+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+async function runUi(browser, server, workspace) {
+  const { context, page } = await newPage(browser);
+  const step = async (name, fn) => {
+    const t0 = Date.now();
+    try {
+      await fn();
+      record(`[ui] ${name}`, true, Date.now() - t0);
+    } catch (err) {
+      record(`[ui] ${name}`, false, Date.now() - t0, err?.stack ?? String(err));
+      await page.screenshot({ path: join(results, `failure-${name.replace(/[^a-z0-9]+/gi, '-')}.png`) }).catch(() => {});
+      throw err;
+    }
+  };
+  try {
+    await step('the workbench loads with the spend item in the status bar', async () => {
+      await page.goto(workbenchUrl(server, workspace, { extensionPath: vsix ? undefined : repo }));
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+      await page.locator('.statusbar-item', { hasText: /today/ }).first().waitFor({ timeout: 60_000 });
+    });
+
+    let answer;
+    await step('Ask (auto-routed) from the command palette streams an answer headed by model, reason and cost', async () => {
+      await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
+      await runCommand(page, 'LLM Router: Ask (auto-routed)');
+      const title = page.locator('.quick-input-widget .quick-input-title', { hasText: 'LLM Router: Ask (auto-routed)' });
+      await title.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.keyboard.type('How do I reverse a linked list in TypeScript?');
+      await page.keyboard.press('Enter');
+      const frame = await findViewFrame(page, 'answer', ANSWER_TIMEOUT_MS);
+      await frame.waitForSelector('body[data-answer-state="done"]', { timeout: ANSWER_TIMEOUT_MS });
+      answer = {
+        model: (await frame.textContent('[data-testid="answer-model"]'))?.trim(),
+        cost: (await frame.textContent('[data-testid="answer-cost"]'))?.trim(),
+        reason: (await frame.textContent('[data-testid="answer-reason"]'))?.trim(),
+        text: (await frame.textContent('.answer-body'))?.trim(),
+      };
+      if (!answer.model || !answer.reason || !answer.text) {
+        throw new Error(`answer incomplete: ${JSON.stringify(answer)}`);
+      }
+      if (!/^\$[\d.]+$|^price unknown$/.test(answer.cost ?? '')) {
+        throw new Error(`cost badge reads ${JSON.stringify(answer.cost)}`);
+      }
+      await sleep(500);
+      await page.screenshot({ path: join(results, 'answer.png') });
+      log(`answer by ${answer.model} for ${answer.cost}: ${answer.reason}`);
+    });
+
+    await step('the status bar shows today\'s spend with a tooltip', async () => {
+      const item = page.locator('.statusbar-item', { hasText: /\$[\d.]+ today/ }).first();
+      await item.waitFor({ timeout: 15_000 });
+      const text = (await item.textContent())?.trim();
+      await item.hover();
+      const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Requests:' }).first();
+      await hover.waitFor({ state: 'visible', timeout: 10_000 });
+      await sleep(500);
+      const box = await page.locator('.part.statusbar').boundingBox();
+      const viewport = page.viewportSize();
+      const height = 260;
+      await page.screenshot({ path: join(results, 'statusbar.png'), clip: { x: viewport.width - 720, y: (box?.y ?? viewport.height) + (box?.height ?? 22) - height, width: 720, height } });
+      log(`status bar: ${text}`);
+    });
+
+    await step('clicking the status bar opens the dashboard with today\'s spend and the latest requests', async () => {
+      await page.locator('.statusbar-item', { hasText: /\$[\d.]+ today/ }).first().click();
+      const frame = await findViewFrame(page, 'dashboard', 30_000);
+      await frame.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
+      await frame.waitForSelector('[data-testid="requests-table"] tbody tr', { timeout: 10_000 });
+      const rows = await frame.locator('[data-testid="requests-table"] tbody tr').count();
+      const firstRow = await frame.textContent('[data-testid="requests-table"] tbody tr');
+      if (answer?.model && !firstRow?.includes(answer.model)) {
+        throw new Error(`the latest row does not name ${answer.model}: ${firstRow}`);
+      }
+      await page.mouse.move(10, 10);
+      await sleep(500);
+      await page.screenshot({ path: join(results, 'dashboard.png') });
+      log(`dashboard: ${rows} request rows`);
+    });
+
+    await step('Set Provider API Key without a reachable keychain shows the daemon\'s message', async () => {
+      await runCommand(page, 'LLM Router: Set Provider API Key');
+      const pick = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Set Provider API Key' });
+      await pick.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'openai' }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.type('openai');
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'API key for openai' }).waitFor({ state: 'visible', timeout: 10_000 });
+      await page.keyboard.type('sk-test-not-a-real-key');
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notification-toast', { hasText: /keychain|Secret Service|D-Bus|session bus/i }).first();
+      await toast.waitFor({ state: 'visible', timeout: 15_000 });
+      await sleep(500);
+      await page.screenshot({ path: join(results, 'keychain-unavailable.png') });
+      log(`keychain message: ${(await toast.textContent())?.trim()}`);
+    });
+  } catch {
+    // recorded by step(); later steps depend on earlier ones
+  } finally {
+    await context.close();
+  }
+}
+
+function stopDaemon(home) {
+  const file = join(home, 'daemon.json');
+  if (!existsSync(file)) {
+    return;
+  }
+  let pid;
+  try {
+    pid = JSON.parse(readFileSync(file, 'utf8')).pid;
+  } catch {
+    return;
+  }
+  if (typeof pid !== 'number') {
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGTERM');
+    log(`stopped the daemon (pid ${pid})`);
+  } catch {
+    // already gone
+  }
+}
+
+async function waitForExit(pid, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+async function main() {
+  preflight();
+  mkdirSync(results, { recursive: true });
+  await timed('install', () => ensureCodeServer(cacheDir, log));
+  const root = mkdtempSync(join(tmpdir(), 'llm-router-workbench-'));
+  const home = join(root, 'router-home');
+  mkdirSync(home, { recursive: true });
+  const workspace = writeWorkspace(root);
+  writeUserSettings(join(root, 'user'));
+  const resultsFile = join(root, 'mocha-results.json');
+  // Inside the checkout (out/ is ignored) so `mocha` resolves from its node_modules.
+  const testsPath = await buildSuite(join(repo, 'out', 'e2e-suite'));
+  let server;
+  let browser;
+  try {
+    server = await timed('code-server start', () =>
+      startCodeServer({
+        cacheDir,
+        root,
+        log,
+        env: {
+          LLM_ROUTER_HOME: home,
+          LLM_ROUTER_E2E_RESULTS: resultsFile,
+          // No session bus: the keychain is unreachable on purpose (never the developer's real one).
+          DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(root, 'no-session-bus')}`,
+        },
+      }),
+    );
+    if (vsix) {
+      log(`installing ${vsix}: ${installVsix(cacheDir, server, vsix)}`);
+    }
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    if (only !== 'ui') {
+      await timed('mocha', () => runMocha(browser, server, workspace, testsPath, resultsFile));
+    }
+    if (only !== 'mocha') {
+      await timed('ui', () => runUi(browser, server, workspace));
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    await stopCodeServer(server);
+    const daemonPid = existsSync(join(home, 'daemon.json')) ? JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')).pid : undefined;
+    stopDaemon(home);
+    if (typeof daemonPid === 'number' && !(await waitForExit(daemonPid, 10_000))) {
+      log(`the daemon (pid ${daemonPid}) ignored SIGTERM; killing it`);
+      try {
+        process.kill(daemonPid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    for (const [from, to] of [[server?.logFile, 'code-server.log'], [join(home, 'daemon.log'), 'daemon.log']]) {
+      if (from && existsSync(from)) {
+        writeFileSync(join(results, to), readFileSync(from));
+      }
+    }
+    if (keep) {
+      log(`kept ${root}`);
+    } else {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  record('workbench harness', false, Date.now() - started, err?.stack ?? String(err));
+}
+timings.total = Date.now() - started;
+const passed = outcomes.filter((o) => o.ok).length;
+const failed = outcomes.length - passed;
+log(`timings: ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}`);
+log(`screenshots and logs: ${results}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,0 +1,138 @@
+// vscode-API tests in a real workbench (code-server's extension host), against a real daemon
+// started by the extension in simulate mode under the run's private LLM_ROUTER_HOME.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ChatCompleteResult, DaemonStatusResult } from '../../../daemon/protocol';
+import type { RouterError } from '../../../daemon/protocol/errors';
+import { Commands, EXTENSION_ID } from '../../../extension/constants';
+import type { LlmRouterApi } from '../../../extension/extension';
+import { formatUsd } from '../../../webview/format';
+
+const POLL_MS = 100;
+
+async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function registerExtensionSuite(): void {
+  describe('LLM Router in a real workbench', () => {
+    let api: LlmRouterApi;
+    const home = process.env.LLM_ROUTER_HOME ?? '';
+
+    before(async () => {
+      assert.ok(home, 'the harness sets LLM_ROUTER_HOME for the extension host');
+      const ext = vscode.extensions.getExtension<LlmRouterApi>(EXTENSION_ID);
+      assert.ok(ext, `${EXTENSION_ID} is loaded`);
+      api = await ext.activate();
+    });
+
+    it('activation starts the daemon in the private home and attaches to it', async () => {
+      const info = await api.ready();
+      assert.ok(existsSync(join(home, 'daemon.json')), 'discovery file written');
+      assert.ok(pidAlive(info.pid), `daemon pid ${info.pid} is alive`);
+      const status = await api.call('daemon/status', {});
+      assert.equal(status.pid, info.pid);
+      assert.equal(status.home, home);
+      assert.equal(status.simulate, true, 'the run sets llmRouter.simulate to always');
+      assert.ok(status.clients >= 1, `at least this window is attached (clients=${status.clients})`);
+    });
+
+    it('the commands are registered', async () => {
+      const all = await vscode.commands.getCommands(true);
+      for (const id of Object.values(Commands)) {
+        assert.ok(all.includes(id), `${id} registered`);
+      }
+    });
+
+    it('Ask returns a routed answer from the simulator and the answer panel shows it', async () => {
+      const result = await vscode.commands.executeCommand<ChatCompleteResult | undefined>(Commands.ask, { question: 'In one sentence: what does a binary search do?' });
+      assert.ok(result, 'Ask returned a result (it returns undefined after showing an error)');
+      assert.ok(result.text.trim().length > 0, 'the answer has text');
+      assert.ok(result.routing.model.length > 0 && result.routing.provider.length > 0, 'the routing names a model and provider');
+      assert.ok(result.routing.reason.length > 0, 'the routing gives a reason');
+      assert.ok(result.usage.outputTokens > 0, 'usage is reported');
+      assert.ok(result.routing.costState === 'unknown' || (result.routing.actualCostUsd !== null && result.routing.actualCostUsd >= 0), 'cost is known or explicitly unknown');
+      const shown = api.lastAnswer();
+      assert.ok(shown?.done, 'the answer panel finished');
+      assert.equal(shown.done.result.requestId, result.requestId);
+      assert.equal(shown.text, result.text);
+      const rows = await api.call('spend/requests', { limit: 5 });
+      const row = rows.rows.find((r) => r.id === result.requestId);
+      assert.ok(row, 'the request is in the ledger');
+      assert.equal(row.clientKind, 'editor');
+      assert.equal(row.model, result.routing.model);
+    });
+
+    it('the status bar shows today\'s spend and follows spend/changed', async () => {
+      const before = await api.refreshStatusBar();
+      assert.ok(before, 'spend/summary answered');
+      assert.equal(api.statusBarText(), `$(pulse) ${formatUsd(before.costUsd)} today`);
+      const result = await vscode.commands.executeCommand<ChatCompleteResult | undefined>(Commands.ask, { question: 'Name a prime number.' });
+      assert.ok(result);
+      // No explicit refresh: the daemon's spend/changed notification drives the update.
+      const after = await eventually('the status bar to count the new request', () => {
+        const s = api.statusBarSummary();
+        return s && s.requests > before.requests ? s : undefined;
+      });
+      assert.equal(after.requests, before.requests + 1);
+      assert.equal(api.statusBarText(), `$(pulse) ${formatUsd(after.costUsd)} today`);
+    });
+
+    it('Open Dashboard opens the dashboard panel', async () => {
+      await vscode.commands.executeCommand(Commands.openDashboard);
+      assert.equal(api.dashboardOpen(), true);
+    });
+
+    it('Show Daemon Status returns the daemon status', async () => {
+      const status = await vscode.commands.executeCommand<DaemonStatusResult | undefined>(Commands.showDaemonStatus);
+      assert.ok(status);
+      assert.equal(status.home, home);
+    });
+
+    it('an unreachable keychain comes back as keychainUnavailable with a message naming what is missing', async () => {
+      // The harness gives the server no session bus, so the daemon cannot reach a keychain.
+      await assert.rejects(api.call('keys/set', { provider: 'openai', apiKey: 'sk-test-not-a-real-key' }), (err: RouterError) => {
+        assert.equal(err.code, 'keychainUnavailable');
+        assert.ok(err.message.length > 20, `a message a person can act on: ${err.message}`);
+        return true;
+      });
+    });
+
+    it('a killed daemon is restarted by the next call', async () => {
+      const first = await api.ready();
+      process.kill(first.pid, 'SIGKILL');
+      await eventually('the old daemon to exit', () => (pidAlive(first.pid) ? undefined : true));
+      const status = await eventually('a new daemon to answer', async () => {
+        try {
+          return await api.call('daemon/status', {});
+        } catch {
+          return undefined;
+        }
+      }, 30_000);
+      assert.notEqual(status.pid, first.pid);
+      const result = await vscode.commands.executeCommand<ChatCompleteResult | undefined>(Commands.ask, { question: 'Still there?' });
+      assert.ok(result && result.text.length > 0, 'Ask works against the new daemon');
+    });
+  });
+}
