@@ -170,7 +170,7 @@ async function findViewFrame(page, view, timeoutMs) {
   while (Date.now() < deadline) {
     for (const frame of page.frames()) {
       try {
-        if ((await frame.evaluate(() => document.body?.dataset.view)) === view) {
+        if ((await frame.evaluate(() => globalThis.document?.body?.dataset.view)) === view) {
           return frame;
         }
       } catch {
