@@ -293,7 +293,8 @@ async function runUi(browser, server, workspace) {
   }
 }
 
-function stopDaemon(home) {
+/** Stops the daemon the extension started (recorded in the run's discovery file) by its pid. */
+async function stopDaemon(home) {
   const file = join(home, 'daemon.json');
   if (!existsSync(file)) {
     return;
@@ -309,9 +310,18 @@ function stopDaemon(home) {
   }
   try {
     process.kill(pid, 'SIGTERM');
-    log(`stopped the daemon (pid ${pid})`);
   } catch {
-    // already gone
+    return; // already gone
+  }
+  if (await waitForExit(pid, 10_000)) {
+    log(`stopped the daemon (pid ${pid})`);
+    return;
+  }
+  log(`the daemon (pid ${pid}) ignored SIGTERM for 10 s; killing it`);
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
   }
 }
 
@@ -330,6 +340,7 @@ async function waitForExit(pid, ms) {
 
 async function main() {
   preflight();
+  rmSync(results, { recursive: true, force: true });
   mkdirSync(results, { recursive: true });
   await timed('install', () => ensureCodeServer(cacheDir, log));
   const root = mkdtempSync(join(tmpdir(), 'llm-router-workbench-'));
@@ -340,49 +351,44 @@ async function main() {
   const resultsFile = join(root, 'mocha-results.json');
   // Inside the checkout (out/ is ignored) so `mocha` resolves from its node_modules.
   const testsPath = await buildSuite(join(repo, 'out', 'e2e-suite'));
-  let server;
-  let browser;
-  try {
-    server = await timed('code-server start', () =>
-      startCodeServer({
-        cacheDir,
-        root,
-        log,
-        env: {
-          LLM_ROUTER_HOME: home,
-          LLM_ROUTER_E2E_RESULTS: resultsFile,
-          // No session bus: the keychain is unreachable on purpose (never the developer's real one).
-          DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(root, 'no-session-bus')}`,
-        },
-      }),
-    );
-    if (vsix) {
-      log(`installing ${vsix}: ${installVsix(cacheDir, server, vsix)}`);
+  const env = {
+    LLM_ROUTER_HOME: home,
+    LLM_ROUTER_E2E_RESULTS: resultsFile,
+    // No session bus: the keychain is unreachable on purpose (never the developer's real one).
+    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(root, 'no-session-bus')}`,
+  };
+  // One code-server per phase: stopping it ends its extension hosts, so no window of the first
+  // phase can restart the daemon while the second phase starts its own (from the .vsix, if given).
+  // Both phases share LLM_ROUTER_HOME, so the dashboard also shows the first phase's requests.
+  const phase = async (name, fn) => {
+    let server;
+    let browser;
+    try {
+      server = await timed(`${name}: code-server start`, () => startCodeServer({ cacheDir, root, env, log, name }));
+      if (name === 'ui' && vsix) {
+        log(`installing ${vsix}: ${installVsix(cacheDir, server, vsix)}`);
+      }
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      await timed(name, () => fn(browser, server));
+    } finally {
+      await browser?.close().catch(() => {});
+      await stopCodeServer(server);
+      await stopDaemon(home);
+      if (server?.logFile && existsSync(server.logFile)) {
+        writeFileSync(join(results, `code-server-${name}.log`), readFileSync(server.logFile));
+      }
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  };
+  try {
     if (only !== 'ui') {
-      await timed('mocha', () => runMocha(browser, server, workspace, testsPath, resultsFile));
+      await phase('mocha', (browser, server) => runMocha(browser, server, workspace, testsPath, resultsFile));
     }
     if (only !== 'mocha') {
-      await timed('ui', () => runUi(browser, server, workspace));
+      await phase('ui', (browser, server) => runUi(browser, server, workspace));
     }
   } finally {
-    await browser?.close().catch(() => {});
-    await stopCodeServer(server);
-    const daemonPid = existsSync(join(home, 'daemon.json')) ? JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')).pid : undefined;
-    stopDaemon(home);
-    if (typeof daemonPid === 'number' && !(await waitForExit(daemonPid, 10_000))) {
-      log(`the daemon (pid ${daemonPid}) ignored SIGTERM; killing it`);
-      try {
-        process.kill(daemonPid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
-    for (const [from, to] of [[server?.logFile, 'code-server.log'], [join(home, 'daemon.log'), 'daemon.log']]) {
-      if (from && existsSync(from)) {
-        writeFileSync(join(results, to), readFileSync(from));
-      }
+    if (existsSync(join(home, 'daemon.log'))) {
+      writeFileSync(join(results, 'daemon.log'), readFileSync(join(home, 'daemon.log')));
     }
     if (keep) {
       log(`kept ${root}`);

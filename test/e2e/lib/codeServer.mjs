@@ -73,13 +73,13 @@ export function freePort() {
  * Starts code-server on a free port with user data, extensions and XDG dirs under `root`.
  * `env` reaches the extension host (it inherits the server's environment).
  */
-export async function startCodeServer({ cacheDir, root, env, log }) {
+export async function startCodeServer({ cacheDir, root, env, log, name = 'code-server' }) {
   const port = await freePort();
   const dirs = { user: join(root, 'user'), ext: join(root, 'ext'), config: join(root, 'xdg-config'), data: join(root, 'xdg-data'), cache: join(root, 'xdg-cache') };
   for (const d of Object.values(dirs)) {
     mkdirSync(d, { recursive: true });
   }
-  const logFile = join(root, 'code-server.log');
+  const logFile = join(root, `${name}.code-server.log`);
   const args = [
     codeServerBin(cacheDir),
     '--bind-addr', `127.0.0.1:${port}`,
