@@ -1,0 +1,127 @@
+// Anthropic's Messages wire format, served for real: `x-api-key` auth, Message objects with
+// cache-aware usage, the full SSE event sequence (message_start, ping, content blocks,
+// message_delta, message_stop), Anthropic error bodies and `retry-after` on 429/529.
+import { fromAnthropicRequest, AnthropicStreamWriter, toAnthropicMessage } from '../../providers/anthropic/inbound';
+import { AnthropicRequest } from '../../providers/anthropic/wire';
+import type { ChatResult, StreamEvent } from '../../protocol/chat';
+import { answerFor, messageText, streamPieces, type SimulatedAnswer } from '../answer';
+import { applyTransportFault, pieceDelay, type Fault } from '../faults';
+import { sendJson, sleep, type SimCall, type SimFormat } from '../wire';
+
+function errorType(fault: Extract<Fault, { kind: 'error' }>): string {
+  if (fault.status === 429) {
+    return 'rate_limit_error';
+  }
+  if (fault.status === 401) {
+    return 'authentication_error';
+  }
+  if (fault.status === 503 || fault.status === 529) {
+    return 'overloaded_error';
+  }
+  return fault.status >= 500 ? 'api_error' : 'invalid_request_error';
+}
+
+function sendError(call: SimCall, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
+  sendJson(call.res, status, { type: 'error', error: { type, message } }, { 'request-id': `req_sim_${call.seq}`, ...headers });
+}
+
+function resultOf(a: SimulatedAnswer, model: string): ChatResult {
+  return {
+    text: a.text,
+    toolCalls: a.toolCalls.map((t) => ({ id: t.id.replace(/^call_/, 'toolu_'), type: 'function', function: { name: t.name, arguments: t.arguments } })),
+    finishReason: a.finishReason,
+    usage: { inputTokens: a.promptTokens, outputTokens: a.completionTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+    providerModel: model,
+  };
+}
+
+export const anthropicFormat: SimFormat = {
+  name: 'anthropic',
+  matches: (method, path) => method === 'POST' && /\/messages$/.test(path),
+  async handle(call) {
+    if (typeof call.req.headers['x-api-key'] !== 'string' || call.req.headers['x-api-key'] === '') {
+      sendError(call, 401, 'authentication_error', 'x-api-key header is required (simulated)');
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(call.body);
+    } catch {
+      sendError(call, 400, 'invalid_request_error', 'The request body is not valid JSON.');
+      return;
+    }
+    const parsed = AnthropicRequest.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      sendError(call, 400, 'invalid_request_error', `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}`);
+      return;
+    }
+    const inbound = fromAnthropicRequest(parsed.data);
+    const model = parsed.data.model;
+    const fault = call.faultFor({ provider: call.provider, model, stream: inbound.stream, promptText: inbound.request.messages.map((m) => messageText(m)).join('\n') });
+    if (fault?.kind === 'delay') {
+      await sleep(fault.ms);
+    }
+    if (fault?.kind === 'error') {
+      const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+      const message = fault.code === 'context_length_exceeded' ? `prompt is too long: ${fault.message}` : fault.message;
+      sendError(call, fault.status, errorType(fault), message, headers);
+      return;
+    }
+    if (await applyTransportFault(call, fault, inbound.stream)) {
+      return;
+    }
+    const tc = inbound.request.tool_choice;
+    const answer = answerFor({
+      model,
+      messages: inbound.request.messages,
+      tools: inbound.request.tools,
+      toolChoice: tc === undefined ? undefined : typeof tc === 'string' ? tc : tc.function.name,
+      maxTokens: parsed.data.max_tokens,
+    });
+    const result = resultOf(answer, model);
+    const id = `msg_sim${String(call.seq).padStart(6, '0')}`;
+    const headers = { 'request-id': `req_sim_${call.seq}`, 'anthropic-ratelimit-requests-remaining': '999' };
+    await sleep(call.pacing.ttftMs);
+    const delay = pieceDelay(call.pacing, fault);
+    if (!inbound.stream) {
+      await sleep(delay * answer.completionTokens);
+      sendJson(call.res, 200, toAnthropicMessage(result, { id, model }), headers);
+      return;
+    }
+    const res = call.res;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
+    const writer = new AnthropicStreamWriter({ id, model, inputTokens: answer.promptTokens });
+    res.write(writer.start());
+    const events: StreamEvent[] = [];
+    result.toolCalls.forEach((c, index) => {
+      events.push({ type: 'tool_call_delta', index, id: c.id, name: c.function.name, arguments: '' });
+      for (const part of streamPieces(c.function.arguments)) {
+        events.push({ type: 'tool_call_delta', index, arguments: part });
+      }
+    });
+    for (const text of streamPieces(result.text)) {
+      events.push({ type: 'text', text });
+    }
+    let sent = 0;
+    for (const e of events) {
+      if (res.destroyed) {
+        return;
+      }
+      if (fault?.kind === 'cut' && sent >= fault.afterPieces) {
+        res.destroy();
+        return;
+      }
+      res.write(writer.write(e));
+      sent++;
+      await sleep(delay);
+    }
+    if (fault?.kind === 'cut') {
+      res.destroy();
+      return;
+    }
+    writer.write({ type: 'finish', finishReason: result.finishReason });
+    writer.write({ type: 'usage', usage: result.usage });
+    res.end(writer.end());
+  },
+};
