@@ -36,7 +36,7 @@ const cache = new Map<string, ModelPrice | null>();
 /** Per-MTok prices at the base tier; null when the price is unknown. */
 export function priceOf(model: PricedModel): ModelPrice | null {
   if (model.priceOverride !== undefined) {
-    return model.priceOverride;
+    return usableOverride(model.priceOverride);
   }
   const key = `${model.provider}/${model.priceId}`;
   if (!cache.has(key)) {
@@ -57,11 +57,11 @@ export function priceOf(model: PricedModel): ModelPrice | null {
 
 /** The cost of a finished call, including tiered and cache prices; null when unknown. */
 export function costOf(model: PricedModel, usage: Usage): number | null {
-  if (model.priceOverride === null) {
-    return null;
-  }
   if (model.priceOverride !== undefined) {
-    const p = model.priceOverride;
+    const p = usableOverride(model.priceOverride);
+    if (p === null) {
+      return null;
+    }
     const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
     return (uncached * p.inputPerMTok + usage.cachedInputTokens * p.cachedInputPerMTok + usage.cacheWriteTokens * p.cacheWritePerMTok + usage.outputTokens * p.outputPerMTok) / 1e6;
   }
@@ -157,6 +157,11 @@ export function settleCost(model: PricedModel, usage: Usage, reportedCostUsd?: n
     };
   }
   return { costUsd: null, costState: 'unknown', check: 'ok', note: null };
+}
+
+/** A user's price with broken units (per token instead of per million) counts as unknown, never as a price. */
+function usableOverride(price: ModelPrice | null): ModelPrice | null {
+  return price !== null && priceProblem(price) === null ? price : null;
 }
 
 /** The price of `model` with an override applied, the override checked for units first. */

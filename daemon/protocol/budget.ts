@@ -1,5 +1,5 @@
-// Budgets, spend reports, prices and the pre-send estimate: `budget/*`, `spend/timeseries`,
-// `report/export`, `price/*`, `route/estimate`. Leaf module: zod and sibling protocol files only.
+// Budgets, spend reports and the pre-send estimate: `budget/*`, `spend/timeseries`, `report/export`,
+// `route/estimate`. Leaf module: zod and sibling protocol files only.
 import { z } from 'zod';
 import { ChatMessage, GenerationParams } from './chat';
 import { ClientContext, RoutingOptions, type RoutingDecision } from './routing';
@@ -159,38 +159,6 @@ export interface ReportExportResult {
   content: string | null;
 }
 
-// ---- prices -----------------------------------------------------------------------------------
-const PerMTok = z.number({ error: 'prices are numbers of USD per million tokens' }).finite().nonnegative();
-export const PriceSetParams = z
-  .object({
-    model: z.string().min(1).max(200),
-    inputPerMTok: PerMTok,
-    outputPerMTok: PerMTok,
-    /** Defaults to inputPerMTok. */
-    cachedInputPerMTok: PerMTok.optional(),
-    cacheWritePerMTok: PerMTok.optional(),
-  })
-  .strict();
-export interface PriceEntry {
-  model: string;
-  provider: string;
-  source: 'override' | 'genai-prices' | 'unknown';
-  inputPerMTok: number | null;
-  outputPerMTok: number | null;
-  cachedInputPerMTok: number | null;
-  cacheWritePerMTok: number | null;
-}
-export type PriceSetResult = PriceEntry;
-export const PriceListParams = z.object({}).strict();
-export interface PriceListResult {
-  prices: PriceEntry[];
-}
-export const PriceDeleteParams = z.object({ model: z.string().min(1).max(200) }).strict();
-export interface PriceDeleteResult {
-  model: string;
-  deleted: boolean;
-}
-
 // ---- cost before sending ----------------------------------------------------------------------
 export const RouteEstimateParams = GenerationParams.extend({
   messages: z.array(ChatMessage).min(1),
@@ -217,9 +185,6 @@ export const budgetMethods = {
   'budget/status': { params: BudgetStatusParams, result: result<BudgetStatusResult>() },
   'spend/timeseries': { params: SpendTimeseriesParams, result: result<SpendTimeseriesResult>() },
   'report/export': { params: ReportExportParams, result: result<ReportExportResult>() },
-  'price/set': { params: PriceSetParams, result: result<PriceSetResult>() },
-  'price/list': { params: PriceListParams, result: result<PriceListResult>() },
-  'price/delete': { params: PriceDeleteParams, result: result<PriceDeleteResult>() },
   'route/estimate': { params: RouteEstimateParams, result: result<RouteEstimateResult>() },
 } as const;
 

@@ -4,3 +4,4 @@ export * from './routing';
 export * from './ledger';
 export * from './discovery';
 export * from './methods';
+export * from './budget';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ChatMessage, GenerationParams, type ChatResult, type Usage } from './chat';
 import { ClientContext, RoutingOptions, type RoutingDecision, type RoutingInfo, type Capability } from './routing';
 import type { LedgerRow } from './ledger';
+import { budgetMethods } from './budget';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -109,6 +110,12 @@ export interface SpendSummaryResult {
   /** Requests whose model has no known price: counted, never summed as $0. */
   unknownPriceRequests: number;
   groups: SpendGroup[];
+  /** Calendar periods are computed in this IANA zone. */
+  timeZone?: string;
+  /** Savings against always using the configured baseline model, over the priced requests. */
+  baselineModel?: string | null;
+  baselineCostUsd?: number | null;
+  savingsUsd?: number | null;
 }
 
 export const SpendRequestsParams = z.object({
@@ -157,6 +164,7 @@ export const methods = {
   'keys/set': { params: KeysSetParams, result: result<KeysSetResult>() },
   'keys/delete': { params: KeysDeleteParams, result: result<KeysDeleteResult>() },
   'keys/list': { params: KeysListParams, result: result<KeysListResult>() },
+  ...budgetMethods,
 } as const;
 
 export type Methods = typeof methods;

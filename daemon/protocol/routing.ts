@@ -41,6 +41,8 @@ export const RoutingOptions = z.object({
   preferredModels: z.array(z.string()).optional(),
   excludedModels: z.array(z.string()).optional(),
   requiredCapabilities: z.array(Capability).optional(),
+  /** The user confirmed going over a budget that allows it (the editor asks first). */
+  confirmOverBudget: z.boolean().optional(),
 });
 export type RoutingOptions = z.infer<typeof RoutingOptions>;
 

@@ -1,6 +1,6 @@
 import type { Migration } from '../migration';
 
-// Budgets, their per-period usage counters, open reservations, price overrides and the hourly
+// Budgets, their per-period usage counters, open reservations and the hourly
 // spend rollup. Counters and rollups are updated in the same transaction as the ledger row, so
 // checking a budget or summarising a month never scans `requests`.
 export const budgets: Migration = {
@@ -38,14 +38,6 @@ export const budgets: Migration = {
       ts INTEGER NOT NULL,
       amount_usd REAL NOT NULL,
       holds TEXT NOT NULL
-    );
-    CREATE TABLE price_overrides (
-      model TEXT PRIMARY KEY,
-      input_per_mtok REAL NOT NULL,
-      output_per_mtok REAL NOT NULL,
-      cached_input_per_mtok REAL NOT NULL,
-      cache_write_per_mtok REAL NOT NULL,
-      updated_at INTEGER NOT NULL
     );
     CREATE TABLE spend_hourly (
       hour INTEGER NOT NULL,

@@ -81,3 +81,9 @@ test('without a price, a plausible reported cost is used and an implausible one 
   assert.equal(bad.costUsd, null);
   assert.equal(bad.costState, 'unknown');
 });
+
+test('a stored override with broken units is treated as an unknown price, never used', () => {
+  const m = { ...gpt41, priceOverride: { inputPerMTok: 2_000_000, outputPerMTok: 8, cachedInputPerMTok: 0.5, cacheWritePerMTok: 2 } };
+  assert.equal(priceOf(m), null);
+  assert.equal(costOf(m, usage(1000, 1000)), null);
+});

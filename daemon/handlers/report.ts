@@ -1,0 +1,11 @@
+// spend/timeseries and report/export, read from the rollups and the ledger.
+import { exportReport, spendTimeseries } from '../ledger/reports';
+import type { DaemonDeps } from '../service/deps';
+import type { Handlers } from './types';
+
+export function reportHandlers(deps: DaemonDeps): Pick<Handlers, 'spend/timeseries' | 'report/export'> {
+  return {
+    'spend/timeseries': async (params) => deps.store.read((tx) => spendTimeseries(tx, params, deps.now(), deps.ledger.timeZone)),
+    'report/export': async (params) => exportReport((fn) => deps.store.read(fn), params, deps.now()),
+  };
+}

@@ -1,0 +1,196 @@
+// `spend/summary`, `spend/timeseries` and `report/export` over the rollups and the ledger, with
+// date ranges validated once here: a malformed or reversed range is a clear invalidParams error.
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
+import type { Instant, ReportExportParams, ReportExportResult, SpendTimeseriesParams, SpendTimeseriesResult } from '../protocol/budget';
+import { RouterError } from '../protocol/errors';
+import type { LedgerRow } from '../protocol/ledger';
+import type { Params, SpendSummaryResult } from '../protocol/methods';
+import type { ReadTx } from '../store/database';
+import type { z } from 'zod';
+import { rowFromDb } from './requests';
+import { periodEnd, periodStart } from './periods';
+import type { ModelPrice } from './pricing';
+import { summarize, timeseries } from './rollups';
+
+const FAR_FUTURE = 8.64e15;
+/** Inline exports beyond this many rows must go to a file. */
+export const INLINE_EXPORT_LIMIT = 10_000;
+const EXPORT_PAGE = 2000;
+
+export function toMs(value: Instant | undefined, name: string): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  const ms = typeof value === 'number' ? value : Date.parse(value);
+  if (!Number.isFinite(ms) || ms < 0) {
+    throw new RouterError('invalidParams', `${name} is not a date: use epoch milliseconds or ISO 8601 such as 2026-01-31T00:00:00Z`, { [name]: value });
+  }
+  return ms;
+}
+
+export function range(from: number | undefined, to: number | undefined, defaultFrom: number, defaultTo: number): { from: number; to: number } {
+  const r = { from: from ?? defaultFrom, to: to ?? defaultTo };
+  if (r.to < r.from) {
+    throw new RouterError('invalidParams', `the range ends (${new Date(r.to).toISOString()}) before it starts (${new Date(r.from).toISOString()}): swap from and to`, r);
+  }
+  return r;
+}
+
+export interface SummaryExtras {
+  timeZone: string;
+  baselineModel: string | null;
+  baselineCostUsd: number | null;
+  savingsUsd: number | null;
+}
+
+export function spendSummary(
+  tx: ReadTx,
+  params: Params<'spend/summary'>,
+  now: number,
+  zone: string,
+  baseline: { model: string | null; price: ModelPrice | null },
+): SpendSummaryResult & SummaryExtras {
+  const explicit = params.from !== undefined || params.to !== undefined;
+  const bounds = explicit
+    ? range(params.from, params.to, 0, FAR_FUTURE)
+    : params.period === 'all'
+      ? { from: 0, to: FAR_FUTURE }
+      : { from: periodStart(now, params.period, zone), to: periodEnd(now, params.period, zone) };
+  const s = summarize(tx, bounds.from, bounds.to, params.groupBy ?? null, baseline.price);
+  return {
+    from: bounds.from,
+    to: bounds.to,
+    costUsd: s.costUsd,
+    requests: s.requests,
+    errors: s.errors,
+    unknownPriceRequests: s.unknownPriceRequests,
+    groups: s.groups,
+    timeZone: zone,
+    baselineModel: baseline.price === null ? null : baseline.model,
+    baselineCostUsd: s.baselineCostUsd,
+    savingsUsd: s.savingsUsd,
+  };
+}
+
+export function spendTimeseries(tx: ReadTx, params: z.output<typeof SpendTimeseriesParams>, now: number, zone: string): SpendTimeseriesResult {
+  const r = range(toMs(params.from, 'from'), toMs(params.to, 'to'), 0, now);
+  return { from: r.from, to: r.to, bucket: params.bucket, timeZone: zone, points: timeseries(tx, r.from, r.to, params.bucket, zone, params.groupBy ?? null) };
+}
+
+const CSV_COLUMNS: (keyof LedgerRow)[] = [
+  'id', 'ts', 'clientKind', 'clientName', 'workspace', 'endpoint', 'requestedModel', 'model', 'provider', 'policy', 'strategy', 'taskType',
+  'stream', 'tokensIn', 'tokensOut', 'tokensCached', 'tokensReasoning', 'estimatedCostUsd', 'costUsd', 'costState', 'latencyMs', 'ttftMs',
+  'status', 'errorCode', 'fallbacks', 'experimentId', 'arm', 'reason',
+];
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) {
+    return '';
+  }
+  const s = Array.isArray(v) ? v.join(' ') : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Rows in [from, to), oldest first, a page at a time (keyset on ts, id). */
+function* ledgerPages(tx: ReadTx, from: number, to: number): Generator<LedgerRow[]> {
+  let after: { ts: number; id: string } | null = null;
+  for (;;) {
+    const rows: LedgerRow[] = (
+      after === null
+        ? tx.all('SELECT * FROM requests WHERE ts >= ? AND ts < ? ORDER BY ts, id LIMIT ?', [from, to, EXPORT_PAGE])
+        : tx.all('SELECT * FROM requests WHERE ts < ? AND (ts > ? OR (ts = ? AND id > ?)) ORDER BY ts, id LIMIT ?', [to, after.ts, after.ts, after.id, EXPORT_PAGE])
+    ).map(rowFromDb);
+    if (rows.length === 0) {
+      return;
+    }
+    yield rows;
+    const last = rows[rows.length - 1] as LedgerRow;
+    after = { ts: last.ts, id: last.id };
+    if (rows.length < EXPORT_PAGE) {
+      return;
+    }
+  }
+}
+
+function writable(path: string): void {
+  if (!isAbsolute(path)) {
+    throw new RouterError('pathNotWritable', `export path "${path}" must be absolute: the daemon's working folder is not yours`, { path });
+  }
+  let dirOk: boolean;
+  try {
+    dirOk = statSync(dirname(path)).isDirectory();
+  } catch {
+    dirOk = false;
+  }
+  if (!dirOk) {
+    throw new RouterError('pathNotWritable', `cannot export to ${path}: the folder ${dirname(path)} does not exist`, { path });
+  }
+}
+
+/** Exports the ledger. Read-only: a failed export leaves no partial file and touches no row. */
+export function exportReport(read: <T>(fn: (tx: ReadTx) => T) => T, params: z.output<typeof ReportExportParams>, now: number): ReportExportResult {
+  const r = range(toMs(params.from, 'from'), toMs(params.to, 'to'), 0, now + 1);
+  const header = params.format === 'csv' ? `${CSV_COLUMNS.join(',')}\n` : '[';
+  const encode = (row: LedgerRow, first: boolean): string =>
+    params.format === 'csv' ? `${CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\n` : `${first ? '\n' : ',\n'}${JSON.stringify(row)}`;
+  const footer = (n: number): string => (params.format === 'csv' ? '' : n === 0 ? ']\n' : '\n]\n');
+
+  if (params.path === undefined) {
+    return read((tx) => {
+      const parts = [header];
+      let n = 0;
+      for (const page of ledgerPages(tx, r.from, r.to)) {
+        for (const row of page) {
+          n += 1;
+          if (n > INLINE_EXPORT_LIMIT) {
+            throw new RouterError('invalidParams', `more than ${INLINE_EXPORT_LIMIT} rows in this range: give a path to export them to a file, or a shorter range`, { limit: INLINE_EXPORT_LIMIT });
+          }
+          parts.push(encode(row, n === 1));
+        }
+      }
+      parts.push(footer(n));
+      return { format: params.format, from: r.from, to: r.to, rows: n, path: null, content: parts.join('') };
+    });
+  }
+
+  const path = params.path;
+  writable(path);
+  const tmp = `${path}.${process.pid}.${now}.tmp`;
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+  } catch (e) {
+    throw new RouterError('pathNotWritable', `cannot export to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path });
+  }
+  let n = 0;
+  try {
+    writeSync(fd, header);
+    read((tx) => {
+      for (const page of ledgerPages(tx, r.from, r.to)) {
+        let chunk = '';
+        for (const row of page) {
+          n += 1;
+          chunk += encode(row, n === 1);
+        }
+        writeSync(fd, chunk);
+      }
+    });
+    writeSync(fd, footer(n));
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
+    }
+    rmSync(tmp, { force: true });
+    if (e instanceof RouterError) {
+      throw e;
+    }
+    throw new RouterError('pathNotWritable', `cannot export to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path });
+  }
+  return { format: params.format, from: r.from, to: r.to, rows: n, path, content: null };
+}
