@@ -9,6 +9,7 @@ import type { Catalog, CatalogModel, ModelStats } from './catalog';
 import { extractFeatures, messageText as textOf, type RequestFeatures } from './features';
 import { PolicySet } from './policies';
 import { PriorQuality, type QualityModel } from './quality';
+import { shippedQualityModel } from './learnedQuality';
 import { evaluateRules, type RuleMatch } from './rules';
 import { createStrategy, rank, type ScoringContext, type ScoringInput } from './strategies';
 import { strongerCandidate } from './escalation';
@@ -72,12 +73,14 @@ interface Estimate extends ScoringInput {
 
 export class Router {
   private policyCache: { key: unknown; set: PolicySet } | null = null;
-  private readonly fallbackQuality = new PriorQuality();
+  private readonly defaultQuality: QualityModel;
 
-  constructor(private readonly env: RouterEnv) {}
+  constructor(private readonly env: RouterEnv) {
+    this.defaultQuality = env.quality ?? loadDefaultQuality();
+  }
 
   get quality(): QualityModel {
-    return this.env.quality ?? this.fallbackQuality;
+    return this.env.quality ?? this.defaultQuality;
   }
 
   policies(): PolicySet {
@@ -379,6 +382,15 @@ export class Router {
     const enabled = a.escalation?.enabled === true;
     decision.escalation = { enabled, to: enabled ? strongerCandidate(decision, a.escalation?.to) : null };
     return decision;
+  }
+}
+
+/** The shipped learned model; the catalog's priors only if the model file cannot be read. */
+function loadDefaultQuality(): QualityModel {
+  try {
+    return shippedQualityModel();
+  } catch {
+    return new PriorQuality();
   }
 }
 

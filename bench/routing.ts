@@ -1,0 +1,166 @@
+// `npm run bench:routing`: the routing figures issue 7 asks for, on prompts never trained on.
+// Data: ../shared/routing-bench (RouteLLM's MMLU/GSM8K responses, Apache-2.0; arena-hard-auto's
+// arena-bench-v1 judgments, Apache-2.0; prices from @pydantic/genai-prices, MIT).
+import { countTokens } from 'gpt-tokenizer';
+import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, type BenchRow } from './routingData';
+import { pairReport, type PairReport } from './pairEval';
+import { costToReach, lambdaGrid, modelStats, oracle, oracleMatching, oracleTradeoffCurve, routeCurve, singleModels, type ArenaCase, type Price } from './arenaEval';
+import { dot, trainLinear } from '../daemon/routing/linearModel';
+import { DIMENSIONS, promptVector } from '../daemon/routing/promptFeatures';
+import { shippedQualityModel } from '../daemon/routing/learnedQuality';
+import { stableUnit } from '../daemon/routing/rules';
+import { Catalog } from '../daemon/routing/catalog';
+import { Router } from '../daemon/routing/router';
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function printPair(title: string, reports: PairReport[]): void {
+  console.log(`\n${title}`);
+  console.log(`  ${'router'.padEnd(22)} APGR   CPT(50%) CPT(80%)  PGR at strong share 0,10,…,100%`);
+  for (const r of reports) {
+    console.log(`  ${r.benchmark.padEnd(22)} ${r.apgr.toFixed(3)}  ${pct(r.cpt50).padStart(7)}  ${pct(r.cpt80).padStart(7)}   ${r.curve.map((v) => v.toFixed(2)).join(' ')}`);
+  }
+}
+
+function pairSection(): void {
+  const rows = loadPair();
+  const train = rows.filter((r) => !isTest(r));
+  const test = rows.filter((r) => isTest(r));
+  // The plain baseline the issue names: hashed bag of words, one logistic model of "strong wins".
+  const bowX = train.map((r) => promptVector(r.prompt, 1));
+  const win = train.map((r) => ((r.outcomes[STRONG] ?? 0) > (r.outcomes[WEAK] ?? 0) ? 1 : 0));
+  const bow = trainLinear(bowX, win, DIMENSIONS, { loss: 'logistic', epochs: 5, learningRate: 0.1, l2: 1e-4, seed: 3 });
+  const model = shippedQualityModel();
+  console.log(`Strong/weak pair (${STRONG} vs ${WEAK}): ${train.length} training prompts, ${test.length} held out by prompt`);
+  for (const b of ['mmlu', 'gsm8k']) {
+    const rowsB = test.filter((r) => r.benchmark === b);
+    const s = rowsB[0] ? pairReport(b, rowsB, () => 0) : null;
+    const reports = [
+      { ...pairReport('random', rowsB, (r) => stableUnit(`random:${r.id}`)) },
+      { ...pairReport('bag-of-words baseline', rowsB, (r) => dot(bow, promptVector(r.prompt, 1))) },
+      { ...pairReport('learned (shipped)', rowsB, (r: BenchRow) => model.difficultyOf(promptVector(r.prompt)).d) },
+    ];
+    printPair(`${b.toUpperCase()} held out: ${rowsB.length} prompts, strong ${pct(s?.strongAccuracy ?? 0)} / weak ${pct(s?.weakAccuracy ?? 0)} correct`, reports);
+  }
+}
+
+function arenaSection(): void {
+  const arena = loadArena();
+  const prices = new Map<string, Price>();
+  const unpriced: string[] = [];
+  const inArena = new Set(arena.flatMap((r) => Object.keys(r.outcomes)));
+  for (const [m, p] of loadPrices()) {
+    if (!inArena.has(m)) {
+      continue;
+    }
+    if (p) {
+      prices.set(m, p);
+    } else {
+      unpriced.push(m);
+    }
+  }
+  const model = shippedQualityModel();
+  const models = [...prices.keys()];
+  const quality = (m: string, prior: number, d: number) => model.qualityOf(m, prior, d);
+  const folds = 5;
+  const cases: ArenaCase[] = [];
+  for (let f = 0; f < folds; f++) {
+    const stats = modelStats(arena.filter((_, i) => i % folds !== f), models);
+    arena.forEach((row, i) => {
+      if (i % folds === f) {
+        cases.push({ row, difficulty: model.difficultyOf(promptVector(row.prompt)), stats });
+      }
+    });
+  }
+  const singles = singleModels(arena, prices);
+  const best = singles[0];
+  if (!best) {
+    return;
+  }
+  const curve = routeCurve(cases, prices, quality, lambdaGrid());
+  const twoTier = routeCurve(cases, prices, (_m, prior) => prior, lambdaGrid());
+  const target = 0.95 * best.meanScore;
+  const reach = costToReach(curve, target);
+  const reachPrior = costToReach(twoTier, target);
+  const reachSingles = costToReach(singles, target);
+  const orc = oracle(arena, prices);
+  const matchBest = oracleMatching(arena, prices, best.model);
+  const oracleReach = costToReach(oracleTradeoffCurve(arena, prices), 0.95 * best.meanScore);
+  console.log(`\nArena (arena-bench-v1): ${arena.length} prompts, 5-fold cross-validation by prompt (priors and answer lengths from the other folds)`);
+  console.log(`  priced models: ${models.join(', ')}`);
+  console.log(`  left out of the cost curve (no public price, not $0): ${unpriced.join(', ')}`);
+  console.log('  single models (mean judge score, total cost):');
+  for (const s of singles) {
+    console.log(`    ${s.model.padEnd(28)} ${s.meanScore.toFixed(2)}  $${s.costUsd.toFixed(3)}`);
+  }
+  console.log(`  oracle (cheapest top-scoring model per prompt): ${orc.meanScore.toFixed(2)} for $${orc.costUsd.toFixed(3)} (${pct(orc.costUsd / best.costUsd)} of ${best.model})`);
+  console.log(`  oracle (cheapest model scoring at least ${best.model}'s score, per prompt): ${matchBest.meanScore.toFixed(2)} for $${matchBest.costUsd.toFixed(3)} (${pct(matchBest.costUsd / best.costUsd)})`);
+  console.log(`  oracle reaching 95% of ${best.model}'s mean at least cost (per prompt argmax true score − λ·cost): ${oracleReach.direct === null ? 'n/a' : `$${oracleReach.direct.toFixed(3)} (${pct(oracleReach.direct / best.costUsd)})`}`);
+  console.log('  learned router cost–quality curve (λ = USD per quality point⁻¹):');
+  let last = '';
+  for (const p of curve) {
+    const line = `${p.meanScore.toFixed(2)}  $${p.costUsd.toFixed(3)}`;
+    if (line !== last) {
+      const mix = Object.entries(p.mix).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([m, s]) => `${m} ${pct(s)}`).join(', ');
+      console.log(`    λ=${p.lambda.toPrecision(3).padEnd(8)} mean ${line}  (${pct(p.costUsd / best.costUsd)} of best's cost)  ${mix}`);
+      last = line;
+    }
+  }
+  const share = (c: number | null) => (c === null ? 'not reached' : `$${c.toFixed(3)} = ${pct(c / best.costUsd)} of ${best.model}'s cost`);
+  console.log(`  95% of the best single model's mean (${target.toFixed(2)}):`);
+  console.log(`    learned router: ${share(reach.direct)} on the curve; ${share(reach.hull)} on its upper convex hull`);
+  console.log(`    per-model priors only (no prompt signal): ${share(reachPrior.direct)}; hull ${share(reachPrior.hull)}`);
+  console.log(`    mixing single models only: ${share(reachSingles.hull)}`);
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+}
+
+function latencySection(): void {
+  const catalog = Catalog.builtIn();
+  const router = new Router({ catalog, isAvailable: () => true, defaultTradeoff: 'balanced', baselineModel: 'gpt-4.1' });
+  const words = 'the router reads each request and decides which model should answer it within budget while code like function parse(x) { return x + 1; } and numbers 42 3.14 appear'.split(' ');
+  const makePrompt = (tokens: number, salt: number) => {
+    const out: string[] = [];
+    let i = salt;
+    let chars = 0;
+    while (chars < tokens * 4.2) {
+      const w = words[i++ % words.length] ?? 'x';
+      out.push(i % 17 === 0 ? `${w}${i}` : w);
+      chars += w.length + 1;
+    }
+    return out.join(' ');
+  };
+  console.log(`\nDecision latency (${catalog.list().length}-model catalog, tokenization and learned model included):`);
+  for (const size of [100, 2000, 8000]) {
+    const prompts = Array.from({ length: 50 }, (_, k) => makePrompt(size, k * 7));
+    const times: number[] = [];
+    let tokens = 0;
+    for (let round = 0; round < 20; round++) {
+      for (const p of prompts) {
+        const t = performance.now();
+        const d = router.decide({ request: { messages: [{ role: 'user', content: p }] }, requestedModel: 'auto' });
+        times.push(performance.now() - t);
+        tokens = d.inputTokens;
+      }
+    }
+    const warm = times.slice(50);
+    console.log(`  ~${size} tokens (${tokens} counted): p50 ${percentile(warm, 0.5).toFixed(3)} ms  p99 ${percentile(warm, 0.99).toFixed(3)} ms  (${warm.length} decisions)`);
+  }
+  const sizes = [2000, 8000, 16000, 32000];
+  const cost = sizes.map((chars) => {
+    const text = makePrompt(Math.ceil(chars / 4.2), 3).slice(0, chars);
+    const t = performance.now();
+    for (let i = 0; i < 20; i++) {
+      countTokens(text + String(i));
+    }
+    return `${chars} chars ${((performance.now() - t) / 20).toFixed(3)} ms`;
+  });
+  console.log(`  exact o200k token count alone: ${cost.join(', ')} (exact below 8000 characters, estimated above)`);
+}
+
+pairSection();
+arenaSection();
+latencySection();

@@ -1,0 +1,117 @@
+// The learned model's view of a prompt: hashed word n-grams (what it is about) plus a few dense
+// signals of difficulty (length, numbers, math symbols, answer options). Shared by training and
+// inference so both see exactly the same vector. Bounded work: only the first tokens are read.
+export const HASH_BITS = 16;
+export const BUCKETS = 1 << HASH_BITS;
+export const DENSE_NAMES = [
+  'bias', 'logChars', 'logWords', 'numbers', 'mathSymbols', 'hasOptions', 'optionLength', 'question',
+  'lines', 'digitShare', 'whichOfFollowing', 'latex', 'longestNumber', 'distinctNumbers', 'negation',
+  'capitalShare', 'sentences', 'codeLike', 'units', 'fractionsPercent',
+] as const;
+export const DIMENSIONS = BUCKETS + DENSE_NAMES.length;
+/** Tokens read for n-grams: difficulty cues sit in the question, not in the 8 000th token. */
+const MAX_TOKENS = 384;
+const MAX_SCAN_CHARS = 6000;
+
+export interface SparseVector {
+  idx: Int32Array;
+  val: Float32Array;
+}
+
+/** FNV-1a, 32-bit. */
+function hash(s: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+const TOKEN = /[a-z]+|\d+(?:[.,]\d+)*|[=+\-*/^%<>√π∑∫≤≥$]/g;
+const OPTION_LINE = /^\s*\(?[A-D][.)]\s+(.*)$/gm;
+
+/** `ngrams`: 2 = words and word pairs (the model), 1 = words only (the bag-of-words baseline), 0 = dense only. */
+export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2): SparseVector {
+  const scan = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
+  const lower = scan.toLowerCase();
+  const counts = new Map<number, number>();
+  let prev = '<s>';
+  let n = 0;
+  let numbers = 0;
+  let mathSymbols = 0;
+  let longestNumber = 0;
+  const distinct = new Set<string>();
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(lower); m !== null && n < MAX_TOKENS; m = TOKEN.exec(lower)) {
+    let tok = m[0];
+    const c = tok.charCodeAt(0);
+    if (c >= 48 && c <= 57) {
+      numbers++;
+      distinct.add(tok);
+      longestNumber = Math.max(longestNumber, tok.length);
+      tok = tok.length > 2 ? '<num3>' : '<num>';
+    } else if (tok.length === 1 && !(c >= 97 && c <= 122)) {
+      mathSymbols++;
+    }
+    if (ngrams >= 1) {
+      const u = hash(tok, 1) & (BUCKETS - 1);
+      counts.set(u, (counts.get(u) ?? 0) + 1);
+    }
+    if (ngrams >= 2) {
+      const b = hash(`${prev} ${tok}`, 2) & (BUCKETS - 1);
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    prev = tok;
+    n++;
+  }
+  const idx: number[] = [];
+  const val: number[] = [];
+  // Binary n-gram presence scaled so that long and short prompts weigh the same.
+  const norm = counts.size > 0 ? 1 / Math.sqrt(counts.size) : 0;
+  for (const k of counts.keys()) {
+    idx.push(k);
+    val.push(norm);
+  }
+  const options = [...scan.matchAll(OPTION_LINE)];
+  const optionLength = options.length ? options.reduce((s, o) => s + (o[1]?.length ?? 0), 0) / options.length : 0;
+  let digits = 0;
+  let capitals = 0;
+  for (let i = 0; i < scan.length; i++) {
+    const c = scan.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits++;
+    } else if (c >= 65 && c <= 90) {
+      capitals++;
+    }
+  }
+  const len = Math.max(1, scan.length);
+  const words = text.length > MAX_SCAN_CHARS ? text.length / 5.5 : lower.split(/\s+/).length;
+  const dense = [
+    1,
+    Math.log1p(text.length) / 8,
+    Math.log1p(words) / 6,
+    Math.min(3, numbers / 10),
+    Math.min(3, mathSymbols / 10),
+    options.length >= 2 ? 1 : 0,
+    Math.log1p(optionLength) / 5,
+    scan.includes('?') ? 1 : 0,
+    Math.log1p((scan.match(/\n/g) ?? []).length) / 4,
+    (digits / len) * 5,
+    /which of the following/i.test(scan) ? 1 : 0,
+    /\$[^$]+\$|\\frac|\\sqrt|\^\{/.test(scan) ? 1 : 0,
+    Math.min(2, longestNumber / 6),
+    Math.min(3, distinct.size / 8),
+    /\b(not|except|least|false|incorrect)\b/i.test(scan) ? 1 : 0,
+    (capitals / len) * 5,
+    Math.log1p((scan.match(/[.!?](\s|$)/g) ?? []).length) / 3,
+    /[{};]\s*$|```|\bdef |\bfunction\b|=>/m.test(scan) ? 1 : 0,
+    /\b(km|kg|hours?|minutes?|miles?|dollars?|cents?|percent|meters?|liters?)\b/i.test(scan) ? 1 : 0,
+    /\d+\s*\/\s*\d+|%/.test(scan) ? 1 : 0,
+  ];
+  for (let i = 0; i < dense.length; i++) {
+    idx.push(BUCKETS + i);
+    val.push(dense[i] ?? 0);
+  }
+  return { idx: Int32Array.from(idx), val: Float32Array.from(val) };
+}
