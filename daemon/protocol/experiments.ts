@@ -16,7 +16,7 @@ export const ArmName = z.string().min(1).max(50).regex(/^[A-Za-z0-9][A-Za-z0-9_.
 export const ArmSpec = z
   .object({
     name: ArmName,
-    weight: z.number().gt(0).lte(1),
+    weight: z.number().gt(0, 'an arm weight is above 0').lte(1, 'arm weights are fractions that sum to 1, not percentages'),
     strategy: z.string().min(1).max(100).optional(),
     policy: z.string().min(1).max(100).optional(),
     model: z.string().min(1).max(200).optional(),

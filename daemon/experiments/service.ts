@@ -1,0 +1,466 @@
+// Experiments as the daemon runs them: lifecycle, assignment of chat requests before routing
+// (through the chat pipeline's hooks), evaluation with the sequential test, opt-in auto-stop and
+// promotion, and feedback. All state lives in the store; the service keeps only caches.
+import { createHash, randomBytes } from 'node:crypto';
+import type { ChatRequest } from '../protocol/chat';
+import { RouterError } from '../protocol/errors';
+import type {
+  ArmSpec,
+  ExperimentGetResult,
+  ExperimentInfo,
+  ExperimentListResult,
+  ExperimentResults,
+  ExperimentScope,
+  FeedbackSubmitResult,
+  Promotion,
+} from '../protocol/experiments';
+import { WEIGHT_SUM_TOLERANCE, type ExperimentCreateParams, type FeedbackSubmitParams } from '../protocol/experiments';
+import type { ClientContext, RoutingOptions } from '../protocol/routing';
+import type { Store } from '../store/database';
+import type { z } from 'zod';
+import { analyze } from './analysis';
+import { assign, unitKey } from './assignment';
+import { ObservationBuilder } from './observations';
+import { seededRandom, seedFromString } from './random';
+import * as repo from './repository';
+import { DEFAULT_MIXTURE } from './sequential';
+
+export type CreateParams = z.output<typeof ExperimentCreateParams>;
+export type FeedbackParams = z.output<typeof FeedbackSubmitParams>;
+
+/** What the service needs from the routing core, kept narrow so tests can supply it. */
+export interface RoutingRegistry {
+  /** Throws RouterError for an unknown strategy or one that cannot be used without configuration. */
+  validateStrategy(name: string): void;
+  hasPolicy(name: string): boolean;
+  policyNames(): string[];
+  hasModel(id: string): boolean;
+}
+
+/** The routing core's online update from feedback; returns whether it took the outcome. */
+export type OutcomeRecorder = (outcome: { requestId: string; model: string; value: number; request: ChatRequest | null; context: ClientContext | null }) => boolean;
+
+export interface ExperimentServiceDeps {
+  store: Store;
+  routing: RoutingRegistry;
+  now(): number;
+  recordOutcome?: OutcomeRecorder;
+  /** Evaluate a running experiment after this many new ledger rows (the test is valid at any schedule). */
+  evaluateEvery?: number;
+}
+
+/** The part of a chat call the service looks at. */
+export interface RouteCall {
+  requestedModel: string;
+  request: ChatRequest;
+  routing?: RoutingOptions | undefined;
+  context: ClientContext;
+}
+
+export interface RouteAssignment {
+  routing: RoutingOptions;
+  experiment: { id: string; arm: string } | null;
+}
+
+const RECENT_REQUESTS = 500;
+
+export function isAutoRouted(requestedModel: string): boolean {
+  return requestedModel === 'auto' || requestedModel.startsWith('auto:');
+}
+
+export function scopeCovers(scope: ExperimentScope, context: ClientContext): boolean {
+  switch (scope.kind) {
+    case 'all':
+      return true;
+    case 'workspace':
+      return context.workspace === scope.workspace;
+    case 'client':
+      return context.kind === scope.clientKind;
+  }
+}
+
+/** Two scopes overlap unless they are of the same kind with different values. */
+export function scopesOverlap(a: ExperimentScope, b: ExperimentScope): boolean {
+  if (a.kind === 'all' || b.kind === 'all' || a.kind !== b.kind) {
+    return true;
+  }
+  if (a.kind === 'workspace' && b.kind === 'workspace') {
+    return a.workspace === b.workspace;
+  }
+  if (a.kind === 'client' && b.kind === 'client') {
+    return a.clientKind === b.clientKind;
+  }
+  return true;
+}
+
+function describeScope(s: ExperimentScope): string {
+  return s.kind === 'all' ? 'all auto-routed traffic' : s.kind === 'workspace' ? `workspace ${s.workspace}` : `${s.clientKind} clients`;
+}
+
+function publicInfo(r: repo.ExperimentRecord): ExperimentInfo {
+  const { salt: _salt, mixture: _mixture, analysisState: _state, ...info } = r;
+  return info;
+}
+
+function armSetting(arm: ArmSpec): Promotion['setting'] {
+  const s: Promotion['setting'] = {};
+  if (arm.strategy !== undefined) {
+    s.strategy = arm.strategy;
+  }
+  if (arm.policy !== undefined) {
+    s.policy = arm.policy;
+  }
+  if (arm.model !== undefined) {
+    s.model = arm.model;
+  }
+  return s;
+}
+
+/** The routing options an arm (or a promoted setting) imposes on top of the caller's. */
+function applySetting(routing: RoutingOptions | undefined, s: Promotion['setting']): RoutingOptions {
+  const out: RoutingOptions = { ...routing };
+  if (s.strategy !== undefined) {
+    out.strategy = s.strategy;
+  }
+  if (s.policy !== undefined) {
+    out.policy = s.policy;
+  }
+  if (s.model !== undefined) {
+    out.allowedModels = [s.model];
+  }
+  return out;
+}
+
+export class ExperimentService {
+  /** Running experiments, refreshed on every lifecycle change (assignment must not hit the store). */
+  private active: repo.ExperimentRecord[] = [];
+  private promoted: Promotion | null = null;
+  private readonly rowsSinceEvaluation = new Map<string, number>();
+  private readonly evaluating = new Set<string>();
+  /** Recent calls, so feedback can update the quality model with the prompt's features. */
+  private readonly recent = new Map<string, { request: ChatRequest; context: ClientContext }>();
+  /** Unit bookkeeping between assignment and the ledger row. */
+  private readonly pendingUnits = new Map<string, { experimentId: string; unitHash: string; fallback: boolean }>();
+
+  constructor(private readonly deps: ExperimentServiceDeps) {
+    this.reload();
+  }
+
+  // ---- lifecycle ------------------------------------------------------------
+
+  async create(p: CreateParams, by: string | null): Promise<ExperimentInfo> {
+    this.validate(p);
+    const now = this.deps.now();
+    const record: repo.ExperimentRecord = {
+      id: `exp_${now.toString(36)}${randomBytes(4).toString('hex')}`,
+      name: p.name,
+      description: p.description ?? null,
+      status: p.start ? 'running' : 'paused',
+      arms: p.arms,
+      scope: p.scope,
+      unit: p.unit,
+      primaryMetric: p.primaryMetric,
+      guardrails: p.guardrails,
+      alpha: p.alpha,
+      minSamplesPerArm: p.minSamplesPerArm,
+      autoStop: p.autoStop,
+      autoPromote: p.autoPromote,
+      createdAt: now,
+      startedAt: p.start ? now : null,
+      stoppedAt: null,
+      stopReason: null,
+      promotion: null,
+      salt: p.salt ?? randomBytes(16).toString('hex'),
+      mixture: DEFAULT_MIXTURE,
+      analysisState: { comparisons: {}, breaches: {}, verdict: null },
+    };
+    await this.deps.store.withWrite((tx) => {
+      // Checked inside the transaction so two concurrent creates cannot both pass.
+      const clash = repo.listExperiments(tx).find((e) => e.status !== 'stopped' && scopesOverlap(e.scope, record.scope));
+      if (clash) {
+        throw new RouterError('conflict', `experiment "${clash.name}" (${clash.id}, ${clash.status}) already covers ${describeScope(clash.scope)}; stop it first or choose a disjoint scope`, {
+          experimentId: clash.id,
+        });
+      }
+      repo.insertExperiment(tx, record);
+      repo.addEvent(tx, record.id, now, 'created', by, { status: record.status });
+    });
+    this.reload();
+    return publicInfo(record);
+  }
+
+  list(status?: ExperimentInfo['status']): ExperimentListResult {
+    const records = this.deps.store.read((tx) => repo.listExperiments(tx, status).map((r) => ({ r, requests: repo.countExperimentRequests(tx, r.id) })));
+    return { experiments: records.map(({ r, requests }) => ({ ...publicInfo(r), requests, verdict: r.analysisState.verdict })) };
+  }
+
+  async get(id: string): Promise<ExperimentGetResult> {
+    const results = await this.evaluate(id);
+    return { experiment: publicInfo(this.mustGet(id)), results };
+  }
+
+  async pause(id: string, by: string | null): Promise<ExperimentInfo> {
+    return this.transition(id, by, 'paused', ['running'], {});
+  }
+
+  async resume(id: string, by: string | null): Promise<ExperimentInfo> {
+    const e = this.mustGet(id);
+    return this.transition(id, by, 'running', ['paused'], e.startedAt === null ? { startedAt: this.deps.now() } : {});
+  }
+
+  async stop(id: string, by: string | null, reason?: string): Promise<ExperimentInfo> {
+    return this.transition(id, by, 'stopped', ['running', 'paused'], { stoppedAt: this.deps.now(), stopReason: reason ?? `stopped by ${by ?? 'a client'}` });
+  }
+
+  /**
+   * Makes an arm's strategy, policy or model the default for auto-routed traffic outside
+   * experiments (the `routing.promoted` setting), records who did it, and stops the experiment.
+   */
+  async promote(id: string, armName: string | undefined, by: string): Promise<ExperimentInfo> {
+    const results = await this.evaluate(id);
+    const e = this.mustGet(id);
+    const name = armName ?? (results.verdict.kind === 'winner' ? results.verdict.arm : null);
+    if (name === null) {
+      throw new RouterError('conflict', `experiment ${id} has no winner yet (${results.verdict.reason}); name the arm to promote explicitly`, { experimentId: id });
+    }
+    const arm = e.arms.find((a) => a.name === name);
+    if (!arm) {
+      throw new RouterError('invalidParams', `experiment ${id} has no arm "${name}": its arms are ${e.arms.map((a) => a.name).join(', ')}`);
+    }
+    const now = this.deps.now();
+    const promotion: Promotion = { arm: arm.name, setting: armSetting(arm), by, at: now };
+    await this.deps.store.withWrite((tx) => {
+      repo.savePromotion(tx, id, promotion);
+      repo.writeSetting(tx, repo.PROMOTED_SETTING, { ...promotion, experimentId: id });
+      repo.addEvent(tx, id, now, 'promoted', by, { arm: arm.name, setting: promotion.setting });
+      const current = repo.getExperiment(tx, id);
+      if (current && current.status !== 'stopped') {
+        repo.updateStatus(tx, id, 'stopped', { stoppedAt: now, stopReason: `promoted ${arm.name}` });
+        repo.addEvent(tx, id, now, 'stopped', by, { reason: `promoted ${arm.name}` });
+      }
+    });
+    this.reload();
+    return publicInfo(this.mustGet(id));
+  }
+
+  // ---- assignment (the chat pipeline's beforeRoute) --------------------------
+
+  /**
+   * The routing options for this call: an experiment arm's when a running experiment covers it,
+   * else the promoted default, else the caller's own. Only auto-routed calls that name no strategy
+   * and no policy are touched: a caller who asks for something specific gets it.
+   */
+  route(requestId: string, call: RouteCall): RouteAssignment | null {
+    this.remember(requestId, call);
+    if (!isAutoRouted(call.requestedModel) || call.routing?.strategy !== undefined || call.routing?.policy !== undefined) {
+      return null;
+    }
+    const e = this.active.find((x) => scopeCovers(x.scope, call.context));
+    if (e) {
+      const a = assign(e.salt, e.unit, e.arms, call.context, requestId);
+      const key = a.unitFallback ? requestId : (unitKey(e.unit, call.context, requestId) ?? requestId);
+      this.pendingUnits.set(requestId, { experimentId: e.id, unitHash: createHash('sha256').update(`${e.salt}\u0000${key}`).digest('hex').slice(0, 16), fallback: a.unitFallback });
+      if (this.pendingUnits.size > RECENT_REQUESTS * 4) {
+        // Requests that failed before being recorded never come back for their entry.
+        const oldest = this.pendingUnits.keys().next().value;
+        if (oldest !== undefined) {
+          this.pendingUnits.delete(oldest);
+        }
+      }
+      return { routing: applySetting(call.routing, armSetting(a.arm)), experiment: { id: e.id, arm: a.arm.name } };
+    }
+    if (this.promoted) {
+      return { routing: applySetting(call.routing, this.promoted.setting), experiment: null };
+    }
+    return null;
+  }
+
+  /** Inside the ledger transaction: which unit the request was assigned by. */
+  recordUnit(tx: Parameters<typeof repo.insertUnit>[0], requestId: string, experimentId: string | null): void {
+    const unit = this.pendingUnits.get(requestId);
+    this.pendingUnits.delete(requestId);
+    if (experimentId !== null && unit && unit.experimentId === experimentId) {
+      repo.insertUnit(tx, requestId, experimentId, unit.unitHash, unit.fallback);
+    }
+  }
+
+  /** After a row is durable: evaluate now and then (and auto-stop when the verdict is reached). */
+  async afterRow(experimentId: string | null): Promise<void> {
+    if (experimentId === null) {
+      return;
+    }
+    const n = (this.rowsSinceEvaluation.get(experimentId) ?? 0) + 1;
+    this.rowsSinceEvaluation.set(experimentId, n);
+    if (n < (this.deps.evaluateEvery ?? 10) || this.evaluating.has(experimentId)) {
+      return;
+    }
+    this.rowsSinceEvaluation.set(experimentId, 0);
+    await this.evaluate(experimentId);
+  }
+
+  // ---- evaluation -----------------------------------------------------------
+
+  /** Computes results from the ledger, records this look in the sticky state, auto-stops if asked. */
+  async evaluate(id: string): Promise<ExperimentResults> {
+    this.evaluating.add(id);
+    try {
+      const e = this.mustGet(id);
+      const outcomes = this.deps.store.read((tx) => repo.experimentOutcomes(tx, id));
+      const builder = new ObservationBuilder(e.arms, { keepLatencies: true });
+      for (const o of outcomes) {
+        builder.add(o);
+      }
+      const now = this.deps.now();
+      const { results, state } = analyze(
+        { arms: e.arms, primaryMetric: e.primaryMetric, guardrails: e.guardrails, alpha: e.alpha, minSamplesPerArm: e.minSamplesPerArm, mixture: e.mixture },
+        builder.build(),
+        e.analysisState,
+        // Seeded by the experiment and its size: the same data gives the same bootstrap interval.
+        { now, rng: seededRandom(seedFromString(`${e.salt}:${outcomes.length}`)), bootstrapResamples: 400 },
+      );
+      const reached = results.verdict.kind === 'winner' || results.verdict.kind === 'guardrailBreached';
+      const newlyReached = reached && e.analysisState.verdict?.reachedAt !== results.verdict.reachedAt;
+      await this.deps.store.withWrite((tx) => {
+        repo.saveAnalysisState(tx, id, state);
+        if (newlyReached) {
+          repo.addEvent(tx, id, now, 'verdict', 'auto', { kind: results.verdict.kind, arm: results.verdict.arm, metric: results.verdict.metric, reason: results.verdict.reason });
+        }
+      });
+      this.reload();
+      if (reached && e.autoStop && e.status === 'running') {
+        await this.stop(id, 'auto-stop', `auto-stop: ${results.verdict.reason}`);
+        if (e.autoPromote && results.verdict.kind === 'winner') {
+          await this.promote(id, results.verdict.arm ?? undefined, 'auto-stop');
+        }
+      }
+      return results;
+    } finally {
+      this.evaluating.delete(id);
+    }
+  }
+
+  // ---- feedback -------------------------------------------------------------
+
+  async submitFeedback(p: FeedbackParams, client: ClientContext): Promise<FeedbackSubmitResult> {
+    const value = p.thumbs !== undefined ? (p.thumbs === 'up' ? 1 : 0) : ((p.score as number) - 1) / 4;
+    const now = this.deps.now();
+    const feedbackId = `fb_${now.toString(36)}${randomBytes(4).toString('hex')}`;
+    const target = await this.deps.store.withWrite((tx) => {
+      const t = repo.requestForFeedback(tx, p.requestId);
+      if (!t) {
+        throw new RouterError('notFound', `no request "${p.requestId}" in the ledger: use the x-llm-router-request-id of an answer`, { requestId: p.requestId });
+      }
+      repo.insertFeedback(tx, {
+        id: feedbackId,
+        requestId: p.requestId,
+        ts: now,
+        thumbs: p.thumbs ?? null,
+        score: p.score ?? null,
+        value,
+        comment: p.comment ?? null,
+        clientKind: client.kind,
+        clientName: client.name ?? null,
+      });
+      return t;
+    });
+    let routerUpdated = false;
+    if (this.deps.recordOutcome) {
+      const seen = this.recent.get(p.requestId);
+      routerUpdated = this.deps.recordOutcome({ requestId: p.requestId, model: target.model, value, request: seen?.request ?? null, context: seen?.context ?? null });
+    }
+    if (target.experimentId !== null && this.active.some((e) => e.id === target.experimentId)) {
+      await this.evaluate(target.experimentId);
+    }
+    return { feedbackId, requestId: p.requestId, value, experimentId: target.experimentId, arm: target.arm, routerUpdated };
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  private validate(p: CreateParams): void {
+    const sum = p.arms.reduce((s, a) => s + a.weight, 0);
+    if (Math.abs(sum - 1) > WEIGHT_SUM_TOLERANCE) {
+      throw new RouterError('invalidParams', `arm weights must sum to 1 (they are fractions, e.g. 0.5 and 0.5, not percentages): they sum to ${Number(sum.toFixed(9))}`, { weightSum: sum });
+    }
+    const names = new Set<string>();
+    for (const a of p.arms) {
+      if (names.has(a.name)) {
+        throw new RouterError('invalidParams', `arm name "${a.name}" is used twice`);
+      }
+      names.add(a.name);
+      if (a.strategy !== undefined) {
+        this.deps.routing.validateStrategy(a.strategy);
+      }
+      if (a.policy !== undefined && !this.deps.routing.hasPolicy(a.policy)) {
+        throw new RouterError('unknownPolicy', `arm "${a.name}": unknown policy "${a.policy}"; known policies are ${this.deps.routing.policyNames().join(', ')}`, { policy: a.policy });
+      }
+      if (a.model !== undefined && !this.deps.routing.hasModel(a.model)) {
+        throw new RouterError('unknownModel', `arm "${a.name}": unknown model "${a.model}" (see models/list)`, { model: a.model });
+      }
+    }
+    const guarded = new Set<string>();
+    for (const g of p.guardrails) {
+      if (g.metric === p.primaryMetric) {
+        throw new RouterError('invalidParams', `${g.metric} is the primary metric; a guardrail watches a different one`);
+      }
+      if (guarded.has(g.metric)) {
+        throw new RouterError('invalidParams', `guardrail ${g.metric} is listed twice`);
+      }
+      guarded.add(g.metric);
+    }
+    if (p.autoPromote && !p.autoStop) {
+      throw new RouterError('invalidParams', 'autoPromote needs autoStop: a winner is promoted when the experiment stops itself');
+    }
+  }
+
+  private async transition(id: string, by: string | null, to: ExperimentInfo['status'], from: ExperimentInfo['status'][], fields: { startedAt?: number; stoppedAt?: number; stopReason?: string }): Promise<ExperimentInfo> {
+    const now = this.deps.now();
+    await this.deps.store.withWrite((tx) => {
+      const e = repo.getExperiment(tx, id);
+      if (!e) {
+        throw new RouterError('notFound', `no experiment "${id}" (see experiment/list)`, { experimentId: id });
+      }
+      if (!from.includes(e.status)) {
+        throw new RouterError('conflict', `experiment ${id} is ${e.status}; it can be made ${to} only when ${from.join(' or ')}`, { experimentId: id, status: e.status });
+      }
+      repo.updateStatus(tx, id, to, fields);
+      repo.addEvent(tx, id, now, to === 'running' ? 'resumed' : to, by, fields.stopReason ? { reason: fields.stopReason } : {});
+    });
+    this.reload();
+    return publicInfo(this.mustGet(id));
+  }
+
+  private mustGet(id: string): repo.ExperimentRecord {
+    const e = this.deps.store.read((tx) => repo.getExperiment(tx, id));
+    if (!e) {
+      throw new RouterError('notFound', `no experiment "${id}" (see experiment/list)`, { experimentId: id });
+    }
+    return e;
+  }
+
+  private reload(): void {
+    const { active, promoted } = this.deps.store.read((tx) => ({
+      active: repo.listExperiments(tx, 'running'),
+      promoted: repo.readSetting(tx, repo.PROMOTED_SETTING),
+    }));
+    this.active = active;
+    this.promoted = isPromotion(promoted) ? promoted : null;
+  }
+
+  private remember(requestId: string, call: RouteCall): void {
+    this.recent.set(requestId, { request: call.request, context: call.context });
+    if (this.recent.size > RECENT_REQUESTS) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) {
+        this.recent.delete(oldest);
+      }
+    }
+  }
+}
+
+function isPromotion(v: unknown): v is Promotion {
+  if (typeof v !== 'object' || v === null) {
+    return false;
+  }
+  const p = v as Record<string, unknown>;
+  return typeof p.arm === 'string' && typeof p.by === 'string' && typeof p.at === 'number' && typeof p.setting === 'object' && p.setting !== null;
+}

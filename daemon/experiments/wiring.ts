@@ -1,0 +1,71 @@
+// Connects the experiment service to a running daemon: one service per daemon, its hooks in the
+// chat pipeline (assignment before routing, unit bookkeeping in the ledger transaction,
+// evaluation after each row), and feedback into the routing core's online quality update.
+import { RouterError } from '../protocol/errors';
+import type { DaemonDeps } from '../service/deps';
+import type { ChatHooks } from '../service/hooks';
+import { extractFeatures } from '../routing/features';
+import { createStrategy } from '../routing/strategies';
+import type { Router } from '../routing/router';
+import type { Catalog } from '../routing/catalog';
+import { ExperimentService, type OutcomeRecorder, type RoutingRegistry } from './service';
+
+const services = new WeakMap<DaemonDeps, ExperimentService>();
+
+export function routingRegistry(router: Router, catalog: Catalog): RoutingRegistry {
+  return {
+    validateStrategy(name) {
+      if (name === 'fixed') {
+        throw new RouterError('invalidParams', 'strategy "fixed" needs a model: give the arm `model` instead of `strategy: "fixed"`', { strategy: name });
+      }
+      createStrategy({ name });
+    },
+    hasPolicy: (name) => router.policies().has(name),
+    policyNames: () => router.policies().list().map((p) => p.name),
+    hasModel: (id) => catalog.get(id) !== undefined,
+  };
+}
+
+/** Feedback on a request seen by this daemon run updates the quality model with its prompt's features. */
+export function qualityRecorder(router: Router): OutcomeRecorder {
+  return ({ model, value, request, context }) => {
+    if (request === null) {
+      return false;
+    }
+    router.quality.recordOutcome(model, extractFeatures(request, context ?? undefined), value);
+    return true;
+  };
+}
+
+export function experimentHooks(service: ExperimentService): ChatHooks {
+  return {
+    beforeRoute: (requestId, call) => {
+      const a = service.route(requestId, call);
+      if (a === null) {
+        return undefined;
+      }
+      return a.experiment ? { routing: a.routing, experiment: a.experiment } : { routing: a.routing };
+    },
+    onRecord: (tx, row) => service.recordUnit(tx, row.id, row.experimentId),
+    afterRecord: (row) => {
+      // Evaluation failures must not fail the request that triggered them; the next look retries.
+      service.afterRow(row.experimentId).catch(() => undefined);
+    },
+  };
+}
+
+/** The daemon's one experiment service; created (and its hooks registered) on first use. */
+export function experimentServiceFor(deps: DaemonDeps): ExperimentService {
+  let s = services.get(deps);
+  if (!s) {
+    s = new ExperimentService({
+      store: deps.store,
+      routing: routingRegistry(deps.router, deps.catalog),
+      now: () => deps.now(),
+      recordOutcome: qualityRecorder(deps.router),
+    });
+    services.set(deps, s);
+    deps.hooks.push(experimentHooks(s));
+  }
+  return s;
+}
