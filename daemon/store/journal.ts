@@ -19,7 +19,7 @@ export interface SnapshotPolicy {
   maxBytes: number;
 }
 
-export const defaultSnapshotPolicy: SnapshotPolicy = { maxRecords: 50_000, maxBytes: 16 * 1024 * 1024 };
+export const defaultSnapshotPolicy: SnapshotPolicy = { maxRecords: 20_000, maxBytes: 16 * 1024 * 1024 };
 
 export interface JournalState {
   journalGen: number;

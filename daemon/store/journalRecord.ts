@@ -49,9 +49,14 @@ function encodeParams(params: SqlParams): EncodedValue[] | Record<string, Encode
   return out;
 }
 
+function isPlain(v: unknown): v is string | number | null {
+  return v === null || typeof v === 'string' || typeof v === 'number';
+}
+
 function decodeParams(params: unknown): SqlParams {
   if (Array.isArray(params)) {
-    return params.map(decodeValue);
+    // Almost every parameter list holds only strings, numbers and nulls: use it as parsed.
+    return params.every(isPlain) ? params : params.map(decodeValue);
   }
   if (params !== null && typeof params === 'object') {
     const out: Record<string, SqlValue> = {};
