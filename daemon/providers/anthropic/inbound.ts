@@ -272,11 +272,12 @@ export class AnthropicStreamWriter {
     }
   }
 
-  end(): string {
+  /** `extra` adds fields to message_delta (the daemon's `routing`); clients ignore fields they do not know. */
+  end(extra: Record<string, unknown> = {}): string {
     const usage = this.usage ? anthropicUsage(this.usage) : { output_tokens: 0 };
     return (
       this.close() +
-      sseFrame('message_delta', { type: 'message_delta', delta: { stop_reason: stopReasonOf(this.finish), stop_sequence: null }, usage }) +
+      sseFrame('message_delta', { type: 'message_delta', delta: { stop_reason: stopReasonOf(this.finish), stop_sequence: null }, usage, ...extra }) +
       sseFrame('message_stop', { type: 'message_stop' })
     );
   }

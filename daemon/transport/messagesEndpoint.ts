@@ -1,0 +1,142 @@
+// POST /v1/messages: Anthropic-compatible, so Claude Code and the official SDK work with their
+// base URL pointed at the daemon. Either auth style carries the daemon token (`x-api-key` or
+// `Authorization: Bearer`, checked by security.ts); any `anthropic-version` is accepted; unknown
+// optional fields are ignored. The request runs through the same chat pipeline as
+// /v1/chat/completions; the decision is in x-llm-router-* headers and a `routing` field (on the
+// message, or on the stream's message_delta event).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { RoutingHeaders } from '../protocol/discovery';
+import { httpStatusOf, RouterError } from '../protocol/errors';
+import type { StreamEvent } from '../protocol/chat';
+import type { ClientContext, RoutingDecision } from '../protocol/routing';
+import { AnthropicRequest } from '../providers/anthropic/wire';
+import { anthropicErrorBody, AnthropicStreamWriter, fromAnthropicRequest, toAnthropicMessage } from '../providers/anthropic/inbound';
+import type { Catalog, CatalogModel } from '../routing/catalog';
+import { estimateTokens } from '../routing/router';
+import { newRequestId, type ChatService } from '../service/chatService';
+import { summariseIssues } from './dispatch';
+import { costHeader } from './chatCompletions';
+import { asRouterError } from './errors';
+import { disconnectSignal, headerSafe, sendJson } from './httpIo';
+
+function parseBody(json: unknown): AnthropicRequest {
+  const r = AnthropicRequest.safeParse(json);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new RouterError('invalidParams', `invalid Messages request: ${summariseIssues(r.error.issues)}`, { param: first ? first.path.join('.') : null });
+  }
+  return r.data;
+}
+
+/**
+ * Clients of Anthropic's API name models by the provider's id (`claude-sonnet-4-20250514`);
+ * our catalog ids are shorter (`claude-sonnet-4`). Either routes straight to the model.
+ */
+export function resolveRequestedModel(catalog: Catalog, requested: string): string {
+  if (requested === 'auto' || requested.startsWith('auto:') || catalog.get(requested)) {
+    return requested;
+  }
+  const byApiId = catalog.list().find((m) => m.apiModel === requested);
+  return byApiId ? byApiId.id : requested;
+}
+
+function headersFor(requestId: string, decision: RoutingDecision, model: Pick<CatalogModel, 'id' | 'provider'>, reason: string): Record<string, string> {
+  return {
+    [RoutingHeaders.requestId]: requestId,
+    [RoutingHeaders.model]: model.id,
+    [RoutingHeaders.provider]: model.provider,
+    [RoutingHeaders.reason]: headerSafe(reason),
+    [RoutingHeaders.tradeoff]: decision.tradeoff,
+    'request-id': requestId,
+  };
+}
+
+/** Errors on this endpoint use Anthropic's body shape, so its clients raise the right exception. */
+export function sendAnthropicError(res: ServerResponse, e: unknown): void {
+  const err = asRouterError(e);
+  sendJson(res, httpStatusOf(err.code), { ...anthropicErrorBody(err.code, err.message), code: err.code, ...(err.details ? { details: err.details } : {}) });
+}
+
+export async function handleMessages(req: IncomingMessage, res: ServerResponse, json: unknown, chat: ChatService, client: ClientContext, catalog: Catalog): Promise<void> {
+  try {
+    await serve(req, res, json, chat, client, catalog);
+  } catch (e) {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendAnthropicError(res, e);
+  }
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, chat: ChatService, client: ClientContext, catalog: Catalog): Promise<void> {
+  const body = parseBody(json);
+  const inbound = fromAnthropicRequest(body);
+  const signal = disconnectSignal(req, res);
+  const started = Date.now();
+  const requestId = newRequestId(started);
+  const messageId = `msg_${requestId.slice(4)}`;
+  const base = { endpoint: 'messages' as const, requestedModel: resolveRequestedModel(catalog, inbound.model), request: inbound.request, context: client, signal, requestId };
+
+  if (!inbound.stream) {
+    const out = await chat.complete({ ...base, stream: false });
+    sendJson(res, 200, { ...toAnthropicMessage(out.result, { id: messageId, model: out.routing.model }), routing: out.routing }, {
+      ...headersFor(out.requestId, out.decision, { id: out.routing.model, provider: out.routing.provider }, out.routing.reason),
+      [RoutingHeaders.cost]: costHeader(out.routing),
+    });
+    return;
+  }
+
+  let decision: RoutingDecision | null = null;
+  let writer: AnthropicStreamWriter | null = null;
+  const start = (model: Pick<CatalogModel, 'id' | 'provider'>): AnthropicStreamWriter => {
+    if (writer !== null) {
+      return writer;
+    }
+    const d = decision as RoutingDecision;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      trailer: RoutingHeaders.cost,
+      ...headersFor(requestId, d, model, model.id === d.model ? d.reason : `answered by fallback ${model.id}`),
+    });
+    writer = new AnthropicStreamWriter({ id: messageId, model: model.id, inputTokens: d.inputTokens });
+    res.write(writer.start());
+    return writer;
+  };
+  const onEvent = (ev: StreamEvent, model: CatalogModel): void => {
+    // finish and usage are written once, from the settled result.
+    if (ev.type === 'text' || ev.type === 'tool_call_delta') {
+      res.write(start(model).write(ev));
+    }
+  };
+  try {
+    const out = await chat.complete({ ...base, stream: true, onEvent, onDecision: (d) => (decision = d) });
+    const w = start({ id: out.routing.model, provider: out.routing.provider });
+    w.write({ type: 'finish', finishReason: out.result.finishReason });
+    w.write({ type: 'usage', usage: out.result.usage });
+    res.write(w.end({ routing: out.routing }));
+    res.addTrailers({ [RoutingHeaders.cost]: costHeader(out.routing) });
+    res.end();
+  } catch (e) {
+    if (writer === null) {
+      throw e;
+    }
+    const err = asRouterError(e);
+    if (!res.destroyed) {
+      res.end((writer as AnthropicStreamWriter).error(err.code, err.message));
+    }
+  }
+}
+
+/** POST /v1/messages/count_tokens: an estimate (the router's own count), in Anthropic's shape. */
+export function handleCountTokens(res: ServerResponse, json: unknown): void {
+  try {
+    const body = parseBody({ max_tokens: 1, ...(typeof json === 'object' && json !== null ? json : {}) });
+    const inbound = fromAnthropicRequest(body);
+    sendJson(res, 200, { input_tokens: estimateTokens(inbound.request.messages) });
+  } catch (e) {
+    sendAnthropicError(res, e);
+  }
+}
