@@ -1,0 +1,57 @@
+// The daemon's config file, `$LLM_ROUTER_HOME/config.json` (optional). Validated at the edge:
+// a bad file stops start-up with a message that names the file and the field.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { RouterError } from '../protocol/errors';
+import { Tradeoff } from '../protocol/routing';
+
+export const CONFIG_FILE = 'config.json';
+
+const Ms = z.number().int().positive();
+
+export const DaemonConfig = z
+  .object({
+    defaultTradeoff: Tradeoff.default('balanced'),
+    /** What routing's savings are measured against; null reports no savings. */
+    baselineModel: z.string().min(1).nullable().default('gpt-4o'),
+    /** Ask confirms before sending above this estimate (USD); null turns confirmation off. */
+    askConfirmAboveUsd: z.number().nonnegative().nullable().default(null),
+    /** Per-provider overrides, e.g. a corporate proxy or a local OpenAI-compatible server. */
+    providers: z.record(z.string(), z.object({ baseUrl: z.url() }).strict()).default({}),
+    timeouts: z.object({ connectMs: Ms, firstByteMs: Ms, totalMs: Ms }).partial().strict().default({}),
+    /** Pacing of the built-in simulator in simulate mode (the demo looks more like the real thing). */
+    simulator: z.object({ ttftMs: z.number().int().nonnegative(), tokensPerSecond: z.number().nonnegative() }).partial().strict().default({}),
+  })
+  .strict();
+export type DaemonConfig = z.infer<typeof DaemonConfig>;
+
+export function parseConfig(json: unknown, where = CONFIG_FILE): DaemonConfig {
+  const r = DaemonConfig.safeParse(json);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new RouterError('invalidParams', `${where} is not valid: ${issues}`);
+  }
+  return r.data;
+}
+
+/** Reads the config file from `home`; a missing file means the defaults. */
+export function loadConfig(home: string): DaemonConfig {
+  const file = join(home, CONFIG_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return parseConfig({});
+    }
+    throw new RouterError('internal', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new RouterError('parseError', `${file} is not JSON: ${(e as Error).message}`);
+  }
+  return parseConfig(json, file);
+}

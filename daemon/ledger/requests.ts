@@ -1,0 +1,227 @@
+// The `requests` and `attempts` tables: one row per routed request, one per provider attempt.
+// Writes take the caller's transaction (budgets settle in the same one); reads take any ReadTx.
+import type { Params } from '../protocol/methods';
+import type { SpendGroup, SpendRequestsResult, SpendSummaryResult } from '../protocol/methods';
+import type { Endpoint, LedgerRow, RequestStatus } from '../protocol/ledger';
+import { RouterError } from '../protocol/errors';
+import type { ReadTx, Row, SqlValue, WriteTx } from '../store/database';
+
+export interface AttemptRow {
+  n: number;
+  ts: number;
+  model: string;
+  provider: string;
+  status: RequestStatus;
+  errorCode: string | null;
+  latencyMs: number;
+}
+
+const COLUMNS = [
+  'id', 'ts', 'client_kind', 'client_name', 'workspace', 'endpoint', 'requested_model', 'model', 'provider', 'policy', 'strategy',
+  'task_type', 'reason', 'stream', 'tokens_in', 'tokens_out', 'tokens_cached', 'tokens_reasoning', 'estimated_cost_usd', 'cost_usd',
+  'cost_state', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'fallbacks', 'experiment_id', 'arm',
+] as const;
+
+const INSERT_REQUEST = `INSERT INTO requests (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
+const INSERT_ATTEMPT = 'INSERT INTO attempts (request_id, n, ts, model, provider, status, error_code, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+
+export function insertRequest(tx: WriteTx, row: LedgerRow, attempts: readonly AttemptRow[]): void {
+  tx.run(INSERT_REQUEST, [
+    row.id, row.ts, row.clientKind, row.clientName, row.workspace, row.endpoint, row.requestedModel, row.model, row.provider, row.policy,
+    row.strategy, row.taskType, row.reason, row.stream ? 1 : 0, row.tokensIn, row.tokensOut, row.tokensCached, row.tokensReasoning,
+    row.estimatedCostUsd, row.costState === 'known' ? row.costUsd : null, row.costState, Math.round(row.latencyMs),
+    row.ttftMs === null ? null : Math.round(row.ttftMs), row.status, row.errorCode, JSON.stringify(row.fallbacks), row.experimentId, row.arm,
+  ]);
+  for (const a of attempts) {
+    tx.run(INSERT_ATTEMPT, [row.id, a.n, a.ts, a.model, a.provider, a.status, a.errorCode, Math.round(a.latencyMs)]);
+  }
+}
+
+const str = (v: SqlValue | undefined): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: SqlValue | undefined): number => (typeof v === 'number' ? v : Number(v ?? 0));
+const numOrNull = (v: SqlValue | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+
+function fallbacksOf(v: SqlValue | undefined): string[] {
+  try {
+    const parsed = JSON.parse(String(v ?? '[]')) as unknown;
+    return Array.isArray(parsed) ? parsed.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function rowFromDb(r: Row): LedgerRow {
+  return {
+    id: String(r.id),
+    ts: num(r.ts),
+    clientKind: String(r.client_kind),
+    clientName: str(r.client_name),
+    workspace: str(r.workspace),
+    endpoint: String(r.endpoint) as Endpoint,
+    requestedModel: String(r.requested_model),
+    model: String(r.model),
+    provider: String(r.provider),
+    policy: str(r.policy),
+    strategy: str(r.strategy),
+    taskType: str(r.task_type),
+    reason: str(r.reason),
+    stream: num(r.stream) === 1,
+    tokensIn: num(r.tokens_in),
+    tokensOut: num(r.tokens_out),
+    tokensCached: num(r.tokens_cached),
+    tokensReasoning: num(r.tokens_reasoning),
+    estimatedCostUsd: numOrNull(r.estimated_cost_usd),
+    costUsd: numOrNull(r.cost_usd),
+    costState: r.cost_state === 'known' ? 'known' : 'unknown',
+    latencyMs: num(r.latency_ms),
+    ttftMs: numOrNull(r.ttft_ms),
+    status: String(r.status) as RequestStatus,
+    errorCode: str(r.error_code),
+    fallbacks: fallbacksOf(r.fallbacks),
+    experimentId: str(r.experiment_id),
+    arm: str(r.arm),
+  };
+}
+
+export function getRequest(tx: ReadTx, id: string): LedgerRow | undefined {
+  const r = tx.get(`SELECT * FROM requests WHERE id = ?`, [id]);
+  return r ? rowFromDb(r) : undefined;
+}
+
+export function attemptsOf(tx: ReadTx, requestId: string): AttemptRow[] {
+  return tx.all('SELECT * FROM attempts WHERE request_id = ? ORDER BY n', [requestId]).map((r) => ({
+    n: num(r.n),
+    ts: num(r.ts),
+    model: String(r.model),
+    provider: String(r.provider),
+    status: String(r.status) as RequestStatus,
+    errorCode: str(r.error_code),
+    latencyMs: num(r.latency_ms),
+  }));
+}
+
+export type Period = Params<'spend/summary'>['period'];
+
+/** The current calendar period containing `now`, in the daemon's local time zone: [from, to). */
+export function periodBounds(period: Period, now: number): { from: number; to: number } {
+  const d = new Date(now);
+  switch (period) {
+    case 'hour': {
+      const from = new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours()).getTime();
+      return { from, to: new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours() + 1).getTime() };
+    }
+    case 'day':
+      return { from: new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(), to: new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime() };
+    case 'week': {
+      // Weeks start on Monday.
+      const back = (d.getDay() + 6) % 7;
+      return {
+        from: new Date(d.getFullYear(), d.getMonth(), d.getDate() - back).getTime(),
+        to: new Date(d.getFullYear(), d.getMonth(), d.getDate() - back + 7).getTime(),
+      };
+    }
+    case 'month':
+      return { from: new Date(d.getFullYear(), d.getMonth(), 1).getTime(), to: new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime() };
+    case 'all':
+      return { from: 0, to: Number.MAX_SAFE_INTEGER };
+  }
+}
+
+const GROUP_COLUMN: Record<NonNullable<Params<'spend/summary'>['groupBy']>, string> = {
+  model: 'model',
+  provider: 'provider',
+  policy: "COALESCE(policy, '')",
+  workspace: "COALESCE(workspace, '')",
+  client: "COALESCE(client_name, client_kind)",
+};
+
+export function spendSummary(tx: ReadTx, params: Params<'spend/summary'>, now: number): SpendSummaryResult {
+  const bounds = params.from !== undefined || params.to !== undefined ? { from: params.from ?? 0, to: params.to ?? Number.MAX_SAFE_INTEGER } : periodBounds(params.period, now);
+  if (bounds.to < bounds.from) {
+    throw new RouterError('invalidParams', `"to" (${bounds.to}) is before "from" (${bounds.from})`);
+  }
+  const where = 'ts >= ? AND ts < ?';
+  const args = [bounds.from, bounds.to];
+  // Unknown prices are counted apart: summing them would report them as $0.
+  const totals = tx.get(
+    `SELECT COALESCE(SUM(CASE WHEN cost_state = 'known' THEN cost_usd ELSE 0 END), 0) AS cost, COUNT(*) AS n,
+            COALESCE(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END), 0) AS errors,
+            COALESCE(SUM(CASE WHEN cost_state = 'unknown' THEN 1 ELSE 0 END), 0) AS unknown
+       FROM requests WHERE ${where}`,
+    args,
+  );
+  let groups: SpendGroup[] = [];
+  if (params.groupBy) {
+    const col = GROUP_COLUMN[params.groupBy];
+    groups = tx
+      .all(
+        `SELECT ${col} AS k, COALESCE(SUM(CASE WHEN cost_state = 'known' THEN cost_usd ELSE 0 END), 0) AS cost, COUNT(*) AS n
+           FROM requests WHERE ${where} GROUP BY k ORDER BY cost DESC, n DESC, k`,
+        args,
+      )
+      .map((r) => ({ key: String(r.k ?? ''), costUsd: num(r.cost), requests: num(r.n) }));
+  }
+  return {
+    from: bounds.from,
+    to: bounds.to,
+    costUsd: num(totals?.cost),
+    requests: num(totals?.n),
+    errors: num(totals?.errors),
+    unknownPriceRequests: num(totals?.unknown),
+    groups,
+  };
+}
+
+function encodeCursor(row: LedgerRow): string {
+  return Buffer.from(JSON.stringify([row.ts, row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { ts: number; id: string } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') {
+      return { ts: v[0], id: v[1] };
+    }
+  } catch {
+    // Reported below.
+  }
+  throw new RouterError('invalidParams', 'cursor is not one this daemon handed out: pass nextCursor from the previous page unchanged');
+}
+
+/** Newest first, keyset-paginated on (ts, id) so pages stay stable while rows are added. */
+export function listRequests(tx: ReadTx, params: Params<'spend/requests'>): SpendRequestsResult {
+  const where: string[] = [];
+  const args: SqlValue[] = [];
+  if (params.cursor !== undefined) {
+    const c = decodeCursor(params.cursor);
+    where.push('(ts < ? OR (ts = ? AND id < ?))');
+    args.push(c.ts, c.ts, c.id);
+  }
+  if (params.model !== undefined) {
+    where.push('model = ?');
+    args.push(params.model);
+  }
+  if (params.provider !== undefined) {
+    where.push('provider = ?');
+    args.push(params.provider);
+  }
+  if (params.status !== undefined) {
+    where.push('status = ?');
+    args.push(params.status);
+  }
+  if (params.from !== undefined) {
+    where.push('ts >= ?');
+    args.push(params.from);
+  }
+  if (params.to !== undefined) {
+    where.push('ts < ?');
+    args.push(params.to);
+  }
+  args.push(params.limit + 1);
+  const rows = tx
+    .all(`SELECT * FROM requests ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`, args)
+    .map(rowFromDb);
+  const page = rows.slice(0, params.limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > params.limit && last ? encodeCursor(last) : null };
+}

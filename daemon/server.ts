@@ -1,0 +1,158 @@
+// Builds and starts one daemon: store, catalog, router, providers, the chat pipeline, the handler
+// table, and both transports (HTTP on 127.0.0.1 and LSP over a local socket). main.ts owns the
+// process; tests call startDaemon in-process.
+import { chmodSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { loadConfig } from './config/config';
+import { createHandlers } from './handlers';
+import { LedgerService } from './ledger/service';
+import { ProviderHttp } from './providers/http';
+import { openAiCompatible } from './providers/openai';
+import { PROVIDERS, ProviderRegistry } from './providers/registry';
+import { Catalog } from './routing/catalog';
+import { Router } from './routing/router';
+import { ChatService } from './service/chatService';
+import { ClientHub } from './service/clients';
+import type { DaemonDeps } from './service/deps';
+import { Executor } from './service/execute';
+import type { ChatHooks } from './service/hooks';
+import { IdleWatch } from './service/idle';
+import { KeyPresence } from './service/keyPresence';
+import type { DaemonOptions, RunningDaemon } from './service/options';
+import { startSimulator, type RunningSimulator } from './simulator/server';
+import { Store } from './store/database';
+import { createHttpServer, listenLoopback } from './transport/http';
+import { startLspSocketServer, type LspSocketServer } from './transport/socketServer';
+
+export interface StartedDaemon extends RunningDaemon {
+  /** The wiring, for tests and for parts that register hooks after start. */
+  deps: DaemonDeps;
+  /** The in-process provider simulator in simulate mode. */
+  simulator: RunningSimulator | null;
+}
+
+function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') {
+    chmodSync(dir, 0o700);
+  }
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon> {
+  ensurePrivateDir(options.home);
+  const config = loadConfig(options.home);
+  const now = (): number => Date.now();
+  const startedAt = now();
+  const simulator = options.simulate ? await startSimulator({ ttftMs: config.simulator.ttftMs, tokensPerSecond: config.simulator.tokensPerSecond }) : null;
+  const cleanup: (() => Promise<void>)[] = [];
+  if (simulator) {
+    cleanup.push(() => simulator.close());
+  }
+  try {
+    const store = await Store.open({ dir: options.home });
+    cleanup.push(() => store.close());
+    const providers = simulator
+      ? new ProviderRegistry(PROVIDERS, (p) => simulator.baseUrlFor(p), (p, url) => openAiCompatible(p, url))
+      : new ProviderRegistry(PROVIDERS, (p) => config.providers[p]?.baseUrl);
+    const keyPresence = new KeyPresence(options.keys, providers.ids());
+    await keyPresence.refresh();
+    const catalog = Catalog.builtIn();
+    const router = new Router({
+      catalog,
+      isAvailable: (m) => {
+        if (options.simulate) {
+          return true;
+        }
+        const p = providers.resolve(m.provider);
+        return p !== null && (!p.needsKey || keyPresence.has(m.provider));
+      },
+      defaultTradeoff: config.defaultTradeoff,
+      baselineModel: config.baselineModel,
+    });
+    const http = new ProviderHttp(config.timeouts);
+    cleanup.push(() => http.close());
+    const clients = new ClientHub();
+    const hooks: ChatHooks[] = [];
+    const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now });
+    const ledger = new LedgerService({
+      store,
+      catalog,
+      baselineModel: config.baselineModel,
+      askConfirmAboveUsd: config.askConfirmAboveUsd,
+      now,
+      notify: (method, params) => clients.broadcast(method, params),
+    });
+    // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
+    await ledger.reconcileReservations();
+    hooks.push(ledger.hooks);
+    const chat = new ChatService({ store, catalog, router, executor, clients, hooks, now });
+    const deps: DaemonDeps = {
+      options,
+      config,
+      startedAt,
+      store,
+      catalog,
+      router,
+      keys: options.keys,
+      keyPresence,
+      providers,
+      http,
+      clients,
+      chat,
+      ledger,
+      hooks,
+      endpoints: { port: 0, socketPath: options.socketPath },
+      now,
+    };
+    const handlers = createHandlers(deps);
+    const idle = new IdleWatch(options.idleTimeoutMs, () => clients.count(), options.onIdle);
+    clients.onChange(() => idle.touch());
+    cleanup.push(async () => idle.stop());
+
+    const httpServer: Server = createHttpServer({ handlers, chat, catalog, token: options.token, version: options.version, idle });
+    deps.endpoints.port = await listenLoopback(httpServer, options.port);
+    cleanup.push(() => closeHttp(httpServer));
+    const lsp: LspSocketServer = await startLspSocketServer(options.socketPath, { handlers, token: options.token, clients, version: options.version, onActivity: () => idle.touch() });
+    cleanup.push(() => lsp.close());
+    idle.touch();
+
+    let closing: Promise<void> | null = null;
+    return {
+      port: deps.endpoints.port,
+      socketPath: options.socketPath,
+      clientCount: () => clients.count(),
+      deps,
+      simulator,
+      close: () => (closing ??= runCleanup(cleanup)),
+    };
+  } catch (e) {
+    await runCleanup(cleanup);
+    throw e;
+  }
+}
+
+/** Stops in reverse order of start: transports first, the store last. */
+async function runCleanup(steps: (() => Promise<void>)[]): Promise<void> {
+  for (const step of [...steps].reverse()) {
+    try {
+      await step();
+    } catch {
+      // Keep closing the rest: a half-closed daemon is worse than a noisy one.
+    }
+  }
+}
+
+const CLOSE_GRACE_MS = 10_000;
+
+/** Lets in-flight requests finish (bounded), then drops whatever is left. */
+function closeHttp(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,36 @@
+// Everything a handler may use, built once by server.ts.
+import type { DaemonConfig } from '../config/config';
+import type { KeyStore } from '../keys/keyStore';
+import type { LedgerService } from '../ledger/service';
+import type { ProviderHttp } from '../providers/http';
+import type { ProviderRegistry } from '../providers/registry';
+import type { Catalog } from '../routing/catalog';
+import type { Router } from '../routing/router';
+import type { Store } from '../store/database';
+import type { ChatService } from './chatService';
+import type { ClientHub } from './clients';
+import type { ChatHooks } from './hooks';
+import type { KeyPresence } from './keyPresence';
+import type { DaemonOptions } from './options';
+
+export interface DaemonDeps {
+  options: DaemonOptions;
+  config: DaemonConfig;
+  startedAt: number;
+  store: Store;
+  catalog: Catalog;
+  router: Router;
+  keys: KeyStore;
+  keyPresence: KeyPresence;
+  providers: ProviderRegistry;
+  http: ProviderHttp;
+  clients: ClientHub;
+  chat: ChatService;
+  /** Budgets, estimates, rollups and reports (its `hooks` are in `hooks`). */
+  ledger: LedgerService;
+  /** Pipeline hooks (budgets, experiments, statistics register theirs here at start-up). */
+  hooks: ChatHooks[];
+  /** Where the transports actually listen (known once they are up). */
+  endpoints: { port: number; socketPath: string };
+  now(): number;
+}
