@@ -5,3 +5,4 @@ export * from './ledger';
 export * from './discovery';
 export * from './methods';
 export * from './budget';
+export * from './experiments';

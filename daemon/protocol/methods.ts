@@ -6,6 +6,7 @@ import { ChatMessage, GenerationParams, type ChatResult, type Usage } from './ch
 import { ClientContext, RoutingOptions, type RoutingDecision, type RoutingInfo, type Capability } from './routing';
 import type { LedgerRow } from './ledger';
 import { budgetMethods } from './budget';
+import { experimentMethods } from './experiments';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -165,6 +166,7 @@ export const methods = {
   'keys/delete': { params: KeysDeleteParams, result: result<KeysDeleteResult>() },
   'keys/list': { params: KeysListParams, result: result<KeysListResult>() },
   ...budgetMethods,
+  ...experimentMethods,
 } as const;
 
 export type Methods = typeof methods;
