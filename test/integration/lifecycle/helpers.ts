@@ -1,0 +1,87 @@
+// Shared by the lifecycle and CLI integration tests: the bundle, temp homes, and cleanup of every
+// daemon a test started (by pid).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isPidAlive } from '../../../daemon/lifecycle/discovery';
+
+export const DIST_DAEMON = resolve('dist/daemon.js');
+export const DIST_CLI = resolve('dist/cli.js');
+
+/** `npm run test:integration` builds first; a bare run builds once if the bundle is missing. */
+export function ensureBundle(): void {
+  if (!existsSync(DIST_DAEMON) || !existsSync(DIST_CLI)) {
+    execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
+  }
+}
+
+export function tempHome(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Environment for children: a private home, no provider keys, no session bus (keys from env only). */
+export function childEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LLM_ROUTER_HOME: home, ...extra };
+  for (const k of Object.keys(env)) {
+    if (/_API_KEY$/.test(k) || k === 'DBUS_SESSION_BUS_ADDRESS' || k === 'NODE_TEST_CONTEXT' || k === 'NODE_OPTIONS') {
+      delete env[k];
+    }
+  }
+  return env;
+}
+
+/** Pids of daemon processes whose command line names this home (Linux /proc; [] elsewhere). */
+export function daemonPidsFor(home: string): number[] {
+  if (process.platform !== 'linux') {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) {
+      continue;
+    }
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (cmd.includes('daemon') && cmd.includes(home)) {
+        pids.push(Number(name));
+      }
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > until) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Stops daemons this test started: SIGTERM, then SIGKILL after a grace period. */
+export async function killPids(pids: Iterable<number>): Promise<void> {
+  const list = [...new Set(pids)].filter((p) => p > 0 && p !== process.pid);
+  for (const p of list) {
+    try {
+      process.kill(p, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
+  const until = Date.now() + 5_000;
+  while (list.some(isPidAlive) && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  for (const p of list.filter(isPidAlive)) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
