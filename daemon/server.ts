@@ -79,6 +79,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       catalog,
       baselineModel: config.baselineModel,
       askConfirmAboveUsd: config.askConfirmAboveUsd,
+      timeZone: config.timeZone,
       now,
       notify: (method, params) => clients.broadcast(method, params),
     });

@@ -17,6 +17,8 @@ export const DaemonConfig = z
     baselineModel: z.string().min(1).nullable().default('gpt-4o'),
     /** Ask confirms before sending above this estimate (USD); null turns confirmation off. */
     askConfirmAboveUsd: z.number().nonnegative().nullable().default(null),
+    /** IANA zone for budget periods and reports (e.g. Europe/Berlin); null uses the system's zone. */
+    timeZone: z.string().min(1).max(100).nullable().default(null),
     /** Per-provider overrides, e.g. a corporate proxy or a local OpenAI-compatible server. */
     providers: z.record(z.string(), z.object({ baseUrl: z.url() }).strict()).default({}),
     timeouts: z.object({ connectMs: Ms, firstByteMs: Ms, totalMs: Ms }).partial().strict().default({}),
