@@ -2,7 +2,7 @@
 // + snapshots) against the same workload with journaling off (in-memory store), and the time to
 // recover a journal of 100k records. Figures are printed; nothing here asserts on time.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Store, type WriteTx } from '../daemon/store/database';
@@ -58,6 +58,7 @@ function dirBytes(dir: string): number {
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'llmr-bench-durability-'));
   try {
+    console.log(`machine: load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores (figures are wall-clock unless noted)`);
     console.log(`durability bench: ${REQUESTS} recorded requests per run, ${IN_FLIGHT} in flight, median of ${RUNS} runs (folder ${root})`);
     const durable: number[] = [];
     const memory: number[] = [];
@@ -87,11 +88,14 @@ async function main(): Promise<void> {
     // The writer is abandoned without close(), exactly like a killed daemon: no final snapshot.
     const journalBytes = dirBytes(rdir);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const recovered = await Store.open({ dir: rdir });
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const rows = recovered.read((tx) => tx.get<{ n: number }>('SELECT count(*) AS n FROM requests'))?.n ?? 0;
     console.log(
-      `  recovery: ${recovered.recoveryInfo.replayed} journal records (${(journalBytes / 1048576).toFixed(1)} MiB) replayed in ${(ms / 1000).toFixed(2)} s; ${rows} rows present   (target <= 2 s)`,
+      `  recovery: ${recovered.recoveryInfo.replayed} journal records (${(journalBytes / 1048576).toFixed(1)} MiB) replayed in ${(ms / 1000).toFixed(2)} s wall, ${(cpuMs / 1000).toFixed(2)} s CPU; ${rows} rows present   (target <= 2 s)`,
     );
     await recovered.close();
     await writer.flush();
