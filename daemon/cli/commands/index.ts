@@ -8,5 +8,7 @@ import { spendCommand } from './spend';
 import { budgetCommand } from './budget';
 import { exportCommand } from './export';
 import { routeCommand } from './route';
+import { experimentCommand } from './experiment';
+import { feedbackCommand } from './feedback';
 
-export const commands: readonly CliCommand[] = [daemonCommand, statusCommand, askCommand, stopCommand, spendCommand, budgetCommand, exportCommand, routeCommand];
+export const commands: readonly CliCommand[] = [daemonCommand, statusCommand, askCommand, stopCommand, spendCommand, budgetCommand, exportCommand, routeCommand, experimentCommand, feedbackCommand];
