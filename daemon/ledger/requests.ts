@@ -1,7 +1,8 @@
 // The `requests` and `attempts` tables: one row per routed request, one per provider attempt.
 // Writes take the caller's transaction (budgets settle in the same one); reads take any ReadTx.
+// Spend totals are served from rollups (reports.ts); this file owns the rows themselves.
 import type { Params } from '../protocol/methods';
-import type { SpendGroup, SpendRequestsResult, SpendSummaryResult } from '../protocol/methods';
+import type { SpendRequestsResult } from '../protocol/methods';
 import type { Endpoint, LedgerRow, RequestStatus } from '../protocol/ledger';
 import { RouterError } from '../protocol/errors';
 import type { ReadTx, Row, SqlValue, WriteTx } from '../store/database';
@@ -98,78 +99,6 @@ export function attemptsOf(tx: ReadTx, requestId: string): AttemptRow[] {
     errorCode: str(r.error_code),
     latencyMs: num(r.latency_ms),
   }));
-}
-
-export type Period = Params<'spend/summary'>['period'];
-
-/** The current calendar period containing `now`, in the daemon's local time zone: [from, to). */
-export function periodBounds(period: Period, now: number): { from: number; to: number } {
-  const d = new Date(now);
-  switch (period) {
-    case 'hour': {
-      const from = new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours()).getTime();
-      return { from, to: new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours() + 1).getTime() };
-    }
-    case 'day':
-      return { from: new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(), to: new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime() };
-    case 'week': {
-      // Weeks start on Monday.
-      const back = (d.getDay() + 6) % 7;
-      return {
-        from: new Date(d.getFullYear(), d.getMonth(), d.getDate() - back).getTime(),
-        to: new Date(d.getFullYear(), d.getMonth(), d.getDate() - back + 7).getTime(),
-      };
-    }
-    case 'month':
-      return { from: new Date(d.getFullYear(), d.getMonth(), 1).getTime(), to: new Date(d.getFullYear(), d.getMonth() + 1, 1).getTime() };
-    case 'all':
-      return { from: 0, to: Number.MAX_SAFE_INTEGER };
-  }
-}
-
-const GROUP_COLUMN: Record<NonNullable<Params<'spend/summary'>['groupBy']>, string> = {
-  model: 'model',
-  provider: 'provider',
-  policy: "COALESCE(policy, '')",
-  workspace: "COALESCE(workspace, '')",
-  client: "COALESCE(client_name, client_kind)",
-};
-
-export function spendSummary(tx: ReadTx, params: Params<'spend/summary'>, now: number): SpendSummaryResult {
-  const bounds = params.from !== undefined || params.to !== undefined ? { from: params.from ?? 0, to: params.to ?? Number.MAX_SAFE_INTEGER } : periodBounds(params.period, now);
-  if (bounds.to < bounds.from) {
-    throw new RouterError('invalidParams', `"to" (${bounds.to}) is before "from" (${bounds.from})`);
-  }
-  const where = 'ts >= ? AND ts < ?';
-  const args = [bounds.from, bounds.to];
-  // Unknown prices are counted apart: summing them would report them as $0.
-  const totals = tx.get(
-    `SELECT COALESCE(SUM(CASE WHEN cost_state = 'known' THEN cost_usd ELSE 0 END), 0) AS cost, COUNT(*) AS n,
-            COALESCE(SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END), 0) AS errors,
-            COALESCE(SUM(CASE WHEN cost_state = 'unknown' THEN 1 ELSE 0 END), 0) AS unknown
-       FROM requests WHERE ${where}`,
-    args,
-  );
-  let groups: SpendGroup[] = [];
-  if (params.groupBy) {
-    const col = GROUP_COLUMN[params.groupBy];
-    groups = tx
-      .all(
-        `SELECT ${col} AS k, COALESCE(SUM(CASE WHEN cost_state = 'known' THEN cost_usd ELSE 0 END), 0) AS cost, COUNT(*) AS n
-           FROM requests WHERE ${where} GROUP BY k ORDER BY cost DESC, n DESC, k`,
-        args,
-      )
-      .map((r) => ({ key: String(r.k ?? ''), costUsd: num(r.cost), requests: num(r.n) }));
-  }
-  return {
-    from: bounds.from,
-    to: bounds.to,
-    costUsd: num(totals?.cost),
-    requests: num(totals?.n),
-    errors: num(totals?.errors),
-    unknownPriceRequests: num(totals?.unknown),
-    groups,
-  };
 }
 
 function encodeCursor(row: LedgerRow): string {

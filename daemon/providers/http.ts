@@ -84,6 +84,7 @@ export class ProviderHttp {
       }
       consumed = true;
       const decoder = new TextDecoder('utf-8');
+      let complete = false;
       try {
         for await (const chunk of body) {
           const text = decoder.decode(chunk as Buffer, { stream: true });
@@ -91,6 +92,7 @@ export class ProviderHttp {
             yield text;
           }
         }
+        complete = true;
         const rest = decoder.decode();
         if (rest.length > 0) {
           yield rest;
@@ -99,7 +101,8 @@ export class ProviderHttp {
         throw classify(e);
       } finally {
         done();
-        if (!body.destroyed) {
+        // Only an abandoned body is destroyed: a finished one leaves its connection to the pool.
+        if (!complete && !body.destroyed) {
           body.destroy();
         }
       }

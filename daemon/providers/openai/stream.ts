@@ -120,9 +120,19 @@ export function createStreamParser(): StreamParser {
       return drain(false);
     },
     end() {
-      const out = drain(true);
+      const cut = (): ProviderError => new ProviderError({ code: 'providerError', retryable: true, message: 'the provider closed the stream before it finished ([DONE] never came)' });
+      let out: StreamEvent[];
+      try {
+        out = drain(true);
+      } catch (e) {
+        // An unterminated last event is half an event: the stream was cut, not garbled.
+        if (!done && e instanceof ProviderError) {
+          throw cut();
+        }
+        throw e;
+      }
       if (!done) {
-        throw new ProviderError({ code: 'providerError', retryable: true, message: 'the provider closed the stream before it finished ([DONE] never came)' });
+        throw cut();
       }
       return out;
     },

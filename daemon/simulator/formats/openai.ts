@@ -156,9 +156,17 @@ async function streamAnswer(
   for (const text of streamPieces(answer.text)) {
     pieces.push({ delta: { content: text } });
   }
+  // A cut delivers what was written, then drops the connection without the end of the stream.
+  const cut = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      res.write('', () => {
+        res.socket?.destroy();
+        resolve();
+      });
+    });
   for (const p of pieces) {
     if (o.cutAfter !== null && sent >= o.cutAfter) {
-      res.destroy();
+      await cut();
       return;
     }
     if (res.destroyed) {
@@ -169,7 +177,7 @@ async function streamAnswer(
     await sleep(delay);
   }
   if (o.cutAfter !== null) {
-    res.destroy();
+    await cut();
     return;
   }
   send([{ index: 0, delta: {}, logprobs: null, finish_reason: answer.finishReason }]);
