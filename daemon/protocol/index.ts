@@ -5,4 +5,5 @@ export * from './ledger';
 export * from './discovery';
 export * from './methods';
 export * from './budget';
+export * from './routing-methods';
 export * from './experiments';

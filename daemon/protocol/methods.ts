@@ -7,6 +7,7 @@ import { ClientContext, RoutingOptions, type RoutingDecision, type RoutingInfo, 
 import type { LedgerRow } from './ledger';
 import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
+import { routingMethods } from './routing-methods';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -166,6 +167,7 @@ export const methods = {
   'keys/delete': { params: KeysDeleteParams, result: result<KeysDeleteResult>() },
   'keys/list': { params: KeysListParams, result: result<KeysListResult>() },
   ...budgetMethods,
+  ...routingMethods,
   ...experimentMethods,
 } as const;
 

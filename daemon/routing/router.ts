@@ -91,6 +91,16 @@ export class Router {
     return this.policyCache.set;
   }
 
+  configuredRules(): RoutingConfig['rules'] {
+    return this.env.config?.rules ?? [];
+  }
+
+  /** Replaces policies, rules and the task map (settings changed); the next decision uses them. */
+  setConfig(config: Partial<RoutingConfig>): void {
+    new PolicySet(config.policies ?? [], config.taskPolicies ?? {});
+    this.env.config = config;
+  }
+
   decide(input: RouteInput): RoutingDecision {
     return this.trace(input).decision;
   }
@@ -165,7 +175,7 @@ export class Router {
     };
     const preferredProviders = input.routing?.preferredProviders ?? [];
     const preferredModels = input.routing?.preferredModels ?? [];
-    const preferenceBonus = (e: Estimate) => (preferredModels.includes(e.model) ? 0.1 : 0) + (preferredProviders.includes(e.provider) ? 0.05 : 0);
+    const preferenceBonus = (e: Estimate) => (preferredModels.includes(e.model) ? 0.25 : 0) + (preferredProviders.includes(e.provider) ? 0.15 : 0);
     const ranked = rank({ name: strategy.name, score: (c, cx) => strategy.score(c, cx) + preferenceBonus(c as Estimate) }, eligible, ctx);
     const scores = new Map(ranked.map((r) => [r.candidate.model, r.score]));
 
@@ -242,7 +252,8 @@ export class Router {
   }
 
   private estimate(m: CatalogModel, f: RequestFeatures, outputTokens: number, maxTokens: number | undefined, quality: number, r: RoutingOptions, dryRun: boolean): Estimate {
-    const costUsd = estimateCost(this.env.catalog.price(m), f.inputTokens, outputTokens);
+    const raw = estimateCost(this.env.catalog.price(m), f.inputTokens, outputTokens);
+    const costUsd = raw === null ? null : Math.round(raw * 1e10) / 1e10;
     const latencyMs = Math.round(this.latencyOf(m, outputTokens));
     return {
       model: m.id,

@@ -36,8 +36,8 @@ export interface Strategy {
 /** How much each tradeoff weighs normalised cost and latency against one point of quality. */
 export const TRADEOFF_WEIGHTS: Record<Tradeoff, { quality: number; cost: number; latency: number }> = {
   quality: { quality: 1, cost: 0.02, latency: 0.01 },
-  balanced: { quality: 1, cost: 0.12, latency: 0.03 },
-  cost: { quality: 1, cost: 0.4, latency: 0.02 },
+  balanced: { quality: 1, cost: 0.25, latency: 0.03 },
+  cost: { quality: 1, cost: 0.6, latency: 0.02 },
   latency: { quality: 1, cost: 0.05, latency: 0.4 },
 };
 

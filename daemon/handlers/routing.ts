@@ -1,0 +1,42 @@
+// Routing's control methods beyond `route/decide`: test a request against rules and policies,
+// update the catalog (prices, windows, new models), list policies and strategies.
+import { StrategyName } from '../protocol/routing-methods';
+import { routeTest } from '../routing/routeTest';
+import type { DaemonDeps } from '../service/deps';
+import { mergeContext, toChatRequest } from './request';
+import type { Handlers } from './types';
+
+export function routingHandlers(deps: DaemonDeps): Pick<Handlers, 'route/test' | 'catalog/update' | 'policy/list'> {
+  return {
+    'route/test': async (params, ctx) => {
+      const override: Parameters<typeof routeTest>[2] = {};
+      if (params.rules) {
+        override.rules = params.rules;
+      }
+      if (params.policies) {
+        override.policies = params.policies;
+      }
+      return routeTest(
+        deps.router,
+        {
+          request: toChatRequest(params),
+          requestedModel: params.model,
+          routing: params.routing,
+          context: mergeContext(ctx.client, params.context),
+          candidates: params.candidates,
+          dryRun: params.dryRun,
+        },
+        override,
+        deps.router.configuredRules(),
+      );
+    },
+    'catalog/update': async (params) => {
+      const r = deps.catalog.update(params.models);
+      return { ...r, models: deps.catalog.list().length };
+    },
+    'policy/list': async () => {
+      const set = deps.router.policies();
+      return { policies: set.list(), taskPolicies: set.taskPolicies, strategies: [...StrategyName.options] };
+    },
+  };
+}
