@@ -133,7 +133,8 @@ export class ChatService {
     model: CatalogModel,
     r: { usage: Usage; costUsd: number | null; status: RequestStatus; errorCode: string | null; ttftMs: number | null; attempts: AttemptRow[] },
   ): LedgerRow {
-    const failed = r.attempts.filter((a) => a.status !== 'ok' && a.model !== model.id).map((a) => a.model);
+    // A model retried several times is still one fallback step.
+    const failed = [...new Set(r.attempts.filter((a) => a.status !== 'ok' && a.model !== model.id).map((a) => a.model))];
     const fellBack = model.id !== decision.model;
     return {
       id: requestId,
