@@ -192,7 +192,7 @@ async function runCommand(page, title) {
   await page.keyboard.press('Enter');
 }
 
-async function runUi(browser, server, workspace) {
+async function runUi(browser, server, workspace, home) {
   const { context, page } = await newPage(browser);
   const step = async (name, fn) => {
     const t0 = Date.now();
@@ -211,6 +211,18 @@ async function runUi(browser, server, workspace) {
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       await page.locator('.statusbar-item', { hasText: /today/ }).first().waitFor({ timeout: 60_000 });
     });
+
+    if (vsix) {
+      await step('the daemon runs from the installed .vsix', async () => {
+        const { pid } = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8'));
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        const script = cmdline.find((a) => a.endsWith('daemon.js'));
+        if (!script?.startsWith(server.dirs.ext)) {
+          throw new Error(`daemon pid ${pid} runs ${script}, not the .vsix's copy under ${server.dirs.ext}`);
+        }
+        log(`daemon ${pid} runs ${script}`);
+      });
+    }
 
     let answer;
     await step('Ask (auto-routed) from the command palette streams an answer headed by model, reason and cost', async () => {
@@ -282,9 +294,15 @@ async function runUi(browser, server, workspace) {
       await page.keyboard.press('Enter');
       const toast = page.locator('.notification-toast', { hasText: /keychain|Secret Service|D-Bus|session bus/i }).first();
       await toast.waitFor({ state: 'visible', timeout: 15_000 });
+      // Long messages are collapsed to one line; expand so the screenshot shows all of it.
+      await toast.hover();
+      const expand = toast.locator('.codicon-notifications-expand');
+      if (await expand.count()) {
+        await expand.first().click();
+      }
       await sleep(500);
       await page.screenshot({ path: join(results, 'keychain-unavailable.png') });
-      log(`keychain message: ${(await toast.textContent())?.trim()}`);
+      log(`keychain message: ${(await toast.locator('.notification-list-item-message').first().textContent())?.trim()}`);
     });
   } catch {
     // recorded by step(); later steps depend on earlier ones
@@ -384,7 +402,7 @@ async function main() {
       await phase('mocha', (browser, server) => runMocha(browser, server, workspace, testsPath, resultsFile));
     }
     if (only !== 'mocha') {
-      await phase('ui', (browser, server) => runUi(browser, server, workspace));
+      await phase('ui', (browser, server) => runUi(browser, server, workspace, home));
     }
   } finally {
     if (existsSync(join(home, 'daemon.log'))) {
