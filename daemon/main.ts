@@ -9,7 +9,7 @@ import type { KeyStore } from './keys/keyStore';
 import { routerHome, HOME_ENV } from './lifecycle/home';
 import { removeDiscovery, unlinkQuietly, writeDiscovery } from './lifecycle/discovery';
 import { acquireLock, adoptLock, LOCK_NONCE_ENV, type HeldLock } from './lifecycle/lock';
-import { EXIT_ALREADY_RUNNING, findLiveDaemon } from './lifecycle/attach';
+import { EXIT_ALREADY_RUNNING, findLiveDaemon, settleRecordedDaemon } from './lifecycle/attach';
 import { daemonSocketPath } from './lifecycle/socketPath';
 import { onShutdownRequested } from './lifecycle/shutdownRequests';
 import { daemonVersion } from './lifecycle/version';
@@ -81,8 +81,9 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
   let info: DiscoveryInfo;
   let simulate = flags.simulate;
   try {
-    // Re-checked under the lock: whoever started before us may have finished meanwhile.
-    const other = await findLiveDaemon(home);
+    // Re-checked under the lock: whoever started before us may have finished meanwhile, and a
+    // daemon that is slow or still flushing on its way out must not get a twin.
+    const other = await settleRecordedDaemon(home, Date.now() + 15_000);
     if (other !== null) {
       process.stderr.write(`llm-router: a daemon is already running for ${home} (pid ${other.pid}, port ${other.port})\n`);
       return EXIT_ALREADY_RUNNING;
@@ -177,6 +178,13 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
   process.on('exit', () => {
     removeDiscovery(home, process.pid);
   });
+  // Node would crash anyway; this records why in the log (masked) before the exit handler runs.
+  const onFatal = (e: unknown): void => {
+    logger.log('error', `fatal: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(EXIT_FAILURE);
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
 
   process.stdout.write(flags.json ? `${JSON.stringify({ event: 'ready', ...info, home, simulate })}\n` : `${readyLines(info, simulate, home)}\n`);
 

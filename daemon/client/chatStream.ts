@@ -144,7 +144,7 @@ export function streamChat(target: { port: number; token: string }, body: ChatSt
       },
     );
     req.on('error', (e: NodeJS.ErrnoException) => {
-      reject(e.code === 'ECONNREFUSED' ? new RouterError('providerUnavailable', 'The LLM Router daemon is not reachable; is it running?') : e);
+      reject(e.code === 'ECONNREFUSED' ? new RouterError('providerUnavailable', 'The LLM Router daemon is not reachable; is it running?', { daemonUnreachable: true }) : e);
     });
     req.end(payload);
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DiscoveryInfo } from '../protocol/discovery';
 import { RouterError } from '../protocol/errors';
 import { createHttpRpcClient } from '../client/httpClient';
-import { isDaemonLive, isPidAlive, readDiscovery, removeStaleDiscovery } from './discovery';
+import { daemonState, isDaemonLive, isPidAlive, readDiscovery, removeStaleDiscovery } from './discovery';
 import { acquireLock, LOCK_NONCE_ENV, type HeldLock } from './lock';
 import { HOME_ENV } from './home';
 
@@ -50,6 +50,54 @@ export async function findLiveDaemon(home: string): Promise<DiscoveryInfo | null
   return null;
 }
 
+/** How long a recorded daemon whose pid lives but whose port refuses may take to finish exiting. */
+const CLOSING_GRACE_MS = 10_000;
+
+/**
+ * The thorough check, run under the start lock before deciding to start a daemon: never start a
+ * second daemon beside one that is merely slow or still flushing its store on the way out.
+ * Returns the live daemon, or null once the home is free (stale records removed). Throws when a
+ * recorded daemon is alive but does not answer until the deadline.
+ */
+export async function settleRecordedDaemon(home: string, deadline: number): Promise<DiscoveryInfo | null> {
+  let closingSince: number | null = null;
+  let timeoutMs = 1500;
+  for (;;) {
+    const info = readDiscovery(home);
+    if (info === null) {
+      return null;
+    }
+    const state = await daemonState(info, timeoutMs);
+    if (state === 'live') {
+      return info;
+    }
+    if (state === 'stale') {
+      removeStaleDiscovery(home, info);
+      return null;
+    }
+    if (state === 'closing') {
+      closingSince ??= Date.now();
+      // A pid that lives on without listening past the grace is not our daemon (the pid was reused).
+      if (Date.now() - closingSince > CLOSING_GRACE_MS) {
+        removeStaleDiscovery(home, info);
+        return null;
+      }
+    } else {
+      closingSince = null;
+      timeoutMs = Math.min(timeoutMs * 2, 5_000);
+    }
+    if (Date.now() >= deadline) {
+      throw new RouterError(
+        'providerTimeout',
+        state === 'unresponsive'
+          ? `The daemon (pid ${info.pid}) is running but does not answer on port ${info.port}; stop it (\`llm-router stop\`, or kill ${info.pid}) and retry.`
+          : `The daemon (pid ${info.pid}) is still shutting down; retry in a moment.`,
+      );
+    }
+    await sleep(POLL_MS * 2);
+  }
+}
+
 export async function startOrAttach(options: StartOrAttachOptions): Promise<DiscoveryInfo> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   const wanted = (info: DiscoveryInfo): boolean => options.expectedVersion === undefined || info.version === options.expectedVersion;
@@ -81,7 +129,7 @@ export async function startOrAttach(options: StartOrAttachOptions): Promise<Disc
     return attached;
   }
   try {
-    const live = await findLiveDaemon(options.home);
+    const live = await settleRecordedDaemon(options.home, deadline);
     if (live !== null) {
       if (wanted(live)) {
         return live;

@@ -92,9 +92,18 @@ export function isPidAlive(pid: number): boolean {
 export const HealthAnswer = z.object({ pid: z.number().int().positive(), version: z.string().optional() }).loose();
 export type HealthAnswer = z.infer<typeof HealthAnswer>;
 
-/** GET http://127.0.0.1:port/health; null on any failure (refused, timeout, not ours). */
-export function fetchHealth(port: number, timeoutMs = 1500): Promise<HealthAnswer | null> {
+/** What GET /health told us: an answer (ours if it parses), a refused connection, or silence. */
+export type HealthProbe = { kind: 'answered'; health: HealthAnswer | null } | { kind: 'refused' } | { kind: 'timeout' };
+
+export function probeHealth(port: number, timeoutMs = 1500): Promise<HealthProbe> {
   return new Promise((resolve) => {
+    let settled = false;
+    const done = (p: HealthProbe): void => {
+      if (!settled) {
+        settled = true;
+        resolve(p);
+      }
+    };
     const req = request({ host: '127.0.0.1', port, path: '/health', method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -102,42 +111,65 @@ export function fetchHealth(port: number, timeoutMs = 1500): Promise<HealthAnswe
         size += c.length;
         if (size > 64 * 1024) {
           req.destroy();
-          resolve(null);
+          done({ kind: 'answered', health: null });
           return;
         }
         chunks.push(c);
       });
       res.on('end', () => {
         if (res.statusCode !== 200) {
-          resolve(null);
+          done({ kind: 'answered', health: null });
           return;
         }
         try {
           const parsed = HealthAnswer.safeParse(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-          resolve(parsed.success ? parsed.data : null);
+          done({ kind: 'answered', health: parsed.success ? parsed.data : null });
         } catch {
-          resolve(null);
+          done({ kind: 'answered', health: null });
         }
       });
-      res.on('error', () => resolve(null));
+      res.on('error', () => done({ kind: 'answered', health: null }));
     });
     req.on('timeout', () => {
       req.destroy();
-      resolve(null);
+      done({ kind: 'timeout' });
     });
-    req.on('error', () => resolve(null));
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      done(e.code === 'ECONNREFUSED' ? { kind: 'refused' } : e.code === 'ECONNRESET' ? { kind: 'answered', health: null } : { kind: 'timeout' });
+    });
     req.end();
   });
 }
 
+/** GET http://127.0.0.1:port/health; null on any failure (refused, timeout, not ours). */
+export async function fetchHealth(port: number, timeoutMs = 1500): Promise<HealthAnswer | null> {
+  const p = await probeHealth(port, timeoutMs);
+  return p.kind === 'answered' ? p.health : null;
+}
+
 /**
- * A recorded daemon is live when its process exists AND its port answers /health with the same
- * pid: a dead pid, or a port now held by some other program (or another daemon), is stale.
+ * - live: the pid exists and its port answers /health with that pid;
+ * - stale: the pid is dead, or the port answers for someone else (the pid was reused);
+ * - closing: the pid exists but nothing listens (a daemon flushing on its way out, or a reused pid);
+ * - unresponsive: the port accepts but does not answer in time (overloaded or hung).
  */
-export async function isDaemonLive(info: DiscoveryInfo, timeoutMs = 1500): Promise<boolean> {
+export type DaemonState = 'live' | 'stale' | 'closing' | 'unresponsive';
+
+export async function daemonState(info: DiscoveryInfo, timeoutMs = 1500): Promise<DaemonState> {
   if (!isPidAlive(info.pid)) {
-    return false;
+    return 'stale';
   }
-  const health = await fetchHealth(info.port, timeoutMs);
-  return health !== null && health.pid === info.pid;
+  const p = await probeHealth(info.port, timeoutMs);
+  if (p.kind === 'refused') {
+    return 'closing';
+  }
+  if (p.kind === 'timeout') {
+    return 'unresponsive';
+  }
+  return p.health !== null && p.health.pid === info.pid ? 'live' : 'stale';
+}
+
+/** A recorded daemon is live when its process exists AND its port answers /health with the same pid. */
+export async function isDaemonLive(info: DiscoveryInfo, timeoutMs = 1500): Promise<boolean> {
+  return (await daemonState(info, timeoutMs)) === 'live';
 }

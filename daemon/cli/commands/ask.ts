@@ -4,6 +4,7 @@ import { parseFlags, intFlag, UsageError, EXIT_OK } from '../usage';
 import { cliHome, ensureDaemon } from '../connect';
 import { streamChat } from '../../client/chatStream';
 import { Tradeoff } from '../../protocol/routing';
+import { RouterError } from '../../protocol/errors';
 
 const USAGE = `llm-router ask [--model auto] [--tradeoff balanced|quality|cost|latency] [--max-tokens N] [--simulate] [--home DIR] [--json] "question…"
 
@@ -62,11 +63,11 @@ export const askCommand: CliCommand = {
     }
     const json = values.json === true;
     const home = cliHome(values.home, io.env);
-    const info = await ensureDaemon(home, { simulate: values.simulate === true, env: io.env });
-
     let endedWithNewline = true;
-    const outcome = await streamChat(
-      info,
+    let answered = false;
+    const ask = async () =>
+      streamChat(
+      await ensureDaemon(home, { simulate: values.simulate === true, env: io.env }),
       {
         model: values.model ?? 'auto',
         messages: [{ role: 'user', content: question }],
@@ -75,6 +76,7 @@ export const askCommand: CliCommand = {
         context: { kind: 'cli', name: 'llm-router ask' },
       },
       (text) => {
+        answered = true;
         if (json) {
           writeJson(io, { type: 'text', text });
         } else {
@@ -83,6 +85,17 @@ export const askCommand: CliCommand = {
         }
       },
     );
+    let outcome: Awaited<ReturnType<typeof ask>>;
+    try {
+      outcome = await ask();
+    } catch (e) {
+      // The daemon we attached to may have hit its idle timeout just before our request: start
+      // or find the next one, once, as long as nothing was printed yet.
+      if (answered || !(e instanceof RouterError) || e.details?.daemonUnreachable !== true) {
+        throw e;
+      }
+      outcome = await ask();
+    }
     if (json) {
       writeJson(io, {
         type: 'done',

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { discoveryPath, isDaemonLive, isPidAlive, readDiscovery, removeDiscovery, writeDiscovery } from '../../../daemon/lifecycle/discovery';
+import { daemonState, discoveryPath, isDaemonLive, isPidAlive, readDiscovery, removeDiscovery, writeDiscovery } from '../../../daemon/lifecycle/discovery';
 import type { DiscoveryInfo } from '../../../daemon/protocol/discovery';
 
 const home = mkdtempSync(join(tmpdir(), 'lr-disc-'));
@@ -67,4 +67,22 @@ test('live only when the pid exists and /health answers with that pid', async ()
   assert.equal(await isDaemonLive(info({ port: someoneElse })), false);
   assert.equal(await isDaemonLive(info({ port: notUs })), false);
   assert.equal(await isDaemonLive(info({ port: ours, pid: 2 ** 22 + 12345 })), false);
+});
+
+test('daemon states: closing when the port refuses, unresponsive when it never answers', async () => {
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+  const closedPort = (closed.address() as AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  assert.equal(await daemonState(info({ port: closedPort })), 'closing');
+  assert.equal(await daemonState(info({ port: closedPort, pid: 2 ** 22 + 12345 })), 'stale');
+
+  const silent = createServer(() => {
+    // never answers
+  });
+  servers.push(silent);
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const silentPort = (silent.address() as AddressInfo).port;
+  assert.equal(await daemonState(info({ port: silentPort }), 200), 'unresponsive');
+  silent.closeAllConnections();
 });

@@ -1,0 +1,27 @@
+// Hosts one bench target in its own process, so the load generator's CPU and each target's memory
+// are measured apart. Protocol on stdio: prints one JSON line {endpoint} when ready; on the line
+// "stats" prints {rssBytes, maxRssBytes}; exits when stdin closes.
+import { createInterface } from 'node:readline';
+import { targets } from './targets';
+
+async function main(): Promise<void> {
+  const name = process.argv[2];
+  const target = targets.find((t) => t.name === name);
+  if (target === undefined) {
+    process.stderr.write(`unknown target "${name ?? ''}"; known: ${targets.map((t) => t.name).join(', ')}\n`);
+    process.exit(2);
+  }
+  const started = await target.start();
+  process.stdout.write(`${JSON.stringify({ endpoint: started.endpoint })}\n`);
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (line.trim() === 'stats') {
+      process.stdout.write(`${JSON.stringify({ rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+    }
+  });
+  lines.on('close', () => {
+    void started.close().finally(() => process.exit(0));
+  });
+}
+
+void main();
