@@ -84,8 +84,35 @@ function addDays(year: number, month: number, day: number, days: number): [numbe
   return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
 }
 
+const lastBounds = new Map<string, { start: number; end: number }>();
+
+/**
+ * [start, end) of the calendar period containing `ts`. Intl is slow (tens of µs a call) and
+ * nearly every request falls in the same period as the previous one, so the last bounds per
+ * (zone, period) are kept: periods tile time, so a hit is exact.
+ */
+export function periodBounds(ts: number, period: CalendarPeriod, zone: string): { start: number; end: number } {
+  const key = `${zone}\u0000${period}`;
+  const last = lastBounds.get(key);
+  if (last && ts >= last.start && ts < last.end) {
+    return last;
+  }
+  const b = { start: computeStart(ts, period, zone), end: computeEnd(ts, period, zone) };
+  lastBounds.set(key, b);
+  return b;
+}
+
 /** Start of the calendar period containing `ts`. Weeks start on Monday (ISO 8601). */
 export function periodStart(ts: number, period: CalendarPeriod, zone: string): number {
+  return periodBounds(ts, period, zone).start;
+}
+
+/** Start of the period after the one containing `ts` (when the current one resets). */
+export function periodEnd(ts: number, period: CalendarPeriod, zone: string): number {
+  return periodBounds(ts, period, zone).end;
+}
+
+function computeStart(ts: number, period: CalendarPeriod, zone: string): number {
   const w = wallTime(ts, zone);
   switch (period) {
     case 'hour': {
@@ -106,12 +133,11 @@ export function periodStart(ts: number, period: CalendarPeriod, zone: string): n
   }
 }
 
-/** Start of the period after the one containing `ts` (when the current one resets). */
-export function periodEnd(ts: number, period: CalendarPeriod, zone: string): number {
+function computeEnd(ts: number, period: CalendarPeriod, zone: string): number {
   const w = wallTime(ts, zone);
   switch (period) {
     case 'hour':
-      return periodStart(ts, 'hour', zone) + 3_600_000;
+      return computeStart(ts, 'hour', zone) + 3_600_000;
     case 'day': {
       const [y, m, d] = addDays(w.year, w.month, w.day, 1);
       return zonedInstant(zone, y, m, d);

@@ -65,12 +65,99 @@ export function costOf(model: PricedModel, usage: Usage): number | null {
     const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
     return (uncached * p.inputPerMTok + usage.cachedInputTokens * p.cachedInputPerMTok + usage.cacheWriteTokens * p.cacheWritePerMTok + usage.outputTokens * p.outputPerMTok) / 1e6;
   }
+  const rates = ratesAt(model, usage.inputTokens);
+  if (rates === 'unknown') {
+    return null;
+  }
+  if (rates !== 'slow') {
+    const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
+    return uncached * rates.input + usage.cachedInputTokens * rates.cacheRead + usage.cacheWriteTokens * rates.cacheWrite + usage.outputTokens * rates.output;
+  }
   return lookup(model.provider, model.priceId, {
     input_tokens: usage.inputTokens,
     cache_read_tokens: usage.cachedInputTokens,
     cache_write_tokens: usage.cacheWriteTokens,
     output_tokens: usage.outputTokens,
   });
+}
+
+// ---- fast path ---------------------------------------------------------------------------------
+// calcPrice matches the model id against every provider's patterns on each call (~0.1 ms), and
+// the chat pipeline prices every request twice (estimate, settle). Within one price tier a cost is
+// linear in each token count, and the tier depends only on input tokens, so per-token rates are
+// probed once per (model, tier) from calcPrice itself and reused. Models whose price depends on
+// the date or time of day keep calling calcPrice.
+interface Rates {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+interface PriceShape {
+  conditional: boolean;
+  /** Tier starts (input tokens); a tier applies when input tokens exceed its start. */
+  thresholds: number[];
+}
+
+const shapes = new Map<string, PriceShape | null>();
+const rateCache = new Map<string, Rates | null>();
+
+function shapeOf(provider: string, priceId: string): PriceShape | null {
+  const key = `${provider}/${priceId}`;
+  if (!shapes.has(key)) {
+    let shape: PriceShape | null = null;
+    try {
+      const r = calcPrice({ input_tokens: 1 }, priceId, { providerId: PROVIDER_IDS[provider] ?? provider });
+      if (r) {
+        const thresholds = new Set<number>();
+        for (const v of Object.values(r.model_price)) {
+          if (typeof v === 'object' && v !== null) {
+            for (const t of v.tiers) {
+              thresholds.add(t.start);
+            }
+          }
+        }
+        shape = { conditional: Array.isArray(r.model.prices), thresholds: [...thresholds].sort((a, b) => a - b) };
+      }
+    } catch {
+      shape = null;
+    }
+    shapes.set(key, shape);
+  }
+  return shapes.get(key) ?? null;
+}
+
+function ratesAt(model: PricedModel, inputTokens: number): Rates | 'unknown' | 'slow' {
+  const shape = shapeOf(model.provider, model.priceId);
+  if (shape === null) {
+    return 'unknown';
+  }
+  if (shape.conditional) {
+    return 'slow';
+  }
+  let tier = -1;
+  for (const t of shape.thresholds) {
+    if (inputTokens > t) {
+      tier = t;
+    }
+  }
+  const key = `${model.provider}/${model.priceId}/${tier}`;
+  if (!rateCache.has(key)) {
+    const next = shape.thresholds.find((t) => t > tier);
+    // A probe size inside this tier: above its start, at or below the next one.
+    const n = tier >= 0 ? tier + 1 : Math.min(1_000_000, next ?? 1_000_000);
+    const base = lookup(model.provider, model.priceId, { input_tokens: n });
+    const withOut = lookup(model.provider, model.priceId, { input_tokens: n, output_tokens: 1_000_000 });
+    const read = lookup(model.provider, model.priceId, { input_tokens: n, cache_read_tokens: n });
+    const write = lookup(model.provider, model.priceId, { input_tokens: n, cache_write_tokens: n });
+    rateCache.set(
+      key,
+      base === null || withOut === null
+        ? null
+        : { input: base / n, output: (withOut - base) / 1_000_000, cacheRead: (read ?? base) / n, cacheWrite: (write ?? base) / n },
+    );
+  }
+  return rateCache.get(key) ?? 'unknown';
 }
 
 /** An estimate before the call, from token counts alone. */

@@ -1,69 +1,65 @@
-// Spend rollups: one row per UTC hour × model × provider × policy × workspace × client × endpoint,
-// updated in the ledger row's own write. A summary reads whole hours from the rollup and only the
-// partial hours at the range's edges from `requests`, so it stays exact for any range and fast at
-// a million rows.
+// Spend rollups: per UTC hour, one row per dimension (model, provider, policy, workspace, client,
+// endpoint) and key, updated in the ledger row's own write. A summary reads whole hours from the
+// rollup and only the partial hours at the range's edges from `requests`, so it stays exact for
+// any range and fast at a million rows.
 import type { LedgerRow } from '../protocol/ledger';
 import type { SpendDimension } from '../protocol/budget';
 import type { ReadTx, WriteTx } from '../store/database';
 import type { ModelPrice } from './pricing';
-import { periodStart, type CalendarPeriod } from './periods';
+import { periodEnd, periodStart, type CalendarPeriod } from './periods';
 
 const HOUR = 3_600_000;
+const DIMENSIONS: readonly SpendDimension[] = ['model', 'provider', 'policy', 'workspace', 'client', 'endpoint'];
+/** Every row has a model, so totals are the sum over this dimension. */
+const TOTAL_DIM: SpendDimension = 'model';
 
+function keyOf(row: LedgerRow, dim: SpendDimension): string {
+  switch (dim) {
+    case 'model':
+      return row.model;
+    case 'provider':
+      return row.provider;
+    case 'policy':
+      return row.policy ?? '';
+    case 'workspace':
+      return row.workspace ?? '';
+    case 'client':
+      return row.clientKind;
+    case 'endpoint':
+      return row.endpoint;
+  }
+}
+
+const UPSERT = `INSERT INTO spend_hourly (dim, hour, key, requests, errors, unknown_price, cost_usd, priced_tokens_in, priced_tokens_cached,
+    priced_tokens_out, tokens_in, tokens_out)
+  VALUES ${DIMENSIONS.map(() => '(?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+  ON CONFLICT (dim, hour, key) DO UPDATE SET
+    requests = requests + 1, errors = errors + excluded.errors, unknown_price = unknown_price + excluded.unknown_price,
+    cost_usd = cost_usd + excluded.cost_usd, priced_tokens_in = priced_tokens_in + excluded.priced_tokens_in,
+    priced_tokens_cached = priced_tokens_cached + excluded.priced_tokens_cached, priced_tokens_out = priced_tokens_out + excluded.priced_tokens_out,
+    tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out`;
+
+/** One statement for all dimensions: one upsert per dimension row, one prepared statement. */
 export function recordInRollups(tx: WriteTx, row: LedgerRow): void {
   const known = row.costState === 'known' && row.costUsd !== null;
-  tx.run(
-    `INSERT INTO spend_hourly (hour, model, provider, policy, workspace, client_kind, endpoint, requests, errors, unknown_price, cost_usd,
-       priced_tokens_in, priced_tokens_cached, priced_tokens_out, tokens_in, tokens_out)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (hour, model, provider, policy, workspace, client_kind, endpoint) DO UPDATE SET
-       requests = requests + 1, errors = errors + excluded.errors, unknown_price = unknown_price + excluded.unknown_price,
-       cost_usd = cost_usd + excluded.cost_usd, priced_tokens_in = priced_tokens_in + excluded.priced_tokens_in,
-       priced_tokens_cached = priced_tokens_cached + excluded.priced_tokens_cached, priced_tokens_out = priced_tokens_out + excluded.priced_tokens_out,
-       tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out`,
-    [
-      Math.floor(row.ts / HOUR),
-      row.model,
-      row.provider,
-      row.policy ?? '',
-      row.workspace ?? '',
-      row.clientKind,
-      row.endpoint,
-      row.status === 'ok' ? 0 : 1,
-      known ? 0 : 1,
-      known ? (row.costUsd as number) : 0,
-      known ? row.tokensIn : 0,
-      known ? row.tokensCached : 0,
-      known ? row.tokensOut : 0,
-      row.tokensIn,
-      row.tokensOut,
-    ],
-  );
+  const hour = Math.floor(row.ts / HOUR);
+  const values = [
+    row.status === 'ok' ? 0 : 1,
+    known ? 0 : 1,
+    known ? (row.costUsd as number) : 0,
+    known ? row.tokensIn : 0,
+    known ? row.tokensCached : 0,
+    known ? row.tokensOut : 0,
+    row.tokensIn,
+    row.tokensOut,
+  ];
+  const params: (string | number)[] = [];
+  for (const dim of DIMENSIONS) {
+    params.push(dim, hour, keyOf(row, dim), ...values);
+  }
+  tx.run(UPSERT, params);
 }
 
-/** Rebuilds the rollup from `requests` (used once after importing rows recorded without it). */
-export function rebuildRollups(tx: WriteTx): void {
-  tx.run('DELETE FROM spend_hourly');
-  tx.run(
-    `INSERT INTO spend_hourly (hour, model, provider, policy, workspace, client_kind, endpoint, requests, errors, unknown_price, cost_usd,
-       priced_tokens_in, priced_tokens_cached, priced_tokens_out, tokens_in, tokens_out)
-     SELECT ts / ${HOUR}, model, provider, COALESCE(policy, ''), COALESCE(workspace, ''), client_kind, endpoint, count(*),
-       sum(status <> 'ok'), sum(cost_state = 'unknown'), COALESCE(sum(CASE WHEN cost_state = 'known' THEN cost_usd END), 0),
-       COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_in END), 0), COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_cached END), 0),
-       COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_out END), 0), sum(tokens_in), sum(tokens_out)
-     FROM requests GROUP BY 1, 2, 3, 4, 5, 6, 7`,
-    [],
-  );
-}
-
-const ROLLUP_COLUMN: Record<SpendDimension, string> = {
-  model: 'model',
-  provider: 'provider',
-  policy: 'policy',
-  workspace: 'workspace',
-  client: 'client_kind',
-  endpoint: 'endpoint',
-};
 const REQUEST_COLUMN: Record<SpendDimension, string> = {
   model: 'model',
   provider: 'provider',
@@ -72,6 +68,22 @@ const REQUEST_COLUMN: Record<SpendDimension, string> = {
   client: 'client_kind',
   endpoint: 'endpoint',
 };
+
+/** Rebuilds the rollup from `requests` (after importing rows recorded without it). */
+export function rebuildRollups(tx: WriteTx): void {
+  tx.run('DELETE FROM spend_hourly', []);
+  for (const dim of DIMENSIONS) {
+    tx.run(
+      `INSERT INTO spend_hourly (dim, hour, key, requests, errors, unknown_price, cost_usd, priced_tokens_in, priced_tokens_cached, priced_tokens_out, tokens_in, tokens_out)
+       SELECT ?, ts / ${HOUR}, ${REQUEST_COLUMN[dim]}, count(*), sum(status <> 'ok'), sum(cost_state = 'unknown'),
+         COALESCE(sum(CASE WHEN cost_state = 'known' THEN cost_usd END), 0), COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_in END), 0),
+         COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_cached END), 0), COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_out END), 0),
+         sum(tokens_in), sum(tokens_out)
+       FROM requests GROUP BY 2, 3`,
+      [dim],
+    );
+  }
+}
 
 interface Agg {
   key: string;
@@ -106,7 +118,7 @@ function aggregate(tx: ReadTx, from: number, to: number, dim: SpendDimension | n
   }
   const firstHour = Math.ceil(from / HOUR);
   const lastHour = Math.floor(to / HOUR);
-  const rk = dim ? ROLLUP_COLUMN[dim] : "''";
+  const rk = dim ? 'key' : "''";
   const qk = dim ? REQUEST_COLUMN[dim] : "''";
   const rawSql = `SELECT ${qk} AS k, COALESCE(sum(CASE WHEN cost_state = 'known' THEN cost_usd END), 0) AS cost, count(*) AS n,
       COALESCE(sum(status <> 'ok'), 0) AS errors, COALESCE(sum(cost_state = 'unknown'), 0) AS unknown,
@@ -122,8 +134,8 @@ function aggregate(tx: ReadTx, from: number, to: number, dim: SpendDimension | n
   for (const r of tx.all<AggRow>(
     `SELECT ${rk} AS k, sum(cost_usd) AS cost, sum(requests) AS n, sum(errors) AS errors, sum(unknown_price) AS unknown,
        sum(priced_tokens_in) AS pin, sum(priced_tokens_cached) AS pcached, sum(priced_tokens_out) AS pout
-     FROM spend_hourly WHERE hour >= ? AND hour < ? GROUP BY 1`,
-    [firstHour, lastHour],
+     FROM spend_hourly WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY 1`,
+    [dim ?? TOTAL_DIM, firstHour, lastHour],
   )) {
     add(out, r);
   }
@@ -189,33 +201,47 @@ export interface SeriesPoint {
   unknownPriceRequests: number;
 }
 
+type PointRow = { hour: number; k: string; cost: number; n: number; errors: number; unknown: number };
+
 /**
- * Spend per calendar bucket in `zone`. Hours are attributed to the local bucket their UTC hour
- * starts in (exact for zones with whole-hour offsets; a :30 zone's half hour at a day's edge goes
- * to the day it starts in). The `hour` bucket is the UTC hour.
+ * Spend per calendar bucket in `zone`. Each UTC hour counts in the local bucket it starts in
+ * (exact for zones with whole-hour offsets; a :30 zone's half hour at a day's edge goes to the day
+ * it starts in). The `hour` bucket is the UTC hour. Day, week and month buckets are summed by
+ * SQLite one bucket at a time: fetching rows out of sql.js costs far more than summing them.
  */
 export function timeseries(tx: ReadTx, from: number, to: number, bucket: CalendarPeriod, zone: string, groupBy: SpendDimension | null): SeriesPoint[] {
-  const rk = groupBy ? ROLLUP_COLUMN[groupBy] : "''";
-  const rows = tx.all<{ hour: number; k: string; cost: number; n: number; errors: number; unknown: number }>(
-    `SELECT hour, ${rk} AS k, sum(cost_usd) AS cost, sum(requests) AS n, sum(errors) AS errors, sum(unknown_price) AS unknown
-     FROM spend_hourly WHERE hour >= ? AND hour < ? GROUP BY 1, 2 ORDER BY 1`,
-    [Math.floor(from / HOUR), Math.ceil(to / HOUR)],
-  );
-  const startOfHour = new Map<number, number>();
-  const points = new Map<string, SeriesPoint>();
-  for (const r of rows) {
-    let start = startOfHour.get(r.hour);
-    if (start === undefined) {
-      start = bucket === 'hour' ? r.hour * HOUR : periodStart(r.hour * HOUR, bucket, zone);
-      startOfHour.set(r.hour, start);
+  const dim = groupBy ?? TOTAL_DIM;
+  const rk = groupBy ? 'key' : "''";
+  const sums = `sum(cost_usd) AS cost, sum(requests) AS n, sum(errors) AS errors, sum(unknown_price) AS unknown`;
+  const points: SeriesPoint[] = [];
+  const push = (start: number, r: PointRow): void => {
+    points.push({ start, key: groupBy ? r.k : null, costUsd: r.cost, requests: r.n, errors: r.errors, unknownPriceRequests: r.unknown });
+  };
+  const firstHour = Math.ceil(from / HOUR);
+  const endHour = Math.ceil(to / HOUR);
+  if (bucket === 'hour') {
+    for (const r of tx.all<PointRow>(
+      `SELECT hour, ${rk} AS k, ${sums} FROM spend_hourly WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY 1, 2 ORDER BY 1, 2`,
+      [dim, firstHour, endHour],
+    )) {
+      push(r.hour * HOUR, r);
     }
-    const id = `${start}\u0000${r.k}`;
-    const p = points.get(id) ?? { start, key: groupBy ? r.k : null, costUsd: 0, requests: 0, errors: 0, unknownPriceRequests: 0 };
-    p.costUsd += r.cost;
-    p.requests += r.n;
-    p.errors += r.errors;
-    p.unknownPriceRequests += r.unknown;
-    points.set(id, p);
+    return points;
   }
-  return [...points.values()].sort((a, b) => a.start - b.start || (a.key ?? '').localeCompare(b.key ?? ''));
+  // Only walk the buckets that can hold data (a range from 1970 would be 20,000 empty days).
+  const span = tx.get<{ lo: number | null; hi: number | null }>('SELECT min(hour) AS lo, max(hour) AS hi FROM spend_hourly WHERE dim = ? AND hour >= ? AND hour < ?', [dim, firstHour, endHour]);
+  if (!span || span.lo === null || span.hi === null) {
+    return points;
+  }
+  const sql = `SELECT 0 AS hour, ${rk} AS k, ${sums} FROM spend_hourly WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY 2 ORDER BY 2`;
+  for (let start = periodStart(span.lo * HOUR, bucket, zone); start <= span.hi * HOUR; ) {
+    const end = periodEnd(start, bucket, zone);
+    const lo = Math.max(firstHour, Math.ceil(start / HOUR));
+    const hi = Math.min(endHour, Math.ceil(end / HOUR));
+    for (const r of tx.all<PointRow>(sql, [dim, lo, hi])) {
+      push(start, r);
+    }
+    start = end;
+  }
+  return points;
 }

@@ -1,8 +1,10 @@
 import type { Migration } from '../migration';
 
-// Budgets, their per-period usage counters, open reservations and the hourly
-// spend rollup. Counters and rollups are updated in the same transaction as the ledger row, so
-// checking a budget or summarising a month never scans `requests`.
+// Budgets, their per-period usage counters, open reservations and the hourly spend rollup (one
+// row per hour × dimension × key: dimensions are rolled up one by one, so the table stays small
+// however many workspaces × models × clients combine). Counters and rollups are updated in the
+// same transaction as the ledger row: checking a budget or summarising a month never scans
+// `requests`.
 export const budgets: Migration = {
   version: 2,
   name: 'budgets',
@@ -40,13 +42,9 @@ export const budgets: Migration = {
       holds TEXT NOT NULL
     );
     CREATE TABLE spend_hourly (
+      dim TEXT NOT NULL,
       hour INTEGER NOT NULL,
-      model TEXT NOT NULL,
-      provider TEXT NOT NULL,
-      policy TEXT NOT NULL,
-      workspace TEXT NOT NULL,
-      client_kind TEXT NOT NULL,
-      endpoint TEXT NOT NULL,
+      key TEXT NOT NULL,
       requests INTEGER NOT NULL DEFAULT 0,
       errors INTEGER NOT NULL DEFAULT 0,
       unknown_price INTEGER NOT NULL DEFAULT 0,
@@ -56,8 +54,8 @@ export const budgets: Migration = {
       priced_tokens_out INTEGER NOT NULL DEFAULT 0,
       tokens_in INTEGER NOT NULL DEFAULT 0,
       tokens_out INTEGER NOT NULL DEFAULT 0,
-      PRIMARY KEY (hour, model, provider, policy, workspace, client_kind, endpoint)
-    );
+      PRIMARY KEY (dim, hour, key)
+    ) WITHOUT ROWID;
     CREATE INDEX requests_model_task_ts ON requests(model, task_type, ts);
   `,
 };

@@ -87,3 +87,23 @@ test('a stored override with broken units is treated as an unknown price, never 
   assert.equal(priceOf(m), null);
   assert.equal(costOf(m, usage(1000, 1000)), null);
 });
+
+test('the cached per-tier rates give exactly what calcPrice gives, for every catalog model and tier', async () => {
+  const { calcPrice } = await import('@pydantic/genai-prices');
+  const { Catalog } = await import('../../../daemon/routing/catalog');
+  const ids: Record<string, string> = { xai: 'x-ai' };
+  let compared = 0;
+  for (const m of Catalog.builtIn().list()) {
+    for (const u of [usage(1200, 345), usage(150_000, 2000, { cachedInputTokens: 40_000 }), usage(300_000, 5000, { cachedInputTokens: 100_000, cacheWriteTokens: 20_000 }), usage(0, 10)]) {
+      const ref = calcPrice({ input_tokens: u.inputTokens, output_tokens: u.outputTokens, cache_read_tokens: u.cachedInputTokens, cache_write_tokens: u.cacheWriteTokens }, m.priceId, { providerId: ids[m.provider] ?? m.provider });
+      const fast = costOf(m, u);
+      if (ref === null) {
+        assert.equal(fast, null, m.id);
+        continue;
+      }
+      compared += 1;
+      assert.ok(fast !== null && Math.abs(fast - ref.total_price) <= 1e-12 + 1e-9 * ref.total_price, `${m.id} ${JSON.stringify(u)}: ${fast} vs ${ref.total_price}`);
+    }
+  }
+  assert.ok(compared >= 40, `compared ${compared}`);
+});
