@@ -1,14 +1,15 @@
 // `npm run bench:routing`: the routing figures issue 7 asks for, on prompts never trained on.
 // Data: ../shared/routing-bench (RouteLLM's MMLU/GSM8K responses, Apache-2.0; arena-hard-auto's
 // arena-bench-v1 judgments, Apache-2.0; prices from @pydantic/genai-prices, MIT).
+import { cpus, loadavg } from 'node:os';
 import { countTokens } from 'gpt-tokenizer';
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, type BenchRow } from './routingData';
 import { pairReport, type PairReport } from './pairEval';
 import { costToReach, lambdaGrid, modelStats, oracle, oracleMatching, oracleTradeoffCurve, routeCurve, singleModels, type ArenaCase, type Price } from './arenaEval';
-import { dot, trainLinear } from '../daemon/routing/linearModel';
+import { dot, seededRandom, trainLinear } from '../daemon/routing/linearModel';
+import { apgr } from './routingMetrics';
 import { DIMENSIONS, promptVector } from '../daemon/routing/promptFeatures';
 import { shippedQualityModel } from '../daemon/routing/learnedQuality';
-import { stableUnit } from '../daemon/routing/rules';
 import { Catalog } from '../daemon/routing/catalog';
 import { Router } from '../daemon/routing/router';
 
@@ -36,12 +37,27 @@ function pairSection(): void {
     const rowsB = test.filter((r) => r.benchmark === b);
     const s = rowsB[0] ? pairReport(b, rowsB, () => 0) : null;
     const reports = [
-      { ...pairReport('random', rowsB, (r) => stableUnit(`random:${r.id}`)) },
+      // A constant score is the random router's expectation (ties are routed in random order).
+      { ...pairReport('random (expected)', rowsB, () => 0) },
       { ...pairReport('bag-of-words baseline', rowsB, (r) => dot(bow, promptVector(r.prompt, 1))) },
       { ...pairReport('learned (shipped)', rowsB, (r: BenchRow) => model.difficultyOf(promptVector(r.prompt)).d) },
     ];
     printPair(`${b.toUpperCase()} held out: ${rowsB.length} prompts, strong ${pct(s?.strongAccuracy ?? 0)} / weak ${pct(s?.weakAccuracy ?? 0)} correct`, reports);
+    const ci = bootstrapApgr(rowsB, (r) => model.difficultyOf(promptVector(r.prompt)).d);
+    console.log(`  learned APGR 95% bootstrap interval over held-out prompts: ${ci[0].toFixed(3)}–${ci[1].toFixed(3)}`);
   }
+}
+
+/** Resamples the held-out prompts (seeded) to show how much the APGR figure could move by chance. */
+function bootstrapApgr(rows: readonly BenchRow[], score: (r: BenchRow) => number): [number, number] {
+  const scored = rows.map((r) => ({ strong: r.outcomes[STRONG] ?? 0, weak: r.outcomes[WEAK] ?? 0, score: score(r) }));
+  const rnd = seededRandom(2024);
+  const values: number[] = [];
+  for (let b = 0; b < 200; b++) {
+    values.push(apgr(scored.map(() => scored[Math.floor(rnd() * scored.length)] ?? { strong: 0, weak: 0, score: 0 })));
+  }
+  values.sort((a, b) => a - b);
+  return [values[4] ?? 0, values[194] ?? 0];
 }
 
 function arenaSection(): void {
@@ -119,6 +135,7 @@ function percentile(xs: number[], p: number): number {
 }
 
 function latencySection(): void {
+  const [load1] = loadavg();
   const catalog = Catalog.builtIn();
   const router = new Router({ catalog, isAvailable: () => true, defaultTradeoff: 'balanced', baselineModel: 'gpt-4.1' });
   const words = 'the router reads each request and decides which model should answer it within budget while code like function parse(x) { return x + 1; } and numbers 42 3.14 appear'.split(' ');
@@ -133,21 +150,29 @@ function latencySection(): void {
     }
     return out.join(' ');
   };
-  console.log(`\nDecision latency (${catalog.list().length}-model catalog, tokenization and learned model included):`);
+  console.log(`\nDecision latency (${catalog.list().length}-model catalog, tokenization and learned model included; wall time suffers from other processes, CPU time does not; load average ${load1?.toFixed(1)} on ${cpus().length} CPUs):`);
   for (const size of [100, 2000, 8000]) {
     const prompts = Array.from({ length: 50 }, (_, k) => makePrompt(size, k * 7));
     const times: number[] = [];
+    const cpu: number[] = [];
     let tokens = 0;
     for (let round = 0; round < 20; round++) {
       for (const p of prompts) {
+        const c = process.cpuUsage();
         const t = performance.now();
         const d = router.decide({ request: { messages: [{ role: 'user', content: p }] }, requestedModel: 'auto' });
         times.push(performance.now() - t);
+        const used = process.cpuUsage(c);
+        cpu.push((used.user + used.system) / 1000);
         tokens = d.inputTokens;
       }
     }
     const warm = times.slice(50);
-    console.log(`  ~${size} tokens (${tokens} counted): p50 ${percentile(warm, 0.5).toFixed(3)} ms  p99 ${percentile(warm, 0.99).toFixed(3)} ms  (${warm.length} decisions)`);
+    const warmCpu = cpu.slice(50);
+    console.log(
+      `  ~${size} tokens (${tokens} counted): wall p50 ${percentile(warm, 0.5).toFixed(3)} ms  p99 ${percentile(warm, 0.99).toFixed(3)} ms;` +
+        ` CPU time p50 ${percentile(warmCpu, 0.5).toFixed(3)} ms  p99 ${percentile(warmCpu, 0.99).toFixed(3)} ms  (${warm.length} decisions)`,
+    );
   }
   const sizes = [2000, 8000, 16000, 32000];
   const cost = sizes.map((chars) => {

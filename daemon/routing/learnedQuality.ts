@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { CatalogModel } from './catalog';
 import type { RequestFeatures } from './features';
 import { decodeWeights, dot, sigmoid } from './linearModel';
-import { BUCKETS, HASH_BITS, promptVector, type SparseVector } from './promptFeatures';
+import { HAS_OPTIONS, HASH_BITS, promptVector, type SparseVector } from './promptFeatures';
 import type { QualityModel, QualityPrediction } from './quality';
 import shippedModelJson from './model/router-model.json';
 
@@ -29,7 +29,6 @@ export const ModelFile = z.object({
 });
 export type ModelFile = z.infer<typeof ModelFile>;
 
-const HAS_OPTIONS = BUCKETS + 5;
 
 export interface Expert {
   strong: Float32Array;

@@ -6,9 +6,12 @@ export const BUCKETS = 1 << HASH_BITS;
 export const DENSE_NAMES = [
   'bias', 'logChars', 'logWords', 'numbers', 'mathSymbols', 'hasOptions', 'optionLength', 'question',
   'lines', 'digitShare', 'whichOfFollowing', 'latex', 'longestNumber', 'distinctNumbers', 'negation',
-  'capitalShare', 'sentences', 'codeLike', 'units', 'fractionsPercent',
+  'capitalShare', 'sentences', 'codeLike', 'units', 'fractionsPercent', 'ratioWords', 'largestValue',
+  'statementPair', 'romanOptions', 'truthOptions', 'numericOptions',
 ] as const;
 export const DIMENSIONS = BUCKETS + DENSE_NAMES.length;
+/** The dense slot that says "this prompt lists answer options" (picks the multiple-choice expert). */
+export const HAS_OPTIONS = BUCKETS + DENSE_NAMES.indexOf('hasOptions');
 /** Tokens read for n-grams: difficulty cues sit in the question, not in the 8 000th token. */
 const MAX_TOKENS = 384;
 const MAX_SCAN_CHARS = 6000;
@@ -28,14 +31,40 @@ function hash(s: string, seed: number): number {
   return h >>> 0;
 }
 
+function largestValue(text: string): number {
+  let max = 0;
+  for (const m of text.matchAll(/\d[\d,]*(?:\.\d+)?/g)) {
+    const v = Number(m[0].replace(/,/g, ''));
+    if (Number.isFinite(v) && v > max) {
+      max = v;
+    }
+  }
+  return max;
+}
+
 const TOKEN = /[a-z]+|\d+(?:[.,]\d+)*|[=+\-*/^%<>√π∑∫≤≥$]/g;
 const OPTION_LINE = /^\s*\(?[A-D][.)]\s+(.*)$/gm;
 
 /** `ngrams`: 2 = words and word pairs (the model), 1 = words only (the bag-of-words baseline), 0 = dense only. */
+// Reused between calls so a decision allocates almost nothing (GC pauses dominate the p99 otherwise).
+const seenAt = new Int32Array(BUCKETS);
+let generation = 0;
+const found = new Int32Array(MAX_TOKENS * 2);
+
 export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2): SparseVector {
   const scan = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
   const lower = scan.toLowerCase();
-  const counts = new Map<number, number>();
+  generation = generation >= 0x7fffffff ? 1 : generation + 1;
+  if (generation === 1) {
+    seenAt.fill(0);
+  }
+  let nFound = 0;
+  const add = (bucket: number) => {
+    if (seenAt[bucket] !== generation) {
+      seenAt[bucket] = generation;
+      found[nFound++] = bucket;
+    }
+  };
   let prev = '<s>';
   let n = 0;
   let numbers = 0;
@@ -55,24 +84,16 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2): SparseVector 
       mathSymbols++;
     }
     if (ngrams >= 1) {
-      const u = hash(tok, 1) & (BUCKETS - 1);
-      counts.set(u, (counts.get(u) ?? 0) + 1);
+      add(hash(tok, 1) & (BUCKETS - 1));
     }
     if (ngrams >= 2) {
-      const b = hash(`${prev} ${tok}`, 2) & (BUCKETS - 1);
-      counts.set(b, (counts.get(b) ?? 0) + 1);
+      add(hash(`${prev} ${tok}`, 2) & (BUCKETS - 1));
     }
     prev = tok;
     n++;
   }
-  const idx: number[] = [];
-  const val: number[] = [];
   // Binary n-gram presence scaled so that long and short prompts weigh the same.
-  const norm = counts.size > 0 ? 1 / Math.sqrt(counts.size) : 0;
-  for (const k of counts.keys()) {
-    idx.push(k);
-    val.push(norm);
-  }
+  const norm = nFound > 0 ? 1 / Math.sqrt(nFound) : 0;
   const options = [...scan.matchAll(OPTION_LINE)];
   const optionLength = options.length ? options.reduce((s, o) => s + (o[1]?.length ?? 0), 0) / options.length : 0;
   let digits = 0;
@@ -108,10 +129,20 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2): SparseVector 
     /[{};]\s*$|```|\bdef |\bfunction\b|=>/m.test(scan) ? 1 : 0,
     /\b(km|kg|hours?|minutes?|miles?|dollars?|cents?|percent|meters?|liters?)\b/i.test(scan) ? 1 : 0,
     /\d+\s*\/\s*\d+|%/.test(scan) ? 1 : 0,
+    Math.min(3, (lower.match(/\b(half|third|quarter|twice|thrice|times|double|triple)\b/g) ?? []).length / 2),
+    Math.min(2, Math.log10(1 + largestValue(scan)) / 4),
+    /Statement 1/.test(scan) ? 1 : 0,
+    /\b(I and II|II and III|I only|I, II)/.test(scan) ? 1 : 0,
+    /\b(True|False|Wrong|Not wrong), (True|False|Wrong|Not wrong)\b/.test(scan) ? 1 : 0,
+    options.filter((o) => /^\s*[-$]?\d/.test(o[1] ?? '')).length >= 3 ? 1 : 0,
   ];
+  const idx = new Int32Array(nFound + dense.length);
+  const val = new Float32Array(nFound + dense.length);
+  idx.set(found.subarray(0, nFound));
+  val.fill(norm, 0, nFound);
   for (let i = 0; i < dense.length; i++) {
-    idx.push(BUCKETS + i);
-    val.push(dense[i] ?? 0);
+    idx[nFound + i] = BUCKETS + i;
+    val[nFound + i] = dense[i] ?? 0;
   }
-  return { idx: Int32Array.from(idx), val: Float32Array.from(val) };
+  return { idx, val };
 }
