@@ -112,7 +112,9 @@ function contrast(control: ArmObservations, arm: ArmObservations, m: TestedMetri
   // Agresti–Caffo pseudo-counts keep the variance positive when a rate is 0 or 1.
   const pa = (a.successes + 1) / (a.n + 2);
   const pb = (b.successes + 1) / (b.n + 2);
-  const variance = usable ? (pa * (1 - pa)) / (a.n + 2) + (pb * (1 - pb)) / (b.n + 2) : 0;
+  const da = a.designEffect ?? 1;
+  const db = b.designEffect ?? 1;
+  const variance = usable ? (da * pa * (1 - pa)) / (a.n + 2) + (db * pb * (1 - pb)) / (b.n + 2) : 0;
   const pooled = (a.successes + b.successes + 2) / (a.n + b.n + 4);
   const difference = usable ? b.successes / b.n - a.successes / a.n : 0;
   return { n: [a.n, b.n] as const, usable, difference, variance, tau2: mixture * mixture * pooled * (1 - pooled), fixed: twoProportion(a, b, alpha), method: 'twoProportion' as const };

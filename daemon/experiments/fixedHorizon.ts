@@ -31,7 +31,8 @@ export function welch(a: MeanSummary, b: MeanSummary, alpha: number): FixedInter
 
 /**
  * Two-proportion z interval for rate(b) − rate(a): the unpooled standard error for the interval,
- * the pooled one for the test's p-value (the standard pairing).
+ * the pooled one for the test's p-value (the standard pairing), each inflated by the arms' design
+ * effects when requests were assigned in clusters.
  */
 export function twoProportion(a: RateSummary, b: RateSummary, alpha: number): FixedInterval | null {
   if (a.n === 0 || b.n === 0) {
@@ -40,10 +41,12 @@ export function twoProportion(a: RateSummary, b: RateSummary, alpha: number): Fi
   const pa = a.successes / a.n;
   const pb = b.successes / b.n;
   const difference = pb - pa;
-  const se = Math.sqrt((pa * (1 - pa)) / a.n + (pb * (1 - pb)) / b.n);
+  const da = a.designEffect ?? 1;
+  const db = b.designEffect ?? 1;
+  const se = Math.sqrt((da * pa * (1 - pa)) / a.n + (db * pb * (1 - pb)) / b.n);
   const z = normalQuantile(1 - alpha / 2);
   const pooled = (a.successes + b.successes) / (a.n + b.n);
-  const sePooled = Math.sqrt(pooled * (1 - pooled) * (1 / a.n + 1 / b.n));
+  const sePooled = Math.sqrt(pooled * (1 - pooled) * (da / a.n + db / b.n));
   const pValue = sePooled === 0 ? (difference === 0 ? 1 : 0) : 2 * (1 - normalCdf(Math.abs(difference) / sePooled));
   return { difference, low: difference - z * se, high: difference + z * se, pValue };
 }

@@ -2,7 +2,7 @@
 // constant memory per arm except the latencies kept for p50/p95.
 import type { ArmObservations } from './analysis';
 import type { MeanMetric, RateMetric } from './metricKinds';
-import { MeanAccumulator, RateAccumulator } from './summary';
+import { ClusteredMoments, MeanAccumulator, RateAccumulator, type MeanSummary, type RateSummary } from './summary';
 
 export interface RequestOutcome {
   arm: string;
@@ -18,6 +18,8 @@ export interface RequestOutcome {
   /** The latest feedback on a 0..1 scale, or null. */
   feedback: number | null;
   unitFallback: boolean;
+  /** The assignment unit (hashed) when several requests share it; null for request-level units. */
+  unit: string | null;
 }
 
 class ArmBuilder {
@@ -39,6 +41,44 @@ class ArmBuilder {
     escalationRate: new RateAccumulator(),
   };
   readonly latencies: number[] = [];
+  private readonly clusters: Record<MeanMetric | RateMetric, ClusteredMoments> = {
+    costPerRequest: new ClusteredMoments(),
+    latencyMs: new ClusteredMoments(),
+    ttftMs: new ClusteredMoments(),
+    feedbackScore: new ClusteredMoments(),
+    successRate: new ClusteredMoments(),
+    errorRate: new ClusteredMoments(),
+    fallbackRate: new ClusteredMoments(),
+    escalationRate: new ClusteredMoments(),
+  };
+  private clustered = false;
+
+  private mean(m: MeanMetric, unit: string | null, x: number): void {
+    this.means[m].add(x);
+    this.clusters[m].add(unit, x);
+  }
+
+  private rate(m: RateMetric, unit: string | null, hit: boolean): void {
+    this.rates[m].add(hit);
+    this.clusters[m].add(unit, hit ? 1 : 0);
+  }
+
+  /** The larger of the independent and the cluster-robust variance (never less conservative). */
+  private meanSummary(m: MeanMetric): MeanSummary {
+    const s = this.means[m].summary();
+    const v = this.clustered ? this.clusters[m].varianceOfMean() : null;
+    return v === null ? s : { ...s, variance: Math.max(s.variance, v * s.n) };
+  }
+
+  private rateSummary(m: RateMetric): RateSummary {
+    const s = this.rates[m].summary();
+    const v = this.clustered ? this.clusters[m].varianceOfMean() : null;
+    const p = s.n > 0 ? s.successes / s.n : 0;
+    if (v === null || p <= 0 || p >= 1) {
+      return s;
+    }
+    return { ...s, designEffect: Math.max(1, v / ((p * (1 - p)) / s.n)) };
+  }
 
   constructor(
     readonly arm: string,
@@ -48,6 +88,10 @@ class ArmBuilder {
 
   add(o: RequestOutcome): void {
     this.requests += 1;
+    const u = o.unit;
+    if (u !== null) {
+      this.clustered = true;
+    }
     if (o.unitFallback) {
       this.unitFallbacks += 1;
     }
@@ -55,27 +99,27 @@ class ArmBuilder {
       this.unknownCost += 1;
     } else {
       this.totalCost += o.costUsd;
-      this.means.costPerRequest.add(o.costUsd);
+      this.mean('costPerRequest', u, o.costUsd);
     }
     // Latency of failed calls measures the failure, not the model: only answered requests count.
     if (o.status === 'ok') {
-      this.means.latencyMs.add(o.latencyMs);
+      this.mean('latencyMs', u, o.latencyMs);
       if (this.keepLatencies) {
         this.latencies.push(o.latencyMs);
       }
       if (o.ttftMs !== null) {
-        this.means.ttftMs.add(o.ttftMs);
+        this.mean('ttftMs', u, o.ttftMs);
       }
     }
     if (o.feedback !== null) {
       this.feedbackCount += 1;
-      this.means.feedbackScore.add(o.feedback);
+      this.mean('feedbackScore', u, o.feedback);
     }
-    this.rates.successRate.add(o.status === 'ok');
-    this.rates.errorRate.add(o.status === 'error');
-    this.rates.fallbackRate.add(o.fallbackCount > 0);
+    this.rate('successRate', u, o.status === 'ok');
+    this.rate('errorRate', u, o.status === 'error');
+    this.rate('fallbackRate', u, o.fallbackCount > 0);
     if (o.escalated !== null) {
-      this.rates.escalationRate.add(o.escalated);
+      this.rate('escalationRate', u, o.escalated);
     }
   }
 
@@ -89,16 +133,16 @@ class ArmBuilder {
       totalCostUsd: this.totalCost,
       feedbackCount: this.feedbackCount,
       means: {
-        costPerRequest: this.means.costPerRequest.summary(),
-        latencyMs: this.means.latencyMs.summary(),
-        ttftMs: this.means.ttftMs.summary(),
-        feedbackScore: this.means.feedbackScore.summary(),
+        costPerRequest: this.meanSummary('costPerRequest'),
+        latencyMs: this.meanSummary('latencyMs'),
+        ttftMs: this.meanSummary('ttftMs'),
+        feedbackScore: this.meanSummary('feedbackScore'),
       },
       rates: {
-        successRate: this.rates.successRate.summary(),
-        errorRate: this.rates.errorRate.summary(),
-        fallbackRate: this.rates.fallbackRate.summary(),
-        escalationRate: this.rates.escalationRate.summary(),
+        successRate: this.rateSummary('successRate'),
+        errorRate: this.rateSummary('errorRate'),
+        fallbackRate: this.rateSummary('fallbackRate'),
+        escalationRate: this.rateSummary('escalationRate'),
       },
     };
     if (this.keepLatencies) {

@@ -147,7 +147,7 @@ export function experimentOutcomes(tx: ReadTx, experimentId: string): RequestOut
   const rows = tx.all(
     `SELECT r.arm, r.cost_usd, r.cost_state, r.latency_ms, r.ttft_ms, r.status, r.fallbacks,
             (SELECT f.value FROM feedback f WHERE f.request_id = r.id ORDER BY f.ts DESC, f.rowid DESC LIMIT 1) AS feedback,
-            u.unit_fallback
+            u.unit_fallback, u.unit_hash
        FROM requests r LEFT JOIN experiment_units u ON u.request_id = r.id
       WHERE r.experiment_id = ? ORDER BY r.ts, r.id`,
     [experimentId],
@@ -165,6 +165,7 @@ export function experimentOutcomes(tx: ReadTx, experimentId: string): RequestOut
       escalated: null,
       feedback: num(r.feedback),
       unitFallback: Number(r.unit_fallback ?? 0) === 1,
+      unit: str(r.unit_hash),
     };
   });
 }

@@ -11,6 +11,8 @@ export interface MeanSummary {
 export interface RateSummary {
   n: number;
   successes: number;
+  /** Variance inflation from clustered assignment (≥ 1; 1 = independent requests). */
+  designEffect?: number;
 }
 
 export class MeanAccumulator {
@@ -58,4 +60,66 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number | n
   const a = sorted[lo] as number;
   const b = sorted[hi] as number;
   return a + (h - lo) * (b - a);
+}
+
+/**
+ * The variance of a mean when requests come in clusters (all requests of one session, user or
+ * workspace share an arm and are correlated): the delta method for the ratio ΣY / ΣN over
+ * clusters (Deng, Knoblich & Lu, "Applying the Delta Method in Metric Analytics", 2018):
+ *
+ *   Var(μ̂) ≈ K / (ΣN)² · s²,   s² = Σ (Y_c − μ̂ N_c)² / (K − 1)
+ *
+ * Treating such requests as independent understates the variance and inflates false positives;
+ * with one request per cluster this is the usual s²/n. Requests without a unit are their own cluster.
+ */
+export class ClusteredMoments {
+  private readonly open = new Map<string, { n: number; y: number }>();
+  private k = 0;
+  private n = 0;
+  private y = 0;
+  private yy = 0;
+  private yn = 0;
+  private nn = 0;
+
+  add(unit: string | null, value: number): void {
+    if (unit === null) {
+      this.fold(1, value);
+      return;
+    }
+    const c = this.open.get(unit);
+    if (c) {
+      c.n += 1;
+      c.y += value;
+    } else {
+      this.open.set(unit, { n: 1, y: value });
+    }
+  }
+
+  /** Var(μ̂) by the delta method; null with fewer than two clusters. */
+  varianceOfMean(): number | null {
+    const t = { k: this.k, n: this.n, y: this.y, yy: this.yy, yn: this.yn, nn: this.nn };
+    for (const c of this.open.values()) {
+      t.k += 1;
+      t.n += c.n;
+      t.y += c.y;
+      t.yy += c.y * c.y;
+      t.yn += c.y * c.n;
+      t.nn += c.n * c.n;
+    }
+    if (t.k < 2 || t.n === 0) {
+      return null;
+    }
+    const mu = t.y / t.n;
+    const sumSq = Math.max(0, t.yy - 2 * mu * t.yn + mu * mu * t.nn);
+    return ((sumSq / (t.k - 1)) * t.k) / (t.n * t.n);
+  }
+
+  private fold(n: number, y: number): void {
+    this.k += 1;
+    this.n += n;
+    this.y += y;
+    this.yy += y * y;
+    this.yn += y * n;
+    this.nn += n * n;
+  }
 }

@@ -51,5 +51,6 @@ export function simulateRequest(rng: Random, arms: readonly ArmTruth[]): Request
     escalated: rng.next() < 0.05,
     feedback: gaveFeedback ? (rng.next() < arm.thumbsUpRate ? 1 : 0) : null,
     unitFallback: false,
+    unit: null,
   };
 }
