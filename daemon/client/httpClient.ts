@@ -3,7 +3,7 @@
 import { Agent, request } from 'node:http';
 import { JSONRPCClient, JSONRPCErrorException, type JSONRPCResponse } from 'json-rpc-2.0';
 import { z } from 'zod';
-import { RouterError, errorCodeFromRpc, isErrorCode } from '../protocol/errors';
+import { RouterError, errorCodeFromRpc, isErrorCode, rpcCodeOf } from '../protocol/errors';
 import type { MethodName, ParamsIn, Result } from '../protocol/methods';
 
 export interface HttpRpcTarget {
@@ -39,9 +39,18 @@ export function toRouterError(e: unknown): RouterError {
     }
     return new RouterError(errorCodeFromRpc(e.code), e.message);
   }
+  // vscode-jsonrpc's ResponseError (the LSP channel) carries the same {code, message, data}.
+  if (e instanceof Error && typeof (e as { code?: unknown }).code === 'number') {
+    const wire = e as Error & { code: number; data?: unknown };
+    const data = ErrorData.safeParse(wire.data);
+    if (data.success && isErrorCode(data.data.code)) {
+      return new RouterError(data.data.code, wire.message, data.data.details);
+    }
+    return new RouterError(errorCodeFromRpc(wire.code), wire.message);
+  }
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE') {
-    return new RouterError('providerUnavailable', `The LLM Router daemon is not reachable (${err.code}); is it running? Try \`llm-router status\`.`);
+    return new RouterError('providerUnavailable', `The LLM Router daemon is not reachable (${err.code}); is it running? Try \`llm-router status\`.`, { daemonUnreachable: true });
   }
   return new RouterError('internal', e instanceof Error ? e.message : String(e));
 }
@@ -106,7 +115,21 @@ export function createHttpRpcClient(target: HttpRpcTarget): HttpRpcClient {
       req.end(body);
     });
 
-  const client: JSONRPCClient = new JSONRPCClient((payload: unknown) => post(payload));
+  // json-rpc-2.0 turns a rejected send into a generic error and loses our code, so transport
+  // failures are answered here as JSON-RPC errors carrying the code in `data`, like the daemon's.
+  const send = async (payload: unknown): Promise<void> => {
+    try {
+      await post(payload);
+    } catch (e) {
+      const id = (payload as { id?: unknown } | null)?.id;
+      if (typeof id !== 'string' && typeof id !== 'number') {
+        return;
+      }
+      const err = toRouterError(e);
+      client.receive({ jsonrpc: '2.0', id, error: { code: rpcCodeOf(err.code), message: err.message, data: { code: err.code, ...(err.details ? { details: err.details } : {}) } } });
+    }
+  };
+  const client: JSONRPCClient = new JSONRPCClient(send);
 
   return {
     async call<M extends MethodName>(method: M, params: ParamsIn<M>): Promise<Result<M>> {
