@@ -327,7 +327,10 @@ export class ExperimentService {
         }
       });
       this.reload();
-      if (reached && e.autoStop && e.status === 'running') {
+      // Re-read: another evaluation may have stopped it meanwhile. From here to the stop's write
+      // nothing awaits, so the check and the transition cannot interleave with another one.
+      const current = this.mustGet(id);
+      if (reached && current.autoStop && current.status === 'running') {
         await this.stop(id, 'auto-stop', `auto-stop: ${results.verdict.reason}`);
         if (e.autoPromote && results.verdict.kind === 'winner') {
           await this.promote(id, results.verdict.arm ?? undefined, 'auto-stop');
