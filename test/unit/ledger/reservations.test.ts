@@ -214,3 +214,24 @@ test('threshold actions downgrade the tradeoff and pause models above a price; b
   assert.equal(sent.filter((n) => n.method === 'budget/changed').length, 2);
   await store.close();
 });
+
+test('a monthly budget in New York rolls over at local midnight on the last day, not at UTC midnight', async () => {
+  const now = { t: Date.parse('2026-02-01T03:00:00Z') }; // Jan 31, 22:00 in New York
+  const store = await Store.open({ dir: null });
+  const guard = new BudgetGuard(store, { timeZone: 'America/New_York', now: () => now.t });
+  await guard.set(budget({ scope: 'global', period: 'month', limitUsd: 1 }));
+  const r = await guard.reserve({ requestId: 'jan', scope: scope(), estimateUsd: 0.5 });
+  await guard.settle(r, { ts: now.t, scope: scope(), costUsd: 1 });
+  // Past UTC midnight but still January locally: refused.
+  now.t = Date.parse('2026-02-01T04:59:59Z');
+  await assert.rejects(guard.reserve({ requestId: 'still-jan', scope: scope(), estimateUsd: 0.1 }), /resets 2026-02-01, 00:00 America\/New_York/);
+  // Local midnight: February's budget is fresh.
+  now.t = Date.parse('2026-02-01T05:00:00Z');
+  const feb = await guard.reserve({ requestId: 'feb', scope: scope(), estimateUsd: 0.1 });
+  assert.ok(feb.id);
+  const s = guard.status()[0];
+  assert.equal(s?.periodStart, Date.parse('2026-02-01T05:00:00Z'));
+  assert.equal(s?.resetsAt, Date.parse('2026-03-01T05:00:00Z'));
+  assert.equal(s?.spentUsd, 0);
+  await store.close();
+});
