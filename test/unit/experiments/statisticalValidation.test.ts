@@ -145,8 +145,10 @@ test('a 20% cheaper arm of the same quality is detected with the power the desig
 
   let detected = 0;
   let wrongWay = 0;
+  let falseBreaches = 0;
   for (let run = 0; run < RUNS; run++) {
     const r = runExperiment(50_000 + run, arms, config, BATCH, BATCHES);
+    falseBreaches += r.guardrailBreached ? 1 : 0;
     if (r.sequentialWinner === 'B') {
       detected += 1;
     } else if (r.sequentialWinner === 'A') {
@@ -157,11 +159,14 @@ test('a 20% cheaper arm of the same quality is detected with the power the desig
   const sd = Math.sqrt((predicted * (1 - predicted)) / RUNS);
   console.log(
     `power: effect d = ${effect.toFixed(3)}, looks at n/arm ${looks.join(',')}; predicted ${predicted.toFixed(3)} ` +
-      `(final look alone ${lowerBound.toFixed(3)}), observed ${observed.toFixed(3)} over ${RUNS} runs (±${sd.toFixed(3)}), wrong-way ${wrongWay}`,
+      `(final look alone ${lowerBound.toFixed(3)}), observed ${observed.toFixed(3)} over ${RUNS} runs (±${sd.toFixed(3)}), wrong-way ${wrongWay}, ` +
+      `quality/error guardrail breaches ${falseBreaches}`,
   );
   assert.ok(predicted > 0.3 && predicted < 0.95, `the design should sit where power is informative, got ${predicted}`);
   // Consistent with the prediction within 3.5 binomial standard deviations (+0.02 for the
   // normal approximation the prediction makes for skewed costs and random arm sizes).
   assert.ok(Math.abs(observed - predicted) <= 3.5 * sd + 0.02, `observed power ${observed} vs predicted ${predicted}`);
   assert.equal(wrongWay, 0, 'the expensive arm must never be declared the winner');
+  // Same quality and error rate: a guardrail breach would be a false alarm.
+  assert.ok(wilsonUpper(falseBreaches, RUNS) <= ALPHA, `false guardrail breaches ${falseBreaches}/${RUNS}`);
 });
