@@ -21,6 +21,9 @@ import { startOrAttach } from '../daemon/lifecycle/attach';
 import { routerHome } from '../daemon/lifecycle/home';
 import {
   errorCodeFromRpc,
+  type BudgetAlertNotification,
+  type BudgetChangedNotification,
+  budgetNotifications,
   isErrorCode,
   notifications,
   RouterError,
@@ -66,7 +69,11 @@ export class DaemonClient implements vscode.Disposable {
   private readonly spendChangedEmitter = new vscode.EventEmitter<SpendChangedNotification>();
   readonly onDidChangeState = this.stateEmitter.event;
   readonly onChatDelta = this.chatDeltaEmitter.event;
+  private readonly budgetAlertEmitter = new vscode.EventEmitter<BudgetAlertNotification>();
+  private readonly budgetChangedEmitter = new vscode.EventEmitter<BudgetChangedNotification>();
   readonly onSpendChanged = this.spendChangedEmitter.event;
+  readonly onBudgetAlert = this.budgetAlertEmitter.event;
+  readonly onBudgetChanged = this.budgetChangedEmitter.event;
 
   constructor(private readonly deps: DaemonClientDeps) {}
 
@@ -110,6 +117,8 @@ export class DaemonClient implements vscode.Disposable {
     this.stateEmitter.dispose();
     this.chatDeltaEmitter.dispose();
     this.spendChangedEmitter.dispose();
+    this.budgetAlertEmitter.dispose();
+    this.budgetChangedEmitter.dispose();
   }
 
   private ready(): Promise<Session> {
@@ -143,6 +152,8 @@ export class DaemonClient implements vscode.Disposable {
       const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
       connection.onNotification(notifications.chatDelta, (params: ChatDeltaNotification) => this.chatDeltaEmitter.fire(params));
       connection.onNotification(notifications.spendChanged, (params: SpendChangedNotification) => this.spendChangedEmitter.fire(params));
+      connection.onNotification(budgetNotifications.budgetAlert, (params: BudgetAlertNotification) => this.budgetAlertEmitter.fire(params));
+      connection.onNotification(budgetNotifications.budgetChanged, (params: BudgetChangedNotification) => this.budgetChangedEmitter.fire(params));
       connection.onClose(() => this.handleClose(connection));
       connection.onError(([error]) => log.warn(`daemon connection error: ${error.message}`));
       connection.listen();

@@ -7,14 +7,17 @@ import { createViewPanel, type ViewPanel } from './webviewPanel';
 
 export class DashboardPanel implements vscode.Disposable {
   private current: ViewPanel | undefined;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly daemon: DaemonClient,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.subscription = daemon.onSpendChanged((event) => this.current?.bridge.notify('spend/changed', event));
+    this.subscriptions = [
+      daemon.onSpendChanged((event) => this.current?.bridge.notify('spend/changed', event)),
+      daemon.onBudgetChanged((event) => this.current?.bridge.notify('budget/changed', event)),
+    ];
   }
 
   get isOpen(): boolean {
@@ -42,7 +45,9 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) {
+      s.dispose();
+    }
     this.current?.panel.dispose();
   }
 }

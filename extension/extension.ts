@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { DiscoveryInfo, MethodName, ParamsIn, Result, SpendSummaryResult } from '../daemon/protocol';
 import type { AnswerSnapshot } from '../webview/bridge';
 import { AnswerPanel } from './answerPanel';
+import { watchBudgetAlerts } from './budgetAlerts';
 import { registerCommands } from './commands';
 import { Config } from './config';
 import { OUTPUT_CHANNEL_NAME } from './constants';
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
     dashboard,
     answers,
     ...registerCommands({ daemon, config, statusBar, dashboard, answers, log }),
+    watchBudgetAlerts(daemon),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (Config.affectsReconnect(event)) {
         daemon.reconnect().catch((err: unknown) => log.error(`reconnect after a settings change failed: ${errorMessage(err)}`));

@@ -1,8 +1,8 @@
 // Today's spend in the status bar: "$0.0123 today", refreshed when the daemon says the ledger
 // changed and on a slow timer (the day rolls over, other windows and scripts spend too).
 import * as vscode from 'vscode';
-import type { SpendSummaryResult } from '../daemon/protocol';
-import { formatUsd } from '../webview/format';
+import type { BudgetStatus, SpendSummaryResult } from '../daemon/protocol';
+import { formatPercent, formatUsd } from '../webview/format';
 import { Commands, STATUS_REFRESH_MS } from './constants';
 import { errorMessage, type DaemonClient } from './daemonClient';
 
@@ -15,6 +15,7 @@ export class SpendStatusBar implements vscode.Disposable {
   private pending: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private lastSummary: SpendSummaryResult | undefined;
+  private lastDailyBudget: BudgetStatus | undefined;
 
   constructor(private readonly daemon: DaemonClient) {
     this.item = vscode.window.createStatusBarItem('llmRouter.spend', vscode.StatusBarAlignment.Right, 100);
@@ -26,6 +27,8 @@ export class SpendStatusBar implements vscode.Disposable {
     this.disposables.push(
       this.item,
       daemon.onSpendChanged(() => this.scheduleRefresh()),
+      daemon.onBudgetChanged(() => this.scheduleRefresh()),
+      daemon.onBudgetAlert(() => this.scheduleRefresh()),
       daemon.onDidChangeState((state) => {
         if (state === 'connected') {
           this.scheduleRefresh();
@@ -46,6 +49,10 @@ export class SpendStatusBar implements vscode.Disposable {
     return this.lastSummary;
   }
 
+  get dailyBudget(): BudgetStatus | undefined {
+    return this.lastDailyBudget;
+  }
+
   /** Re-reads today's spend; concurrent callers share one request. */
   refresh(): Promise<void> {
     this.refreshing ??= this.load().finally(() => {
@@ -61,11 +68,22 @@ export class SpendStatusBar implements vscode.Disposable {
 
   private async load(): Promise<void> {
     try {
-      const summary = await this.daemon.call('spend/summary', { period: 'day' });
+      const [summary, budgets] = await Promise.all([
+        this.daemon.call('spend/summary', { period: 'day' }),
+        // Spend still shows when budgets cannot be read.
+        this.daemon.call('budget/status', {}).catch(() => undefined),
+      ]);
+      const daily = budgets?.statuses.find(isGlobalDaily);
       this.lastSummary = summary;
-      this.item.text = statusText(summary);
-      this.item.tooltip = statusTooltip(summary);
-      this.item.backgroundColor = undefined;
+      this.lastDailyBudget = daily;
+      this.item.text = statusText(summary, daily);
+      this.item.tooltip = statusTooltip(summary, daily);
+      this.item.backgroundColor =
+        daily?.state === 'exceeded'
+          ? new vscode.ThemeColor('statusBarItem.errorBackground')
+          : daily?.state === 'alert'
+            ? new vscode.ThemeColor('statusBarItem.warningBackground')
+            : undefined;
     } catch (err) {
       this.showOffline(errorMessage(err));
     }
@@ -86,12 +104,17 @@ export class SpendStatusBar implements vscode.Disposable {
   }
 }
 
-export function statusText(summary: SpendSummaryResult): string {
-  // Budgets arrive with their own issue; the "· 21% of daily" part is added then.
-  return `$(pulse) ${formatUsd(summary.costUsd)} today`;
+/** The budget the status bar measures against: the global one per day, when it exists. */
+function isGlobalDaily(status: BudgetStatus): boolean {
+  return status.budget.scope === 'global' && status.budget.period === 'day';
 }
 
-export function statusTooltip(summary: SpendSummaryResult): vscode.MarkdownString {
+export function statusText(summary: SpendSummaryResult, daily?: BudgetStatus): string {
+  const spend = `$(pulse) ${formatUsd(summary.costUsd)} today`;
+  return daily ? `${spend} · ${formatPercent(daily.fraction)} of daily` : spend;
+}
+
+export function statusTooltip(summary: SpendSummaryResult, daily?: BudgetStatus): vscode.MarkdownString {
   const lines = [
     `**LLM Router** — today`,
     '',
@@ -100,6 +123,10 @@ export function statusTooltip(summary: SpendSummaryResult): vscode.MarkdownStrin
   ];
   if (summary.unknownPriceRequests > 0) {
     lines.push(`Price unknown: ${summary.unknownPriceRequests} request${summary.unknownPriceRequests === 1 ? '' : 's'} (not included in the total)`);
+  }
+  if (daily) {
+    const reserved = daily.reservedUsd > 0 ? ` (+${formatUsd(daily.reservedUsd)} in flight)` : '';
+    lines.push(`Daily budget "${daily.budget.name}": ${formatUsd(daily.spentUsd)}${reserved} of ${formatUsd(daily.budget.limitUsd)} — ${formatPercent(daily.fraction)}${daily.state === 'ok' ? '' : `, ${daily.state}`}`);
   }
   lines.push('', 'Click to open the dashboard.');
   return new vscode.MarkdownString(lines.join('  \n'));

@@ -2,10 +2,19 @@
 // directions. The webview may call only the read-only daemon methods listed here (the extension
 // validates every message and forwards nothing else); the extension pushes view updates as
 // notifications. Browser-safe: type-only imports from the protocol, so zod stays out of the bundle.
-import type { ChatCompleteResult, MethodName, ParamsIn, Result, SpendChangedNotification } from '../daemon/protocol';
+import type { BudgetChangedNotification, ChatCompleteResult, MethodName, ParamsIn, Result, SpendChangedNotification } from '../daemon/protocol';
 
 /** Daemon methods a webview may call. Keys, chat and anything that writes are never forwarded. */
-export const BRIDGED_METHODS = ['daemon/status', 'models/list', 'spend/summary', 'spend/requests', 'keys/list'] as const satisfies readonly MethodName[];
+export const BRIDGED_METHODS = [
+  'daemon/status',
+  'models/list',
+  'spend/summary',
+  'spend/requests',
+  'spend/timeseries',
+  'budget/list',
+  'budget/status',
+  'keys/list',
+] as const satisfies readonly MethodName[];
 export type BridgedMethod = (typeof BRIDGED_METHODS)[number];
 
 export function isBridgedMethod(method: string): method is BridgedMethod {
@@ -44,6 +53,7 @@ export interface AnswerSnapshot extends AnswerStart {
 /** What the extension pushes to a webview (notifications: no result). */
 export type ExtensionNotifications = {
   'spend/changed': (params: SpendChangedNotification) => void;
+  'budget/changed': (params: BudgetChangedNotification) => void;
   'answer/start': (params: AnswerStart) => void;
   'answer/delta': (params: AnswerDelta) => void;
   'answer/done': (params: AnswerDone) => void;

@@ -49,6 +49,10 @@ export function formatTime(ts: number, now: number = Date.now()): string {
   return sameDay ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
 
+/** `21%`; a share that is above zero but rounds to 0 reads `<1%` (it is not nothing). */
 export function formatPercent(fraction: number): string {
+  if (fraction > 0 && fraction < 0.005) {
+    return '<1%';
+  }
   return `${Math.round(fraction * 100)}%`;
 }

@@ -252,7 +252,8 @@ async function runUi(browser, server, workspace, home) {
     });
 
     await step('the status bar shows today\'s spend with a tooltip', async () => {
-      const item = page.locator('.statusbar-item', { hasText: /\$[\d.]+ today/ }).first();
+      // The mocha phase sets a global daily budget in the shared home.
+      const item = page.locator('.statusbar-item', { hasText: only === 'ui' ? /\$[\d.]+ today/ : /\$[\d.]+ today · <?\d+% of daily/ }).first();
       await item.waitFor({ timeout: 15_000 });
       const text = (await item.textContent())?.trim();
       await item.hover();
@@ -271,6 +272,9 @@ async function runUi(browser, server, workspace, home) {
       const frame = await findViewFrame(page, 'dashboard', 30_000);
       await frame.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
       await frame.waitForSelector('[data-testid="requests-table"] tbody tr', { timeout: 10_000 });
+      if (only !== 'ui') {
+        await frame.waitForSelector('[data-testid="budgets"] .budget', { timeout: 10_000 });
+      }
       const rows = await frame.locator('[data-testid="requests-table"] tbody tr').count();
       const firstRow = await frame.textContent('[data-testid="requests-table"] tbody tr');
       if (answer?.model && !firstRow?.includes(answer.model)) {

@@ -1,8 +1,9 @@
 // The dashboard's first view: today's spend and the latest requests. Later views (budgets,
 // timeseries, A/B tests, model health) mount beside it from their own modules.
-import type { LedgerRow, SpendRequestsResult, SpendSummaryResult } from '../../daemon/protocol';
+import type { BudgetStatusResult, LedgerRow, SpendRequestsResult, SpendSummaryResult } from '../../daemon/protocol';
 import { formatMs, formatTime, formatTokens, formatUsd } from '../format';
 import type { Bridge } from '../rpc';
+import { budgetsSection } from './budgets';
 import { h, replaceChildren } from './dom';
 
 const LATEST_ROWS = 25;
@@ -10,16 +11,22 @@ const REFRESH_COALESCE_MS = 300;
 
 export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
   const cards = h('section', { class: 'cards', 'data-testid': 'spend-cards' });
+  const budgets = h('section', { class: 'budgets-section' });
   const table = h('section', { class: 'requests' });
   const status = h('p', { class: 'muted status-line' });
   const refreshButton = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
-  replaceChildren(root, h('header', { class: 'dash-header' }, h('h1', null, 'LLM Router — today'), refreshButton), cards, h('h2', null, 'Latest requests'), table, status);
+  replaceChildren(root, h('header', { class: 'dash-header' }, h('h1', null, 'LLM Router — today'), refreshButton), cards, h('h2', null, 'Budgets'), budgets, h('h2', null, 'Latest requests'), table, status);
 
   let pending: ReturnType<typeof setTimeout> | undefined;
   const load = async (): Promise<void> => {
     try {
-      const [summary, requests] = await Promise.all([bridge.call('spend/summary', { period: 'day' }), bridge.call('spend/requests', { limit: LATEST_ROWS })]);
+      const [summary, requests, budgetStatus] = await Promise.all([
+        bridge.call('spend/summary', { period: 'day' }),
+        bridge.call('spend/requests', { limit: LATEST_ROWS }),
+        bridge.call('budget/status', {}).catch((): BudgetStatusResult | null => null),
+      ]);
       replaceChildren(cards, ...summaryCards(summary));
+      replaceChildren(budgets, budgetsSection(budgetStatus));
       replaceChildren(table, requestsTable(requests));
       status.textContent = `Updated ${formatTime(Date.now())}`;
       document.body.dataset.loaded = 'true';
@@ -34,6 +41,7 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
   };
   refreshButton.addEventListener('click', () => void load());
   bridge.on('spend/changed', schedule);
+  bridge.on('budget/changed', schedule);
   replaceChildren(cards, h('p', { class: 'muted' }, 'Loading…'));
   void load();
 }

@@ -8,7 +8,7 @@ import type { ChatCompleteResult, DaemonStatusResult } from '../../../daemon/pro
 import type { RouterError } from '../../../daemon/protocol/errors';
 import { Commands, EXTENSION_ID } from '../../../extension/constants';
 import type { LlmRouterApi } from '../../../extension/extension';
-import { formatUsd } from '../../../webview/format';
+import { formatPercent, formatUsd } from '../../../webview/format';
 
 const POLL_MS = 100;
 
@@ -117,6 +117,20 @@ export function registerExtensionSuite(): void {
         assert.ok(err.message.length > 20, `a message a person can act on: ${err.message}`);
         return true;
       });
+    });
+
+    it('a global daily budget shows as a share of the day in the status bar', async () => {
+      // Small enough to show a visible share, large enough that the run's few requests stay under it.
+      const status = await api.call('budget/set', { name: 'Daily', scope: 'global', period: 'day', limitUsd: 0.005 });
+      assert.equal(status.budget.period, 'day');
+      // budget/changed drives the refresh; no explicit refresh here.
+      const text = await eventually('the status bar to show the daily share', () => {
+        const t = api.statusBarText();
+        return / · <?\d+% of daily$/.test(t) ? t : undefined;
+      });
+      const spent = api.statusBarSummary();
+      assert.ok(spent);
+      assert.equal(text, `$(pulse) ${formatUsd(spent.costUsd)} today · ${formatPercent(status.fraction)} of daily`);
     });
 
     it('a killed daemon is restarted by the next call', async () => {

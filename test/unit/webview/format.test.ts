@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatMs, formatTime, formatTokens, formatUsd } from '../../../webview/format';
+import { formatMs, formatPercent, formatTime, formatTokens, formatUsd } from '../../../webview/format';
 
 test('formatUsd keeps small amounts readable and never shows an unknown price as $0', () => {
   assert.equal(formatUsd(0.0123), '$0.0123');
@@ -28,4 +28,11 @@ test('formatTime shows the date only for other days', () => {
   const now = new Date(2026, 10, 22, 15, 0, 0).getTime();
   assert.equal(formatTime(new Date(2026, 10, 22, 9, 5, 7).getTime(), now), '09:05:07');
   assert.equal(formatTime(new Date(2026, 10, 21, 9, 5, 7).getTime(), now), '2026-11-21 09:05:07');
+});
+
+test('formatPercent never shows a non-zero share as 0%', () => {
+  assert.equal(formatPercent(0.214), '21%');
+  assert.equal(formatPercent(0), '0%');
+  assert.equal(formatPercent(0.0004), '<1%');
+  assert.equal(formatPercent(1.5), '150%');
 });
