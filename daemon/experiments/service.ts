@@ -320,8 +320,12 @@ export class ExperimentService {
       );
       const reached = results.verdict.kind === 'winner' || results.verdict.kind === 'guardrailBreached';
       const newlyReached = reached && e.analysisState.verdict?.reachedAt !== results.verdict.reachedAt;
+      // A dashboard refreshing an unchanged experiment should not grow the journal.
+      const changed = JSON.stringify(state) !== JSON.stringify(e.analysisState);
       await this.deps.store.withWrite((tx) => {
-        repo.saveAnalysisState(tx, id, state);
+        if (changed) {
+          repo.saveAnalysisState(tx, id, state);
+        }
         if (newlyReached) {
           repo.addEvent(tx, id, now, 'verdict', 'auto', { kind: results.verdict.kind, arm: results.verdict.arm, metric: results.verdict.metric, reason: results.verdict.reason });
         }
