@@ -3,7 +3,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { startOrAttach, EXIT_ALREADY_RUNNING } from '../../../daemon/lifecycle/attach';
 import { discoveryPath, isPidAlive, readDiscovery, writeDiscovery } from '../../../daemon/lifecycle/discovery';
@@ -142,4 +143,44 @@ test('the foreground daemon prints a ready-to-paste curl line and stops on SIGIN
   child.kill('SIGINT');
   assert.equal(await exited, 0);
   assert.equal(existsSync(discoveryPath(h)), false);
+});
+
+test('SIGTERM lets an in-flight request finish and records it before the daemon exits', async () => {
+  const h = home();
+  // A slow simulated provider, so the request is still running when the signal arrives.
+  writeFileSync(join(h, 'config.json'), JSON.stringify({ simulator: { ttftMs: 1500 } }));
+  const info = await start(h);
+  const client = createHttpRpcClient(info);
+  try {
+    const pending = client.call('chat/complete', { messages: [{ role: 'user', content: 'Take your time.' }] });
+    await new Promise((r) => setTimeout(r, 400));
+    process.kill(info.pid, 'SIGTERM');
+    const result = await pending;
+    assert.ok(result.text.length > 0);
+    await waitFor(() => !isPidAlive(info.pid), 20_000, 'the daemon to stop');
+  } finally {
+    client.close();
+  }
+  // The next daemon on this home finds the request in the ledger.
+  const next = await start(h);
+  const again = createHttpRpcClient(next);
+  try {
+    const page = await again.call('spend/requests', { limit: 10 });
+    assert.equal(page.rows.length, 1);
+    assert.equal(page.rows[0]?.status, 'ok');
+  } finally {
+    again.close();
+  }
+});
+
+test('a daemon killed with SIGKILL is replaced by the next client', async () => {
+  const h = home();
+  const first = await start(h);
+  process.kill(first.pid, 'SIGKILL');
+  await waitFor(() => !isPidAlive(first.pid), 10_000, 'the killed daemon to go');
+  // Its discovery file and socket are left behind; the next start must not trip over them.
+  assert.equal(readDiscovery(h)?.pid, first.pid);
+  const second = await start(h);
+  assert.notEqual(second.pid, first.pid);
+  assert.equal(readDiscovery(h)?.pid, second.pid);
 });
