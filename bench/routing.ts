@@ -112,7 +112,7 @@ function arenaSection(): void {
   console.log(`  oracle (cheapest top-scoring model per prompt): ${orc.meanScore.toFixed(2)} for $${orc.costUsd.toFixed(3)} (${pct(orc.costUsd / best.costUsd)} of ${best.model})`);
   console.log(`  oracle (cheapest model scoring at least ${best.model}'s score, per prompt): ${matchBest.meanScore.toFixed(2)} for $${matchBest.costUsd.toFixed(3)} (${pct(matchBest.costUsd / best.costUsd)})`);
   console.log(`  oracle reaching 95% of ${best.model}'s mean at least cost (per prompt argmax true score − λ·cost): ${oracleReach.direct === null ? 'n/a' : `$${oracleReach.direct.toFixed(3)} (${pct(oracleReach.direct / best.costUsd)})`}`);
-  console.log('  learned router cost–quality curve (λ = USD per quality point⁻¹):');
+  console.log('  learned router cost–quality curve (each model scored by predicted quality − λ × estimated USD):');
   let last = '';
   for (const p of curve) {
     const line = `${p.meanScore.toFixed(2)}  $${p.costUsd.toFixed(3)}`;

@@ -11,7 +11,7 @@ import { DIMENSIONS, HAS_OPTIONS, HASH_BITS, promptVector, type SparseVector } f
 import { LearnedQuality, type Expert, type ModelFile } from '../daemon/routing/learnedQuality';
 
 const OUT_DIR = join(__dirname, '..', 'daemon', 'routing', 'model');
-// Chosen by 3-fold validation inside the training split (bench/_tune was the scratch tool): more,
+// Chosen by 3-fold validation inside the training split (never the held-out prompts): more,
 // slower epochs and bagging help the multiple-choice expert; the open expert (≈ 690 prompts)
 // overfits quickly, so it gets two epochs and no bagging.
 const BAGS: Record<'choice' | 'open', number> = { choice: 5, open: 1 };

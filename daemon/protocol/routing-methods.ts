@@ -110,6 +110,8 @@ export const RoutingConfig = z.object({
   rules: z.array(Rule).default([]),
   models: z.array(ModelOverride).default([]),
   defaultStrategy: StrategyConfig.optional(),
+  /** Per-workspace defaults (key: the workspace path clients send); a request's own choice wins. */
+  workspaces: z.record(z.string(), z.object({ tradeoff: Tradeoff.optional(), policy: PolicyName.optional() }).strict()).default({}),
 }).strict();
 export type RoutingConfig = z.infer<typeof RoutingConfig>;
 

@@ -105,14 +105,27 @@ export class Router {
     return this.trace(input).decision;
   }
 
+  /**
+   * Feedback or an automatic outcome score (0..1) for the answer `modelId` gave to `request`: the
+   * quality model adjusts that model's predictions online (in memory; the caller persists outcomes).
+   */
+  recordOutcome(modelId: string, request: ChatRequest, score: number, context?: ClientContext): void {
+    if (!this.env.catalog.get(modelId)) {
+      throw new RouterError('unknownModel', `unknown model "${modelId}"`, { model: modelId });
+    }
+    this.quality.recordOutcome(modelId, extractFeatures(request, context), score);
+  }
+
   /** `decide` with its workings: features, and every rule checked with the reasons. */
   trace(input: RouteInput, override?: { rules?: RoutingConfig['rules']; policies?: Policy[] }): RouteTrace {
     const { catalog } = this.env;
     const features = extractFeatures(input.request, input.context);
     const policySet = override?.policies ? new PolicySet(override.policies, this.env.config?.taskPolicies ?? {}) : this.policies();
     const requested = this.parseRequested(input.requestedModel, policySet);
-    const policy = policySet.get(input.routing?.policy ?? (requested.kind === 'policy' ? requested.policy : policySet.forTask(features.taskType).name));
-    const tradeoff = input.routing?.tradeoff ?? (requested.kind === 'auto' ? requested.tradeoff : undefined) ?? policy.tradeoff ?? this.env.defaultTradeoff;
+    const workspace = input.context?.workspace !== undefined ? this.env.config?.workspaces?.[input.context.workspace] : undefined;
+    const policy = policySet.get(input.routing?.policy ?? (requested.kind === 'policy' ? requested.policy : workspace?.policy ?? policySet.forTask(features.taskType).name));
+    // The request's own choice, then the workspace's default, then the policy's, then the global one.
+    const tradeoff = input.routing?.tradeoff ?? (requested.kind === 'auto' ? requested.tradeoff : undefined) ?? workspace?.tradeoff ?? policy.tradeoff ?? this.env.defaultTradeoff;
     const maxTokens = input.request.max_tokens ?? policy.maxTokens;
     const outputTokens = Math.min(maxTokens ?? Number.POSITIVE_INFINITY, EXPECTED_OUTPUT_TOKENS[features.taskType]);
     const routing: RoutingOptions = { ...input.routing };

@@ -75,3 +75,16 @@ test('training is deterministic and learns a separable signal', () => {
   assert.ok(sigmoid(dot(w1, promptVector('easy question 999'))) > 0.8);
   assert.ok(sigmoid(dot(w1, promptVector('extremely hard integral of 999'))) < 0.2);
 });
+
+test('the router forwards outcomes to its quality model and rejects unknown models', async () => {
+  const { makeRouter, ask, isRouterError } = await import('./helpers');
+  const q = new LearnedQuality(ModelFile.parse(shippedJson));
+  const router = makeRouter({ quality: q });
+  const before = router.decide({ request: ask('Summarise this.'), requestedModel: 'auto' }).candidates.find((c) => c.model === 'gpt-4.1-nano')!.quality;
+  for (let i = 0; i < 20; i++) {
+    router.recordOutcome('gpt-4.1-nano', ask('Summarise this.'), 1);
+  }
+  const after = router.decide({ request: ask('Summarise this.'), requestedModel: 'auto' }).candidates.find((c) => c.model === 'gpt-4.1-nano')!.quality;
+  assert.ok(after > before, `${after} > ${before}`);
+  assert.throws(() => router.recordOutcome('gpt-9', ask('x'), 1), isRouterError('unknownModel'));
+});

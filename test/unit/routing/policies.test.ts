@@ -58,3 +58,16 @@ test('policy model lists respect key availability; explicit candidates do not ne
   const dry = router.decide({ request: ask('hi'), requestedModel: 'auto', candidates: ['claude-opus-4'] });
   assert.equal(dry.model, 'claude-opus-4');
 });
+
+test('workspace defaults sit between the request and the global default', () => {
+  const router = makeRouter({}, { workspaces: { '/work/thrifty': { tradeoff: 'cost', policy: 'ops' } } });
+  const ctx = { kind: 'editor' as const, workspace: '/work/thrifty' };
+  const d = router.decide({ request: ask('Rename this variable please, thanks a lot for it.'), requestedModel: 'auto', context: ctx });
+  assert.equal(d.tradeoff, 'cost');
+  assert.equal(d.policy, 'ops');
+  const own = router.decide({ request: ask('Rename this variable please, thanks a lot for it.'), requestedModel: 'auto:quality', context: ctx, routing: { policy: 'normal' } });
+  assert.equal(own.tradeoff, 'quality');
+  assert.equal(own.policy, 'normal');
+  const elsewhere = router.decide({ request: ask('Rename this variable please, thanks a lot for it.'), requestedModel: 'auto', context: { kind: 'editor', workspace: '/other' } });
+  assert.equal(elsewhere.tradeoff, 'balanced');
+});
