@@ -85,6 +85,8 @@ function addDays(year: number, month: number, day: number, days: number): [numbe
 }
 
 const lastBounds = new Map<string, { start: number; end: number }>();
+const boundaryMemo = new Map<string, { start: number; end: number }>();
+const BOUNDARY_MEMO_MAX = 20_000;
 
 /**
  * [start, end) of the calendar period containing `ts`. Intl is slow (tens of µs a call) and
@@ -97,7 +99,16 @@ export function periodBounds(ts: number, period: CalendarPeriod, zone: string): 
   if (last && ts >= last.start && ts < last.end) {
     return last;
   }
-  const b = { start: computeStart(ts, period, zone), end: computeEnd(ts, period, zone) };
+  // Reports walk bucket after bucket from exact boundaries, again on every refresh: remember those.
+  const exactKey = `${key}\u0000${ts}`;
+  let b = boundaryMemo.get(exactKey);
+  if (!b) {
+    b = { start: computeStart(ts, period, zone), end: computeEnd(ts, period, zone) };
+    if (boundaryMemo.size >= BOUNDARY_MEMO_MAX) {
+      boundaryMemo.clear();
+    }
+    boundaryMemo.set(exactKey, b);
+  }
   lastBounds.set(key, b);
   return b;
 }

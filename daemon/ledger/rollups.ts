@@ -12,6 +12,7 @@ const HOUR = 3_600_000;
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'provider', 'policy', 'workspace', 'client', 'endpoint'];
 /** Every row has a model, so totals are the sum over this dimension. */
 const TOTAL_DIM: SpendDimension = 'model';
+const BUCKETS_PER_QUERY = 64;
 
 function keyOf(row: LedgerRow, dim: SpendDimension): string {
   switch (dim) {
@@ -233,15 +234,25 @@ export function timeseries(tx: ReadTx, from: number, to: number, bucket: Calenda
   if (!span || span.lo === null || span.hi === null) {
     return points;
   }
-  const sql = `SELECT 0 AS hour, ${rk} AS k, ${sums} FROM spend_hourly WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY 2 ORDER BY 2`;
+  const buckets: [number, number, number][] = [];
   for (let start = periodStart(span.lo * HOUR, bucket, zone); start <= span.hi * HOUR; ) {
     const end = periodEnd(start, bucket, zone);
-    const lo = Math.max(firstHour, Math.ceil(start / HOUR));
-    const hi = Math.min(endHour, Math.ceil(end / HOUR));
-    for (const r of tx.all<PointRow>(sql, [dim, lo, hi])) {
-      push(start, r);
-    }
+    buckets.push([start, Math.max(firstHour, Math.ceil(start / HOUR)), Math.min(endHour, Math.ceil(end / HOUR))]);
     start = end;
+  }
+  // One statement per BUCKETS_PER_QUERY buckets (padded, so the prepared statement is reused).
+  const values = Array.from({ length: BUCKETS_PER_QUERY }, () => '(?, ?, ?)').join(', ');
+  const sql = `WITH b(start, lo, hi) AS (VALUES ${values})
+    SELECT b.start AS hour, ${groupBy ? 's.key' : "''"} AS k, sum(s.cost_usd) AS cost, sum(s.requests) AS n, sum(s.errors) AS errors, sum(s.unknown_price) AS unknown
+    FROM b JOIN spend_hourly s ON s.dim = ? AND s.hour >= b.lo AND s.hour < b.hi GROUP BY 1, 2 ORDER BY 1, 2`;
+  for (let i = 0; i < buckets.length; i += BUCKETS_PER_QUERY) {
+    const params: number[] = [];
+    for (let j = 0; j < BUCKETS_PER_QUERY; j++) {
+      params.push(...(buckets[i + j] ?? [-1, 0, 0]));
+    }
+    for (const r of tx.all<PointRow>(sql, [...params, dim])) {
+      push(r.hour, r);
+    }
   }
   return points;
 }
