@@ -81,7 +81,24 @@ export function registerExtensionSuite(): void {
       const row = rows.rows.find((r) => r.id === result.requestId);
       assert.ok(row, 'the request is in the ledger');
       assert.equal(row.clientKind, 'editor');
+      assert.equal(row.workspace, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
       assert.equal(row.model, result.routing.model);
+    });
+
+    it('Ask on a selection sends the instruction with the selected code', async () => {
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      assert.ok(folder, 'the harness opens a workspace folder');
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, 'src', 'search.ts'));
+      const editor = await vscode.window.showTextDocument(doc);
+      editor.selection = new vscode.Selection(0, 0, doc.lineCount, 0);
+      const result = await vscode.commands.executeCommand<ChatCompleteResult | undefined>(Commands.ask, { question: 'What does this function return when x is missing?' });
+      assert.ok(result && result.text.length > 0);
+      assert.equal(api.lastAnswer()?.question, 'What does this function return when x is missing?');
+      const rows = await api.call('spend/requests', { limit: 5 });
+      const row = rows.rows.find((r) => r.id === result.requestId);
+      assert.ok(row, 'the request is in the ledger');
+      assert.ok(row.tokensIn > 60, `the selection went with the question (${row.tokensIn} input tokens)`);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
 
     it('the status bar shows today\'s spend and follows spend/changed', async () => {
