@@ -13,7 +13,14 @@ function errorResponse(id: JSONRPCID, err: RouterError): ReturnType<typeof creat
 }
 
 export class RpcEndpoint {
-  private readonly server = new JSONRPCServer<CallContext>();
+  // Refusals (RouterError) are answers, not incidents; anything else is a bug worth a log line.
+  private readonly server = new JSONRPCServer<CallContext>({
+    errorListener: (message: string, data: unknown) => {
+      if (!(data instanceof RouterError)) {
+        console.error(message, data);
+      }
+    },
+  });
 
   constructor(handlers: Handlers) {
     for (const name of Object.keys(methods)) {
