@@ -27,6 +27,26 @@ async function anyProviderKey(keys: KeyStore): Promise<boolean> {
   return found.includes(true);
 }
 
+function usageLines(info: DiscoveryInfo): string[] {
+  const base = `http://127.0.0.1:${info.port}/v1`;
+  return [
+    'Try it:',
+    `  curl -s ${base}/chat/completions -H "Authorization: Bearer ${info.token}" -H 'content-type: application/json' -d '{"model":"auto","messages":[{"role":"user","content":"Hello"}]}'`,
+    '',
+    'From the openai SDK:',
+    `  new OpenAI({ baseURL: '${base}', apiKey: '${info.token}' })`,
+  ];
+}
+
+/** Run by hand while a daemon already serves this home: say so, and how to use that one. */
+function reportAlreadyRunning(home: string, other: DiscoveryInfo | null, env: NodeJS.ProcessEnv): void {
+  process.stderr.write(`llm-router: a daemon is already running for ${home}${other !== null ? ` (pid ${other.pid}, port ${other.port})` : ''}\n`);
+  const startedByClient = (env[LOCK_NONCE_ENV] ?? '') !== '';
+  if (other !== null && !startedByClient) {
+    process.stdout.write(`${[...usageLines(other), '', '`llm-router stop` stops it.'].join('\n')}\n`);
+  }
+}
+
 function readyLines(info: DiscoveryInfo, simulate: boolean, home: string): string {
   const base = `http://127.0.0.1:${info.port}/v1`;
   return [
@@ -34,11 +54,7 @@ function readyLines(info: DiscoveryInfo, simulate: boolean, home: string): strin
     `  home:   ${home}`,
     `  HTTP:   ${base}   (token in ${home}/daemon.json)`,
     '',
-    'Try it:',
-    `  curl -s ${base}/chat/completions -H "Authorization: Bearer ${info.token}" -H 'content-type: application/json' -d '{"model":"auto","messages":[{"role":"user","content":"Hello"}]}'`,
-    '',
-    'From the openai SDK:',
-    `  new OpenAI({ baseURL: '${base}', apiKey: '${info.token}' })`,
+    ...usageLines(info),
     '',
     'Ctrl-C stops the daemon.',
   ].join('\n');
@@ -72,8 +88,7 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
 
   const lock = await takeStartLock(home, env);
   if (lock === 'already-running') {
-    const other = await findLiveDaemon(home);
-    process.stderr.write(`llm-router: a daemon is already running for ${home}${other !== null ? ` (pid ${other.pid}, port ${other.port})` : ''}\n`);
+    reportAlreadyRunning(home, await findLiveDaemon(home), env);
     return EXIT_ALREADY_RUNNING;
   }
 
@@ -85,7 +100,7 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
     // daemon that is slow or still flushing on its way out must not get a twin.
     const other = await settleRecordedDaemon(home, Date.now() + 15_000);
     if (other !== null) {
-      process.stderr.write(`llm-router: a daemon is already running for ${home} (pid ${other.pid}, port ${other.port})\n`);
+      reportAlreadyRunning(home, other, env);
       return EXIT_ALREADY_RUNNING;
     }
     token = randomBytes(32).toString('hex');
