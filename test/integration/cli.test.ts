@@ -1,7 +1,7 @@
 // The `llm-router` CLI as a real program (dist/cli.js) against a real daemon it starts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { readDiscovery, isPidAlive } from '../../daemon/lifecycle/discovery';
 import { DIST_CLI, DIST_DAEMON, childEnv, daemonPidsFor, ensureBundle, killPids, tempHome } from './lifecycle/helpers';
@@ -82,4 +82,38 @@ test('stop stops the daemon gracefully', () => {
   assert.equal(isPidAlive(info.pid), false);
   assert.equal(readDiscovery(home), null);
   assert.equal(cli('status').status, 3);
+});
+
+test('ten `llm-router ask` processes started at once share one daemon', async () => {
+  const h = tempHome('lr-cli-race-');
+  const raceEnv = childEnv(h, { LLM_ROUTER_DAEMON_SCRIPT: DIST_DAEMON });
+  try {
+    const runs = await Promise.all(
+      Array.from(
+        { length: 10 },
+        (_, i) =>
+          new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+            const child = spawn(process.execPath, [DIST_CLI, 'ask', '--simulate', '--json', `question ${i}`], { env: raceEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            child.on('close', (code) => resolve({ code, out, err }));
+          }),
+      ),
+    );
+    for (const r of runs) {
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /"type":"done"/);
+    }
+    if (process.platform === 'linux') {
+      assert.equal(daemonPidsFor(h).length, 1);
+    }
+    const info = readDiscovery(h);
+    assert.ok(info && isPidAlive(info.pid));
+  } finally {
+    const info = readDiscovery(h);
+    await killPids([...(info ? [info.pid] : []), ...daemonPidsFor(h)]);
+    rmSync(h, { recursive: true, force: true });
+  }
 });
