@@ -9,6 +9,7 @@ import { LedgerService } from './ledger/service';
 import { ProviderHttp } from './providers/http';
 import { openAiCompatible } from './providers/openai';
 import { PROVIDERS, ProviderRegistry } from './providers/registry';
+import { resilienceFromConfig } from './providers/resilience/fromConfig';
 import { Catalog } from './routing/catalog';
 import { Router } from './routing/router';
 import { ChatService } from './service/chatService';
@@ -57,6 +58,8 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     const keyPresence = new KeyPresence(options.keys, providers.ids());
     await keyPresence.refresh();
     const catalog = Catalog.builtIn();
+    // Health, circuits, rate limits, balancing and the cache: shared by every request of this daemon.
+    const resilience = resilienceFromConfig(config, now);
     const router = new Router({
       catalog,
       isAvailable: (m) => {
@@ -68,12 +71,13 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       },
       defaultTradeoff: config.defaultTradeoff,
       baselineModel: config.baselineModel,
+      stats: resilience.health,
     });
     const http = new ProviderHttp(config.timeouts);
     cleanup.push(() => http.close());
     const clients = new ClientHub();
     const hooks: ChatHooks[] = [];
-    const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now });
+    const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
     const ledger = new LedgerService({
       store,
       catalog,

@@ -19,8 +19,25 @@ export const DaemonConfig = z
     askConfirmAboveUsd: z.number().nonnegative().nullable().default(null),
     /** IANA zone for budget periods and reports (e.g. Europe/Berlin); null uses the system's zone. */
     timeZone: z.string().min(1).max(100).nullable().default(null),
-    /** Per-provider overrides, e.g. a corporate proxy or a local OpenAI-compatible server. */
-    providers: z.record(z.string(), z.object({ baseUrl: z.url() }).strict()).default({}),
+    /**
+     * Per-provider overrides, e.g. a corporate proxy or a local OpenAI-compatible server; rate
+     * limits the daemon keeps itself (rpm, tpm); several endpoints or keys balanced by weight or
+     * latency (`keyName` names a stored key, never the key itself).
+     */
+    providers: z.record(z.string(), z.object({
+      baseUrl: z.url().optional(),
+      rpm: z.number().int().positive().optional(),
+      tpm: z.number().int().positive().optional(),
+      balance: z.enum(['weighted', 'least_latency']).default('weighted'),
+      endpoints: z.array(z.object({ id: z.string().min(1).max(100), baseUrl: z.url().optional(), keyName: z.string().min(1).max(100).optional(), weight: z.number().positive().default(1) }).strict()).min(1).optional(),
+    }).strict()).default({}),
+    /** Retries, the stream first-token limit and the opt-in exact-match response cache. */
+    resilience: z.object({
+      maxRetries: z.number().int().min(0).max(10).default(2),
+      retryBudgetMs: z.number().int().nonnegative().default(10_000),
+      firstTokenMs: z.number().int().nonnegative().default(60_000),
+      cache: z.object({ enabled: z.boolean().default(false), ttlMs: Ms.default(300_000), maxEntries: z.number().int().positive().default(1000) }).strict().default({ enabled: false, ttlMs: 300_000, maxEntries: 1000 }),
+    }).strict().default({ maxRetries: 2, retryBudgetMs: 10_000, firstTokenMs: 60_000, cache: { enabled: false, ttlMs: 300_000, maxEntries: 1000 } }),
     timeouts: z.object({ connectMs: Ms, firstByteMs: Ms, totalMs: Ms }).partial().strict().default({}),
     /** Pacing of the built-in simulator in simulate mode (the demo looks more like the real thing). */
     simulator: z.object({ ttftMs: z.number().int().nonnegative(), tokensPerSecond: z.number().nonnegative() }).partial().strict().default({}),

@@ -1,13 +1,20 @@
 // Executes a routing decision: calls the chosen model and, while nothing has reached the client
-// yet, its fallbacks in order. One attempt is one `callModel`; the providers work adds retries,
-// backoff and circuit breakers around that seam (see `Executor.attempt`).
+// yet, its fallbacks in order. Around each model: its circuit (skip a model or provider that keeps
+// failing), its provider's rate limit, retries with backoff on retryable failures (honouring
+// retry-after, within one wait budget per request), a first-token timeout for streams, endpoint
+// balancing, and the opt-in response cache. Every try is one attempt row for the ledger.
 import { emptyUsage, type ChatRequest, type ChatResult, type FinishReason, type StreamEvent, type ToolCall, type Usage } from '../protocol/chat';
-import { RouterError } from '../protocol/errors';
+import { RouterError, type ErrorCode } from '../protocol/errors';
 import { estimateTokens } from '../routing/router';
 import type { CatalogModel } from '../routing/catalog';
-import { ProviderError } from '../providers/adapter';
+import { ProviderError, type ProviderFailure } from '../providers/adapter';
 import type { ProviderHttp } from '../providers/http';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
+import { DEFAULT_RETRY_POLICY, retryDelay, type RetryPolicy } from '../providers/resilience/backoff';
+import type { Balancer } from '../providers/resilience/balancer';
+import { HealthMonitor } from '../providers/resilience/health';
+import type { ProviderRateLimiter } from '../providers/resilience/rateLimiter';
+import { cacheKey, replayEvents, type ResponseCache } from '../providers/resilience/responseCache';
 import type { AttemptRow } from '../ledger/requests';
 
 export interface ExecuteInput {
@@ -27,6 +34,8 @@ export interface ExecuteOutcome {
   ttftMs: number | null;
   /** False when the provider sent no usage and tokens were estimated from the text. */
   usageReported: boolean;
+  /** Served from the response cache: no provider was called and nothing was spent. */
+  cached?: boolean;
 }
 
 /** Every attempt failed (or the call was cancelled); carries what was tried for the ledger. */
@@ -43,13 +52,30 @@ export class ExecuteFailure extends Error {
   }
 }
 
+export interface ResilienceOptions {
+  health: HealthMonitor;
+  retry: RetryPolicy;
+  rateLimiter: ProviderRateLimiter | null;
+  /** Longest one call waits for its provider's rate limit before falling back instead. */
+  maxRateLimitWaitMs: number;
+  /** Exact-match answers (opt-in); null = off. */
+  cache: ResponseCache | null;
+  /** A stream that sends no token within this falls back (0 = no limit beyond the HTTP timeouts). */
+  firstTokenMs: number;
+  /** Several endpoints or keys for one provider; null = its one base URL and key. */
+  balancerFor(provider: string): Balancer | null;
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  random(): number;
+}
+
 export interface ExecutorDeps {
   providers: ProviderRegistry;
   http: ProviderHttp;
-  /** The key for a provider; null when none is configured. */
+  /** The key for a provider (or a named key of a balanced endpoint); null when none is configured. */
   keyFor(provider: string): Promise<string | null>;
   simulate: boolean;
   now(): number;
+  resilience?: Partial<ResilienceOptions> | undefined;
 }
 
 /** One call to one model. */
@@ -68,54 +94,135 @@ export interface AttemptResult {
 }
 
 const SIMULATED_KEY = 'sk-simulated';
+const DEFAULT_OUTPUT_RESERVE = 400;
+
+/** Waits `ms`, or less if the caller goes away (the next step then sees the abort). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function failureOf(e: unknown, err: RouterError): ProviderFailure {
+  if (e instanceof ProviderError) {
+    return e.failure;
+  }
+  return { code: err.code, retryable: false, message: err.message };
+}
 
 export class Executor {
-  constructor(private readonly deps: ExecutorDeps) {}
+  readonly resilience: ResilienceOptions;
+
+  constructor(private readonly deps: ExecutorDeps) {
+    this.resilience = {
+      health: new HealthMonitor({ now: deps.now }),
+      retry: DEFAULT_RETRY_POLICY,
+      rateLimiter: null,
+      maxRateLimitWaitMs: 2_000,
+      cache: null,
+      firstTokenMs: 60_000,
+      balancerFor: () => null,
+      sleep: abortableSleep,
+      random: Math.random,
+      ...deps.resilience,
+    };
+  }
 
   async execute(input: ExecuteInput): Promise<ExecuteOutcome> {
+    const r = this.resilience;
     const attempts: AttemptRow[] = [];
+    const row = (model: CatalogModel, started: number, status: AttemptRow['status'], errorCode: string | null, provider = model.provider): void => {
+      attempts.push({ n: attempts.length + 1, ts: started, model: model.id, provider, status, errorCode, latencyMs: this.deps.now() - started });
+    };
     let lastError: RouterError | null = null;
     let lastModel: CatalogModel | undefined;
+    let waited = 0;
+    const reserveTokens = estimateTokens(input.request.messages) + Math.min(input.request.max_tokens ?? DEFAULT_OUTPUT_RESERVE, 4 * DEFAULT_OUTPUT_RESERVE);
+
     for (const model of input.models) {
       lastModel = model;
-      const started = this.deps.now();
-      let delivered = '';
-      let ttft: number | null = null;
-      let committed = false;
-      try {
-        const r = await this.attempt({
-          model,
-          request: input.request,
-          stream: input.stream,
-          signal: input.signal,
-          onEvent: (ev) => {
-            if (ev.type === 'text' || ev.type === 'tool_call_delta') {
-              committed = true;
-              ttft ??= this.deps.now() - started;
-              if (ev.type === 'text') {
-                delivered += ev.text;
+      const cached = r.cache ? this.fromCache(model, input) : null;
+      if (cached) {
+        row(model, this.deps.now(), 'ok', null, 'cache');
+        return { ...cached, attempts };
+      }
+      for (let retry = 0; ; retry++) {
+        const started = this.deps.now();
+        if (input.signal.aborted) {
+          row(model, started, 'cancelled', 'cancelled');
+          throw new ExecuteFailure(new RouterError('cancelled', 'the request was cancelled by the client'), attempts, model, null);
+        }
+        if (!r.health.tryAcquire(model.id, model.provider)) {
+          // Not an attempt (nothing was sent): the real failure that opened the circuit stays the error.
+          lastError ??= new RouterError('providerUnavailable', `${model.id} is skipped: its circuit is open after recent failures of ${model.id} or ${model.provider}`, { model: model.id, provider: model.provider, circuit: 'open' });
+          break;
+        }
+        const admitted = await this.admit(model, reserveTokens, waited, input.signal);
+        waited += admitted.waitedMs;
+        if (!admitted.ok) {
+          lastError = new RouterError('providerRateLimited', `${model.id}: ${model.provider}'s configured rate limit (${admitted.limit}) is reached; next slot in ${admitted.waitMs} ms`, { model: model.id, provider: model.provider, retryAfterMs: admitted.waitMs });
+          r.health.release(model.id, model.provider);
+          break;
+        }
+        let delivered = '';
+        let ttft: number | null = null;
+        let committed = false;
+        try {
+          const out = await this.attempt({
+            model,
+            request: input.request,
+            stream: input.stream,
+            signal: input.signal,
+            onEvent: (ev) => {
+              if (ev.type === 'text' || ev.type === 'tool_call_delta') {
+                committed = true;
+                ttft ??= this.deps.now() - started;
+                if (ev.type === 'text') {
+                  delivered += ev.text;
+                }
               }
-            }
-            input.onEvent?.(ev, model);
-          },
-        });
-        attempts.push({ n: attempts.length + 1, ts: started, model: model.id, provider: model.provider, status: 'ok', errorCode: null, latencyMs: this.deps.now() - started });
-        return { model, result: r.result, attempts, ttftMs: r.ttftMs, usageReported: r.usageReported };
-      } catch (e) {
-        const err = toRouterError(e, model);
-        const cancelled = err.code === 'cancelled' || input.signal.aborted;
-        attempts.push({
-          n: attempts.length + 1,
-          ts: started,
-          model: model.id,
-          provider: model.provider,
-          status: cancelled ? 'cancelled' : 'error',
-          errorCode: cancelled ? 'cancelled' : err.code,
-          latencyMs: this.deps.now() - started,
-        });
-        lastError = cancelled ? new RouterError('cancelled', 'the request was cancelled by the client') : err;
-        if (cancelled || committed || !shouldFallBack(err)) {
-          throw new ExecuteFailure(lastError, attempts, model, committed ? { text: delivered, ttftMs: ttft } : null);
+              input.onEvent?.(ev, model);
+            },
+          });
+          const latencyMs = this.deps.now() - started;
+          r.health.record(model.id, model.provider, { ok: true, latencyMs, ttftMs: out.ttftMs, outputTokens: out.result.usage.outputTokens });
+          r.rateLimiter?.settle(model.provider, reserveTokens, out.result.usage.inputTokens + out.result.usage.outputTokens);
+          row(model, started, 'ok', null);
+          if (r.cache && out.result.finishReason !== 'error') {
+            r.cache.set(cacheKey(model.id, input.request), out.result);
+          }
+          return { model, result: out.result, attempts, ttftMs: out.ttftMs, usageReported: out.usageReported };
+        } catch (e) {
+          const err = toRouterError(e, model);
+          const cancelled = err.code === 'cancelled' || input.signal.aborted;
+          const code: ErrorCode = cancelled ? 'cancelled' : err.code;
+          r.health.record(model.id, model.provider, { ok: false, code, latencyMs: this.deps.now() - started });
+          row(model, started, cancelled ? 'cancelled' : 'error', code);
+          lastError = cancelled ? new RouterError('cancelled', 'the request was cancelled by the client') : err;
+          if (cancelled || committed) {
+            throw new ExecuteFailure(lastError, attempts, model, committed ? { text: delivered, ttftMs: ttft } : null);
+          }
+          // With fallbacks left, one quick retry at most: another model answers sooner than a struggling one.
+          const policy = model === input.models[input.models.length - 1] ? r.retry : { ...r.retry, maxRetries: Math.min(1, r.retry.maxRetries) };
+          const delay = retryDelay(policy, retry, failureOf(e, err), waited, r.random);
+          if (delay !== null) {
+            await r.sleep(delay, input.signal);
+            waited += delay;
+            continue;
+          }
+          if (!shouldFallBack(err)) {
+            throw new ExecuteFailure(lastError, attempts, model, null);
+          }
+          break;
         }
       }
     }
@@ -125,35 +232,135 @@ export class Executor {
     throw new ExecuteFailure(lastError ?? new RouterError('providerError', 'every model failed'), attempts, lastModel, null);
   }
 
-  /** One call to one model. The providers work wraps retries and circuit breakers around this. */
-  async attempt(input: AttemptInput): Promise<AttemptResult> {
-    const provider = this.deps.providers.resolve(input.model.provider);
-    if (provider === null) {
-      throw new RouterError('providerUnavailable', `no adapter for provider "${input.model.provider}" yet: ${input.model.id} cannot be called (try --simulate or another model)`, { provider: input.model.provider });
+  /** A cached answer for this model, replayed as a stream when the caller streams; it costs nothing. */
+  private fromCache(model: CatalogModel, input: ExecuteInput): Omit<ExecuteOutcome, 'attempts'> | null {
+    const hit = this.resilience.cache?.get(cacheKey(model.id, input.request));
+    if (!hit) {
+      return null;
     }
-    const apiKey = await this.keyFor(provider);
-    return callModel(this.deps.http, provider, apiKey, input, this.deps.now);
+    const result: ChatResult = { ...hit, usage: emptyUsage() };
+    if (input.stream) {
+      for (const ev of replayEvents(result)) {
+        input.onEvent?.(ev, model);
+      }
+    }
+    return { model, result, ttftMs: 0, usageReported: true, cached: true };
   }
 
-  private async keyFor(provider: ResolvedProvider): Promise<string> {
+  /** Waits for the provider's rate limit when the wait is short and within budget. */
+  private async admit(model: CatalogModel, tokens: number, waited: number, signal: AbortSignal): Promise<{ ok: true; waitedMs: number } | { ok: false; waitedMs: number; waitMs: number; limit: string }> {
+    const limiter = this.resilience.rateLimiter;
+    if (!limiter) {
+      return { ok: true, waitedMs: 0 };
+    }
+    let spent = 0;
+    for (let i = 0; i < 3; i++) {
+      const a = limiter.tryAcquire(model.provider, tokens);
+      if (a.ok) {
+        return { ok: true, waitedMs: spent };
+      }
+      if (a.waitMs > this.resilience.maxRateLimitWaitMs || waited + spent + a.waitMs > this.resilience.retry.budgetMs) {
+        return { ok: false, waitedMs: spent, waitMs: a.waitMs, limit: a.limit };
+      }
+      await this.resilience.sleep(a.waitMs, signal);
+      spent += a.waitMs;
+    }
+    return { ok: false, waitedMs: spent, waitMs: 0, limit: 'rpm' };
+  }
+
+  /** One call to one model: endpoint choice, key, first-token timeout, then the adapter and HTTP. */
+  async attempt(input: AttemptInput): Promise<AttemptResult> {
+    const resolved = this.deps.providers.resolve(input.model.provider);
+    if (resolved === null) {
+      throw new RouterError('providerUnavailable', `no adapter for provider "${input.model.provider}" yet: ${input.model.id} cannot be called (try --simulate or another model)`, { provider: input.model.provider });
+    }
+    const balancer = this.deps.simulate ? null : this.resilience.balancerFor(resolved.id);
+    const endpoint = balancer?.pick() ?? null;
+    if (balancer && endpoint === null) {
+      throw new ProviderError({ code: 'providerUnavailable', retryable: false, message: `every endpoint of ${resolved.id} is failing (circuits open)` });
+    }
+    const provider: ResolvedProvider = endpoint?.baseUrl !== undefined ? { ...resolved, baseUrl: endpoint.baseUrl } : resolved;
+    const started = this.deps.now();
+    try {
+      const apiKey = await this.keyFor(provider, endpoint?.keyName);
+      const out = await this.withFirstTokenTimeout(input, (guarded) => callModel(this.deps.http, provider, apiKey, guarded, this.deps.now));
+      if (endpoint && balancer) {
+        balancer.release(endpoint.id, { ok: true, latencyMs: this.deps.now() - started });
+      }
+      return out;
+    } catch (e) {
+      if (endpoint && balancer) {
+        balancer.release(endpoint.id, { ok: false, latencyMs: this.deps.now() - started });
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Streams get `firstTokenMs` to produce their first token; past it the attempt is aborted and
+   * reported as a retryable timeout, so the executor falls back while nothing reached the client.
+   */
+  private async withFirstTokenTimeout(input: AttemptInput, call: (guarded: AttemptInput) => Promise<AttemptResult>): Promise<AttemptResult> {
+    const limit = this.resilience.firstTokenMs;
+    if (!input.stream || limit <= 0) {
+      return call(input);
+    }
+    const ctl = new AbortController();
+    const forward = (): void => ctl.abort();
+    input.signal.addEventListener('abort', forward, { once: true });
+    let timedOut = false;
+    let timer: NodeJS.Timeout | null = setTimeout(() => {
+      timedOut = true;
+      ctl.abort();
+    }, limit);
+    const stop = (): void => {
+      if (timer !== null) {
+        clearTimeout(timer);
+        timer = null;
+      }
+    };
+    try {
+      return await call({
+        ...input,
+        signal: ctl.signal,
+        onEvent: (ev) => {
+          if (ev.type === 'text' || ev.type === 'tool_call_delta') {
+            stop();
+          }
+          input.onEvent(ev);
+        },
+      });
+    } catch (e) {
+      if (timedOut && !input.signal.aborted) {
+        throw new ProviderError({ code: 'providerTimeout', retryable: true, message: `${input.model.id} sent no token within ${limit} ms` });
+      }
+      throw e;
+    } finally {
+      stop();
+      input.signal.removeEventListener('abort', forward);
+    }
+  }
+
+  private async keyFor(provider: ResolvedProvider, keyName?: string): Promise<string> {
     if (this.deps.simulate) {
       // Real keys never go to the simulator.
       return SIMULATED_KEY;
     }
-    const key = await this.deps.keyFor(provider.id);
+    const key = await this.deps.keyFor(keyName ?? provider.id);
     if (key !== null) {
       return key;
     }
     if (!provider.needsKey) {
       return '';
     }
-    throw new RouterError('noApiKey', `no API key for ${provider.id}: run "LLM Router: Set API Key" in VS Code, or set ${provider.id.toUpperCase()}_API_KEY`, { provider: provider.id });
+    throw new RouterError('noApiKey', `no API key for ${keyName ?? provider.id}: run "LLM Router: Set API Key" in VS Code, or set ${provider.id.toUpperCase()}_API_KEY`, { provider: provider.id });
   }
 }
 
 /** A failure before anything reached the client is worth trying the next model for. */
 export function shouldFallBack(err: RouterError): boolean {
-  return err.code !== 'cancelled' && err.code !== 'invalidParams';
+  // The request itself is at fault for these: another model would refuse it too.
+  return err.code !== 'cancelled' && err.code !== 'invalidParams' && err.code !== 'budgetExceeded' && err.code !== 'providerContentPolicy';
 }
 
 export function toRouterError(e: unknown, model: CatalogModel): RouterError {

@@ -3,6 +3,7 @@
 // works through the daemon: `[sim-fault:rate_limit]` fails every model, `[sim-fault:rate_limit@gpt-4o]`
 // only that one (so fallbacks can be shown).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 
 export type Fault =
   | { kind: 'error'; status: number; type: string; code: string | null; message: string; retryAfterSeconds?: number }
@@ -159,4 +160,53 @@ export async function applyTransportFault(call: { req: IncomingMessage; res: Ser
     default:
       return false;
   }
+}
+
+/** Drops the connection once what was written is on the wire (a cut that the client did receive up to). */
+export function cutConnection(res: ServerResponse): void {
+  if (res.destroyed) {
+    return;
+  }
+  res.write('', () => res.socket?.destroy());
+}
+
+/** A JSON answer cut short: the headers promise more bytes than ever arrive. */
+export function cutJson(res: ServerResponse, headers: Record<string, string> = {}): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100000', ...headers });
+  res.write('{"id":"');
+  cutConnection(res);
+}
+
+const RuleBody = z.object({
+  rules: z.array(z.object({
+    match: z.string().min(1).optional(),
+    fault: z.string().min(1),
+    times: z.number().int().positive().optional(),
+  })).max(100),
+});
+
+/**
+ * The control endpoint's body, `{"rules":[{"match":"gpt-4o","fault":"server_error","times":2}]}`:
+ * fault names as in prompt directives. Returns an error message for a bad body.
+ */
+export function parseFaultRules(body: string): FaultRule[] | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return 'the body is not JSON';
+  }
+  const r = RuleBody.safeParse(json);
+  if (!r.success) {
+    return `expected {"rules":[{"match"?,"fault","times"?}]}: ${r.error.issues[0]?.message ?? ''}`;
+  }
+  const rules: FaultRule[] = [];
+  for (const rule of r.data.rules) {
+    const fault = namedFault(rule.fault);
+    if (fault === null) {
+      return `unknown fault "${rule.fault}": one of ${faultNames.join(', ')}`;
+    }
+    rules.push({ match: rule.match, fault, times: rule.times });
+  }
+  return rules;
 }

@@ -3,7 +3,7 @@
 // provider. Each provider is served under its own path prefix: `<url>/<provider>/v1/...`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { faultFromPrompt, type FaultHook } from './faults';
+import { FaultScript, faultFromPrompt, parseFaultRules, type FaultHook } from './faults';
 import { openAiFormat } from './formats/openai';
 import { anthropicFormat } from './formats/anthropic';
 import { googleFormat } from './formats/google';
@@ -27,6 +27,8 @@ export interface RunningSimulator {
   baseUrlFor(provider: string): string;
   /** Calls served so far (for tests that check a call did or did not reach a provider). */
   calls(): number;
+  /** Faults scripted at run time; also settable over HTTP with POST /_sim/faults. */
+  faults: FaultScript;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const pacing: Pacing = { ttftMs: options.ttftMs ?? 0, tokensPerSecond: options.tokensPerSecond ?? 0 };
   const formats = [...(options.formats ?? []), anthropicFormat, googleFormat, openAiFormat];
   let seq = 0;
+  // Scripted faults set at run time (POST /_sim/faults, or `faults` in-process).
+  const script = new FaultScript();
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       if (!res.headersSent) {
@@ -54,6 +58,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const path = segments[0] === provider ? `/${segments.slice(1).join('/')}` : url.pathname;
     if (req.method === 'GET' && path === '/health') {
       sendJson(res, 200, { ok: true });
+      return;
+    }
+    if ((url.pathname === '/_sim/faults' || path === '/_sim/faults') && (req.method === 'POST' || req.method === 'DELETE')) {
+      const rules = req.method === 'DELETE' ? [] : parseFaultRules((await readBody(req, BODY_LIMIT)) ?? '');
+      if (typeof rules === 'string') {
+        sendJson(res, 400, { error: { message: rules } });
+        return;
+      }
+      script.set(rules);
+      sendJson(res, 200, { rules: rules.length });
       return;
     }
     const format = formats.find((f) => f.matches(req.method ?? 'GET', path));
@@ -75,7 +89,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       provider,
       pacing,
       seq,
-      faultFor: (ctx) => options.fault?.(ctx) ?? faultFromPrompt(ctx),
+      faultFor: (ctx) => options.fault?.(ctx) ?? script.hook(ctx) ?? faultFromPrompt(ctx),
     });
   }
 
@@ -92,6 +106,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     url,
     baseUrlFor: (provider) => `${url}/${provider}/v1`,
     calls: () => seq,
+    faults: script,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -29,7 +29,7 @@ export function retryAfterMs(headers: HeaderBag, now: number = Date.now()): numb
 }
 
 const CONTEXT_HINTS = /context length|context window|prompt is too long|too many tokens|maximum context|exceeds the maximum number of tokens|input is too long|reduce the length/i;
-const POLICY_HINTS = /content policy|content_filter|safety|harmful|violat|blocked/i;
+const POLICY_HINTS = /content policy|content management policy|content_filter|safety|harmful|violat|blocked|filtered/i;
 
 export interface FailureHints {
   /** The provider's machine error type (`rate_limit_error`, `RESOURCE_EXHAUSTED`, …). */

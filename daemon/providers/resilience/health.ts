@@ -18,6 +18,15 @@ export interface AttemptOutcome {
   code?: ErrorCode | undefined;
   latencyMs: number;
   ttftMs?: number | null | undefined;
+  /** Output tokens of a successful streamed answer: with ttft, gives the output speed. */
+  outputTokens?: number | undefined;
+}
+
+/** The router's view (routing/catalog.ts `ModelStats`): live latency and whether a model is usable now. */
+export interface LiveLatency {
+  ttftMs: number;
+  tokensPerSecond: number;
+  samples: number;
 }
 
 export interface HealthSnapshot {
@@ -47,12 +56,15 @@ class Stats {
   readonly errors: Ewma;
   readonly latency: Ewma;
   readonly ttft: Ewma;
+  readonly speed: Ewma;
+  speedSamples = 0;
   readonly breaker: CircuitBreaker;
   constructor(alpha: number, breaker: BreakerOptions) {
     this.success = new Ewma(alpha);
     this.errors = new Ewma(alpha);
     this.latency = new Ewma(alpha);
     this.ttft = new Ewma(alpha);
+    this.speed = new Ewma(alpha);
     this.breaker = new CircuitBreaker(breaker);
   }
 }
@@ -60,6 +72,7 @@ class Stats {
 export class HealthMonitor {
   private readonly models = new Map<string, Stats>();
   private readonly providers = new Map<string, Stats>();
+  private readonly providerOf = new Map<string, string>();
   private readonly options: HealthOptions;
 
   constructor(options: Partial<HealthOptions> = {}) {
@@ -85,9 +98,10 @@ export class HealthMonitor {
 
   record(model: string, provider: string, outcome: AttemptOutcome): void {
     const now = this.options.now();
+    this.providerOf.set(model, provider);
     if (!outcome.ok && outcome.code !== undefined && !countsAgainstHealth(outcome.code)) {
       // The request's fault, not the provider's: release a half-open probe without judging.
-      this.releaseProbe(model, provider);
+      this.release(model, provider);
       return;
     }
     for (const s of [this.stats(this.models, model), this.stats(this.providers, provider)]) {
@@ -98,6 +112,11 @@ export class HealthMonitor {
         s.latency.add(outcome.latencyMs);
         if (outcome.ttftMs !== undefined && outcome.ttftMs !== null) {
           s.ttft.add(outcome.ttftMs);
+          const generating = outcome.latencyMs - outcome.ttftMs;
+          if (outcome.outputTokens !== undefined && outcome.outputTokens > 1 && generating > 0) {
+            s.speed.add((outcome.outputTokens * 1000) / generating);
+            s.speedSamples++;
+          }
         }
         s.breaker.onSuccess();
       } else {
@@ -116,6 +135,20 @@ export class HealthMonitor {
     }
     const m = this.models.get(model);
     return m && m.samples > 0 ? Math.min(1, m.errors.value ?? 0) : 0;
+  }
+
+  /** ModelStats for the router: measured time to first token and output speed, once streams were seen. */
+  latency(model: string): LiveLatency | null {
+    const s = this.models.get(model);
+    const ttft = s?.ttft.value ?? null;
+    const speed = s?.speed.value ?? null;
+    return s && ttft !== null && speed !== null ? { ttftMs: ttft, tokensPerSecond: speed, samples: s.speedSamples } : null;
+  }
+
+  /** ModelStats for the router: false while the model's (or its provider's) circuit refuses calls. */
+  isHealthy(model: string): boolean {
+    const provider = this.providerOf.get(model);
+    return provider === undefined ? true : this.isAvailable(model, provider);
   }
 
   /** The observed latency average for a model, or null before any success. */
@@ -144,8 +177,8 @@ export class HealthMonitor {
     return rows;
   }
 
-  private releaseProbe(model: string, provider: string): void {
-    // A probe that could not judge health leaves the circuit half-open for the next caller.
+  /** A reserved call that never went out (or could not judge health): the next caller may probe. */
+  release(model: string, provider: string): void {
     this.models.get(model)?.breaker.release();
     this.providers.get(provider)?.breaker.release();
   }

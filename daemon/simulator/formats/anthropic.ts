@@ -5,7 +5,7 @@ import { fromAnthropicRequest, AnthropicStreamWriter, toAnthropicMessage } from 
 import { AnthropicRequest } from '../../providers/anthropic/wire';
 import type { ChatResult, StreamEvent } from '../../protocol/chat';
 import { answerFor, messageText, streamPieces, type SimulatedAnswer } from '../answer';
-import { applyTransportFault, pieceDelay, type Fault } from '../faults';
+import { applyTransportFault, cutConnection, cutJson, pieceDelay, type Fault } from '../faults';
 import { sendJson, sleep, type SimCall, type SimFormat } from '../wire';
 
 function errorType(fault: Extract<Fault, { kind: 'error' }>): string {
@@ -86,6 +86,10 @@ export const anthropicFormat: SimFormat = {
     const delay = pieceDelay(call.pacing, fault);
     if (!inbound.stream) {
       await sleep(delay * answer.completionTokens);
+      if (fault?.kind === 'cut') {
+        cutJson(call.res, headers);
+        return;
+      }
       sendJson(call.res, 200, toAnthropicMessage(result, { id, model }), headers);
       return;
     }
@@ -109,7 +113,7 @@ export const anthropicFormat: SimFormat = {
         return;
       }
       if (fault?.kind === 'cut' && sent >= fault.afterPieces) {
-        res.destroy();
+        cutConnection(res);
         return;
       }
       res.write(writer.write(e));
@@ -117,7 +121,7 @@ export const anthropicFormat: SimFormat = {
       await sleep(delay);
     }
     if (fault?.kind === 'cut') {
-      res.destroy();
+      cutConnection(res);
       return;
     }
     writer.write({ type: 'finish', finishReason: result.finishReason });

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { ChatMessage, ToolDefinition } from '../../protocol/chat';
 import { answerFor, messageText, streamPieces, type SimulatedAnswer } from '../answer';
-import { applyTransportFault, pieceDelay, type Fault } from '../faults';
+import { applyTransportFault, cutConnection, cutJson, pieceDelay, type Fault } from '../faults';
 import { sendJson, sleep, type SimCall, type SimFormat } from '../wire';
 
 const Part = z.looseObject({
@@ -136,6 +136,10 @@ export const googleFormat: SimFormat = {
     const delay = pieceDelay(call.pacing, fault);
     if (!stream) {
       await sleep(delay * answer.completionTokens);
+      if (fault?.kind === 'cut') {
+        cutJson(call.res);
+        return;
+      }
       sendJson(call.res, 200, {
         candidates: [{ content: { parts, role: 'model' }, finishReason: finishReason(answer), index: 0 }],
         usageMetadata: usage(answer, true),
@@ -156,7 +160,7 @@ export const googleFormat: SimFormat = {
         return;
       }
       if (fault?.kind === 'cut' && sent >= fault.afterPieces) {
-        res.destroy();
+        cutConnection(res);
         return;
       }
       res.write(record(p, false));
@@ -164,7 +168,7 @@ export const googleFormat: SimFormat = {
       await sleep(delay);
     }
     if (fault?.kind === 'cut') {
-      res.destroy();
+      cutConnection(res);
       return;
     }
     res.end(record([{ text: '' }], true));

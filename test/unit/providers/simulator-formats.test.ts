@@ -92,3 +92,16 @@ for (const [provider, adapter, model] of providers) {
     assert.equal(r.finishReason, 'stop');
   });
 }
+
+test('faults can be scripted over HTTP (POST /_sim/faults), used up after `times`, and cleared', async () => {
+  const set = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ match: 'gemini-2.5-flash', fault: 'overloaded', times: 1 }] }) });
+  assert.equal(set.status, 200);
+  await assert.rejects(callSimulated(http, googleAdapter, sim.baseUrlFor('google'), 'gemini-2.5-flash', ask, false), (e: unknown) => e instanceof ProviderError && e.failure.code === 'providerUnavailable');
+  assert.equal((await callSimulated(http, googleAdapter, sim.baseUrlFor('google'), 'gemini-2.5-flash', ask, false)).finishReason, 'stop');
+  const bad = await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ fault: 'no_such_fault' }] }) });
+  assert.equal(bad.status, 400);
+  assert.match(((await bad.json()) as { error: { message: string } }).error.message, /unknown fault/);
+  await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify({ rules: [{ fault: 'server_error' }] }) });
+  assert.equal((await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' })).status, 200);
+  assert.equal((await callSimulated(http, anthropicAdapter, sim.baseUrlFor('anthropic'), 'claude-3-5-haiku-20241022', ask, true)).finishReason, 'stop');
+});
