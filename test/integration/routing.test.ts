@@ -1,0 +1,116 @@
+// Routing through the real daemon over HTTP (simulate mode): route/decide (live and dry run),
+// route/test, catalog/update, policy/list, and the routing shown on a real chat completion.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestDaemon, type Harness } from './daemonHarness';
+import type { RoutingDecision } from '../../daemon/protocol/routing';
+import type { RouteTestResult, CatalogUpdateResult, PolicyListResult } from '../../daemon/protocol/routing-methods';
+
+let h: Harness;
+before(async () => {
+  h = await startTestDaemon();
+});
+after(async () => {
+  await h.close();
+});
+
+let rpcId = 0;
+async function rpc<T>(method: string, params: unknown): Promise<{ result?: T; error?: { code: number; message: string; data?: { code: string } } }> {
+  const res = await fetch(`${h.url}/rpc`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
+  });
+  return (await res.json()) as never;
+}
+async function ok<T>(method: string, params: unknown): Promise<T> {
+  const r = await rpc<T>(method, params);
+  assert.equal(r.error, undefined, JSON.stringify(r.error));
+  return r.result as T;
+}
+const messages = (content: string) => [{ role: 'user', content }];
+
+test('route/decide answers with the routing core, and dry runs honour candidates', async () => {
+  const d = await ok<RoutingDecision>('route/decide', { messages: messages('Write a python function that merges two sorted lists.') });
+  assert.equal(d.taskType, 'code');
+  assert.equal(d.policy, 'code');
+  assert.ok(d.candidates.length > 1 && d.reason.length > 0);
+  const dry = await ok<RoutingDecision>('route/decide', { messages: messages('hi'), dryRun: true, candidates: ['claude-opus-4', 'gpt-4.1-nano'] });
+  assert.deepEqual(dry.candidates.map((c) => c.model).sort(), ['claude-opus-4', 'gpt-4.1-nano']);
+  const bad = await rpc('route/decide', { messages: messages('hi'), model: 'gpt-9' });
+  assert.equal(bad.error?.data?.code, 'unknownModel');
+});
+
+test('route/test explains which rule matched and why', async () => {
+  const r = await ok<RouteTestResult>('route/test', {
+    messages: messages('fix the bug'),
+    context: { kind: 'editor', command: 'fix' },
+    rules: [
+      { id: 'long', when: { minTokens: 5000 }, targets: [{ model: 'gemini-2.5-flash' }] },
+      { id: 'fix', when: { command: 'fix' }, targets: [{ model: 'gpt-4.1-mini' }] },
+    ],
+  });
+  assert.equal(r.matchedRule, 'fix');
+  assert.equal(r.decision?.model, 'gpt-4.1-mini');
+  assert.equal(r.rules.find((t) => t.id === 'long')?.matched, false);
+  const none = await ok<RouteTestResult>('route/test', { messages: messages('x'), routing: { maxCostUsd: 0 } });
+  assert.equal(none.decision, null);
+  assert.equal(none.error?.code, 'noCandidate');
+  const invalid = await rpc('route/test', { messages: messages('x'), rules: [{ id: 'r', targets: [] }] });
+  assert.equal(invalid.error?.data?.code, 'invalidParams');
+});
+
+test('catalog/update changes what routing sees; policy/list lists policies and strategies', async () => {
+  const u = await ok<CatalogUpdateResult>('catalog/update', { models: [{ id: 'gpt-4.1-nano', price: null }, { id: 'local-small', provider: 'openai', contextWindow: 8000, qualityPrior: 0.4 }] });
+  assert.deepEqual(u.added, ['local-small']);
+  assert.deepEqual(u.updated, ['gpt-4.1-nano']);
+  const d = await ok<RoutingDecision>('route/decide', { messages: messages('hi'), dryRun: true, candidates: ['gpt-4.1-nano'] });
+  assert.equal(d.estimatedCostUsd, null);
+  const bad = await rpc('catalog/update', { models: [{ id: 'mystery' }] });
+  assert.equal(bad.error?.data?.code, 'invalidParams');
+  const p = await ok<PolicyListResult>('policy/list', {});
+  assert.deepEqual(p.policies.map((x) => x.name), ['normal', 'deep-research', 'code', 'ops']);
+  assert.ok(p.strategies.includes('learned') && p.strategies.includes('fixed'));
+  assert.equal(p.taskPolicies.code, 'code');
+});
+
+test('a chat completion carries the routing decision', async () => {
+  const res = await fetch(`${h.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'auto:cost', max_tokens: 50, messages: messages('Say hello.') }),
+  });
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { routing?: { model: string; reason: string; strategy: string } };
+  assert.ok(body.routing && body.routing.reason.length > 0, JSON.stringify(body).slice(0, 300));
+  assert.equal(body.routing.strategy, 'learned');
+});
+
+test('llm-router route --dry-run: no daemon, no keys, one line out per line in, in order', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { rmSync, existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { DIST_CLI, childEnv, ensureBundle, tempHome } = await import('./lifecycle/helpers');
+  const { DISCOVERY_FILE } = await import('../../daemon/protocol/discovery');
+  ensureBundle();
+  const home = tempHome('lr-route-');
+  try {
+    const input = [
+      JSON.stringify({ id: 'a', prompt: 'What is the capital of Peru?' }),
+      '{broken',
+      JSON.stringify({ id: 'b', messages: [{ role: 'user', content: 'Refactor this loop.' }], candidates: ['claude-sonnet-4', 'gpt-4.1-mini'] }),
+    ].join('\n');
+    const r = spawnSync(process.execPath, [DIST_CLI, 'route', '--dry-run'], { env: childEnv(home), encoding: 'utf8', timeout: 60_000, input });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: unknown; model?: string; error?: { code: string }; estimates?: Record<string, unknown> });
+    assert.deepEqual(lines.map((l) => l.id), ['a', null, 'b']);
+    assert.equal(lines[1]?.error?.code, 'parseError');
+    assert.ok(['claude-sonnet-4', 'gpt-4.1-mini'].includes(lines[2]?.model ?? ''));
+    assert.deepEqual(Object.keys(lines[2]?.estimates ?? {}).sort(), ['claude-sonnet-4', 'gpt-4.1-mini']);
+    assert.equal(existsSync(join(home, DISCOVERY_FILE)), false, 'a dry run must not start a daemon');
+    const usage = spawnSync(process.execPath, [DIST_CLI, 'route'], { env: childEnv(home), encoding: 'utf8', timeout: 60_000, input: '' });
+    assert.equal(usage.status, 2);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
