@@ -14,7 +14,7 @@ import type {
   TestedMetric,
   Verdict,
 } from '../protocol/experiments';
-import { bootstrapQuantileDifference } from './bootstrap';
+import { bootstrapQuantileDifferences } from './bootstrap';
 import { welch, twoProportion } from './fixedHorizon';
 import { DIRECTION, MEAN_METRICS, RATE_METRICS, TESTED_METRICS, isMeanMetric, type MeanMetric, type RateMetric } from './metricKinds';
 import type { Random } from './random';
@@ -196,11 +196,13 @@ export function analyze(config: AnalysisConfig, observations: readonly ArmObserv
 
 function quantileComparisons(control: ArmObservations, treatments: readonly ArmObservations[], alpha: number, rng: Random, resamples: number): QuantileComparison[] {
   const out: QuantileComparison[] = [];
+  const names = ['p50', 'p95'] as const;
   for (const arm of treatments) {
-    for (const [name, q] of [['p50', 0.5], ['p95', 0.95]] as const) {
-      const b = control.latencies && arm.latencies ? bootstrapQuantileDifference(control.latencies, arm.latencies, q, alpha, resamples, rng) : null;
+    const intervals = control.latencies && arm.latencies ? bootstrapQuantileDifferences(control.latencies, arm.latencies, [0.5, 0.95], alpha, resamples, rng) : [null, null];
+    names.forEach((name, j) => {
+      const b = intervals[j] ?? null;
       out.push({ quantile: name, arm: arm.arm, control: control.arm, difference: b?.difference ?? null, bootstrap: b ? { low: b.low, high: b.high } : null });
-    }
+    });
   }
   return out;
 }

@@ -144,16 +144,21 @@ export function insertUnit(tx: WriteTx, requestId: string, experimentId: string,
  * attempt (status or error code `escalated`), else left unknown.
  */
 export function experimentOutcomes(tx: ReadTx, experimentId: string): RequestOutcome[] {
+  // Latest feedback per request: ordered oldest first, so later rows overwrite earlier ones.
+  const feedback = new Map<string, number>();
+  for (const f of tx.all(
+    'SELECT f.request_id, f.value FROM feedback f JOIN requests r ON r.id = f.request_id WHERE r.experiment_id = ? ORDER BY f.ts, f.rowid',
+    [experimentId],
+  )) {
+    feedback.set(String(f.request_id), Number(f.value));
+  }
   const rows = tx.all(
-    `SELECT r.arm, r.cost_usd, r.cost_state, r.latency_ms, r.ttft_ms, r.status, r.fallbacks,
-            (SELECT f.value FROM feedback f WHERE f.request_id = r.id ORDER BY f.ts DESC, f.rowid DESC LIMIT 1) AS feedback,
-            u.unit_fallback, u.unit_hash
+    `SELECT r.id, r.arm, r.cost_usd, r.cost_state, r.latency_ms, r.ttft_ms, r.status, r.fallbacks, u.unit_fallback, u.unit_hash
        FROM requests r LEFT JOIN experiment_units u ON u.request_id = r.id
-      WHERE r.experiment_id = ? ORDER BY r.ts, r.id`,
+      WHERE r.experiment_id = ?`,
     [experimentId],
   );
   return rows.map((r) => {
-    const fallbackCount = countFallbacks(str(r.fallbacks));
     const status = String(r.status);
     return {
       arm: String(r.arm),
@@ -161,9 +166,9 @@ export function experimentOutcomes(tx: ReadTx, experimentId: string): RequestOut
       latencyMs: Number(r.latency_ms),
       ttftMs: num(r.ttft_ms),
       status: status === 'ok' || status === 'error' ? status : 'cancelled',
-      fallbackCount,
+      fallbackCount: countFallbacks(str(r.fallbacks)),
       escalated: null,
-      feedback: num(r.feedback),
+      feedback: feedback.get(String(r.id)) ?? null,
       unitFallback: Number(r.unit_fallback ?? 0) === 1,
       unit: str(r.unit_hash),
     };

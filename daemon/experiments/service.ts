@@ -137,6 +137,7 @@ export class ExperimentService {
   private promoted: Promotion | null = null;
   private readonly rowsSinceEvaluation = new Map<string, number>();
   private readonly evaluating = new Set<string>();
+  private readonly lastSize = new Map<string, number>();
   /** Recent calls, so feedback can update the quality model with the prompt's features. */
   private readonly recent = new Map<string, { request: ChatRequest; context: ClientContext }>();
   /** Unit bookkeeping between assignment and the ledger row. */
@@ -291,22 +292,27 @@ export class ExperimentService {
     }
     const n = (this.rowsSinceEvaluation.get(experimentId) ?? 0) + 1;
     this.rowsSinceEvaluation.set(experimentId, n);
-    if (n < (this.deps.evaluateEvery ?? 10) || this.evaluating.has(experimentId)) {
+    // Each evaluation reads every row of the experiment: looking after a fixed fraction of new
+    // rows keeps the work per request bounded as the experiment grows.
+    const every = Math.max(this.deps.evaluateEvery ?? 10, Math.floor((this.lastSize.get(experimentId) ?? 0) / 20));
+    if (n < every || this.evaluating.has(experimentId)) {
       return;
     }
     this.rowsSinceEvaluation.set(experimentId, 0);
-    await this.evaluate(experimentId);
+    await this.evaluate(experimentId, { quantiles: false });
   }
 
   // ---- evaluation -----------------------------------------------------------
 
   /** Computes results from the ledger, records this look in the sticky state, auto-stops if asked. */
-  async evaluate(id: string): Promise<ExperimentResults> {
+  async evaluate(id: string, options: { quantiles: boolean } = { quantiles: true }): Promise<ExperimentResults> {
     this.evaluating.add(id);
     try {
       const e = this.mustGet(id);
       const outcomes = this.deps.store.read((tx) => repo.experimentOutcomes(tx, id));
-      const builder = new ObservationBuilder(e.arms, { keepLatencies: true });
+      this.lastSize.set(id, outcomes.length);
+      // p50/p95 and their bootstrap are for people reading results, not for the background looks.
+      const builder = new ObservationBuilder(e.arms, { keepLatencies: options.quantiles });
       for (const o of outcomes) {
         builder.add(o);
       }
@@ -316,7 +322,7 @@ export class ExperimentService {
         builder.build(),
         e.analysisState,
         // Seeded by the experiment and its size: the same data gives the same bootstrap interval.
-        { now, rng: seededRandom(seedFromString(`${e.salt}:${outcomes.length}`)), bootstrapResamples: 400 },
+        options.quantiles ? { now, rng: seededRandom(seedFromString(`${e.salt}:${outcomes.length}`)), bootstrapResamples: 200 } : { now },
       );
       const reached = results.verdict.kind === 'winner' || results.verdict.kind === 'guardrailBreached';
       const newlyReached = reached && e.analysisState.verdict?.reachedAt !== results.verdict.reachedAt;
