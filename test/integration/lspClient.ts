@@ -18,7 +18,9 @@ export async function attachLsp(socketPath: string, token: string, name: string)
   });
   const connection = createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket));
   const notifications: { method: string; params: unknown }[] = [];
-  connection.onNotification((method: string, params: unknown) => notifications.push({ method, params }));
+  connection.onNotification((method: string, params: unknown) => {
+    notifications.push({ method, params });
+  });
   connection.listen();
   const hello = (await connection.sendRequest('client/hello', { client: { kind: 'editor', name, workspace: `/ws/${name}` }, token })) as ClientHelloResult;
   return {

@@ -78,14 +78,20 @@ test('sessions are counted while attached and notifications reach only their cal
     assert.equal(hub.count(), 2);
     const deltasA: string[] = [];
     const deltasB: string[] = [];
-    a.client.onNotification('chat/delta', (p: { text: string }) => deltasA.push(p.text));
-    b.client.onNotification('chat/delta', (p: { text: string }) => deltasB.push(p.text));
+    a.client.onNotification('chat/delta', (p: { text: string }) => {
+      deltasA.push(p.text);
+    });
+    b.client.onNotification('chat/delta', (p: { text: string }) => {
+      deltasB.push(p.text);
+    });
     const r = await a.client.sendRequest('chat/complete', { streamId: 's1', messages: [{ role: 'user', content: 'x' }] });
     assert.deepEqual(r, { text: 'ab' });
     assert.deepEqual(deltasA, ['a', 'b']);
     assert.deepEqual(deltasB, []);
     const spend: unknown[] = [];
-    b.client.onNotification('spend/changed', (p) => spend.push(p));
+    b.client.onNotification('spend/changed', (p: unknown) => {
+      spend.push(p);
+    });
     hub.broadcast('spend/changed', { requestId: 'r', costUsd: 1 });
     await b.client.sendRequest('daemon/status', {});
     assert.deepEqual(spend, [{ requestId: 'r', costUsd: 1 }]);
