@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { DiscoveryInfo } from '../protocol/discovery';
 import { routerHome, HOME_ENV } from '../lifecycle/home';
 import { findLiveDaemon, startOrAttach } from '../lifecycle/attach';
+import { daemonState, readDiscovery, type DaemonState } from '../lifecycle/discovery';
 
 /** Overrides the daemon program the CLI starts (tests, development). */
 export const DAEMON_SCRIPT_ENV = 'LLM_ROUTER_DAEMON_SCRIPT';
@@ -26,6 +27,21 @@ export function daemonScriptPath(env: NodeJS.ProcessEnv): string {
 
 export function liveDaemon(home: string): Promise<DiscoveryInfo | null> {
   return findLiveDaemon(home);
+}
+
+/** The recorded daemon and how it is doing, or null when none is recorded or it is gone. */
+export async function recordedDaemon(home: string): Promise<{ info: DiscoveryInfo; state: Exclude<DaemonState, 'stale'> } | null> {
+  const info = readDiscovery(home);
+  if (info === null) {
+    return null;
+  }
+  const state = await daemonState(info);
+  if (state === 'stale') {
+    // Gone: findLiveDaemon tidies the record.
+    await findLiveDaemon(home);
+    return null;
+  }
+  return { info, state };
 }
 
 export interface EnsureOptions {

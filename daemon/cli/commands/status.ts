@@ -1,7 +1,7 @@
 import type { CliCommand } from '../command';
 import { writeJson } from '../command';
-import { parseFlags, EXIT_OK } from '../usage';
-import { cliHome, liveDaemon } from '../connect';
+import { parseFlags, EXIT_OK, EXIT_FAILURE } from '../usage';
+import { cliHome, recordedDaemon } from '../connect';
 import { createHttpRpcClient } from '../../client/httpClient';
 
 /** Exit code when no daemon is running (as LSB init scripts report "not running"). */
@@ -10,11 +10,21 @@ export const EXIT_NOT_RUNNING = 3;
 export const statusCommand: CliCommand = {
   name: 'status',
   summary: "show the daemon's status, or that it is not running",
-  usage: 'llm-router status [--home DIR] [--json]\n\n  Exit code 0 when a daemon is running, 3 when none is.',
+  usage: 'llm-router status [--home DIR] [--json]\n\n  Exit code 0 when a daemon is running, 3 when none is, 1 when it runs but does not answer.',
   async run(args, io) {
     const { values } = parseFlags(args, { home: { type: 'string' }, json: { type: 'boolean' } });
     const home = cliHome(values.home, io.env);
-    const info = await liveDaemon(home);
+    const recorded = await recordedDaemon(home);
+    if (recorded !== null && recorded.state !== 'live') {
+      const what = recorded.state === 'closing' ? 'stopping' : 'not answering';
+      if (values.json === true) {
+        writeJson(io, { running: true, state: recorded.state, pid: recorded.info.pid, port: recorded.info.port, home });
+      } else {
+        io.stdout.write(`running but ${what}: pid ${recorded.info.pid}, port ${recorded.info.port} (home ${home})\n`);
+      }
+      return EXIT_FAILURE;
+    }
+    const info = recorded?.info ?? null;
     if (info === null) {
       if (values.json === true) {
         writeJson(io, { running: false, home });

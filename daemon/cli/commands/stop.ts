@@ -1,7 +1,7 @@
 import type { CliCommand } from '../command';
 import { writeJson } from '../command';
 import { parseFlags, EXIT_OK, EXIT_FAILURE } from '../usage';
-import { cliHome, liveDaemon } from '../connect';
+import { cliHome, recordedDaemon } from '../connect';
 import { createHttpRpcClient } from '../../client/httpClient';
 import { isPidAlive } from '../../lifecycle/discovery';
 
@@ -14,7 +14,8 @@ export const stopCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseFlags(args, { home: { type: 'string' }, json: { type: 'boolean' } });
     const home = cliHome(values.home, io.env);
-    const info = await liveDaemon(home);
+    const recorded = await recordedDaemon(home);
+    const info = recorded?.info ?? null;
     if (info === null) {
       if (values.json === true) {
         writeJson(io, { stopped: false, running: false });
@@ -25,6 +26,9 @@ export const stopCommand: CliCommand = {
     }
     const client = createHttpRpcClient({ port: info.port, token: info.token, timeoutMs: 10_000 });
     try {
+      if (recorded?.state !== 'live') {
+        throw new Error('not answering: signal instead');
+      }
       await client.call('daemon/shutdown', { reason: 'llm-router stop' });
     } catch {
       // A daemon that cannot take the request still stops gracefully on SIGTERM.
