@@ -56,6 +56,5 @@ export const budgets: Migration = {
       tokens_out INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (dim, hour, key)
     ) WITHOUT ROWID;
-    CREATE INDEX requests_model_task_ts ON requests(model, task_type, ts);
   `,
 };
