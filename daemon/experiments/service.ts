@@ -219,29 +219,35 @@ export class ExperimentService {
    */
   async promote(id: string, armName: string | undefined, by: string): Promise<ExperimentInfo> {
     const results = await this.evaluate(id);
-    const e = this.mustGet(id);
     const name = armName ?? (results.verdict.kind === 'winner' ? results.verdict.arm : null);
     if (name === null) {
       throw new RouterError('conflict', `experiment ${id} has no winner yet (${results.verdict.reason}); name the arm to promote explicitly`, { experimentId: id });
     }
-    const arm = e.arms.find((a) => a.name === name);
+    await this.applyPromotion(id, name, by, null);
+    return publicInfo(this.mustGet(id));
+  }
+
+  /** Promotes and, if it still runs, stops the experiment, in one transaction. */
+  private async applyPromotion(id: string, armName: string, by: string, stopReason: string | null): Promise<void> {
+    const e = this.mustGet(id);
+    const arm = e.arms.find((a) => a.name === armName);
     if (!arm) {
-      throw new RouterError('invalidParams', `experiment ${id} has no arm "${name}": its arms are ${e.arms.map((a) => a.name).join(', ')}`);
+      throw new RouterError('invalidParams', `experiment ${id} has no arm "${armName}": its arms are ${e.arms.map((a) => a.name).join(', ')}`);
     }
     const now = this.deps.now();
     const promotion: Promotion = { arm: arm.name, setting: armSetting(arm), by, at: now };
+    const reason = stopReason ?? `promoted ${arm.name}`;
     await this.deps.store.withWrite((tx) => {
+      const current = repo.getExperiment(tx, id);
+      if (current && current.status !== 'stopped') {
+        repo.updateStatus(tx, id, 'stopped', { stoppedAt: now, stopReason: reason });
+        repo.addEvent(tx, id, now, 'stopped', by, { reason });
+      }
       repo.savePromotion(tx, id, promotion);
       repo.writeSetting(tx, repo.PROMOTED_SETTING, { ...promotion, experimentId: id });
       repo.addEvent(tx, id, now, 'promoted', by, { arm: arm.name, setting: promotion.setting });
-      const current = repo.getExperiment(tx, id);
-      if (current && current.status !== 'stopped') {
-        repo.updateStatus(tx, id, 'stopped', { stoppedAt: now, stopReason: `promoted ${arm.name}` });
-        repo.addEvent(tx, id, now, 'stopped', by, { reason: `promoted ${arm.name}` });
-      }
     });
     this.reload();
-    return publicInfo(this.mustGet(id));
   }
 
   // ---- assignment (the chat pipeline's beforeRoute) --------------------------
@@ -341,9 +347,11 @@ export class ExperimentService {
       // nothing awaits, so the check and the transition cannot interleave with another one.
       const current = this.mustGet(id);
       if (reached && current.autoStop && current.status === 'running') {
-        await this.stop(id, 'auto-stop', `auto-stop: ${results.verdict.reason}`);
-        if (e.autoPromote && results.verdict.kind === 'winner') {
-          await this.promote(id, results.verdict.arm ?? undefined, 'auto-stop');
+        const reason = `auto-stop: ${results.verdict.reason}`;
+        if (current.autoPromote && results.verdict.kind === 'winner' && results.verdict.arm !== null) {
+          await this.applyPromotion(id, results.verdict.arm, 'auto-stop', reason);
+        } else {
+          await this.stop(id, 'auto-stop', reason);
         }
       }
       return results;
