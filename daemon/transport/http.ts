@@ -62,6 +62,16 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
       handleCountTokens(res, parseJsonBody(await readBody(req, limit)));
       return;
     }
+    const one = /^\/(?:v1\/)?models\/(.+)$/.exec(path);
+    if (one?.[1] !== undefined && method === 'GET') {
+      const id = decodeURIComponent(one[1]);
+      const m = deps.catalog.get(id);
+      if (!m && !TRADEOFF_MODES.includes(id)) {
+        throw new RouterError('unknownModel', `unknown model "${id}": GET /v1/models lists the models and routing modes`, { model: id });
+      }
+      sendJson(res, 200, { id, object: 'model', created: 0, owned_by: m?.provider ?? 'llm-router' });
+      return;
+    }
     if ((path === '/v1/models' || path === '/models') && method === 'GET') {
       const data = [
         ...TRADEOFF_MODES.map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-router' })),

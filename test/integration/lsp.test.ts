@@ -4,7 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { createMessageConnection, SocketMessageReader, SocketMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
+import { PassThrough } from 'node:stream';
+import { createMessageConnection, SocketMessageReader, SocketMessageWriter, StreamMessageReader, StreamMessageWriter, ResponseError } from 'vscode-jsonrpc/node';
+import { createHandlers } from '../../daemon/handlers';
+import { serveLsp } from '../../daemon/transport/lsp';
 import type { ChatCompleteResult } from '../../daemon/protocol/methods';
 import { startTestDaemon } from './daemonHarness';
 import { attachLsp } from './lspClient';
@@ -77,6 +80,32 @@ test('idle shutdown fires only once no client is attached', async () => {
     await fired;
     assert.equal(count, 1);
   } finally {
+    await h.close();
+  }
+});
+
+test('the whole daemon over in-memory streams: no socket, same handlers', async () => {
+  const h = await startTestDaemon();
+  const up = new PassThrough();
+  const down = new PassThrough();
+  const session = serveLsp(new StreamMessageReader(up), new StreamMessageWriter(down), {
+    handlers: createHandlers(h.daemon.deps),
+    token: h.token,
+    clients: h.daemon.deps.clients,
+    version: 'in-memory',
+  });
+  const client = createMessageConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
+  client.listen();
+  try {
+    await client.sendRequest('client/hello', { client: { kind: 'cli', name: 'in-memory' }, token: h.token });
+    assert.equal(h.daemon.clientCount(), 1);
+    const r = (await client.sendRequest('chat/complete', { model: 'auto:cost', messages: [{ role: 'user', content: 'no socket needed' }] })) as ChatCompleteResult;
+    assert.match(r.text, /no socket needed$/);
+    const page = (await client.sendRequest('spend/requests', { limit: 1 })) as { rows: { id: string; clientKind: string }[] };
+    assert.deepEqual(page.rows.map((x) => [x.id, x.clientKind]), [[r.requestId, 'cli']]);
+  } finally {
+    client.dispose();
+    session.close();
     await h.close();
   }
 });

@@ -88,4 +88,7 @@ test('errors surface as the SDK error classes with our codes', async () => {
   await assert.rejects(wrong.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof OpenAI.AuthenticationError);
   const models = await client.models.list();
   assert.ok(models.data.some((m) => m.id === 'auto:cost'));
+  assert.equal((await client.models.retrieve('gpt-4o-mini')).owned_by, 'openai');
+  assert.equal((await client.models.retrieve('auto:cost')).id, 'auto:cost');
+  await assert.rejects(client.models.retrieve('gpt-9-ultra'), (e: unknown) => e instanceof OpenAI.NotFoundError);
 });
