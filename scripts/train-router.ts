@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, SUBJECT_HOLDOUT_EVERY, TEST_SHARE, type BenchRow } from '../bench/routingData';
 import { pairReport } from '../bench/pairEval';
 import { costToReach, lambdaGrid, modelStats, routeCurve, singleModels, type ArenaCase, type Price } from '../bench/arenaEval';
-import { averageWeights, dot, encodeWeights, seededRandom, sigmoid, trainLinear, type TrainOptions } from '../daemon/routing/linearModel';
+import { averageWeights, dot, encodeSparse, seededRandom, sigmoid, trainLinear, type TrainOptions } from '../daemon/routing/linearModel';
 import { DIMENSIONS, HAS_OPTIONS, HASH_BITS, promptVector, type SparseVector } from '../daemon/routing/promptFeatures';
 import { LearnedQuality, type Expert, type ModelFile } from '../daemon/routing/learnedQuality';
 
@@ -58,6 +58,15 @@ function trainExperts(rows: BenchRow[], bags: Record<'choice' | 'open', number>)
   const c = split(true);
   const o = split(false);
   return { choice: trainExpert(c.xs, c.rows, OPTIONS.choice, bags.choice), open: trainExpert(o.xs, o.rows, OPTIONS.open, bags.open) };
+}
+
+function expertWeights(e: Expert): ModelFile['experts']['choice'] {
+  const sparse = encodeSparse([e.strong, e.weak]);
+  const [strong, weak] = sparse.values;
+  if (!strong || !weak) {
+    throw new Error('an expert has two weight vectors');
+  }
+  return { dimensions: sparse.dimensions, indices: sparse.indices, values: [strong, weak] };
 }
 
 function pricedModels(inArena: Set<string>): Map<string, Price> {
@@ -114,12 +123,12 @@ function main(): void {
   const arenaAll = modelStats(arenaTrain, [...new Set(arena.flatMap((r) => Object.keys(r.outcomes)))]);
   const priors = Object.fromEntries([...arenaAll.prior.entries()].map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
   const file: ModelFile = {
-    version: 1,
+    version: 2,
     hashBits: HASH_BITS,
     trainedOn: `routing-bench training rows not held out (test share ${TEST_SHARE} by prompt): ${pairTrain.length} strong/weak prompts, ${arenaTrain.length} arena prompts`,
     experts: {
-      choice: { strong: encodeWeights(experts.choice.strong), weak: encodeWeights(experts.choice.weak) },
-      open: { strong: encodeWeights(experts.open.strong), weak: encodeWeights(experts.open.weak) },
+      choice: expertWeights(experts.choice),
+      open: expertWeights(experts.open),
     },
     gap: { choice: { mean: experts.choice.mean, sd: experts.choice.sd }, open: { mean: experts.open.mean, sd: experts.open.sd } },
     kappa: chosen.kappa,

@@ -6,20 +6,19 @@
 import { z } from 'zod';
 import type { CatalogModel } from './catalog';
 import type { RequestFeatures } from './features';
-import { decodeWeights, dot, sigmoid } from './linearModel';
-import { HAS_OPTIONS, HASH_BITS, promptVector, type SparseVector } from './promptFeatures';
+import { decodeSparse, dot, sigmoid } from './linearModel';
+import { DIMENSIONS, HAS_OPTIONS, HASH_BITS, promptVector, type SparseVector } from './promptFeatures';
 import type { QualityModel, QualityPrediction } from './quality';
 import shippedModelJson from './model/router-model.json';
 
 const Encoded = z.object({ scale: z.number(), int16: z.string() });
+/** [strong, weak] weights of one expert, stored sparsely. */
+const ExpertWeights = z.object({ dimensions: z.number().int().positive(), indices: z.string(), values: z.tuple([Encoded, Encoded]) });
 export const ModelFile = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   hashBits: z.number().int(),
   trainedOn: z.string(),
-  experts: z.object({
-    choice: z.object({ strong: Encoded, weak: Encoded }),
-    open: z.object({ strong: Encoded, weak: Encoded }),
-  }),
+  experts: z.object({ choice: ExpertWeights, open: ExpertWeights }),
   /** Mean and standard deviation of P(strong) − P(weak) over training prompts, per expert. */
   gap: z.object({ choice: z.object({ mean: z.number(), sd: z.number() }), open: z.object({ mean: z.number(), sd: z.number() }) }),
   /** Quality lost per standard deviation of difficulty by a model of prior 0 (scaled by 1 − prior). */
@@ -62,12 +61,13 @@ export class LearnedQuality implements QualityModel {
     if (file.hashBits !== HASH_BITS) {
       throw new Error(`router model was trained with ${file.hashBits} hash bits; this build uses ${HASH_BITS}`);
     }
-    const expert = (k: 'choice' | 'open'): Expert => ({
-      strong: decodeWeights(file.experts[k].strong),
-      weak: decodeWeights(file.experts[k].weak),
-      mean: file.gap[k].mean,
-      sd: file.gap[k].sd,
-    });
+    const expert = (k: 'choice' | 'open'): Expert => {
+      const [strong, weak] = decodeSparse(file.experts[k]);
+      if (!strong || !weak || strong.length !== DIMENSIONS) {
+        throw new Error(`router model expert "${k}" does not match this build's ${DIMENSIONS} features`);
+      }
+      return { strong, weak, mean: file.gap[k].mean, sd: file.gap[k].sd };
+    };
     this.experts = { choice: expert('choice'), open: expert('open') };
     this.kappa = file.kappa;
     this.priors = new Map(Object.entries(file.priors));

@@ -107,3 +107,70 @@ export function averageWeights(ws: readonly Float32Array[]): Float32Array {
   }
   return out;
 }
+
+/**
+ * Several weight vectors over the same dimensions, stored sparsely: the indices where any of them
+ * is non-zero (varint-coded gaps, base64) and each vector's values there (int16 + scale). Hashed
+ * n-gram models leave most buckets untouched, so this is a fraction of the dense size.
+ */
+export interface SparseWeights {
+  dimensions: number;
+  indices: string;
+  values: EncodedWeights[];
+}
+
+export function encodeSparse(ws: readonly Float32Array[]): SparseWeights {
+  const dims = ws[0]?.length ?? 0;
+  const idx: number[] = [];
+  for (let i = 0; i < dims; i++) {
+    if (ws.some((w) => (w[i] ?? 0) !== 0)) {
+      idx.push(i);
+    }
+  }
+  const bytes: number[] = [];
+  let prev = -1;
+  for (const i of idx) {
+    let gap = i - prev - 1;
+    prev = i;
+    while (gap >= 0x80) {
+      bytes.push((gap & 0x7f) | 0x80);
+      gap >>>= 7;
+    }
+    bytes.push(gap);
+  }
+  return {
+    dimensions: dims,
+    indices: Buffer.from(Uint8Array.from(bytes)).toString('base64'),
+    values: ws.map((w) => encodeWeights(Float32Array.from(idx, (i) => w[i] ?? 0))),
+  };
+}
+
+export function decodeSparse(s: SparseWeights): Float32Array[] {
+  const bytes = Buffer.from(s.indices, 'base64');
+  const idx: number[] = [];
+  let prev = -1;
+  let gap = 0;
+  let shift = 0;
+  for (const b of bytes) {
+    gap |= (b & 0x7f) << shift;
+    if (b & 0x80) {
+      shift += 7;
+      continue;
+    }
+    prev += gap + 1;
+    idx.push(prev);
+    gap = 0;
+    shift = 0;
+  }
+  return s.values.map((v) => {
+    const packed = decodeWeights(v);
+    if (packed.length !== idx.length) {
+      throw new Error(`sparse weights: ${packed.length} values for ${idx.length} indices`);
+    }
+    const out = new Float32Array(s.dimensions);
+    for (let k = 0; k < idx.length; k++) {
+      out[idx[k] ?? 0] = packed[k] ?? 0;
+    }
+    return out;
+  });
+}

@@ -1,6 +1,8 @@
 // The learned model's view of a prompt: hashed word n-grams (what it is about) plus a few dense
 // signals of difficulty (length, numbers, math symbols, answer options). Shared by training and
 // inference so both see exactly the same vector. Bounded work: only the first tokens are read.
+// 2^18 buckets scored +0.013 APGR in validation inside the training split but −0.012 on the held-out
+// split (within noise both ways), so the smaller, faster 2^16 stays.
 export const HASH_BITS = 16;
 export const BUCKETS = 1 << HASH_BITS;
 export const DENSE_NAMES = [

@@ -88,3 +88,18 @@ test('the router forwards outcomes to its quality model and rejects unknown mode
   assert.ok(after > before, `${after} > ${before}`);
   assert.throws(() => router.recordOutcome('gpt-9', ask('x'), 1), isRouterError('unknownModel'));
 });
+
+test('sparse weight storage round-trips every non-zero and keeps zeros zero', async () => {
+  const { encodeSparse, decodeSparse } = await import('../../../daemon/routing/linearModel');
+  const a = new Float32Array(1000);
+  const b = new Float32Array(1000);
+  a[0] = 1;
+  a[300] = -0.5;
+  b[300] = 0.25;
+  b[999] = 2;
+  const [a2, b2] = decodeSparse(encodeSparse([a, b]));
+  for (let i = 0; i < 1000; i++) {
+    assert.ok(Math.abs((a2?.[i] ?? 9) - (a[i] ?? 0)) < 1e-4);
+    assert.ok(Math.abs((b2?.[i] ?? 9) - (b[i] ?? 0)) < 1e-4);
+  }
+});
