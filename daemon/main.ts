@@ -129,6 +129,14 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
       },
     });
     info = { version, pid: process.pid, socketPath: running.socketPath, port: running.port, token, startedAt: Date.now() };
+    if (!lock.stillHeld()) {
+      // Our starter gave up on us (or the lock was broken as stale) and someone else may be
+      // starting a daemon now: stand down rather than become a second one.
+      await running.close();
+      process.stderr.write('llm-router: lost the start lock while starting; another daemon is taking over\n');
+      logger.log('warn', 'lost the start lock while starting: exiting');
+      return EXIT_ALREADY_RUNNING;
+    }
     writeDiscovery(home, info);
   } catch (e) {
     logger.log('error', `start failed: ${e instanceof Error ? e.message : String(e)}`);

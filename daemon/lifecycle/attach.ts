@@ -216,6 +216,15 @@ async function spawnAndWait(options: StartOrAttachOptions, lock: HeldLock, deadl
       throw new RouterError('internal', `The daemon exited before it was ready (${ended.signal ?? `code ${String(ended.code)}`}); see ${join(home, DAEMON_LOG_FILE)}.`);
     }
     if (Date.now() >= deadline) {
+      // Stop it before the lock is released: a daemon that comes up after we gave up would race
+      // the next starter's daemon for the same home.
+      if (pid !== undefined && isPidAlive(pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone meanwhile.
+        }
+      }
       throw new RouterError('providerTimeout', `The daemon did not become ready in time; see ${join(home, DAEMON_LOG_FILE)}.`);
     }
     await sleep(POLL_MS);

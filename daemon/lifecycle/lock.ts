@@ -21,6 +21,8 @@ type LockContent = z.infer<typeof LockContent>;
 export interface HeldLock {
   path: string;
   nonce: string;
+  /** False once the lock file is gone or belongs to someone else (e.g. broken as stale). */
+  stillHeld(): boolean;
   release(): void;
 }
 
@@ -46,16 +48,20 @@ function readLock(path: string): LockContent | null | 'missing' {
 
 function heldLock(path: string, nonce: string): HeldLock {
   let released = false;
+  const held = (): boolean => {
+    const current = readLock(path);
+    return current !== null && current !== 'missing' && current.nonce === nonce;
+  };
   return {
     path,
     nonce,
+    stillHeld: held,
     release(): void {
       if (released) {
         return;
       }
       released = true;
-      const current = readLock(path);
-      if (current !== null && current !== 'missing' && current.nonce === nonce) {
+      if (held()) {
         unlinkQuietly(path);
       }
     },

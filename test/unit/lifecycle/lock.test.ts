@@ -64,3 +64,14 @@ test('a lock held by a live owner times out with a clear error', async () => {
   await assert.rejects(acquireLock(home, { deadline: Date.now() + 100, pollMs: 10 }), /start lock/);
   held.release();
 });
+
+test('stillHeld turns false once the lock is taken over', () => {
+  const held = tryAcquireLock(home);
+  assert.ok(held);
+  assert.equal(held.stillHeld(), true);
+  writeFileSync(lockPath(home), JSON.stringify({ pid: process.pid, nonce: 'someone-else-0001', createdAt: Date.now() }));
+  assert.equal(held.stillHeld(), false);
+  held.release();
+  assert.equal(existsSync(lockPath(home)), true, 'release leaves a lock it does not own');
+  rmSync(lockPath(home));
+});
