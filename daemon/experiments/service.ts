@@ -63,6 +63,7 @@ export interface RouteAssignment {
 }
 
 const RECENT_REQUESTS = 500;
+const MAX_REMEMBERED_CHARS = 50_000;
 
 export function isAutoRouted(requestedModel: string): boolean {
   return requestedModel === 'auto' || requestedModel.startsWith('auto:');
@@ -468,6 +469,14 @@ export class ExperimentService {
   }
 
   private remember(requestId: string, call: RouteCall): void {
+    let chars = 0;
+    for (const m of call.request.messages) {
+      chars += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? '').length;
+    }
+    // Long prompts are not kept: feedback on them still counts, it only skips the quality update.
+    if (chars > MAX_REMEMBERED_CHARS) {
+      return;
+    }
     this.recent.set(requestId, { request: call.request, context: call.context });
     if (this.recent.size > RECENT_REQUESTS) {
       const oldest = this.recent.keys().next().value;
