@@ -1,6 +1,6 @@
 // Entry point: wires the parts together on activation and tears them down on deactivation.
 import * as vscode from 'vscode';
-import type { DiscoveryInfo, MethodName, ParamsIn, Result, SpendSummaryResult } from '../daemon/protocol';
+import type { ChatDeltaNotification, DiscoveryInfo, MethodName, ParamsIn, Result, SpendSummaryResult } from '../daemon/protocol';
 import type { AnswerSnapshot } from '../webview/bridge';
 import { AnswerPanel } from './answerPanel';
 import { watchBudgetAlerts } from './budgetAlerts';
@@ -16,6 +16,8 @@ export interface LlmRouterApi {
   /** Resolves once this window is attached to the daemon. */
   ready(): Promise<DiscoveryInfo>;
   call<M extends MethodName>(method: M, params: ParamsIn<M>): Promise<Result<M>>;
+  /** Streamed answer pieces of every `chat/complete` this window sent with a streamId. */
+  onChatDelta: vscode.Event<ChatDeltaNotification>;
   statusBarText(): string;
   refreshStatusBar(): Promise<SpendSummaryResult | undefined>;
   /** The summary the status bar last showed (updated by spend/changed and the timer). */
@@ -59,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
   return {
     ready: () => daemon.start(),
     call: (method, params) => daemon.call(method, params),
+    onChatDelta: daemon.onChatDelta,
     statusBarText: () => statusBar.text,
     refreshStatusBar: async () => {
       await statusBar.refresh();

@@ -65,9 +65,18 @@ export function registerExtensionSuite(): void {
       }
     });
 
-    it('Ask returns a routed answer from the simulator and the answer panel shows it', async () => {
-      const result = await vscode.commands.executeCommand<ChatCompleteResult | undefined>(Commands.ask, { question: 'In one sentence: what does a binary search do?' });
+    it('Ask returns a routed answer from the simulator, streamed, and the answer panel shows it', async () => {
+      const deltas: string[] = [];
+      const sub = api.onChatDelta((d) => deltas.push(d.text));
+      let result: ChatCompleteResult | undefined;
+      try {
+        result = await vscode.commands.executeCommand<ChatCompleteResult | undefined>(Commands.ask, { question: 'In one sentence: what does a binary search do?' });
+      } finally {
+        sub.dispose();
+      }
       assert.ok(result, 'Ask returned a result (it returns undefined after showing an error)');
+      assert.ok(deltas.length > 1, `the answer arrived in pieces (${deltas.length} chat/delta notifications)`);
+      assert.equal(deltas.join(''), result.text, 'the pieces add up to the answer');
       assert.ok(result.text.trim().length > 0, 'the answer has text');
       assert.ok(result.routing.model.length > 0 && result.routing.provider.length > 0, 'the routing names a model and provider');
       assert.ok(result.routing.reason.length > 0, 'the routing gives a reason');
