@@ -114,7 +114,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     clients.onChange(() => idle.touch());
     cleanup.push(async () => idle.stop());
 
-    const httpServer: Server = createHttpServer({ handlers, chat, catalog, token: options.token, version: options.version, idle });
+    const httpServer: Server = createHttpServer({ handlers, chat, catalog, token: options.token, version: options.version, idle, policyNames: () => router.policies().list().map((p) => p.name) });
     deps.endpoints.port = await listenLoopback(httpServer, options.port);
     cleanup.push(() => closeHttp(httpServer));
     const lsp: LspSocketServer = await startLspSocketServer(options.socketPath, { handlers, token: options.token, clients, version: options.version, onActivity: () => idle.touch() });

@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
     if (line.trim() === 'stats') {
-      process.stdout.write(`${JSON.stringify({ rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+      const own = { rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+      void (started.stats ? started.stats() : Promise.resolve(own)).then((s) => process.stdout.write(`${JSON.stringify(s)}\n`));
     }
   });
   lines.on('close', () => {

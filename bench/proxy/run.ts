@@ -47,7 +47,7 @@ class Host {
   }
 }
 
-async function measure(name: string, description: string): Promise<TargetResult> {
+async function measure(name: string, description: string, noStreaming?: string): Promise<TargetResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'host.ts'), name], { stdio: ['pipe', 'pipe', 'pipe'] });
   const host = new Host(child);
   try {
@@ -60,7 +60,9 @@ async function measure(name: string, description: string): Promise<TargetResult>
       process.stderr.write(`${name}: c=${c} ${r.rps.toFixed(0)} req/s, p50 ${percentile(r.latencies, 50).toFixed(2)} ms, errors ${r.errors}\n`);
       levels.push(r);
     }
-    const stream = await runLevel(endpoint, 1, STREAM_REQUESTS, true);
+    const stream: LevelResult = noStreaming === undefined
+      ? await runLevel(endpoint, 1, STREAM_REQUESTS, true)
+      : { concurrency: 1, requests: 0, errors: 0, wallMs: 0, rps: Number.NaN, latencies: [], ttfb: [] };
     child.stdin.write('stats\n');
     const stats = JSON.parse(await host.next()) as { rssBytes: number; maxRssBytes: number };
     return { name, description, levels, stream, rssMb: stats.rssBytes / 2 ** 20, maxRssMb: stats.maxRssBytes / 2 ** 20 };
@@ -79,7 +81,7 @@ const ms = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '—');
 async function main(): Promise<void> {
   const results: TargetResult[] = [];
   for (const t of targets) {
-    results.push(await measure(t.name, t.description));
+    results.push(await measure(t.name, t.description, t.noStreaming));
   }
   const direct = results.find((r) => r.name === 'direct');
   const pass = results.find((r) => r.name === 'pass-through');
@@ -111,6 +113,16 @@ async function main(): Promise<void> {
     out.push(`  ${r.name.padEnd(14)} ${r.description}`);
   }
   out.push('', table([header, ...rows]), '');
+  for (const t of targets.filter((x) => x.noStreaming !== undefined)) {
+    out.push(`${t.name}: streaming not measured — ${t.noStreaming ?? ''}; compared on non-streamed requests only.`);
+  }
+  const portkey = results.find((r) => r.name === 'portkey');
+  const daemonResult = results.find((r) => r.name === 'daemon');
+  if (portkey && daemonResult) {
+    const parts = daemonResult.levels.map((l, i) => `c=${l.concurrency} ×${(l.rps / (portkey.levels[i]?.rps ?? Number.NaN)).toFixed(2)}`);
+    out.push(`daemon vs portkey throughput: ${parts.join(', ')}; p50 at c=1 ${ms(percentile(daemonResult.levels[0]?.latencies ?? [], 50))} vs ${ms(percentile(portkey.levels[0]?.latencies ?? [], 50))} ms`);
+  }
+  out.push('');
   if (pass) {
     out.push('ratios against the bare pass-through proxy (throughput ÷, latency −):');
     for (const r of results.filter((x) => x !== pass)) {

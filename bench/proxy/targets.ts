@@ -20,12 +20,16 @@ export interface TargetEndpoint {
 export interface StartedTarget {
   endpoint: TargetEndpoint;
   close(): Promise<void>;
+  /** Memory of the processes serving this target, when they are not only the host process. */
+  stats?(): Promise<{ rssBytes: number; maxRssBytes: number }>;
 }
 
 export interface BenchTarget {
   name: string;
   /** One line for the report: what sits between the client and the simulator. */
   description: string;
+  /** Why this target's streaming figures are not measured (absent: they are). */
+  noStreaming?: string;
   start(): Promise<StartedTarget>;
 }
 
@@ -113,5 +117,73 @@ const daemon: BenchTarget = {
   },
 };
 
-// Portkey's open-source gateway column: the providers helper adds its BenchTarget here.
-export const targets: readonly BenchTarget[] = [direct, passThrough, daemon];
+/** VmRSS and VmHWM (peak) of a child process, from /proc (Linux); zeros elsewhere. */
+async function procMemory(pid: number | undefined): Promise<{ rssBytes: number; maxRssBytes: number }> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const status = await readFile(`/proc/${String(pid)}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rssBytes: kb('VmRSS'), maxRssBytes: kb('VmHWM') };
+  } catch {
+    return { rssBytes: 0, maxRssBytes: 0 };
+  }
+}
+
+/**
+ * Portkey's open-source gateway (@portkey-ai/gateway, its own Node process, headless), pointed at
+ * the simulator as a custom OpenAI host. Its RSS is the gateway's plus this host's (which holds
+ * the simulator, as the daemon's process does).
+ */
+const portkey: BenchTarget = {
+  name: 'portkey',
+  description: 'client → Portkey gateway 1.x (node, headless, x-portkey-custom-host) → simulator',
+  noStreaming: 'on Node 20 its streaming path fails ("TypeError: immutable", upstream issue #1389)',
+  async start() {
+    const { spawn } = await import('node:child_process');
+    const { createRequire } = await import('node:module');
+    const { startSimulator } = await import('../../daemon/simulator/server');
+    const sim = await startSimulator({ ttftMs: 0, tokensPerSecond: 0 });
+    const probe = createServer();
+    const port = await listen(probe);
+    await new Promise<void>((r) => probe.close(() => r()));
+    const entry = createRequire(__filename).resolve('@portkey-ai/gateway/build/start-server.js');
+    const child = spawn(process.execPath, [entry, `--port=${port}`, '--headless'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`Portkey did not start within 30 s: ${log.slice(-500)}`)), 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        log += String(d);
+        if (log.includes('Ready for connections')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr.on('data', (d: Buffer) => (log += String(d)));
+      child.once('exit', (code) => reject(new Error(`Portkey exited with ${String(code)}: ${log.slice(-500)}`)));
+    });
+    // Portkey logs every failure to stderr; keep reading so its pipe never fills.
+    child.stdout.resume();
+    child.stderr.resume();
+    return {
+      endpoint: {
+        port,
+        path: '/v1/chat/completions',
+        headers: { authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${sim.url}/openai/v1` },
+        model: 'gpt-4o-mini',
+      },
+      async stats() {
+        const gateway = await procMemory(child.pid);
+        const own = { rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+        return { rssBytes: gateway.rssBytes + own.rssBytes, maxRssBytes: gateway.maxRssBytes + own.maxRssBytes };
+      },
+      close: async () => {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        await exited;
+        await sim.close();
+      },
+    };
+  },
+};
+
+export const targets: readonly BenchTarget[] = [direct, passThrough, daemon, portkey];

@@ -24,6 +24,8 @@ export interface HttpTransportDeps {
   version: string;
   idle?: IdleWatch | undefined;
   bodyLimit?: number;
+  /** Routing policy names, listed by /v1/models beside the routing modes (a policy name is a valid `model`). */
+  policyNames?: (() => string[]) | undefined;
 }
 
 const TRADEOFF_MODES = ['auto', 'auto:quality', 'auto:balanced', 'auto:cost', 'auto:latency'];
@@ -66,7 +68,7 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
     if (one?.[1] !== undefined && method === 'GET') {
       const id = decodeURIComponent(one[1]);
       const m = deps.catalog.get(id);
-      if (!m && !TRADEOFF_MODES.includes(id)) {
+      if (!m && !TRADEOFF_MODES.includes(id) && !(deps.policyNames?.() ?? []).includes(id)) {
         throw new RouterError('unknownModel', `unknown model "${id}": GET /v1/models lists the models and routing modes`, { model: id });
       }
       sendJson(res, 200, { id, object: 'model', created: 0, owned_by: m?.provider ?? 'llm-router' });
@@ -75,6 +77,7 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
     if ((path === '/v1/models' || path === '/models') && method === 'GET') {
       const data = [
         ...TRADEOFF_MODES.map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-router' })),
+        ...(deps.policyNames?.() ?? []).map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-router-policy' })),
         ...deps.catalog.list().map((m) => ({ id: m.id, object: 'model', created: 0, owned_by: m.provider })),
       ];
       sendJson(res, 200, { object: 'list', data });

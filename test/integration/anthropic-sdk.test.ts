@@ -133,3 +133,16 @@ test('every call above is one ledger row on the messages endpoint', () => {
   assert.ok(rows.some((r) => r.provider === 'google' && r.status === 'ok'));
   assert.ok(rows.filter((r) => r.status === 'ok').every((r) => r.tokens_in > 0 && r.tokens_out > 0));
 });
+
+test('GET /v1/models lists auto, the four routing modes, the policies and every catalog model', async () => {
+  const res = await fetch(`${h.url}/v1/models`, { headers: { 'x-api-key': h.token } });
+  const ids = ((await res.json()) as { data: { id: string }[] }).data.map((m) => m.id);
+  for (const id of ['auto', 'auto:quality', 'auto:balanced', 'auto:cost', 'auto:latency', 'normal', 'code', 'ops', 'deep-research']) {
+    assert.ok(ids.includes(id), id);
+  }
+  for (const m of h.daemon.deps.catalog.list()) {
+    assert.ok(ids.includes(m.id), m.id);
+  }
+  const viaPolicy = await client.messages.create({ model: 'ops', max_tokens: 50, messages: [{ role: 'user', content: 'rename this variable' }] });
+  assert.equal(viaPolicy.type, 'message');
+});
