@@ -5,11 +5,12 @@
 //  2. spend/summary and spend/timeseries p50/p99 at 10k, 100k and 1M rows (rollups), beside the
 //     same summary as a plain scan of `requests` for comparison;
 //  3. the RSS of a daemon (startDaemon, in this process) over a 1M-row store.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readDiscovery } from '../daemon/lifecycle/discovery';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { randomBytes } from 'node:crypto';
 import { Store, type WriteTx } from '../daemon/store/database';
 import { LedgerService } from '../daemon/ledger/service';
 import { insertRequest } from '../daemon/ledger/requests';
@@ -169,56 +170,62 @@ async function queries(): Promise<void> {
 }
 
 // ---- 3. daemon RSS at 1M rows ------------------------------------------------------------------
+// The store is filled here; the daemon is the real bundle (dist/daemon.js) in its own process,
+// because WebAssembly memory never shrinks: this process's sql.js heap still holds the fill.
 async function daemonRss(): Promise<void> {
   const rows = SIZES[SIZES.length - 1] ?? 1_000_000;
+  const script = join(__dirname, '..', 'dist', 'daemon.js');
+  if (!existsSync(script)) {
+    console.log('\n3. daemon RSS: not measured, dist/daemon.js is missing (npm run build first)');
+    return;
+  }
   const home = mkdtempSync(join(tmpdir(), 'llmr-bench-rss-'));
+  let pid: number | undefined;
   try {
     const store = await Store.open({ dir: home });
     await fill(store, 0, rows);
     await store.close();
-    global.gc?.();
-    const { startDaemon } = await import('../daemon/server');
-    const { MemoryKeys } = await memoryKeys();
-    const before = process.memoryUsage().rss;
-    const daemon = await startDaemon({
-      home, version: 'bench', token: randomBytes(32).toString('hex'), port: 0, socketPath: join(home, 'd.sock'), keys: new MemoryKeys(), simulate: true, idleTimeoutMs: 0,
-    });
-    try {
-      const res = await fetch(`http://127.0.0.1:${daemon.port}/rpc`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${(daemon.deps.options.token)}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'spend/summary', params: { period: 'all', groupBy: 'model' } }),
-      });
-      const body = (await res.json()) as { result?: { requests: number } };
-      global.gc?.();
-      const m = process.memoryUsage();
-      console.log(`\n3. daemon over a ${rows}-row store: ${body.result?.requests ?? '?'} requests summarised over HTTP`);
-      console.log(`   RSS ${mb(m.rss)} (before startDaemon, bench process alone: ${mb(before)}), JS heap ${mb(m.heapUsed)}, external+wasm ${mb(m.external + m.arrayBuffers)}`);
-    } finally {
-      await daemon.close();
+    const files = readdirSync(home).map((f) => `${f} ${mb(statSync(join(home, f)).size)}`).join(', ');
+    const started = performance.now();
+    const child = spawn(process.execPath, [script, '--home', home, '--simulate', '--idle-timeout', '0'], { stdio: 'ignore', env: { ...process.env, LLM_ROUTER_HOME: home } });
+    pid = child.pid;
+    let info = readDiscovery(home);
+    for (let i = 0; i < 1200 && (info === null || info.pid !== pid); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      info = readDiscovery(home);
     }
+    if (info === null || info.pid !== pid) {
+      throw new Error('the daemon did not start within 300 s');
+    }
+    const ready = performance.now() - started;
+    const res = await fetch(`http://127.0.0.1:${info.port}/rpc`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'spend/summary', params: { period: 'all', groupBy: 'model' } }),
+    });
+    const body = (await res.json()) as { result?: { requests: number } };
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) * 1024;
+    console.log(`\n3. the daemon (dist/daemon.js, own process) over a ${rows}-row store (${files})`);
+    console.log(`   ready in ${(ready / 1000).toFixed(1)} s; ${body.result?.requests ?? '?'} requests summarised over HTTP; RSS ${mb(kb('VmRSS'))}, peak ${mb(kb('VmHWM'))}`);
   } finally {
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+      for (let i = 0; i < 100; i++) {
+        try {
+          process.kill(pid, 0);
+        } catch {
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     rmSync(home, { recursive: true, force: true });
   }
-}
-
-async function memoryKeys(): Promise<{ MemoryKeys: new () => import('../daemon/keys/keyStore').KeyStore }> {
-  class MemoryKeys {
-    async get(): Promise<string | null> {
-      return null;
-    }
-    async set(): Promise<void> {}
-    async delete(): Promise<boolean> {
-      return false;
-    }
-    async sourceOf(): Promise<'none'> {
-      return 'none';
-    }
-    async status(): Promise<{ available: boolean; problem: string | null }> {
-      return { available: false, problem: 'bench' };
-    }
-  }
-  return { MemoryKeys: MemoryKeys as unknown as new () => import('../daemon/keys/keyStore').KeyStore };
 }
 
 async function main(): Promise<void> {
