@@ -86,8 +86,10 @@ export class DaemonClient implements vscode.Disposable {
     return this.session?.info;
   }
 
+  /** The daemon's folder (created private if missing): the setting, else $LLM_ROUTER_HOME, else the OS default. */
   get home(): string {
-    return this.deps.config.home ?? routerHome(process.env);
+    const configured = this.deps.config.home;
+    return routerHome(configured === undefined ? process.env : { ...process.env, LLM_ROUTER_HOME: configured });
   }
 
   /** Starts or attaches now; later calls reuse the session. */
@@ -137,8 +139,9 @@ export class DaemonClient implements vscode.Disposable {
   private async connect(): Promise<Session> {
     this.setState('connecting');
     const { config, extensionPath, extensionVersion, log } = this.deps;
-    const home = this.home;
+    let home = config.home ?? process.env.LLM_ROUTER_HOME ?? 'the default home';
     try {
+      home = this.home;
       const info = await startOrAttach({
         home,
         daemonScript: path.join(extensionPath, 'dist', 'daemon.js'),
