@@ -12,6 +12,7 @@ import { DIMENSIONS, promptVector } from '../daemon/routing/promptFeatures';
 import { shippedQualityModel } from '../daemon/routing/learnedQuality';
 import { Catalog } from '../daemon/routing/catalog';
 import { Router } from '../daemon/routing/router';
+import { EXACT_TOKEN_CHAR_LIMIT } from '../daemon/routing/features';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -174,7 +175,7 @@ function latencySection(): void {
         ` CPU time p50 ${percentile(warmCpu, 0.5).toFixed(3)} ms  p99 ${percentile(warmCpu, 0.99).toFixed(3)} ms  (${warm.length} decisions)`,
     );
   }
-  const sizes = [2000, 8000, 16000, 32000];
+  const sizes = [2000, 4000, 8000, 32000];
   const cost = sizes.map((chars) => {
     const text = makePrompt(Math.ceil(chars / 4.2), 3).slice(0, chars);
     const t = performance.now();
@@ -183,7 +184,7 @@ function latencySection(): void {
     }
     return `${chars} chars ${((performance.now() - t) / 20).toFixed(3)} ms`;
   });
-  console.log(`  exact o200k token count alone: ${cost.join(', ')} (exact below 8000 characters, estimated above)`);
+  console.log(`  exact o200k token count alone: ${cost.join(', ')} (exact up to ${EXACT_TOKEN_CHAR_LIMIT} characters, estimated above)`);
 }
 
 pairSection();

@@ -29,11 +29,12 @@ export interface RequestFeatures {
 }
 
 /**
- * Above this many characters an exact BPE count costs more than the whole decision budget
- * (measured with bench/routing: ~8k characters tokenise in ~0.3–0.5 ms on the reference machine),
- * so larger prompts get a calibrated estimate (≈ 3.9 characters per token for English and code).
+ * Above this many characters an exact BPE count takes a large share of the decision budget
+ * (bench/routing measures o200k counting at ≈ 0.05 ms for 2 000 characters and 0.16–0.6 ms for
+ * 8 000 on the shared 2-CPU machine), so larger prompts get an estimate (≈ 3.9 characters per
+ * token for English and code; within ~15% there, looser for other scripts).
  */
-export const EXACT_TOKEN_CHAR_LIMIT = 8_000;
+export const EXACT_TOKEN_CHAR_LIMIT = 4_000;
 const CHARS_PER_TOKEN = 3.9;
 /** Per-message overhead of the chat format (role markers), as OpenAI documents it. */
 const TOKENS_PER_MESSAGE = 4;
