@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoutingHeaders } from '../protocol/discovery';
 import { httpStatusOf, RouterError } from '../protocol/errors';
 import type { StreamEvent } from '../protocol/chat';
-import type { ClientContext, RoutingDecision } from '../protocol/routing';
+import { RoutingOptions, type ClientContext, type RoutingDecision } from '../protocol/routing';
 import { AnthropicRequest } from '../providers/anthropic/wire';
 import { anthropicErrorBody, AnthropicStreamWriter, fromAnthropicRequest, toAnthropicMessage } from '../providers/anthropic/inbound';
 import type { Catalog, CatalogModel } from '../routing/catalog';
@@ -18,6 +18,19 @@ import { summariseIssues } from './dispatch';
 import { costHeader } from './chatCompletions';
 import { asRouterError } from './errors';
 import { disconnectSignal, headerSafe, sendJson } from './httpIo';
+
+/** Our extension, as on /v1/chat/completions: `routing` constraints and preferences in the body. */
+function routingOf(json: unknown): RoutingOptions | undefined {
+  const raw = typeof json === 'object' && json !== null ? (json as { routing?: unknown }).routing : undefined;
+  if (raw === undefined) {
+    return undefined;
+  }
+  const r = RoutingOptions.safeParse(raw);
+  if (!r.success) {
+    throw new RouterError('invalidParams', `invalid routing options: ${summariseIssues(r.error.issues)}`, { param: 'routing' });
+  }
+  return r.data;
+}
 
 function parseBody(json: unknown): AnthropicRequest {
   const r = AnthropicRequest.safeParse(json);
@@ -76,7 +89,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
   const started = Date.now();
   const requestId = newRequestId(started);
   const messageId = `msg_${requestId.slice(4)}`;
-  const base = { endpoint: 'messages' as const, requestedModel: resolveRequestedModel(catalog, inbound.model), request: inbound.request, context: client, signal, requestId };
+  const base = { endpoint: 'messages' as const, requestedModel: resolveRequestedModel(catalog, inbound.model), request: inbound.request, routing: routingOf(json), context: client, signal, requestId };
 
   if (!inbound.stream) {
     const out = await chat.complete({ ...base, stream: false });

@@ -146,3 +146,20 @@ test('GET /v1/models lists auto, the four routing modes, the policies and every 
   const viaPolicy = await client.messages.create({ model: 'ops', max_tokens: 50, messages: [{ role: 'user', content: 'rename this variable' }] });
   assert.equal(viaPolicy.type, 'message');
 });
+
+test('a stream that breaks after its first tokens raises an error in the SDK (Anthropic error event), and one that fails before falls back', async () => {
+  const sim = h.daemon.simulator;
+  assert.ok(sim);
+  const haiku = h.daemon.deps.catalog.get('claude-3-5-haiku');
+  assert.ok(haiku);
+  sim.faults.set([{ match: haiku.apiModel, fault: { kind: 'cut', afterPieces: 3 } }]);
+  const cut = client.messages.stream({ model: 'claude-3-5-haiku', max_tokens: 100, messages: [{ role: 'user', content: 'A longer answer please' }] });
+  let text = '';
+  cut.on('text', (t) => (text += t));
+  await assert.rejects(cut.finalMessage(), (e: unknown) => e instanceof Error);
+  assert.ok(text.length > 0, 'pieces before the cut reached the client');
+  sim.faults.set([{ match: haiku.apiModel, fault: { kind: 'error', status: 529, type: 'overloaded_error', code: null, message: 'Overloaded' } }]);
+  const fellBack = await client.messages.create({ model: 'auto', max_tokens: 100, messages: [{ role: 'user', content: 'hello' }], ...({ routing: { allowedModels: ['claude-3-5-haiku', 'gemini-2.0-flash'] } } as object) });
+  assert.equal(fellBack.model, 'gemini-2.0-flash', 'routing options honoured and the failing model avoided');
+  sim.faults.clear();
+});
