@@ -143,7 +143,7 @@ export function insertUnit(tx: WriteTx, requestId: string, experimentId: string,
  * the ledger row: it is read from the attempts table when the pipeline records an escalation
  * attempt (status or error code `escalated`), else left unknown.
  */
-export function experimentOutcomes(tx: ReadTx, experimentId: string): RequestOutcome[] {
+export function experimentOutcomes(tx: ReadTx, experimentId: string): (RequestOutcome & { requestId: string })[] {
   // Latest feedback per request: ordered oldest first, so later rows overwrite earlier ones.
   const feedback = new Map<string, number>();
   for (const f of tx.all(
@@ -161,6 +161,7 @@ export function experimentOutcomes(tx: ReadTx, experimentId: string): RequestOut
   return rows.map((r) => {
     const status = String(r.status);
     return {
+      requestId: String(r.id),
       arm: String(r.arm),
       costUsd: str(r.cost_state) === 'known' && r.cost_usd !== null ? Number(r.cost_usd) : null,
       latencyMs: Number(r.latency_ms),

@@ -16,11 +16,12 @@ import type {
 } from '../protocol/experiments';
 import { WEIGHT_SUM_TOLERANCE, type ExperimentCreateParams, type FeedbackSubmitParams } from '../protocol/experiments';
 import type { ClientContext, RoutingOptions } from '../protocol/routing';
+import type { LedgerRow } from '../protocol/ledger';
 import type { Store } from '../store/database';
 import type { z } from 'zod';
-import { analyze } from './analysis';
+import { analyze, type ArmObservations } from './analysis';
 import { assign, unitKey } from './assignment';
-import { ObservationBuilder } from './observations';
+import { ObservationBuilder, type RequestOutcome } from './observations';
 import { seededRandom, seedFromString } from './random';
 import * as repo from './repository';
 import { DEFAULT_MIXTURE } from './sequential';
@@ -138,7 +139,10 @@ export class ExperimentService {
   private promoted: Promotion | null = null;
   private readonly rowsSinceEvaluation = new Map<string, number>();
   private readonly evaluating = new Set<string>();
-  private readonly lastSize = new Map<string, number>();
+  /** Running per-arm summaries of each running experiment, fed by every recorded row. */
+  private readonly live = new Map<string, LiveSummaries>();
+  /** Unit facts between the ledger transaction and the after-record hook. */
+  private readonly recordedUnits = new Map<string, { unitHash: string; fallback: boolean }>();
   /** Recent calls, so feedback can update the quality model with the prompt's features. */
   private readonly recent = new Map<string, { request: ChatRequest; context: ClientContext }>();
   /** Unit bookkeeping between assignment and the ledger row. */
@@ -289,47 +293,77 @@ export class ExperimentService {
     this.pendingUnits.delete(requestId);
     if (experimentId !== null && unit && unit.experimentId === experimentId) {
       repo.insertUnit(tx, requestId, experimentId, unit.unitHash, unit.fallback);
+      this.recordedUnits.set(requestId, { unitHash: unit.unitHash, fallback: unit.fallback });
     }
   }
 
-  /** After a row is durable: evaluate now and then (and auto-stop when the verdict is reached). */
-  async afterRow(experimentId: string | null): Promise<void> {
-    if (experimentId === null) {
+  /**
+   * After a row is durable: add it to the experiment's running summaries and look every few rows
+   * (the sequential test is valid at any schedule), auto-stopping when the verdict is reached.
+   */
+  async afterRow(row: LedgerRow): Promise<void> {
+    const unit = this.recordedUnits.get(row.id);
+    this.recordedUnits.delete(row.id);
+    const id = row.experimentId;
+    if (id === null || row.arm === null) {
       return;
     }
-    const n = (this.rowsSinceEvaluation.get(experimentId) ?? 0) + 1;
-    this.rowsSinceEvaluation.set(experimentId, n);
-    // Each evaluation reads every row of the experiment: looking after a fixed fraction of new
-    // rows keeps the work per request bounded as the experiment grows.
-    const every = Math.max(this.deps.evaluateEvery ?? 10, Math.floor((this.lastSize.get(experimentId) ?? 0) / 20));
-    if (n < every || this.evaluating.has(experimentId)) {
+    const live = this.live.get(id);
+    if (live && !live.seen.has(row.id)) {
+      live.seen.add(row.id);
+      live.builder.add(outcomeOfRow(row, row.arm, unit ?? null));
+    }
+    const n = (this.rowsSinceEvaluation.get(id) ?? 0) + 1;
+    this.rowsSinceEvaluation.set(id, n);
+    if (n < (this.deps.evaluateEvery ?? 10) || this.evaluating.has(id)) {
       return;
     }
-    this.rowsSinceEvaluation.set(experimentId, 0);
-    await this.evaluate(experimentId, { quantiles: false });
+    this.rowsSinceEvaluation.set(id, 0);
+    await this.evaluate(id, { quantiles: false });
   }
 
   // ---- evaluation -----------------------------------------------------------
 
-  /** Computes results from the ledger, records this look in the sticky state, auto-stops if asked. */
+  /**
+   * Computes results, records this look in the sticky state, auto-stops if asked. Background looks
+   * (no quantiles) use the running summaries; a full read of the ledger rebuilds them when they are
+   * missing (first look, restart) or stale (feedback changed a request's score).
+   */
   async evaluate(id: string, options: { quantiles: boolean } = { quantiles: true }): Promise<ExperimentResults> {
     this.evaluating.add(id);
     try {
       const e = this.mustGet(id);
-      const outcomes = this.deps.store.read((tx) => repo.experimentOutcomes(tx, id));
-      this.lastSize.set(id, outcomes.length);
-      // p50/p95 and their bootstrap are for people reading results, not for the background looks.
-      const builder = new ObservationBuilder(e.arms, { keepLatencies: options.quantiles });
-      for (const o of outcomes) {
-        builder.add(o);
+      let observations: ArmObservations[];
+      let size: number;
+      const live = this.live.get(id);
+      if (!options.quantiles && live && !live.stale) {
+        observations = live.builder.build();
+        size = live.seen.size;
+      } else {
+        const outcomes = this.deps.store.read((tx) => repo.experimentOutcomes(tx, id));
+        size = outcomes.length;
+        const rebuilt: LiveSummaries = { builder: new ObservationBuilder(e.arms, { keepLatencies: false }), seen: new Set(), stale: false };
+        // p50/p95 and their bootstrap are for people reading results, not for the background looks.
+        const full = options.quantiles ? new ObservationBuilder(e.arms, { keepLatencies: true }) : rebuilt.builder;
+        for (const o of outcomes) {
+          rebuilt.seen.add(o.requestId);
+          if (full !== rebuilt.builder) {
+            full.add(o);
+          }
+          rebuilt.builder.add(o);
+        }
+        if (e.status === 'running') {
+          this.live.set(id, rebuilt);
+        }
+        observations = full.build();
       }
       const now = this.deps.now();
       const { results, state } = analyze(
         { arms: e.arms, primaryMetric: e.primaryMetric, guardrails: e.guardrails, alpha: e.alpha, minSamplesPerArm: e.minSamplesPerArm, mixture: e.mixture },
-        builder.build(),
+        observations,
         e.analysisState,
         // Seeded by the experiment and its size: the same data gives the same bootstrap interval.
-        options.quantiles ? { now, rng: seededRandom(seedFromString(`${e.salt}:${outcomes.length}`)), bootstrapResamples: 200 } : { now },
+        options.quantiles ? { now, rng: seededRandom(seedFromString(`${e.salt}:${size}`)), bootstrapResamples: 200 } : { now },
       );
       const reached = results.verdict.kind === 'winner' || results.verdict.kind === 'guardrailBreached';
       const newlyReached = reached && e.analysisState.verdict?.reachedAt !== results.verdict.reachedAt;
@@ -389,6 +423,11 @@ export class ExperimentService {
     if (this.deps.recordOutcome) {
       const seen = this.recent.get(p.requestId);
       routerUpdated = this.deps.recordOutcome({ requestId: p.requestId, model: target.model, value, request: seen?.request ?? null, context: seen?.context ?? null });
+    }
+    const live = target.experimentId === null ? undefined : this.live.get(target.experimentId);
+    if (live) {
+      // A request's score is its latest feedback: a full read replaces the old value correctly.
+      live.stale = true;
     }
     if (target.experimentId !== null && this.active.some((e) => e.id === target.experimentId)) {
       await this.evaluate(target.experimentId);
@@ -466,6 +505,11 @@ export class ExperimentService {
     }));
     this.active = active;
     this.promoted = isPromotion(promoted) ? promoted : null;
+    for (const id of this.live.keys()) {
+      if (!active.some((e) => e.id === id)) {
+        this.live.delete(id);
+      }
+    }
   }
 
   private remember(requestId: string, call: RouteCall): void {
@@ -485,6 +529,29 @@ export class ExperimentService {
       }
     }
   }
+}
+
+interface LiveSummaries {
+  builder: ObservationBuilder;
+  /** Request ids already counted: a row read by a full rebuild is not added again by its hook. */
+  seen: Set<string>;
+  stale: boolean;
+}
+
+/** A ledger row as an outcome, rounded as the store rounds it so both paths agree. */
+function outcomeOfRow(row: LedgerRow, arm: string, unit: { unitHash: string; fallback: boolean } | null): RequestOutcome {
+  return {
+    arm,
+    costUsd: row.costState === 'known' ? row.costUsd : null,
+    latencyMs: Math.round(row.latencyMs),
+    ttftMs: row.ttftMs === null ? null : Math.round(row.ttftMs),
+    status: row.status,
+    fallbackCount: row.fallbacks.length,
+    escalated: null,
+    feedback: null,
+    unitFallback: unit?.fallback ?? false,
+    unit: unit?.unitHash ?? null,
+  };
 }
 
 function isPromotion(v: unknown): v is Promotion {

@@ -49,7 +49,7 @@ export function experimentHooks(service: ExperimentService): ChatHooks {
     onRecord: (tx, row) => service.recordUnit(tx, row.id, row.experimentId),
     afterRecord: (row) => {
       // Evaluation failures must not fail the request that triggered them; the next look retries.
-      service.afterRow(row.experimentId).catch(() => undefined);
+      service.afterRow(row).catch(() => undefined);
     },
   };
 }

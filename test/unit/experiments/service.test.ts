@@ -187,3 +187,53 @@ test('results from ledger rows and feedback; auto-stop on a winner promotes it a
   assert.deepEqual(events.map((x) => `${x.kind}:${x.by}`), ['created:cli', 'verdict:auto', 'stopped:auto-stop', 'promoted:auto-stop']);
   await store.close();
 });
+
+test('running summaries fed by recorded rows agree with a full read of the ledger', async () => {
+  const { store, service, clock } = await open();
+  const e = await service.create(params({ unit: 'session', minSamplesPerArm: 10 }), null);
+  const rng = seededRandom(11);
+  const record = async (i: number) => {
+    const id = `req_${i.toString().padStart(5, '0')}`;
+    clock.t += 1000;
+    const a = service.route(id, call({ kind: 'script', sessionId: `s${i % 17}` }));
+    assert.ok(a?.experiment);
+    const row = ledgerRow(id, clock.t, a.experiment.arm, e.id, 0.001 * Math.exp(0.5 * rng.normal()), rng.next() < 0.05 ? 'error' : 'ok');
+    row.latencyMs = 700.4 + 500 * rng.next();
+    await store.withWrite((tx) => {
+      insertRequest(tx, row, []);
+      service.recordUnit(tx, id, e.id);
+    });
+    await service.afterRow(row);
+  };
+  for (let i = 0; i < 120; i++) {
+    await record(i);
+  }
+  // The first background look builds the summaries from the ledger; later rows are added to them.
+  await service.evaluate(e.id, { quantiles: false });
+  for (let i = 120; i < 260; i++) {
+    await record(i);
+  }
+  await service.submitFeedback(FeedbackSubmitParams.parse({ requestId: 'req_00007', score: 5 }), { kind: 'cli' });
+  await service.submitFeedback(FeedbackSubmitParams.parse({ requestId: 'req_00007', score: 1 }), { kind: 'cli' });
+  for (let i = 260; i < 300; i++) {
+    await record(i);
+  }
+  const live = await service.evaluate(e.id, { quantiles: false });
+  const full = (await service.get(e.id)).results;
+  for (const [i, a] of live.arms.entries()) {
+    const b = full.arms[i];
+    assert.ok(b);
+    assert.equal(a.requests, b.requests);
+    assert.equal(a.feedbackCount, b.feedbackCount);
+    for (const m of Object.keys(a.metrics) as (keyof typeof a.metrics)[]) {
+      assert.equal(a.metrics[m].n, b.metrics[m].n, m);
+      assert.ok(Math.abs((a.metrics[m].value ?? 0) - (b.metrics[m].value ?? 0)) < 1e-12, m);
+      assert.ok(Math.abs((a.metrics[m].sd ?? 0) - (b.metrics[m].sd ?? 0)) < 1e-9, m);
+    }
+  }
+  assert.equal(live.arms.reduce((s, a) => s + a.requests, 0), 300);
+  assert.equal(full.arms.reduce((s, a) => s + a.feedbackCount, 0), 1, 'the latest feedback on a request replaces the earlier one');
+  const fb = full.arms.find((a) => a.feedbackCount === 1);
+  assert.equal(fb?.metrics.feedbackScore.value, 0);
+  await store.close();
+});
