@@ -286,6 +286,59 @@ async function runUi(browser, server, workspace, home) {
       log(`dashboard: ${rows} request rows`);
     });
 
+    await step('a second window and a script share the one daemon and its ledger', async () => {
+      const second = await context.newPage();
+      await second.goto(workbenchUrl(server, workspace, { extensionPath: vsix ? undefined : repo }));
+      await second.locator('.statusbar-item', { hasText: /today/ }).first().waitFor({ timeout: 60_000 });
+      // A script, as a user would write one: the discovery file's port and token, model "auto".
+      const { port, token } = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8'));
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'Hello from a script: name one sorting algorithm.' }] }),
+      });
+      if (res.status !== 200) {
+        throw new Error(`script call failed: ${res.status} ${await res.text()}`);
+      }
+      const scriptRequestId = res.headers.get('x-llm-router-request-id');
+      const rpc = async (method, params) => {
+        const r = await fetch(`http://127.0.0.1:${port}/rpc`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+        const body = await r.json();
+        if (body.error) {
+          throw new Error(`${method}: ${body.error.message}`);
+        }
+        return body.result;
+      };
+      const status = await rpc('daemon/status', {});
+      if (status.clients < 2) {
+        throw new Error(`expected both windows attached to one daemon, daemon/status says ${status.clients} client(s)`);
+      }
+      const ledger = await rpc('spend/requests', { limit: 50 });
+      const kinds = new Set(ledger.rows.map((r) => r.clientKind));
+      if (!ledger.rows.some((r) => r.id === scriptRequestId) || !kinds.has('editor') || !kinds.has('script')) {
+        throw new Error(`the ledger lacks the script's request or the editor's: ${JSON.stringify([...kinds])}`);
+      }
+      // The first window's dashboard refreshes on spend/changed and lists the script's request.
+      const frame = await findViewFrame(page, 'dashboard', 10_000);
+      await frame.locator('[data-testid="requests-table"] tbody tr', { hasText: 'script' }).first().waitFor({ timeout: 15_000 });
+      // Both windows show the same spend.
+      const spendOf = async (p) => (await p.locator('.statusbar-item', { hasText: /today/ }).first().textContent())?.trim();
+      const deadline = Date.now() + 10_000;
+      while ((await spendOf(page)) !== (await spendOf(second)) && Date.now() < deadline) {
+        await sleep(200);
+      }
+      const [a, b] = [await spendOf(page), await spendOf(second)];
+      if (a !== b) {
+        throw new Error(`the windows disagree on spend: "${a}" vs "${b}"`);
+      }
+      await second.close();
+      await page.bringToFront();
+      await sleep(500);
+      await page.screenshot({ path: join(results, 'shared-ledger.png') });
+      log(`one daemon (pid ${status.pid}), ${status.clients} windows attached, ${ledger.rows.length} ledger rows from ${[...kinds].join(' and ')}; both status bars read "${a}"`);
+    });
+
     await step('Set Provider API Key without a reachable keychain shows the daemon\'s message', async () => {
       await runCommand(page, 'LLM Router: Set Provider API Key');
       const pick = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Set Provider API Key' });

@@ -63,7 +63,7 @@ function requestsTable(result: SpendRequestsResult): HTMLElement {
   if (result.rows.length === 0) {
     return h('p', { class: 'muted' }, 'No requests yet today. Run “LLM Router: Ask (auto-routed)” or point a script at the daemon.');
   }
-  const head = h('tr', null, ...['Time', 'Model', 'Provider', 'Tokens in / out', 'Cost', 'Latency', 'Status'].map((t) => h('th', null, t)));
+  const head = h('tr', null, ...['Time', 'Client', 'Model', 'Provider', 'Tokens in / out', 'Cost', 'Latency', 'Status'].map((t) => h('th', null, t)));
   return h('table', { 'data-testid': 'requests-table' }, h('thead', null, head), h('tbody', null, ...result.rows.map(requestRow)));
 }
 
@@ -73,6 +73,7 @@ function requestRow(row: LedgerRow): HTMLElement {
     'tr',
     null,
     h('td', null, formatTime(row.ts)),
+    h('td', { title: [row.clientName, row.workspace].filter(Boolean).join(' · ') }, row.clientKind),
     h('td', { title: row.reason ?? '' }, row.model),
     h('td', null, row.provider),
     h('td', { class: 'num' }, `${formatTokens(row.tokensIn)} / ${formatTokens(row.tokensOut)}`),
