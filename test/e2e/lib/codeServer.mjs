@@ -1,9 +1,9 @@
 // code-server 4.100.3 (VS Code 1.100.3, the newest that runs on Node 20), installed on demand into
 // .cache/code-server and started fresh per run with private dirs (see shared TESTING.md).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
 export const CODE_SERVER_VERSION = '4.100.3';
@@ -90,7 +90,6 @@ export async function startCodeServer({ cacheDir, root, env, log, name = 'code-s
     '--user-data-dir', dirs.user,
     '--extensions-dir', dirs.ext,
   ];
-  const { createWriteStream } = await import('node:fs');
   const out = createWriteStream(logFile);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, XDG_CACHE_HOME: dirs.cache },
@@ -143,4 +142,3 @@ export function installVsix(cacheDir, server, vsix) {
   return r.stdout.trim();
 }
 
-export { dirname };
