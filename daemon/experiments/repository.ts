@@ -143,7 +143,8 @@ export function insertUnit(tx: WriteTx, requestId: string, experimentId: string,
  * the ledger row: it is read from the attempts table when the pipeline records an escalation
  * attempt (status or error code `escalated`), else left unknown.
  */
-export function experimentOutcomes(tx: ReadTx, experimentId: string): (RequestOutcome & { requestId: string })[] {
+/** `clustered`: requests share units (user, session, workspace), so each carries its unit hash. */
+export function experimentOutcomes(tx: ReadTx, experimentId: string, clustered: boolean): (RequestOutcome & { requestId: string })[] {
   // Latest feedback per request: ordered oldest first, so later rows overwrite earlier ones.
   const feedback = new Map<string, number>();
   for (const f of tx.all(
@@ -171,7 +172,8 @@ export function experimentOutcomes(tx: ReadTx, experimentId: string): (RequestOu
       escalated: null,
       feedback: feedback.get(String(r.id)) ?? null,
       unitFallback: Number(r.unit_fallback ?? 0) === 1,
-      unit: str(r.unit_hash),
+      // A request assigned by its own id is a cluster of one: no need to track it as a unit.
+      unit: clustered && Number(r.unit_fallback ?? 0) !== 1 ? str(r.unit_hash) : null,
     };
   });
 }

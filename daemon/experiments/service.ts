@@ -311,7 +311,8 @@ export class ExperimentService {
     const live = this.live.get(id);
     if (live && !live.seen.has(row.id)) {
       live.seen.add(row.id);
-      live.builder.add(outcomeOfRow(row, row.arm, unit ?? null));
+      const clustered = this.active.find((x) => x.id === id)?.unit !== 'request';
+      live.builder.add(outcomeOfRow(row, row.arm, unit ?? null, clustered));
     }
     const n = (this.rowsSinceEvaluation.get(id) ?? 0) + 1;
     this.rowsSinceEvaluation.set(id, n);
@@ -340,7 +341,7 @@ export class ExperimentService {
         observations = live.builder.build();
         size = live.seen.size;
       } else {
-        const outcomes = this.deps.store.read((tx) => repo.experimentOutcomes(tx, id));
+        const outcomes = this.deps.store.read((tx) => repo.experimentOutcomes(tx, id, e.unit !== 'request'));
         size = outcomes.length;
         const rebuilt: LiveSummaries = { builder: new ObservationBuilder(e.arms, { keepLatencies: false }), seen: new Set(), stale: false };
         // p50/p95 and their bootstrap are for people reading results, not for the background looks.
@@ -539,7 +540,7 @@ interface LiveSummaries {
 }
 
 /** A ledger row as an outcome, rounded as the store rounds it so both paths agree. */
-function outcomeOfRow(row: LedgerRow, arm: string, unit: { unitHash: string; fallback: boolean } | null): RequestOutcome {
+function outcomeOfRow(row: LedgerRow, arm: string, unit: { unitHash: string; fallback: boolean } | null, clustered: boolean): RequestOutcome {
   return {
     arm,
     costUsd: row.costState === 'known' ? row.costUsd : null,
@@ -550,7 +551,7 @@ function outcomeOfRow(row: LedgerRow, arm: string, unit: { unitHash: string; fal
     escalated: null,
     feedback: null,
     unitFallback: unit?.fallback ?? false,
-    unit: unit?.unitHash ?? null,
+    unit: clustered && unit !== null && !unit.fallback ? unit.unitHash : null,
   };
 }
 
