@@ -10,8 +10,8 @@ import { periodEnd, periodStart, type CalendarPeriod } from './periods';
 
 const HOUR = 3_600_000;
 const DIMENSIONS: readonly SpendDimension[] = ['model', 'provider', 'policy', 'workspace', 'client', 'endpoint'];
-/** Every row has a model, so totals are the sum over this dimension. */
-const TOTAL_DIM: SpendDimension = 'model';
+/** A pseudo-dimension with one key per hour: totals and ungrouped series read 1 row an hour. */
+const TOTAL_DIM = 'total';
 const BUCKETS_PER_QUERY = 64;
 
 function keyOf(row: LedgerRow, dim: SpendDimension): string {
@@ -33,10 +33,10 @@ function keyOf(row: LedgerRow, dim: SpendDimension): string {
 
 // Short SQL and numbered parameters on purpose: the journal stores every statement's text and
 // parameters, so this statement is most of the bytes a recorded request writes. The dimension
-// names are literals; the ORDER matches DIMENSIONS (?10..?15).
+// names are literals; the order matches DIMENSIONS (?10..?15), then the total.
 const UPSERT =
   "INSERT INTO spend_hourly SELECT d.column1,?1,d.column2,1,?2,?3,?4,?5,?6,?7,?8,?9 FROM (VALUES('model',?10),('provider',?11),('policy',?12)," +
-  "('workspace',?13),('client',?14),('endpoint',?15))d WHERE 1 ON CONFLICT DO UPDATE SET requests=requests+1,errors=errors+?2," +
+  "('workspace',?13),('client',?14),('endpoint',?15),('total',''))d WHERE 1 ON CONFLICT DO UPDATE SET requests=requests+1,errors=errors+?2," +
   'unknown_price=unknown_price+?3,cost_usd=cost_usd+?4,priced_tokens_in=priced_tokens_in+?5,priced_tokens_cached=priced_tokens_cached+?6,' +
   'priced_tokens_out=priced_tokens_out+?7,tokens_in=tokens_in+?8,tokens_out=tokens_out+?9';
 
@@ -69,10 +69,10 @@ const REQUEST_COLUMN: Record<SpendDimension, string> = {
 /** Rebuilds the rollup from `requests` (after importing rows recorded without it). */
 export function rebuildRollups(tx: WriteTx): void {
   tx.run('DELETE FROM spend_hourly', []);
-  for (const dim of DIMENSIONS) {
+  for (const dim of [...DIMENSIONS, TOTAL_DIM] as const) {
     tx.run(
       `INSERT INTO spend_hourly (dim, hour, key, requests, errors, unknown_price, cost_usd, priced_tokens_in, priced_tokens_cached, priced_tokens_out, tokens_in, tokens_out)
-       SELECT ?, ts / ${HOUR}, ${REQUEST_COLUMN[dim]}, count(*), sum(status <> 'ok'), sum(cost_state = 'unknown'),
+       SELECT ?, ts / ${HOUR}, ${dim === TOTAL_DIM ? "''" : REQUEST_COLUMN[dim]}, count(*), sum(status <> 'ok'), sum(cost_state = 'unknown'),
          COALESCE(sum(CASE WHEN cost_state = 'known' THEN cost_usd END), 0), COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_in END), 0),
          COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_cached END), 0), COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_out END), 0),
          sum(tokens_in), sum(tokens_out)
