@@ -10,6 +10,7 @@ import { startOrAttach, EXIT_ALREADY_RUNNING } from '../../../daemon/lifecycle/a
 import { discoveryPath, isPidAlive, readDiscovery, writeDiscovery } from '../../../daemon/lifecycle/discovery';
 import { PACKAGE_VERSION } from '../../../daemon/lifecycle/version';
 import { createHttpRpcClient } from '../../../daemon/client/httpClient';
+import { connectLspClient } from '../../../daemon/client/lspClient';
 import { DIST_DAEMON, childEnv, daemonPidsFor, ensureBundle, killPids, tempHome, waitFor } from './helpers';
 
 const started = new Set<number>();
@@ -183,4 +184,19 @@ test('a daemon killed with SIGKILL is replaced by the next client', async () => 
   const second = await start(h);
   assert.notEqual(second.pid, first.pid);
   assert.equal(readDiscovery(h)?.pid, second.pid);
+});
+
+test('closing one window never stops the daemon for the others; it idles out after the last one leaves', async () => {
+  const h = home();
+  const info = await start(h, ['--simulate', '--idle-timeout', '800']);
+  const a = await connectLspClient(info, { kind: 'editor', name: 'window A' });
+  const b = await connectLspClient(info, { kind: 'editor', name: 'window B' });
+  a.close();
+  await new Promise((r) => setTimeout(r, 2_000));
+  assert.ok(isPidAlive(info.pid), 'still serving window B');
+  const status = await b.call('daemon/status', {});
+  assert.equal(status.clients, 1);
+  b.close();
+  await waitFor(() => !isPidAlive(info.pid), 20_000, 'the idle daemon to exit after the last window');
+  assert.equal(existsSync(discoveryPath(h)), false);
 });
