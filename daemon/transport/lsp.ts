@@ -3,10 +3,19 @@
 // request must be `client/hello` with the token (or LSP `initialize` carrying it in
 // initializationOptions); everything before it is refused.
 import { randomUUID } from 'node:crypto';
-import { createConnection, ResponseError, type MessageReader, type MessageWriter, type CancellationToken } from 'vscode-languageserver/node';
+import {
+  createMessageConnection,
+  ResponseError,
+  type CancellationToken,
+  type DataCallback,
+  type Logger,
+  type Message,
+  type MessageReader,
+  type MessageWriter,
+} from 'vscode-languageserver/node';
 import { z } from 'zod';
 import { RouterError } from '../protocol/errors';
-import { ClientHelloParams, methods, type ClientHelloResult } from '../protocol/methods';
+import { ClientHelloParams, type ClientHelloResult } from '../protocol/methods';
 import { ClientContext } from '../protocol/routing';
 import type { CallContext, Handlers } from '../handlers/types';
 import type { ClientHub } from '../service/clients';
@@ -40,8 +49,37 @@ function toResponseError(e: unknown): ResponseError<unknown> {
   return new ResponseError(rpc.code, rpc.message, rpc.data);
 }
 
+const quietLogger: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, log: () => undefined };
+
+/**
+ * vscode-jsonrpc throws inside its reader callback on a `$/cancelRequest` whose params carry no
+ * usable id (`id.toString()` of undefined), which ends the connection; such a notification
+ * cancels nothing, so it is dropped here.
+ */
+function withoutBrokenCancels(reader: MessageReader): MessageReader {
+  const usable = (m: Message): boolean => {
+    const n = m as { method?: unknown; params?: unknown; id?: unknown };
+    if (n.method !== '$/cancelRequest' || n.id !== undefined) {
+      return true;
+    }
+    const id = (n.params as { id?: unknown } | null | undefined)?.id;
+    return typeof id === 'string' || typeof id === 'number';
+  };
+  return {
+    onError: reader.onError,
+    onClose: reader.onClose,
+    onPartialMessage: reader.onPartialMessage,
+    listen: (callback: DataCallback) => reader.listen((m) => (usable(m) ? callback(m) : undefined)),
+    dispose: () => reader.dispose(),
+  };
+}
+
 export function serveLsp(reader: MessageReader, writer: MessageWriter, deps: LspDeps): LspSession {
-  const connection = createConnection(reader, writer);
+  // The bare protocol connection with a logger that cannot throw: the full LSP connection logs
+  // protocol noise (invalid messages, failed replies) through window/logMessage, which throws
+  // "Connection is disposed" once the client has gone — an unhandled rejection that would end
+  // the whole daemon (main.ts exits on those).
+  const connection = createMessageConnection(withoutBrokenCancels(reader), writer, quietLogger);
   const inFlight = new Set<AbortController>();
   let session: { id: string; client: ClientContext } | null = null;
   let removeFromHub: (() => void) | null = null;
@@ -75,7 +113,8 @@ export function serveLsp(reader: MessageReader, writer: MessageWriter, deps: Lsp
   const authenticate = (token: string | undefined, client: ClientContext): ClientHelloResult => {
     if (token === undefined || !tokenMatches(token, deps.token)) {
       // Refuse, then hang up: a wrong token gets no second guess on the same connection.
-      setTimeout(shutdown, 20).unref();
+      // Not unref()d: over in-memory streams nothing else may keep the process up until it runs.
+      setTimeout(shutdown, 20);
       throw new RouterError('unauthorized', token === undefined ? 'client/hello must carry the token from daemon.json' : 'wrong token: read it again from daemon.json (the daemon may have restarted)');
     }
     if (session === null) {
@@ -120,9 +159,9 @@ export function serveLsp(reader: MessageReader, writer: MessageWriter, deps: Lsp
     }
   };
 
-  for (const name of Object.keys(methods)) {
-    connection.onRequest(name, (params: unknown, token: CancellationToken) => run(name, params, token));
-  }
+  // One catch-all handler for the whole table: vscode-jsonrpc calls per-method handlers with
+  // positional params spread (`[a, b]` → handler(a, b, token)) and omits params when absent, so
+  // their (params, token) signature breaks on such input; the catch-all gets them as sent.
   // Methods outside the table (including LSP's own) get methodNotFound with our code.
   connection.onRequest((method: string, params: unknown, token: CancellationToken) => run(method, params, token));
   // LSP's lifecycle messages: the library's defaults would watch the client's pid and exit the
