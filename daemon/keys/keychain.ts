@@ -6,6 +6,7 @@ import type { KeychainStatus, KeySource, KeyStore } from './keyStore';
 
 export const KEYCHAIN_SERVICE = 'llm-router';
 const PROBE_ACCOUNT = '__llm-router-probe__';
+const STATUS_CACHE_MS = 60_000;
 
 /** Environment variables read when the keychain has no key, first match wins. */
 export const ENV_KEY_VARIABLES: Readonly<Record<string, readonly string[]>> = {
@@ -137,8 +138,11 @@ export function createKeychainKeyStore(options: KeychainKeyStoreOptions = {}): K
     }
   };
 
-  const unavailable = (error: unknown, secret = ''): RouterError =>
-    new RouterError('keychainUnavailable', scrub(describeKeychainProblem(error, env, platform), secret));
+  let availableUntil = 0;
+  const unavailable = (error: unknown, secret = ''): RouterError => {
+    availableUntil = 0;
+    return new RouterError('keychainUnavailable', scrub(describeKeychainProblem(error, env, platform), secret));
+  };
 
   return {
     async get(provider) {
@@ -181,12 +185,17 @@ export function createKeychainKeyStore(options: KeychainKeyStoreOptions = {}): K
     },
 
     async status(): Promise<KeychainStatus> {
+      if (availableUntil > Date.now()) {
+        return { available: true, problem: null };
+      }
       // Reads can succeed against an unreachable store (they answer "no key"), so probe with a
       // write and delete of a dedicated entry: that is what `set` will need.
       const probe = `probe-${process.pid}-${Date.now()}`;
       try {
         await backend.set(PROBE_ACCOUNT, probe);
         await backend.delete(PROBE_ACCOUNT);
+        // A dashboard polls keys/list: do not write to the user's keychain on every refresh.
+        availableUntil = Date.now() + STATUS_CACHE_MS;
         return { available: true, problem: null };
       } catch (e) {
         return { available: false, problem: describeKeychainProblem(e, env, platform) };
