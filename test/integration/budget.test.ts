@@ -36,7 +36,7 @@ function chat(model: string, text: string, stream: boolean): Promise<Response> {
   });
 }
 
-interface Row {
+type Row = {
   id: string;
   endpoint: string;
   stream: number;
@@ -46,7 +46,7 @@ interface Row {
   tokens_in: number;
   tokens_out: number;
   estimated_cost_usd: number | null;
-}
+};
 const rowsFor = (model: string): Row[] => h.daemon.deps.store.read((tx) => tx.all<Row>('SELECT * FROM requests WHERE model = ? ORDER BY ts, id', [model]));
 
 async function race(model: string, stream: boolean): Promise<void> {
