@@ -29,7 +29,11 @@ export async function startLspSocketServer(path: string, deps: LspDeps): Promise
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
-    const session = serveLsp(new SocketMessageReader(socket), new SocketMessageWriter(socket), deps);
+    const reader = new SocketMessageReader(socket);
+    // The reader's partial-message timer re-arms every 10 s for ever once a client leaves half a
+    // message behind, and dispose() does not stop it; we never listen for partial messages.
+    reader.partialMessageTimeout = 0;
+    const session = serveLsp(reader, new SocketMessageWriter(socket), deps);
     sessions.add(session);
     const drop = (): void => {
       sockets.delete(socket);

@@ -109,3 +109,30 @@ test('the whole daemon over in-memory streams: no socket, same handlers', async 
     await h.close();
   }
 });
+
+test('garbage on the socket ends only that connection; the daemon keeps serving', async () => {
+  const h = await startTestDaemon();
+  try {
+    const payloads = [
+      'this is not LSP framing\r\n\r\n',
+      'Content-Length: 5\r\n\r\n{bad}',
+      `Content-Length: 40\r\n\r\n${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'x' }).padEnd(40, ' ')}`,
+      'Content-Length: 99999999999\r\n\r\n{}',
+    ];
+    for (const p of payloads) {
+      const socket = connect(h.daemon.socketPath);
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.on('error', () => undefined);
+      socket.on('data', () => undefined);
+      socket.write(p);
+      socket.end();
+      await new Promise<void>((r) => socket.once('close', () => r()));
+    }
+    const c = await attachLsp(h.daemon.socketPath, h.token, 'After Garbage');
+    const s = (await c.connection.sendRequest('daemon/status', {})) as { clients: number };
+    assert.equal(s.clients, 1);
+    await c.close();
+  } finally {
+    await h.close();
+  }
+});
