@@ -101,6 +101,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       keys: options.keys,
       keyPresence,
       providers,
+      health: resilience.health,
       http,
       clients,
       chat,

@@ -11,6 +11,7 @@ import { reportHandlers } from './report';
 import { spendHandlers } from './spend';
 import { experimentHandlers } from './experiments';
 import { feedbackHandlers } from './feedback';
+import { providersHandlers } from './providers';
 import type { Handlers } from './types';
 
 export type { CallContext, Handler, Handlers } from './types';
@@ -28,5 +29,6 @@ export function createHandlers(deps: DaemonDeps): Handlers {
     ...reportHandlers(deps),
     ...experimentHandlers(deps),
     ...feedbackHandlers(deps),
+    ...providersHandlers(deps),
   };
 }

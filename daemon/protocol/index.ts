@@ -7,3 +7,4 @@ export * from './methods';
 export * from './budget';
 export * from './routing-methods';
 export * from './experiments';
+export * from './providers';

@@ -7,6 +7,7 @@ import { ClientContext, RoutingOptions, type RoutingDecision, type RoutingInfo, 
 import type { LedgerRow } from './ledger';
 import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
+import { providerMethods } from './providers';
 import { routingMethods } from './routing-methods';
 
 const result = <R>() => undefined as unknown as R;
@@ -169,6 +170,7 @@ export const methods = {
   ...budgetMethods,
   ...routingMethods,
   ...experimentMethods,
+  ...providerMethods,
 } as const;
 
 export type Methods = typeof methods;

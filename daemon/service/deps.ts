@@ -4,6 +4,7 @@ import type { KeyStore } from '../keys/keyStore';
 import type { LedgerService } from '../ledger/service';
 import type { ProviderHttp } from '../providers/http';
 import type { ProviderRegistry } from '../providers/registry';
+import type { HealthMonitor } from '../providers/resilience/health';
 import type { Catalog } from '../routing/catalog';
 import type { Router } from '../routing/router';
 import type { Store } from '../store/database';
@@ -23,6 +24,8 @@ export interface DaemonDeps {
   keys: KeyStore;
   keyPresence: KeyPresence;
   providers: ProviderRegistry;
+  /** Circuits and moving averages per model and provider (`providers/health`). */
+  health?: HealthMonitor | undefined;
   http: ProviderHttp;
   clients: ClientHub;
   chat: ChatService;

@@ -204,6 +204,11 @@ test('repeated failures open the circuit: the failing model is then skipped, and
   // Five failures in a row opened the circuit: the router no longer offers the model at all.
   const d = h.daemon.deps.router.decide({ request: { messages: [{ role: 'user', content: t.prompt }] }, requestedModel: 'auto:quality', routing: ROUTING });
   assert.equal(d.model, t.fallback);
+  const rpc = await fetch(`${h.url}/rpc`, { method: 'POST', headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'providers/health', params: {} }) });
+  const health = ((await rpc.json()) as { result: { entries: { key: string; kind: string; state: string; errorRate: number | null }[] } }).result.entries;
+  const entry = health.find((e) => e.kind === 'model' && e.key === t.chosen);
+  assert.equal(entry?.state, 'open');
+  assert.ok((entry?.errorRate ?? 0) > 0.5);
   const again = await ask(h, t.prompt, false);
   assert.ok(again.requestId);
   assert.deepEqual(attempts(h, again.requestId).map((a) => [a.model, a.status]), [[t.fallback, 'ok']]);

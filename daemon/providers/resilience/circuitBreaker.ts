@@ -1,7 +1,9 @@
 // A circuit breaker for one model or one provider: closed (calls pass), open (calls are refused
 // until a cool-down passes), half-open (one probe at a time decides). Repeated trips lengthen the
 // cool-down, bounded, so a provider that stays down is not hammered.
-export type CircuitState = 'closed' | 'open' | 'half_open';
+import type { CircuitState } from '../../protocol/providers';
+
+export type { CircuitState };
 
 export interface BreakerOptions {
   /** Consecutive failures that open the circuit. */

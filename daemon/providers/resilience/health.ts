@@ -3,7 +3,8 @@
 // `isAvailable` (circuit closed, or half-open with no probe in flight) and `penalty` (0 healthy
 // … 1 unusable) to demote failing models and promote them again as they recover.
 import type { ErrorCode } from '../../protocol/errors';
-import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type CircuitState } from './circuitBreaker';
+import type { HealthEntry } from '../../protocol/providers';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions } from './circuitBreaker';
 import { Ewma } from './ewma';
 
 /** Failures that say something about the provider's health (not about the request or the caller). */
@@ -29,17 +30,8 @@ export interface LiveLatency {
   samples: number;
 }
 
-export interface HealthSnapshot {
-  key: string;
-  kind: 'model' | 'provider';
-  state: CircuitState;
-  samples: number;
-  successRate: number | null;
-  errorRate: number | null;
-  latencyMs: number | null;
-  ttftMs: number | null;
-  retryInMs: number;
-}
+/** What `providers/health` reports per model and provider. */
+export type HealthSnapshot = HealthEntry;
 
 export interface HealthOptions {
   /** Weight of the newest sample in the moving averages. */
