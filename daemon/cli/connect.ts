@@ -25,10 +25,6 @@ export function daemonScriptPath(env: NodeJS.ProcessEnv): string {
   return existsSync(sibling) ? sibling : (process.argv[1] ?? sibling);
 }
 
-export function liveDaemon(home: string): Promise<DiscoveryInfo | null> {
-  return findLiveDaemon(home);
-}
-
 /** The recorded daemon and how it is doing, or null when none is recorded or it is gone. */
 export async function recordedDaemon(home: string): Promise<{ info: DiscoveryInfo; state: Exclude<DaemonState, 'stale'> } | null> {
   const info = readDiscovery(home);
