@@ -3,7 +3,16 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import type { ChatCompleteResult, DaemonStatusResult, KeysDeleteResult, KeysListResult, KeysSetResult } from '../daemon/protocol';
+import type {
+  ChatCompleteResult,
+  DaemonStatusResult,
+  KeysDeleteResult,
+  KeysListResult,
+  KeysSetResult,
+  ParamsIn,
+  RouteEstimateResult,
+  RoutingOptions,
+} from '../daemon/protocol';
 import { formatMs, formatUsd } from '../webview/format';
 import type { AnswerPanel } from './answerPanel';
 import type { Config } from './config';
@@ -47,6 +56,25 @@ export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatComplete
   const languageId = editor?.document.languageId;
   const content = selection ? `${question}\n\n\`\`\`${languageId ?? ''}\n${selection}\n\`\`\`` : question;
 
+  const routing: RoutingOptions = { tradeoff: ctx.config.defaultTradeoff };
+  const request = {
+    model: 'auto',
+    messages: [{ role: 'user' as const, content }],
+    routing,
+    context: {
+      kind: 'editor' as const,
+      name: vscode.env.appName,
+      workspace: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
+      command: 'ask',
+      languageId,
+      selectionChars: selection.length,
+      diagnosticsCount: editor ? vscode.languages.getDiagnostics(editor.document.uri).length : 0,
+    },
+  };
+  if (!(await confirmCost(ctx, request))) {
+    return undefined;
+  }
+
   const streamId = randomUUID();
   ctx.answers.start(question);
   const deltas = ctx.daemon.onChatDelta((delta) => {
@@ -56,21 +84,7 @@ export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatComplete
   });
   const started = Date.now();
   try {
-    const result = await ctx.daemon.call('chat/complete', {
-      model: 'auto',
-      messages: [{ role: 'user', content }],
-      routing: { tradeoff: ctx.config.defaultTradeoff },
-      context: {
-        kind: 'editor',
-        name: vscode.env.appName,
-        workspace: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
-        command: 'ask',
-        languageId,
-        selectionChars: selection.length,
-        diagnosticsCount: editor ? vscode.languages.getDiagnostics(editor.document.uri).length : 0,
-      },
-      streamId,
-    });
+    const result = await ctx.daemon.call('chat/complete', { ...request, streamId });
     const latencyMs = Date.now() - started;
     ctx.answers.finish({ result, latencyMs });
     ctx.log.info(`ask answered by ${result.routing.model} (${result.routing.provider}) for ${formatUsd(result.routing.actualCostUsd)} in ${formatMs(latencyMs)}: ${result.routing.reason}`);
@@ -85,6 +99,47 @@ export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatComplete
     deltas.dispose();
   }
 };
+
+/**
+ * Asks before sending when the daemon says so (an estimate above the user's confirmation amount,
+ * an unknown price, or a budget the request would exceed that allows confirming). On yes, an
+ * over-budget request is resent with `confirmOverBudget`. A failed estimate never blocks asking.
+ */
+async function confirmCost(ctx: CommandContext, request: ParamsIn<'route/estimate'> & { routing: RoutingOptions }): Promise<boolean> {
+  let estimate: RouteEstimateResult;
+  try {
+    estimate = await ctx.daemon.call('route/estimate', request);
+  } catch (err) {
+    ctx.log.warn(`route/estimate failed, asking without a cost check: ${toRouterError(err).message}`);
+    return true;
+  }
+  if (!estimate.needsConfirmation || (estimate.exceeds !== null && !estimate.exceeds.confirmable)) {
+    // Nothing to confirm, or a hard limit: the daemon refuses with a message naming the budget.
+    return true;
+  }
+  const choice = await vscode.window.showWarningMessage(costConfirmationMessage(estimate), { modal: true }, 'Send');
+  if (choice !== 'Send') {
+    return false;
+  }
+  if (estimate.exceeds?.confirmable) {
+    request.routing.confirmOverBudget = true;
+  }
+  return true;
+}
+
+export function costConfirmationMessage(estimate: RouteEstimateResult): string {
+  const model = estimate.decision.model;
+  const cost = estimate.estimatedCostUsd === null ? null : `~${formatUsd(estimate.estimatedCostUsd)}`;
+  if (estimate.exceeds) {
+    const b = estimate.exceeds;
+    return `This request${cost ? ` (${cost} on ${model})` : ` on ${model}`} would take budget "${b.name}" past its ${formatUsd(b.limitUsd)} limit (${formatUsd(b.spentUsd)} spent). Send anyway?`;
+  }
+  if (cost === null) {
+    return `The price of ${model} is unknown, so this request's cost cannot be estimated. Send anyway?`;
+  }
+  const threshold = estimate.confirmAboveUsd === null ? '' : `, above your ${formatUsd(estimate.confirmAboveUsd)} confirmation amount`;
+  return `This request is estimated at ${cost} on ${model}${threshold}. Send anyway?`;
+}
 
 export const openDashboard: Factory = (ctx) => async (): Promise<boolean> => {
   ctx.dashboard.show();

@@ -20,7 +20,11 @@ export function formatUsd(value: number | null | undefined): string {
     // Four decimals, trailing zeros trimmed down to cents: $0.0123, $0.42.
     return `$${value.toFixed(4).replace(/(\.\d\d\d*?)0+$/, '$1')}`;
   }
-  return `$${value.toPrecision(2)}`;
+  if (abs < 0.000001) {
+    return value > 0 ? '<$0.000001' : '-<$0.000001';
+  }
+  // Two significant digits, trailing zeros trimmed: $0.000056, $0.000001.
+  return `$${value.toPrecision(2).replace(/(\.\d*?)0+$/, '$1')}`;
 }
 
 export function formatTokens(value: number): string {

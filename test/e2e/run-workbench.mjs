@@ -225,13 +225,24 @@ async function runUi(browser, server, workspace, home) {
     }
 
     let answer;
-    await step('Ask (auto-routed) from the command palette streams an answer headed by model, reason and cost', async () => {
+    await step('Ask (auto-routed) from the command palette confirms the estimate, then streams an answer headed by model, reason and cost', async () => {
       await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } });
       await runCommand(page, 'LLM Router: Ask (auto-routed)');
       const title = page.locator('.quick-input-widget .quick-input-title', { hasText: 'LLM Router: Ask (auto-routed)' });
       await title.waitFor({ state: 'visible', timeout: 10_000 });
       await page.keyboard.type('How do I reverse a linked list in TypeScript?');
       await page.keyboard.press('Enter');
+      // The UI phase's daemon config asks to confirm every estimate above a tiny amount.
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'Send anyway?' });
+      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+      const prompt = (await dialog.textContent())?.replace(/\s+/g, ' ').match(/This request.*Send anyway\?/)?.[0];
+      if (!/estimated at ~\$[\d.]+ on \S+, above your \$[\d.]+ confirmation amount/.test(prompt ?? '')) {
+        throw new Error(`unexpected confirmation text: ${prompt}`);
+      }
+      await sleep(300);
+      await page.screenshot({ path: join(results, 'cost-confirmation.png') });
+      log(`confirmation: ${prompt}`);
+      await dialog.locator('.monaco-button', { hasText: 'Send' }).first().click();
       const frame = await findViewFrame(page, 'answer', ANSWER_TIMEOUT_MS);
       await frame.waitForSelector('body[data-answer-state="done"]', { timeout: ANSWER_TIMEOUT_MS });
       answer = {
@@ -459,6 +470,8 @@ async function main() {
       await phase('mocha', (browser, server) => runMocha(browser, server, workspace, testsPath, resultsFile));
     }
     if (only !== 'mocha') {
+      // The UI phase's daemon starts fresh with this config: Ask confirms estimates above $0.000001.
+      writeFileSync(join(home, 'config.json'), JSON.stringify({ askConfirmAboveUsd: 0.000001 }, null, 2));
       await phase('ui', (browser, server) => runUi(browser, server, workspace, home));
     }
   } finally {

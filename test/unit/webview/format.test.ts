@@ -10,6 +10,9 @@ test('formatUsd keeps small amounts readable and never shows an unknown price as
   assert.equal(formatUsd(3.14159), '$3.14');
   assert.equal(formatUsd(1234.5), '$1235');
   assert.equal(formatUsd(0.0000123), '$0.000012');
+  assert.equal(formatUsd(0.000001), '$0.000001');
+  assert.equal(formatUsd(0.00005), '$0.00005');
+  assert.equal(formatUsd(0.0000001), '<$0.000001');
   assert.equal(formatUsd(0), '$0.00');
   assert.equal(formatUsd(null), 'price unknown');
   assert.equal(formatUsd(Number.NaN), 'price unknown');
