@@ -146,7 +146,8 @@ export class Executor {
     let lastError: RouterError | null = null;
     let lastModel: CatalogModel | undefined;
     let waited = 0;
-    const reserveTokens = estimateTokens(input.request.messages) + Math.min(input.request.max_tokens ?? DEFAULT_OUTPUT_RESERVE, 4 * DEFAULT_OUTPUT_RESERVE);
+    // Counted only when a rate limit needs it: this is the hot path.
+    const reserveTokens = r.rateLimiter ? estimateTokens(input.request.messages) + Math.min(input.request.max_tokens ?? DEFAULT_OUTPUT_RESERVE, 4 * DEFAULT_OUTPUT_RESERVE) : 0;
 
     for (const model of input.models) {
       lastModel = model;
