@@ -83,6 +83,8 @@ export class ChatService {
       return m;
     });
     const chosen = models[0] as CatalogModel;
+    // A call that could not be recorded must not be made: unrecorded spend breaks every budget.
+    deps.store.checkWritable();
     let out: ExecuteOutcome;
     try {
       for (const h of deps.hooks) {

@@ -245,6 +245,18 @@ export class Store {
     this.db.close();
   }
 
+  /**
+   * Throws storeUnavailable while the disk is refusing writes. Billable work calls this before
+   * it starts, so that a request is refused up front rather than served and left unrecorded.
+   */
+  checkWritable(): void {
+    this.assertOpen();
+    const f = this.failure;
+    if (f !== null && this.now() < f.retryAt) {
+      throw f.error;
+    }
+  }
+
   /** `PRAGMA integrity_check` verdict: 'ok' or SQLite's list of problems. */
   integrityCheck(): string {
     this.assertOpen();

@@ -179,12 +179,15 @@ test('disk full: the caller gets storeUnavailable, nothing half-written stays, l
     }
     // Memory was reloaded from disk: the refused transactions are not visible either.
     assert.deepEqual(keys(store), ['before']);
-    // Right after a failure, writes are refused without touching the disk.
+    // Right after a failure, writes are refused without touching the disk, and billable work
+    // asking first is refused too.
+    assert.throws(() => store.checkWritable(), (e: unknown) => e instanceof RouterError && e.code === 'storeUnavailable');
     const appendsSoFar = files.appends;
     await assert.rejects(put(store, 'x4'), (e: unknown) => e instanceof RouterError && e.code === 'storeUnavailable');
     assert.equal(files.appends, appendsSoFar);
     full = false;
     clock += 5_000;
+    store.checkWritable();
     await put(store, 'after');
     assert.deepEqual(keys(store), ['after', 'before']);
     const again = await Store.open({ dir });
