@@ -36,8 +36,10 @@ export const statusCommand: CliCommand = {
     const client = createHttpRpcClient({ port: info.port, token: info.token, timeoutMs: 10_000 });
     try {
       const s = await client.call('daemon/status', {});
+      const keys = await client.call('keys/list', {});
+      const withKey = keys.providers.filter((p) => p.source !== 'none').map((p) => `${p.provider} (${p.source})`);
       if (values.json === true) {
-        writeJson(io, { running: true, ...s });
+        writeJson(io, { running: true, ...s, keychain: keys.keychain, keys: keys.providers });
       } else {
         io.stdout.write(
           [
@@ -47,6 +49,8 @@ export const statusCommand: CliCommand = {
             `  HTTP:    http://127.0.0.1:${s.port}/v1`,
             `  socket:  ${s.socketPath}`,
             `  home:    ${s.home}`,
+            `  keys:    ${withKey.length > 0 ? withKey.join(', ') : 'none'}`,
+            `  keychain: ${keys.keychain.available ? 'available' : `unavailable — ${keys.keychain.problem ?? 'unknown reason'}`}`,
           ].join('\n') + '\n',
         );
       }
