@@ -150,11 +150,13 @@ async function queries(): Promise<void> {
     const odd = SpendSummaryParams.parse({ from: NOW - 17 * 86_400_000 - 1_234_567, to: NOW - 3 * 86_400_000 + 987_654, groupBy: 'workspace' });
     const seriesDay = SpendTimeseriesParams.parse({ from: NOW - SPAN_DAYS * 86_400_000, to: NOW, bucket: 'day', groupBy: 'model' });
     const seriesHour = SpendTimeseriesParams.parse({ from: NOW - 7 * 86_400_000, to: NOW, bucket: 'hour' });
+    const seriesTotal = SpendTimeseriesParams.parse({ from: NOW - SPAN_DAYS * 86_400_000, to: NOW, bucket: 'day' });
     const a = time(QUERY_RUNS, () => store.read((tx) => spendSummary(tx, month, NOW, ZONE, baseline)));
     const b = time(QUERY_RUNS, () => store.read((tx) => spendSummary(tx, all, NOW, ZONE, baseline)));
     const c = time(QUERY_RUNS, () => store.read((tx) => spendSummary(tx, odd, NOW, ZONE, baseline)));
     const d = time(QUERY_RUNS, () => store.read((tx) => spendTimeseries(tx, seriesDay, NOW, ZONE)));
     const e = time(QUERY_RUNS, () => store.read((tx) => spendTimeseries(tx, seriesHour, NOW, ZONE)));
+    const g = time(QUERY_RUNS, () => store.read((tx) => spendTimeseries(tx, seriesTotal, NOW, ZONE)));
     const monthStart = Date.parse('2026-06-01T04:00:00Z');
     const f = time(Math.min(QUERY_RUNS, 10), () => scanSummary(store, monthStart, NOW));
     const line = (name: string, x: { p50: number; p99: number }): string => `     ${name.padEnd(44)} p50 ${ms(x.p50).padStart(10)}   p99 ${ms(x.p99).padStart(10)}`;
@@ -163,6 +165,7 @@ async function queries(): Promise<void> {
     console.log(line('spend/summary period=all', b));
     console.log(line('spend/summary 14-day range cutting hours, by workspace', c));
     console.log(line('spend/timeseries day buckets × 90 days, by model', d));
+    console.log(line('spend/timeseries day buckets × 90 days, total', g));
     console.log(line('spend/timeseries hour buckets × 7 days', e));
     console.log(line('(reference) month by model as a scan of requests', f));
   }
