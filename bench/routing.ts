@@ -1,8 +1,6 @@
 // `npm run bench:routing`: the routing figures issue 7 asks for, on prompts never trained on.
 // Data: ../shared/routing-bench (RouteLLM's MMLU/GSM8K responses, Apache-2.0; arena-hard-auto's
 // arena-bench-v1 judgments, Apache-2.0; prices from @pydantic/genai-prices, MIT).
-import { cpus, loadavg } from 'node:os';
-import { countTokens } from 'gpt-tokenizer';
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, type BenchRow } from './routingData';
 import { pairReport, type PairReport } from './pairEval';
 import { costToReach, lambdaGrid, modelStats, oracle, oracleMatching, oracleTradeoffCurve, routeCurve, singleModels, type ArenaCase, type Price } from './arenaEval';
@@ -10,9 +8,7 @@ import { dot, seededRandom, trainLinear } from '../daemon/routing/linearModel';
 import { apgr } from './routingMetrics';
 import { DIMENSIONS, promptVector } from '../daemon/routing/promptFeatures';
 import { shippedQualityModel } from '../daemon/routing/learnedQuality';
-import { Catalog } from '../daemon/routing/catalog';
-import { Router } from '../daemon/routing/router';
-import { EXACT_TOKEN_CHAR_LIMIT } from '../daemon/routing/features';
+import { runLatency } from './routingLatency';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -130,63 +126,15 @@ function arenaSection(): void {
   console.log(`    mixing single models only: ${share(reachSingles.hull)}`);
 }
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+// `--only=pair|arena|latency` runs one section (the latency one alone takes seconds, the others train a baseline).
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+if (!only || only === 'pair') {
+  pairSection();
 }
-
-function latencySection(): void {
-  const [load1] = loadavg();
-  const catalog = Catalog.builtIn();
-  const router = new Router({ catalog, isAvailable: () => true, defaultTradeoff: 'balanced', baselineModel: 'gpt-4.1' });
-  const words = 'the router reads each request and decides which model should answer it within budget while code like function parse(x) { return x + 1; } and numbers 42 3.14 appear'.split(' ');
-  const makePrompt = (tokens: number, salt: number) => {
-    const out: string[] = [];
-    let i = salt;
-    let chars = 0;
-    while (chars < tokens * 4.2) {
-      const w = words[i++ % words.length] ?? 'x';
-      out.push(i % 17 === 0 ? `${w}${i}` : w);
-      chars += w.length + 1;
-    }
-    return out.join(' ');
-  };
-  console.log(`\nDecision latency (${catalog.list().length}-model catalog, tokenization and learned model included; wall time suffers from other processes, CPU time does not; load average ${load1?.toFixed(1)} on ${cpus().length} CPUs):`);
-  for (const size of [100, 2000, 8000]) {
-    const prompts = Array.from({ length: 50 }, (_, k) => makePrompt(size, k * 7));
-    const times: number[] = [];
-    const cpu: number[] = [];
-    let tokens = 0;
-    for (let round = 0; round < 20; round++) {
-      for (const p of prompts) {
-        const c = process.cpuUsage();
-        const t = performance.now();
-        const d = router.decide({ request: { messages: [{ role: 'user', content: p }] }, requestedModel: 'auto' });
-        times.push(performance.now() - t);
-        const used = process.cpuUsage(c);
-        cpu.push((used.user + used.system) / 1000);
-        tokens = d.inputTokens;
-      }
-    }
-    const warm = times.slice(50);
-    const warmCpu = cpu.slice(50);
-    console.log(
-      `  ~${size} tokens (${tokens} counted): wall p50 ${percentile(warm, 0.5).toFixed(3)} ms  p99 ${percentile(warm, 0.99).toFixed(3)} ms;` +
-        ` CPU time p50 ${percentile(warmCpu, 0.5).toFixed(3)} ms  p99 ${percentile(warmCpu, 0.99).toFixed(3)} ms  (${warm.length} decisions)`,
-    );
-  }
-  const sizes = [2000, 4000, 8000, 32000];
-  const cost = sizes.map((chars) => {
-    const text = makePrompt(Math.ceil(chars / 4.2), 3).slice(0, chars);
-    const t = performance.now();
-    for (let i = 0; i < 20; i++) {
-      countTokens(text + String(i));
-    }
-    return `${chars} chars ${((performance.now() - t) / 20).toFixed(3)} ms`;
-  });
-  console.log(`  exact o200k token count alone: ${cost.join(', ')} (exact up to ${EXACT_TOKEN_CHAR_LIMIT} characters, estimated above)`);
+if (!only || only === 'arena') {
+  arenaSection();
 }
-
-pairSection();
-arenaSection();
-latencySection();
+if (!only || only === 'latency') {
+  // Same measurement as `npm run bench:routing-latency`, which adds --single-threaded for cleaner CPU time.
+  void runLatency();
+}

@@ -29,15 +29,19 @@ export interface RequestFeatures {
 }
 
 /**
- * Above this many characters an exact BPE count takes a large share of the decision budget
- * (bench/routing measures o200k counting at ≈ 0.05 ms for 2 000 characters and 0.16–0.6 ms for
- * 8 000 on the shared 2-CPU machine), so larger prompts get an estimate (≈ 3.9 characters per
- * token for English and code; within ~15% there, looser for other scripts).
+ * Above this many characters an exact BPE count costs a large share of the decision budget
+ * (o200k counting measures ≈ 0.05 ms for 2 000 characters but 0.1–1.3 ms for 4 000–8 000 on the shared
+ * 2-CPU machine), so longer texts are estimated: the first `SAMPLE_CHARS` are counted exactly and
+ * the rest at that sample's characters-per-token rate, which follows the text's own script and
+ * code density instead of one global constant.
  */
-export const EXACT_TOKEN_CHAR_LIMIT = 4_000;
-const CHARS_PER_TOKEN = 3.9;
+export const EXACT_TOKEN_CHAR_LIMIT = 2_000;
+const SAMPLE_CHARS = 1_000;
 /** Per-message overhead of the chat format (role markers), as OpenAI documents it. */
 const TOKENS_PER_MESSAGE = 4;
+/** Texts shorter than this are counted directly: hashing them costs about as much as counting. */
+const CACHE_MIN_CHARS = 256;
+const CACHE_ENTRIES = 2_048;
 
 export function messageText(m: ChatMessage): string {
   if (typeof m.content === 'string') {
@@ -55,11 +59,50 @@ export function messageText(m: ChatMessage): string {
   return out;
 }
 
+// Conversations resend every earlier turn with each request: each message's count is remembered
+// by content, so a long chat costs about its newest turn. Short texts are keyed by their full
+// content (length + two 32-bit hashes); long ones by length + their sample, which is all their
+// estimate depends on, so hashing never reads more than the sample.
+const tokenCache = new Map<string, { tokens: number; exact: boolean }>();
+
+function contentKey(text: string, end: number): string {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  }
+  return `${text.length}:${end}:${a >>> 0}:${b >>> 0}`;
+}
+
+/** Where the estimate's exact sample ends: at a space, so a word split in two does not inflate the rate. */
+function sampleEnd(text: string): number {
+  const cut = text.lastIndexOf(' ', SAMPLE_CHARS);
+  return cut > SAMPLE_CHARS / 2 ? cut : SAMPLE_CHARS;
+}
+
 export function countTextTokens(text: string): { tokens: number; exact: boolean } {
-  if (text.length <= EXACT_TOKEN_CHAR_LIMIT) {
+  if (text.length < CACHE_MIN_CHARS) {
     return { tokens: countTokens(text), exact: true };
   }
-  return { tokens: Math.ceil(text.length / CHARS_PER_TOKEN), exact: false };
+  const exact = text.length <= EXACT_TOKEN_CHAR_LIMIT;
+  const end = exact ? text.length : sampleEnd(text);
+  const key = contentKey(text, end);
+  const hit = tokenCache.get(key);
+  if (hit) {
+    return hit;
+  }
+  const c = exact ? { tokens: countTokens(text), exact } : { tokens: Math.ceil((text.length * countTokens(text.slice(0, end))) / end), exact };
+  if (tokenCache.size >= CACHE_ENTRIES) {
+    // Oldest first (Map keeps insertion order): bounded memory, recent conversations stay.
+    const oldest = tokenCache.keys().next().value;
+    if (oldest !== undefined) {
+      tokenCache.delete(oldest);
+    }
+  }
+  tokenCache.set(key, c);
+  return c;
 }
 
 const FENCE = /```([A-Za-z0-9_+#.-]*)/g;
@@ -114,7 +157,9 @@ export function extractFeatures(request: ChatRequest, context?: ClientContext): 
     languages.add(context.languageId.toLowerCase());
   }
   const taskType = classifyTask(scan, codeBlocks, context);
-  const reasoningCues = Math.min(5, (scan.match(REASONING_HINT) ?? []).length);
+  // Counted in the first pages only: the cue count saturates at 5 anyway.
+  const cueScan = scan.length > 4000 ? scan.slice(0, 4000) : scan;
+  const reasoningCues = Math.min(5, (cueScan.match(REASONING_HINT) ?? []).length);
   const complexity = clamp01(
     0.25 * Math.min(1, Math.log10(1 + tokens) / 4) +
       0.2 * Math.min(1, reasoningCues / 3) +

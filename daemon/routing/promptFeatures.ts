@@ -33,10 +33,34 @@ function hash(s: string, seed: number): number {
   return h >>> 0;
 }
 
+/** FNV-1a of `${a} ${b}` without building that string (one bigram per token, every decision). */
+function hashPair(a: string, b: string, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  for (let i = 0; i < a.length; i++) {
+    h ^= a.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= 32;
+  h = Math.imul(h, 0x01000193);
+  for (let i = 0; i < b.length; i++) {
+    h ^= b.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** JavaScript's `\s` set, so counts match `split(/\s+/)` without allocating the pieces. */
+function isSpace(c: number): boolean {
+  return (c >= 9 && c <= 13) || c === 32 || c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+const NUMBER = /\d[\d,]*(?:\.\d+)?/g;
+
 function largestValue(text: string): number {
   let max = 0;
-  for (const m of text.matchAll(/\d[\d,]*(?:\.\d+)?/g)) {
-    const v = Number(m[0].replace(/,/g, ''));
+  NUMBER.lastIndex = 0;
+  for (let m = NUMBER.exec(text); m !== null; m = NUMBER.exec(text)) {
+    const v = Number(m[0].includes(',') ? m[0].replace(/,/g, '') : m[0]);
     if (Number.isFinite(v) && v > max) {
       max = v;
     }
@@ -89,7 +113,7 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2): SparseVector 
       add(hash(tok, 1) & (BUCKETS - 1));
     }
     if (ngrams >= 2) {
-      add(hash(`${prev} ${tok}`, 2) & (BUCKETS - 1));
+      add(hashPair(prev, tok, 2) & (BUCKETS - 1));
     }
     prev = tok;
     n++;
@@ -98,18 +122,36 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2): SparseVector 
   const norm = nFound > 0 ? 1 / Math.sqrt(nFound) : 0;
   const options = [...scan.matchAll(OPTION_LINE)];
   const optionLength = options.length ? options.reduce((s, o) => s + (o[1]?.length ?? 0), 0) / options.length : 0;
+  // One pass for every character count (digits, capitals, lines, sentence ends, whitespace runs).
   let digits = 0;
   let capitals = 0;
+  let newlines = 0;
+  let sentenceEnds = 0;
+  let spaceRuns = 0;
+  let inSpace = false;
   for (let i = 0; i < scan.length; i++) {
     const c = scan.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       digits++;
     } else if (c >= 65 && c <= 90) {
       capitals++;
+    } else if (c === 46 || c === 33 || c === 63) {
+      if (i + 1 === scan.length || isSpace(scan.charCodeAt(i + 1))) {
+        sentenceEnds++;
+      }
     }
+    if (c === 10) {
+      newlines++;
+    }
+    const space = isSpace(c);
+    if (space && !inSpace) {
+      spaceRuns++;
+    }
+    inSpace = space;
   }
   const len = Math.max(1, scan.length);
-  const words = text.length > MAX_SCAN_CHARS ? text.length / 5.5 : lower.split(/\s+/).length;
+  // `split(/\s+/)` yields one piece more than there are whitespace runs.
+  const words = text.length > MAX_SCAN_CHARS ? text.length / 5.5 : spaceRuns + 1;
   const dense = [
     1,
     Math.log1p(text.length) / 8,
@@ -119,7 +161,7 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2): SparseVector 
     options.length >= 2 ? 1 : 0,
     Math.log1p(optionLength) / 5,
     scan.includes('?') ? 1 : 0,
-    Math.log1p((scan.match(/\n/g) ?? []).length) / 4,
+    Math.log1p(newlines) / 4,
     (digits / len) * 5,
     /which of the following/i.test(scan) ? 1 : 0,
     /\$[^$]+\$|\\frac|\\sqrt|\^\{/.test(scan) ? 1 : 0,
@@ -127,7 +169,7 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2): SparseVector 
     Math.min(3, distinct.size / 8),
     /\b(not|except|least|false|incorrect)\b/i.test(scan) ? 1 : 0,
     (capitals / len) * 5,
-    Math.log1p((scan.match(/[.!?](\s|$)/g) ?? []).length) / 3,
+    Math.log1p(sentenceEnds) / 3,
     /[{};]\s*$|```|\bdef |\bfunction\b|=>/m.test(scan) ? 1 : 0,
     /\b(km|kg|hours?|minutes?|miles?|dollars?|cents?|percent|meters?|liters?)\b/i.test(scan) ? 1 : 0,
     /\d+\s*\/\s*\d+|%/.test(scan) ? 1 : 0,

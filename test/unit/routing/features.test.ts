@@ -17,6 +17,21 @@ test('token counts are exact (o200k) below the limit and estimated above it', ()
   assert.equal(f.hasSystemPrompt, true);
 });
 
+test('long texts are estimated from an exact sample, so scripts with other token rates stay close', () => {
+  for (const unit of ['路由器在本地决定由哪个模型回答请求。', 'Die Weiterleitung entscheidet über das Modell. ', '{"model": "gpt-4.1", "costUsd": 0.0123},\n']) {
+    const text = unit.repeat(Math.ceil((EXACT_TOKEN_CHAR_LIMIT * 3) / unit.length));
+    const c = countTextTokens(text);
+    const exact = countTokens(text);
+    assert.equal(c.exact, false);
+    assert.ok(Math.abs(c.tokens - exact) / exact < 0.15, `estimate ${c.tokens} vs exact ${exact} for ${unit}`);
+    // A resent message is answered from the cache with the same count.
+    assert.deepEqual(countTextTokens(text), c);
+  }
+  const mid = 'a medium-length message that is counted exactly and remembered. '.repeat(20);
+  assert.deepEqual(countTextTokens(mid), { tokens: countTokens(mid), exact: true });
+  assert.deepEqual(countTextTokens(mid), { tokens: countTokens(mid), exact: true });
+});
+
 test('code blocks, languages and editor context are read', () => {
   const f = extractFeatures(
     { messages: [{ role: 'user', content: 'Fix this:\n```ts\nconst x: number = "a";\n```\nand\n```python\nprint(1)\n```' }] },

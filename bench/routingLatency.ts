@@ -1,0 +1,108 @@
+// Decision latency, measured so that the shared machine's load does not decide the figure:
+// rounds interleave the routers under comparison (the current one, and optionally an older checkout
+// given as ROUTER_BASELINE=<dir containing daemon/routing>), every decision gets a prompt it has
+// never seen (no token-count cache hits unless the "resent conversation" case asks for them), and
+// both wall time and process CPU time are reported. Run under `node --single-threaded --expose-gc` (npm run
+// bench:routing-latency) so V8's background compiler/GC threads do not add their CPU time to the decision
+// being measured, and the warm-up's garbage is collected before measuring.
+import { cpus, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Catalog } from '../daemon/routing/catalog';
+import { Router } from '../daemon/routing/router';
+import type { ChatMessage } from '../daemon/protocol/chat';
+
+interface Decider {
+  label: string;
+  decide(messages: ChatMessage[]): number;
+}
+
+const WORDS = 'the router reads each request and decides which model should answer it within budget while code like function parse(x) { return x + 1; } and numbers 42 3.14 appear'.split(' ');
+
+/** About `tokens` tokens of mixed prose and code; `salt` makes every prompt distinct. */
+export function makePrompt(tokens: number, salt: number): string {
+  const out: string[] = [`request ${salt}:`];
+  let i = salt;
+  let chars = 0;
+  while (chars < tokens * 4.2) {
+    const w = WORDS[i++ % WORDS.length] ?? 'x';
+    out.push(i % 17 === 0 ? `${w}${i}` : w);
+    chars += w.length + 1;
+  }
+  return out.join(' ');
+}
+
+function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0;
+}
+
+async function deciders(): Promise<Decider[]> {
+  const make = (label: string, R: typeof Router, C: typeof Catalog): Decider => {
+    const router = new R({ catalog: C.builtIn(), isAvailable: () => true, defaultTradeoff: 'balanced', baselineModel: 'gpt-4.1' });
+    return { label, decide: (messages) => router.decide({ request: { messages }, requestedModel: 'auto' }).inputTokens };
+  };
+  const out = [make('current', Router, Catalog)];
+  const base = process.env.ROUTER_BASELINE;
+  if (base) {
+    const r = (await import(pathToFileURL(`${base}/daemon/routing/router.ts`).href)) as { Router: typeof Router };
+    const c = (await import(pathToFileURL(`${base}/daemon/routing/catalog.ts`).href)) as { Catalog: typeof Catalog };
+    out.push(make('baseline', r.Router, c.Catalog));
+  }
+  return out;
+}
+
+type Case = { name: string; messages: (salt: number) => ChatMessage[] };
+
+export async function runLatency(): Promise<void> {
+  const rounds = Number(process.env.ROUNDS ?? 12);
+  const perRound = 100;
+  const ds = await deciders();
+  const history = makePrompt(1900, 99);
+  const cases: Case[] = (process.env.SIZES ?? "100,2000,8000").split(",").map(Number).map((size) => ({ name: `~${size} tokens`, messages: (salt) => [{ role: 'user', content: makePrompt(size, salt) }] }));
+  // A conversation resending its first 2k-token turn with a new short question each time.
+  cases.push({ name: 'resent 2k history + new 100', messages: (salt) => [{ role: 'user', content: history }, { role: 'assistant', content: 'Noted.' }, { role: 'user', content: makePrompt(100, salt) }] });
+  console.log(`Decision latency: ${Catalog.builtIn().list().length}-model catalog, tokenization and learned model included, a new prompt for every decision; load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} CPUs; ${rounds} interleaved rounds × ${perRound} decisions per router and size`);
+  let salt = 1;
+  // A daemon decides for hours: warm every path (JIT tiers) before measuring any of them.
+  for (let k = 0; k < 300; k++) {
+    for (const c of cases) {
+      for (const d of ds) {
+        d.decide(c.messages(salt++));
+      }
+    }
+  }
+  // Start measuring from a settled heap (the warm-up's garbage would otherwise land on the first size).
+  (globalThis as { gc?: () => void }).gc?.();
+  for (const c of cases) {
+    const wall = new Map<string, number[]>(ds.map((d) => [d.label, []]));
+    const cpu = new Map<string, number[]>(ds.map((d) => [d.label, []]));
+    let tokens = 0;
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? ds : [...ds].reverse();
+      for (const d of order) {
+        // Built one at a time, just before its decision, as a server handles one request body after another
+        // (building a round's prompts up front kept megabytes alive that every GC then copied).
+        for (let k = 0; k < perRound; k++) {
+          const messages = c.messages(salt++);
+          const u = process.cpuUsage();
+          const t = performance.now();
+          tokens = d.decide(messages);
+          const w = performance.now() - t;
+          const used = process.cpuUsage(u);
+          wall.get(d.label)?.push(w);
+          cpu.get(d.label)?.push((used.user + used.system) / 1000);
+        }
+      }
+    }
+    const cells = ds.map((d) => {
+      const w = wall.get(d.label) ?? [];
+      const p = cpu.get(d.label) ?? [];
+      return `${d.label}: wall p50 ${percentile(w, 0.5).toFixed(3)} p99 ${percentile(w, 0.99).toFixed(3)} | CPU p50 ${percentile(p, 0.5).toFixed(3)} p99 ${percentile(p, 0.99).toFixed(3)} ms`;
+    });
+    console.log(`  ${c.name.padEnd(28)} (${tokens} tokens counted) ${cells.join('   ')}`);
+  }
+}
+
+if (process.argv[1]?.endsWith('routingLatency.ts')) {
+  void runLatency();
+}
