@@ -110,6 +110,17 @@ test('streaming: decision in headers, usage and routing in the last chunk before
   assert.equal(Number(r.trailers['x-llm-router-cost']), Number(last.routing.actualCostUsd.toFixed(8)));
 });
 
+test('routing constraints in the body steer the choice, and OpenAI fields we do not use are ignored', async () => {
+  const r = await call('POST', '/v1/chat/completions', { body: chatBody({ routing: { allowedProviders: ['groq'] }, user: 'u-1', seed: 7, logit_bias: {}, metadata: { a: 'b' } }) });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.headers['x-llm-router-provider'], 'groq');
+  const named = await call('POST', '/v1/chat/completions', { body: chatBody({ model: 'gpt-4.1-nano', max_completion_tokens: 3 }) });
+  const body = named.json() as { model: string; choices: { finish_reason: string }[]; usage: { completion_tokens: number } };
+  assert.equal(body.model, 'gpt-4.1-nano');
+  assert.equal(body.choices[0]?.finish_reason, 'length');
+  assert.ok(body.usage.completion_tokens <= 3);
+});
+
 test('POST /rpc serves the method table', async () => {
   const status = (await rpc('daemon/status', {})).json() as { result: { simulate: boolean; port: number; version: string } };
   assert.equal(status.result.simulate, true);
