@@ -43,7 +43,10 @@ export async function startLspSocketServer(path: string, deps: LspDeps): Promise
     socket.on('error', drop);
     void session.closed.then(() => {
       sessions.delete(session);
-      socket.destroy();
+      // end() flushes what is still queued (a refusal's reason) before closing; destroy() would
+      // drop it. A peer that never closes its side is cut off shortly after.
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
     });
   });
   if (!isPipe(path)) {
