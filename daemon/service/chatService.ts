@@ -10,6 +10,7 @@ import { costOf } from '../ledger/pricing';
 import { insertRequest, type AttemptRow } from '../ledger/requests';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import type { Router } from '../routing/router';
+import { escalationTarget, shouldEscalate, type EscalationSignal } from '../routing/escalation';
 import type { Store } from '../store/database';
 import type { ClientHub } from './clients';
 import { ExecuteFailure, type ExecuteOutcome, type Executor } from './execute';
@@ -55,8 +56,24 @@ export function newRequestId(now: number): string {
   return `req_${now.toString(36).padStart(9, '0')}${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 }
 
+/** A low-confidence answer re-asked once on a stronger model (see escalate). */
+interface Escalation {
+  signal: EscalationSignal;
+  to: CatalogModel;
+  /** The stronger model's answer; null when that call failed (the first answer stands). */
+  second: ExecuteOutcome | null;
+  attempts: AttemptRow[];
+}
+
 export class ChatService {
+  private escalationCount = 0;
+
   constructor(private readonly deps: ChatServiceDeps) {}
+
+  /** Escalations since start (each is also on the ledger: an attempt with error code `escalated`). */
+  get escalations(): number {
+    return this.escalationCount;
+  }
 
   async complete(original: ChatCall): Promise<ChatOutcome> {
     const { deps } = this;
@@ -115,16 +132,59 @@ export class ChatService {
       await this.record(row, attempts);
       throw new RouterError(error.code, error.message, { ...(error.details ?? {}), requestId, fallbacksTried: row.fallbacks });
     }
-    const row = this.row(requestId, started, call, decision, out.model, {
-      usage: out.result.usage,
-      costUsd: costOf(out.model, out.result.usage),
+    const esc = await this.escalate(call, decision, out);
+    const final = esc?.second ?? out;
+    const attempts = esc ? esc.attempts : out.attempts;
+    // Both answers were paid for: the row carries the sum, so budgets and reports see the escalation.
+    const firstCost = costOf(out.model, out.result.usage);
+    const secondCost = esc?.second ? costOf(esc.second.model, esc.second.result.usage) : 0;
+    const row = this.row(requestId, started, call, decision, final.model, {
+      usage: esc?.second ? addUsage(out.result.usage, esc.second.result.usage) : out.result.usage,
+      costUsd: firstCost === null || secondCost === null ? null : firstCost + secondCost,
       status: 'ok',
       errorCode: null,
       ttftMs: out.ttftMs,
+      // Fallbacks are judged on the first call: a failed escalation is not a fallback.
       attempts: out.attempts,
     });
-    await this.record(row, out.attempts);
-    return { requestId, result: out.result, decision, routing: routingInfo(row, decision), row };
+    if (esc) {
+      row.reason = esc.second
+        ? `${row.reason ?? decision.reason}; escalated from ${out.model.id} (${esc.signal}) to ${esc.to.id}`
+        : `${row.reason ?? decision.reason}; escalation from ${out.model.id} (${esc.signal}) to ${esc.to.id} failed, first answer kept`;
+    }
+    await this.record(row, attempts);
+    return { requestId, result: final.result, decision, routing: routingInfo(row, decision), row };
+  }
+
+  /**
+   * Opt-in per policy (the decision carries the target): an answer that signals low confidence
+   * (cut by length, refusal, empty, hedging) is re-asked once on the stronger model. Streams are
+   * not escalated: their text already reached the client. The answering attempt is marked
+   * `escalated` on the ledger, which is how the experiments' escalation rate reads it.
+   */
+  private async escalate(call: ChatCall, decision: RoutingDecision, out: ExecuteOutcome): Promise<Escalation | null> {
+    if (call.stream || out.cached === true || call.signal.aborted) {
+      return null;
+    }
+    const targetId = escalationTarget(decision);
+    const to = targetId === null ? undefined : this.deps.catalog.get(targetId);
+    if (!to || to.id === out.model.id) {
+      return null;
+    }
+    const s = shouldEscalate({ text: out.result.text, finishReason: out.result.finishReason, hasToolCalls: out.result.toolCalls.length > 0 });
+    if (!s.escalate || s.signal === null) {
+      return null;
+    }
+    this.escalationCount++;
+    const first = out.attempts.map((a, i) => (i === out.attempts.length - 1 && a.status === 'ok' ? { ...a, errorCode: 'escalated' } : a));
+    const renumber = (later: readonly AttemptRow[]) => later.map((a, i) => ({ ...a, n: first.length + i + 1 }));
+    try {
+      const second = await this.deps.executor.execute({ models: [to], request: call.request, stream: false, signal: call.signal });
+      return { signal: s.signal, to, second, attempts: [...first, ...renumber(second.attempts)] };
+    } catch (e) {
+      const failed = e instanceof ExecuteFailure ? e.attempts : [];
+      return { signal: s.signal, to, second: null, attempts: [...first, ...renumber(failed)] };
+    }
   }
 
   private row(
@@ -184,6 +244,16 @@ export class ChatService {
     const note: SpendChangedNotification = { requestId: row.id, costUsd: row.costUsd };
     this.deps.clients.broadcast(notifications.spendChanged, note);
   }
+}
+
+function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+  };
 }
 
 export function routingInfo(row: LedgerRow, decision: RoutingDecision): RoutingInfo {

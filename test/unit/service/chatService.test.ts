@@ -13,6 +13,7 @@ import { attemptsOf, getRequest } from '../../../daemon/ledger/requests';
 import { startSimulator, type RunningSimulator } from '../../../daemon/simulator/server';
 import type { FaultContext, Fault } from '../../../daemon/simulator/faults';
 import { RouterError } from '../../../daemon/protocol/errors';
+import { costOf } from '../../../daemon/ledger/pricing';
 import type { StreamEvent } from '../../../daemon/protocol/chat';
 
 let sim: RunningSimulator;
@@ -89,6 +90,12 @@ test('a failing model falls back to the next one; every attempt is recorded with
   fault = () => null;
 });
 
+function catalogModel(id: string) {
+  const m = Catalog.builtIn().get(id);
+  assert.ok(m);
+  return m;
+}
+
 function catalogApi(id: string): string {
   return Catalog.builtIn().get(id)?.apiModel ?? id;
 }
@@ -157,4 +164,62 @@ test('bad input is refused before anything is recorded', async () => {
   const { store, chat } = await setup();
   await assert.rejects(chat.complete(call('x', { requestedModel: 'gpt-9' })), (e: unknown) => e instanceof RouterError && e.code === 'unknownModel');
   assert.equal(store.read((tx) => tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM requests'))?.n, 0);
+});
+
+test('a low-confidence answer (cut by length) under an escalating policy is re-asked once on the stronger model; both attempts and both costs are recorded', async () => {
+  fault = () => null;
+  const { store, router, chat } = await setup();
+  const request = { messages: [{ role: 'user' as const, content: 'Refactor this parser for speed' }], max_tokens: 3 };
+  const planned = router.decide({ request, requestedModel: 'code' });
+  const target = planned.escalation?.to;
+  assert.ok(planned.escalation?.enabled && target, 'the code policy escalates');
+  const out = await chat.complete(call('', { requestedModel: 'code', request }));
+  assert.equal(out.decision.model, planned.model);
+  assert.equal(out.routing.model, target);
+  assert.match(out.routing.reason, new RegExp(`escalated from ${planned.model} \\(length\\) to ${target}`));
+  assert.equal(chat.escalations, 1);
+  const attempts = store.read((tx) => attemptsOf(tx, out.requestId));
+  assert.deepEqual(attempts.map((a) => [a.n, a.model, a.status, a.errorCode]), [[1, planned.model, 'ok', 'escalated'], [2, target, 'ok', null]]);
+  const row = store.read((tx) => getRequest(tx, out.requestId));
+  assert.ok(row && row.costUsd !== null);
+  assert.deepEqual(row.fallbacks, []);
+  // Both calls were paid for: the same prompt was sent twice, and both answers are on the row.
+  assert.equal(row.tokensIn, 2 * out.result.usage.inputTokens);
+  assert.ok(row.tokensOut > out.result.usage.outputTokens);
+  const first = catalogModel(planned.model);
+  const second = catalogModel(target);
+  const firstOut = row.tokensOut - out.result.usage.outputTokens;
+  const expected = (costOf(first, { ...out.result.usage, outputTokens: firstOut }) ?? 0) + (costOf(second, out.result.usage) ?? 0);
+  assert.ok(Math.abs(row.costUsd - expected) < 1e-9, `${row.costUsd} vs ${expected}`);
+});
+
+test('no escalation for a confident answer, for a policy without escalation, or for a stream', async () => {
+  fault = () => null;
+  const { store, chat } = await setup();
+  const fine = await chat.complete(call('Refactor this parser for speed', { requestedModel: 'code' }));
+  const normal = await chat.complete(call('', { requestedModel: 'normal', request: { messages: [{ role: 'user', content: 'hello there' }], max_tokens: 3 } }));
+  const streamed = await chat.complete(call('', { requestedModel: 'code', stream: true, onEvent: () => undefined, request: { messages: [{ role: 'user', content: 'Refactor this parser' }], max_tokens: 3 } }));
+  assert.equal(chat.escalations, 0);
+  for (const out of [fine, normal, streamed]) {
+    assert.equal(out.routing.model, out.decision.model);
+    assert.deepEqual(store.read((tx) => attemptsOf(tx, out.requestId)).map((a) => a.errorCode), [null]);
+  }
+});
+
+test('a failed escalation keeps the first answer and says so; the failure is not counted as a fallback', async () => {
+  const { store, router, chat } = await setup();
+  const request = { messages: [{ role: 'user' as const, content: 'Refactor this parser, escalation fails' }], max_tokens: 3 };
+  const planned = router.decide({ request, requestedModel: 'code' });
+  const target = planned.escalation?.to;
+  assert.ok(target);
+  fault = (ctx) => (ctx.model === catalogApi(target) ? { kind: 'error', status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message: 'no' } : null);
+  const out = await chat.complete(call('', { requestedModel: 'code', request }));
+  fault = () => null;
+  assert.equal(out.routing.model, planned.model);
+  assert.match(out.routing.reason, /escalation from .* failed, first answer kept/);
+  assert.equal(chat.escalations, 1);
+  const attempts = store.read((tx) => attemptsOf(tx, out.requestId));
+  assert.deepEqual(attempts[0] && [attempts[0].model, attempts[0].errorCode], [planned.model, 'escalated']);
+  assert.ok(attempts.slice(1).every((a) => a.model === target && a.status === 'error'));
+  assert.deepEqual(out.routing.fallbacksTried, []);
 });
