@@ -57,7 +57,8 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       : new ProviderRegistry(PROVIDERS, (p) => config.providers[p]?.baseUrl);
     const keyPresence = new KeyPresence(options.keys, providers.ids());
     await keyPresence.refresh();
-    const catalog = Catalog.builtIn();
+    // The user's model overrides (prices, context windows, new models) apply to every decision and price.
+    const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models');
     // Health, circuits, rate limits, balancing and the cache: shared by every request of this daemon.
     const resilience = resilienceFromConfig(config, now);
     const router = new Router({
@@ -71,6 +72,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       },
       defaultTradeoff: config.defaultTradeoff,
       baselineModel: config.baselineModel,
+      config: config.routing,
       stats: resilience.health,
     });
     const http = new ProviderHttp(config.timeouts);

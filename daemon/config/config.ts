@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { RouterError } from '../protocol/errors';
 import { Tradeoff } from '../protocol/routing';
+import { RoutingConfig } from '../protocol/routing-methods';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -41,6 +42,8 @@ export const DaemonConfig = z
     timeouts: z.object({ connectMs: Ms, firstByteMs: Ms, totalMs: Ms }).partial().strict().default({}),
     /** Pacing of the built-in simulator in simulate mode (the demo looks more like the real thing). */
     simulator: z.object({ ttftMs: z.number().int().nonnegative(), tokensPerSecond: z.number().nonnegative() }).partial().strict().default({}),
+    /** User policies, rules, task → policy map, model overrides (prices, new models) and workspace defaults. */
+    routing: RoutingConfig.default({ policies: [], taskPolicies: {}, rules: [], models: [], workspaces: {} }),
   })
   .strict();
 export type DaemonConfig = z.infer<typeof DaemonConfig>;

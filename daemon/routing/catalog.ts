@@ -112,9 +112,17 @@ export class Catalog {
   }
 
   /** Built-in models with the user's overrides (from settings or `catalog/update`) applied. */
-  static withOverrides(overrides: ModelOverride[]): Catalog {
+  /** `where` names the overrides' source (e.g. the config file) in an error about them. */
+  static withOverrides(overrides: ModelOverride[], where?: string): Catalog {
     const c = Catalog.builtIn();
-    c.update(overrides);
+    try {
+      c.update(overrides);
+    } catch (e) {
+      if (where !== undefined && e instanceof RouterError) {
+        throw new RouterError(e.code, `${where}: ${e.message}`, e.details);
+      }
+      throw e;
+    }
     return c;
   }
 
