@@ -11,6 +11,7 @@ import { toChatRequest } from '../handlers/request';
 import { newRequestId, type ChatService } from '../service/chatService';
 import type { CatalogModel } from '../routing/catalog';
 import { summariseIssues } from './dispatch';
+import { withTradeoffHeader } from './tradeoffHeader';
 import { asRouterError, httpErrorOf } from './errors';
 import { disconnectSignal, headerSafe, sendJson } from './httpIo';
 
@@ -91,7 +92,7 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
   const started = Date.now();
   const requestId = newRequestId(started);
   const created = Math.floor(started / 1000);
-  const base = { endpoint: 'chat.completions' as const, requestedModel: body.model, request, routing: body.routing, context: client, signal, requestId };
+  const base = { endpoint: 'chat.completions' as const, requestedModel: body.model, request, routing: withTradeoffHeader(body.routing, req.headers), context: client, signal, requestId };
 
   if (body.stream !== true) {
     const out = await chat.complete({ ...base, stream: false });

@@ -13,6 +13,7 @@ import { AnthropicRequest } from '../providers/anthropic/wire';
 import { anthropicErrorBody, AnthropicStreamWriter, fromAnthropicRequest, toAnthropicMessage } from '../providers/anthropic/inbound';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import { estimateTokens } from '../routing/router';
+import { withTradeoffHeader } from './tradeoffHeader';
 import { newRequestId, type ChatService } from '../service/chatService';
 import { summariseIssues } from './dispatch';
 import { costHeader } from './chatCompletions';
@@ -89,7 +90,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
   const started = Date.now();
   const requestId = newRequestId(started);
   const messageId = `msg_${requestId.slice(4)}`;
-  const base = { endpoint: 'messages' as const, requestedModel: resolveRequestedModel(catalog, inbound.model), request: inbound.request, routing: routingOf(json), context: client, signal, requestId };
+  const base = { endpoint: 'messages' as const, requestedModel: resolveRequestedModel(catalog, inbound.model), request: inbound.request, routing: withTradeoffHeader(routingOf(json), req.headers), context: client, signal, requestId };
 
   if (!inbound.stream) {
     const out = await chat.complete({ ...base, stream: false });
