@@ -140,8 +140,8 @@ export function insertUnit(tx: WriteTx, requestId: string, experimentId: string,
 
 /**
  * Every ledger row of the experiment with its latest feedback, as outcomes. Escalation is not on
- * the ledger row: it is read from the attempts table when the pipeline records an escalation
- * attempt (status or error code `escalated`), else left unknown.
+ * the ledger row: it is read from the attempts table, where the chat pipeline marks the attempt it
+ * escalated from with error code `escalated`.
  */
 /** `clustered`: requests share units (user, session, workspace), so each carries its unit hash. */
 export function experimentOutcomes(tx: ReadTx, experimentId: string, clustered: boolean): (RequestOutcome & { requestId: string })[] {
@@ -154,7 +154,8 @@ export function experimentOutcomes(tx: ReadTx, experimentId: string, clustered: 
     feedback.set(String(f.request_id), Number(f.value));
   }
   const rows = tx.all(
-    `SELECT r.id, r.arm, r.cost_usd, r.cost_state, r.latency_ms, r.ttft_ms, r.status, r.fallbacks, u.unit_fallback, u.unit_hash
+    `SELECT r.id, r.arm, r.cost_usd, r.cost_state, r.latency_ms, r.ttft_ms, r.status, r.fallbacks, u.unit_fallback, u.unit_hash,
+            EXISTS (SELECT 1 FROM attempts a WHERE a.request_id = r.id AND a.error_code = 'escalated') AS escalated
        FROM requests r LEFT JOIN experiment_units u ON u.request_id = r.id
       WHERE r.experiment_id = ?`,
     [experimentId],
@@ -169,7 +170,7 @@ export function experimentOutcomes(tx: ReadTx, experimentId: string, clustered: 
       ttftMs: num(r.ttft_ms),
       status: status === 'ok' || status === 'error' ? status : 'cancelled',
       fallbackCount: countFallbacks(str(r.fallbacks)),
-      escalated: null,
+      escalated: Number(r.escalated ?? 0) === 1,
       feedback: feedback.get(String(r.id)) ?? null,
       unitFallback: Number(r.unit_fallback ?? 0) === 1,
       // A request assigned by its own id is a cluster of one: no need to track it as a unit.

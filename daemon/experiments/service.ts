@@ -143,6 +143,8 @@ export class ExperimentService {
   private readonly live = new Map<string, LiveSummaries>();
   /** Unit facts between the ledger transaction and the after-record hook. */
   private readonly recordedUnits = new Map<string, { unitHash: string; fallback: boolean }>();
+  /** Recorded rows (of an experiment) that escalated, until afterRow reads them. */
+  private readonly escalatedRows = new Set<string>();
   /** Recent calls, so feedback can update the quality model with the prompt's features. */
   private readonly recent = new Map<string, { request: ChatRequest; context: ClientContext }>();
   /** Unit bookkeeping between assignment and the ledger row. */
@@ -288,7 +290,10 @@ export class ExperimentService {
   }
 
   /** Inside the ledger transaction: which unit the request was assigned by. */
-  recordUnit(tx: Parameters<typeof repo.insertUnit>[0], requestId: string, experimentId: string | null): void {
+  recordUnit(tx: Parameters<typeof repo.insertUnit>[0], requestId: string, experimentId: string | null, escalated = false): void {
+    if (experimentId !== null && escalated) {
+      this.escalatedRows.add(requestId);
+    }
     const unit = this.pendingUnits.get(requestId);
     this.pendingUnits.delete(requestId);
     if (experimentId !== null && unit && unit.experimentId === experimentId) {
@@ -304,6 +309,7 @@ export class ExperimentService {
   async afterRow(row: LedgerRow): Promise<void> {
     const unit = this.recordedUnits.get(row.id);
     this.recordedUnits.delete(row.id);
+    const escalated = this.escalatedRows.delete(row.id);
     const id = row.experimentId;
     if (id === null || row.arm === null) {
       return;
@@ -312,7 +318,7 @@ export class ExperimentService {
     if (live && !live.seen.has(row.id)) {
       live.seen.add(row.id);
       const clustered = this.active.find((x) => x.id === id)?.unit !== 'request';
-      live.builder.add(outcomeOfRow(row, row.arm, unit ?? null, clustered));
+      live.builder.add(outcomeOfRow(row, row.arm, unit ?? null, clustered, escalated));
     }
     const n = (this.rowsSinceEvaluation.get(id) ?? 0) + 1;
     this.rowsSinceEvaluation.set(id, n);
@@ -540,7 +546,7 @@ interface LiveSummaries {
 }
 
 /** A ledger row as an outcome, rounded as the store rounds it so both paths agree. */
-function outcomeOfRow(row: LedgerRow, arm: string, unit: { unitHash: string; fallback: boolean } | null, clustered: boolean): RequestOutcome {
+function outcomeOfRow(row: LedgerRow, arm: string, unit: { unitHash: string; fallback: boolean } | null, clustered: boolean, escalated: boolean): RequestOutcome {
   return {
     arm,
     costUsd: row.costState === 'known' ? row.costUsd : null,
@@ -548,7 +554,7 @@ function outcomeOfRow(row: LedgerRow, arm: string, unit: { unitHash: string; fal
     ttftMs: row.ttftMs === null ? null : Math.round(row.ttftMs),
     status: row.status,
     fallbackCount: row.fallbacks.length,
-    escalated: null,
+    escalated,
     feedback: null,
     unitFallback: unit?.fallback ?? false,
     unit: clustered && unit !== null && !unit.fallback ? unit.unitHash : null,

@@ -46,7 +46,8 @@ export function experimentHooks(service: ExperimentService): ChatHooks {
       }
       return a.experiment ? { routing: a.routing, experiment: a.experiment } : { routing: a.routing };
     },
-    onRecord: (tx, row) => service.recordUnit(tx, row.id, row.experimentId),
+    // The chat pipeline marks the attempt it escalated from with error code `escalated`.
+    onRecord: (tx, row, attempts) => service.recordUnit(tx, row.id, row.experimentId, attempts.some((a) => a.errorCode === 'escalated')),
     afterRecord: (row) => {
       // Evaluation failures must not fail the request that triggered them; the next look retries.
       service.afterRow(row).catch(() => undefined);

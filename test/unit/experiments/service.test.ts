@@ -199,9 +199,14 @@ test('running summaries fed by recorded rows agree with a full read of the ledge
     assert.ok(a?.experiment);
     const row = ledgerRow(id, clock.t, a.experiment.arm, e.id, 0.001 * Math.exp(0.5 * rng.normal()), rng.next() < 0.05 ? 'error' : 'ok');
     row.latencyMs = 700.4 + 500 * rng.next();
+    // Every 9th answered request escalated: the pipeline marks the attempt it escalated from.
+    const escalated = row.status === 'ok' && i % 9 === 0;
+    const attempts = escalated
+      ? [{ n: 1, ts: row.ts, model: 'gpt-4.1-mini', provider: 'openai', status: 'ok' as const, errorCode: 'escalated', latencyMs: 300 }, { n: 2, ts: row.ts, model: 'gpt-4.1', provider: 'openai', status: 'ok' as const, errorCode: null, latencyMs: 500 }]
+      : [];
     await store.withWrite((tx) => {
-      insertRequest(tx, row, []);
-      service.recordUnit(tx, id, e.id);
+      insertRequest(tx, row, attempts);
+      service.recordUnit(tx, id, e.id, escalated);
     });
     await service.afterRow(row);
   };
@@ -232,6 +237,8 @@ test('running summaries fed by recorded rows agree with a full read of the ledge
     }
   }
   assert.equal(live.arms.reduce((s, a) => s + a.requests, 0), 300);
+  const escalationRate = live.arms.map((a) => a.metrics.escalationRate);
+  assert.ok(escalationRate.every((m) => m.n > 0 && (m.value ?? 0) > 0.05 && (m.value ?? 1) < 0.2), JSON.stringify(escalationRate));
   assert.equal(full.arms.reduce((s, a) => s + a.feedbackCount, 0), 1, 'the latest feedback on a request replaces the earlier one');
   const fb = full.arms.find((a) => a.feedbackCount === 1);
   assert.equal(fb?.metrics.feedbackScore.value, 0);
