@@ -516,3 +516,26 @@ test(`the LSP channel survives ${COUNT} random and malformed messages`, { timeou
   await assertHealthy();
   assert.ok(h.daemon.clientCount() <= 1, `sessions are released when connections close (${h.daemon.clientCount()} left)`);
 });
+
+// Slow clients: a request whose headers never finish is cut off by the server's headersTimeout
+// (15 s, checked every 30 s by Node), while other clients are served. Up to ~45 s, so it runs in
+// `npm run test:fuzz` (CI) rather than in `npm test`.
+test('a client that never finishes its headers is disconnected while others are served', { skip: COUNT < 10_000 ? 'runs in npm run test:fuzz' : false, timeout: 90_000 }, async () => {
+  const s = connect({ host: '127.0.0.1', port: h.daemon.port });
+  const closed = new Promise<string>((resolve) => {
+    let text = '';
+    s.setEncoding('utf8');
+    s.on('data', (c: string) => (text += c));
+    s.on('close', () => resolve(text));
+    s.on('error', () => resolve(text));
+  });
+  await new Promise<void>((r) => s.on('connect', () => r()));
+  s.write(`POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:${h.daemon.port}\r\nAuthorization: Bearer ${h.token}\r\n`);
+  await assertHealthy();
+  const guard = setTimeout(() => s.destroy(new Error('still open after 75 s')), 75_000);
+  const reply = await closed;
+  clearTimeout(guard);
+  assert.ok(s.destroyed);
+  assert.ok(reply === '' || /^HTTP\/1\.1 408/.test(reply), `closed with: ${reply.slice(0, 100)}`);
+  await assertHealthy();
+});
