@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
-const nodeExternal = ['@napi-rs/keyring'];
+// The wasm path is only resolved from node_modules when not running from the bundle (tests).
+const nodeExternal = ['@napi-rs/keyring', 'sql.js/dist/sql-wasm.wasm'];
 
 mkdirSync('dist', { recursive: true });
 await Promise.all([
