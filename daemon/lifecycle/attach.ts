@@ -100,7 +100,9 @@ export async function settleRecordedDaemon(home: string, deadline: number): Prom
 
 export async function startOrAttach(options: StartOrAttachOptions): Promise<DiscoveryInfo> {
   const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  const wanted = (info: DiscoveryInfo): boolean => options.expectedVersion === undefined || info.version === options.expectedVersion;
+  // Only an OLDER daemon is replaced: two windows of different versions would otherwise keep
+  // replacing each other's daemon. A newer daemon serves older clients (the protocol only grows).
+  const wanted = (info: DiscoveryInfo): boolean => options.expectedVersion === undefined || !isOlderVersion(info.version, options.expectedVersion);
 
   const first = await findLiveDaemon(options.home);
   if (first !== null && wanted(first)) {
@@ -140,6 +142,29 @@ export async function startOrAttach(options: StartOrAttachOptions): Promise<Disc
   } finally {
     lock.release();
   }
+}
+
+/** Whether dotted version `a` is older than `b` (numeric parts; a pre-release tag sorts before its release). */
+export function isOlderVersion(a: string, b: string): boolean {
+  const parse = (v: string) => {
+    const [core = '', pre] = v.split('-', 2);
+    return { parts: core.split('.').map((n) => Number.parseInt(n, 10) || 0), pre: pre ?? null };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  for (let i = 0; i < Math.max(x.parts.length, y.parts.length); i++) {
+    const d = (x.parts[i] ?? 0) - (y.parts[i] ?? 0);
+    if (d !== 0) {
+      return d < 0;
+    }
+  }
+  if (x.pre === y.pre) {
+    return false;
+  }
+  if (x.pre === null || y.pre === null) {
+    return x.pre !== null;
+  }
+  return x.pre < y.pre;
 }
 
 /** Asks a daemon of another version to shut down (gracefully: in-flight requests finish) and waits for it to exit. */

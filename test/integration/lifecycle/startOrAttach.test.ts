@@ -128,6 +128,16 @@ test('a daemon of another version is asked to shut down and replaced', async () 
   assert.equal(readDiscovery(h)?.pid, fresh.pid);
 });
 
+test('a client of an older version attaches to a newer daemon instead of replacing it', async () => {
+  const h = home();
+  const newer = await start(h, ['--simulate'], { LLM_ROUTER_VERSION_OVERRIDE: '99.0.0' });
+  const attached = await start(h, ['--simulate'], {}, PACKAGE_VERSION);
+  assert.equal(attached.pid, newer.pid);
+  assert.equal(isPidAlive(newer.pid), true);
+  process.kill(newer.pid, 'SIGTERM');
+  await waitFor(() => !isPidAlive(newer.pid), 20_000, 'the daemon to stop');
+});
+
 test('the foreground daemon prints a ready-to-paste curl line and stops on SIGINT', async () => {
   const h = home();
   const child = spawn(process.execPath, [DIST_DAEMON, 'daemon', '--home', h, '--simulate-if-no-keys'], { env: childEnv(h), stdio: ['ignore', 'pipe', 'pipe'] });
