@@ -2,7 +2,7 @@
 // release on failure, reconcile what a crash left behind. Each step is one `store.withWrite`
 // whose callback is synchronous, so the check of every budget in scope and the reservation that
 // follows cannot interleave with another caller's: concurrent requests cannot overrun a budget by
-// more than their estimates' error.
+// more than their estimates' error. Reserve and release do not wait for the fsync (see `reserve`).
 import { randomUUID } from 'node:crypto';
 import type { Budget, BudgetAction, BudgetAlertNotification, BudgetChangedNotification, BudgetSetParams, BudgetStatus } from '../protocol/budget';
 import { budgetNotifications } from '../protocol/budget';
@@ -243,7 +243,10 @@ export class BudgetGuard {
           }
         }
         return { id, requestId: input.requestId, ts, amountUsd: amount, holds: id === null ? [] : holds };
-      });
+        // Not waiting for the fsync: the check and the hold are atomic in memory, where every other
+        // reservation reads them; a hold a crash loses belonged to an unacknowledged call, and the
+        // ledger row that settles it is journaled after it. Start-up reconciles the rest.
+      }, { wait: false });
     } finally {
       for (const a of alerts) {
         this.emit(budgetNotifications.budgetAlert, a);
@@ -302,7 +305,8 @@ export class BudgetGuard {
     if (reservation.id === null) {
       return;
     }
-    await this.store.withWrite((tx) => this.releaseInTx(tx, reservation));
+    // A hold whose release a crash loses is released by start-up reconciliation.
+    await this.store.withWrite((tx) => this.releaseInTx(tx, reservation), { wait: false });
   }
 
   releaseInTx(tx: WriteTx, reservation: Reservation): void {

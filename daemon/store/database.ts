@@ -33,6 +33,11 @@ export interface WriteTx extends ReadTx {
   run(sql: string, params?: SqlParams): { changes: number };
 }
 
+export interface WriteOptions {
+  /** false: resolve once committed in memory, without waiting for the journal's fsync (default true). */
+  wait?: boolean;
+}
+
 export interface StoreOptions {
   /** Folder for snapshots and journals; null keeps the database in memory only (tests, dry runs). */
   dir: string | null;
@@ -170,8 +175,16 @@ export class Store {
    * Runs `fn` in one transaction. `fn` must be synchronous: nothing else can run in between,
    * which is what makes check-then-write (budgets) safe. Resolves once the write is durable;
    * rejects with `storeUnavailable` (and nothing recorded) when the disk refuses it.
+   *
+   * `{ wait: false }` resolves as soon as the transaction is committed in memory (where every
+   * read sees it); it is still journaled, in order, with the next group commit (it starts no
+   * fsync of its own: see journal.ts), so anything written after it is durable only together
+   * with it or later. For writes a crash may lose
+   * because start-up repairs them (budget reservations), and that should not put an fsync on
+   * the caller's path. If the disk then refuses the batch, the store reloads from disk and
+   * reports it to the callers that do wait.
    */
-  withWrite<T>(fn: (tx: WriteTx) => T): Promise<T> {
+  withWrite<T>(fn: (tx: WriteTx) => T, options?: WriteOptions): Promise<T> {
     try {
       this.assertOpen();
       this.assertWritable();
@@ -213,7 +226,14 @@ export class Store {
     if (frame === null || this.durable === null) {
       return Promise.resolve(value);
     }
-    return this.durable.journal.append(frame).then(() => value);
+    const deferred = options?.wait === false;
+    const durable = this.durable.journal.append(frame, deferred);
+    if (deferred) {
+      // The failure reaches the store through the journal's onLost; nobody waits on this one.
+      durable.catch(() => undefined);
+      return Promise.resolve(value);
+    }
+    return durable.then(() => value);
   }
 
   /** Resolves when everything committed so far is on disk. */

@@ -1,6 +1,9 @@
 // Appends committed transactions to the current journal and makes them durable before their
 // callers are acknowledged. Group commit: every record committed while a write+fsync is in
-// flight (or in the same tick) goes out in the next single write+fsync.
+// flight (or in the same tick) goes out in the next single write+fsync. Deferred records (nobody
+// waits for them) do not start a write+fsync of their own: they ride along with the next record
+// someone waits for, or go out after DEFERRED_FLUSH_MS at the latest — so a deferred write just
+// before a durable one never makes the durable one wait behind a second fsync.
 //
 // Snapshots travel through the same queue as records, so ordering needs no locks: the image is
 // exported at the moment the snapshot is queued, records queued before it belong to the old
@@ -29,8 +32,11 @@ export interface JournalState {
   snapshotBytes: number;
 }
 
+/** The longest a deferred record waits for a durable one to carry it to disk. */
+const DEFERRED_FLUSH_MS = 100;
+
 type QueueItem =
-  | { kind: 'record'; frame: Buffer; resolve: () => void; reject: (e: unknown) => void }
+  | { kind: 'record'; frame: Buffer; deferred: boolean; resolve: () => void; reject: (e: unknown) => void }
   | { kind: 'snapshot'; image: Uint8Array; gen: number; done: () => void };
 
 export class Journal {
@@ -41,6 +47,9 @@ export class Journal {
   private handleBytes = 0;
   private snapshotQueued = false;
   private idleWaiters: (() => void)[] = [];
+  private deferredTimer: NodeJS.Timeout | null = null;
+  /** Set when deferred records must go out even though nobody waits for them. */
+  private flushDeferred = false;
 
   constructor(
     private readonly files: StoreFiles,
@@ -68,10 +77,15 @@ export class Journal {
     }
   }
 
-  append(frame: Buffer): Promise<void> {
+  /** `deferred`: the caller does not wait for this record; it is written with the next batch. */
+  append(frame: Buffer, deferred = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ kind: 'record', frame, resolve, reject });
-      this.schedule();
+      this.queue.push({ kind: 'record', frame, deferred, resolve, reject });
+      if (deferred) {
+        this.armDeferredFlush();
+      } else {
+        this.schedule();
+      }
     });
   }
 
@@ -80,7 +94,10 @@ export class Journal {
     if (!this.draining && this.queue.length === 0) {
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.schedule();
+    });
   }
 
   /** Queues a snapshot of the current database if anything was journaled since the last one. */
@@ -96,6 +113,23 @@ export class Journal {
   async close(): Promise<void> {
     await this.idle();
     await this.closeHandle();
+  }
+
+  private armDeferredFlush(): void {
+    if (this.deferredTimer === null) {
+      this.deferredTimer = setTimeout(() => {
+        this.deferredTimer = null;
+        this.flushDeferred = true;
+        this.schedule();
+      }, DEFERRED_FLUSH_MS);
+      // close() flushes through idle(); the timer alone must not keep a process alive.
+      this.deferredTimer.unref();
+    }
+  }
+
+  /** Whether the queue holds something that must be written now (not only deferred records). */
+  private mustWrite(): boolean {
+    return this.flushDeferred || this.idleWaiters.length > 0 || this.queue.some((i) => i.kind === 'snapshot' || !i.deferred);
   }
 
   private schedule(): void {
@@ -121,7 +155,7 @@ export class Journal {
     // The generation records at the head of the queue belong to: before a queued snapshot,
     // that is the generation the snapshot rotated away from.
     let gen = this.state.journalGen - this.queue.filter((i) => i.kind === 'snapshot').length;
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && this.mustWrite()) {
       const head = this.queue[0];
       if (head?.kind === 'snapshot') {
         this.queue.shift();
@@ -166,6 +200,12 @@ export class Journal {
       }
     }
     this.draining = false;
+    if (this.queue.length > 0) {
+      // Only deferred records are left: they wait for the next durable record or the timer.
+      this.armDeferredFlush();
+      return;
+    }
+    this.flushDeferred = false;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) {
