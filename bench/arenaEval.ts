@@ -83,6 +83,50 @@ export function routeCurve(cases: readonly ArenaCase[], prices: ReadonlyMap<stri
   });
 }
 
+/**
+ * The other selection rule: per prompt, the cheapest model (by predicted cost) whose predicted
+ * quality reaches the threshold, else the best predicted. Sweeping the threshold traces a curve
+ * (its `lambda` field holds the threshold).
+ */
+export function thresholdCurve(cases: readonly ArenaCase[], prices: ReadonlyMap<string, Price>, quality: QualityFn): CurvePoint[] {
+  const models = [...prices.keys()];
+  const out: CurvePoint[] = [];
+  for (let t = 0; t <= 1.0001; t += 0.005) {
+    let score = 0;
+    let cost = 0;
+    const mix: Record<string, number> = {};
+    for (const c of cases) {
+      let pick = '';
+      let pickCost = Number.POSITIVE_INFINITY;
+      let top = '';
+      let topQ = Number.NEGATIVE_INFINITY;
+      for (const m of models) {
+        const p = prices.get(m);
+        if (!p) {
+          continue;
+        }
+        const q = quality(m, c.stats.prior.get(m) ?? 0.5, c.difficulty.d);
+        const predCost = ((c.row.prompt_tokens_est ?? 0) * p.in + (c.stats.meanOut.get(m) ?? 400) * p.out) / 1e6;
+        if (q >= t && predCost < pickCost) {
+          pick = m;
+          pickCost = predCost;
+        }
+        if (q > topQ) {
+          top = m;
+          topQ = q;
+        }
+      }
+      const best = pick || top;
+      const p = prices.get(best);
+      score += scoreOf(c.row, best, (c.stats.prior.get(best) ?? 0.5) * 10);
+      cost += p ? realisedCost(c.row, best, p) : 0;
+      mix[best] = (mix[best] ?? 0) + 1 / cases.length;
+    }
+    out.push({ lambda: t, meanScore: score / cases.length, costUsd: cost, mix });
+  }
+  return out;
+}
+
 export interface SingleModel {
   model: string;
   meanScore: number;

@@ -3,7 +3,7 @@
 // arena-bench-v1 judgments, Apache-2.0; prices from @pydantic/genai-prices, MIT).
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, type BenchRow } from './routingData';
 import { pairReport, type PairReport } from './pairEval';
-import { costToReach, lambdaGrid, modelStats, oracle, oracleMatching, oracleTradeoffCurve, routeCurve, singleModels, type ArenaCase, type Price } from './arenaEval';
+import { costToReach, lambdaGrid, modelStats, oracle, oracleMatching, oracleTradeoffCurve, routeCurve, singleModels, thresholdCurve, type ArenaCase, type Price } from './arenaEval';
 import { dot, seededRandom, trainLinear } from '../daemon/routing/linearModel';
 import { apgr } from './routingMetrics';
 import { DIMENSIONS, promptVector } from '../daemon/routing/promptFeatures';
@@ -123,6 +123,8 @@ function arenaSection(): void {
   console.log(`  95% of the best single model's mean (${target.toFixed(2)}):`);
   console.log(`    learned router: ${share(reach.direct)} on the curve; ${share(reach.hull)} on its upper convex hull`);
   console.log(`    per-model priors only (no prompt signal): ${share(reachPrior.direct)}; hull ${share(reachPrior.hull)}`);
+  const byThreshold = costToReach(thresholdCurve(cases, prices, quality), target);
+  console.log(`    learned, cheapest model predicted to reach a quality threshold (threshold swept): ${share(byThreshold.direct)}; hull ${share(byThreshold.hull)}`);
   console.log(`    mixing single models only: ${share(reachSingles.hull)}`);
 }
 

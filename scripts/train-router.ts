@@ -19,7 +19,7 @@ const OPTIONS: Record<'choice' | 'open', TrainOptions> = {
   choice: { loss: 'logistic', epochs: 10, learningRate: 0.05, l2: 1e-4, seed: 7 },
   open: { loss: 'logistic', epochs: 2, learningRate: 0.1, l2: 1e-4, seed: 11 },
 };
-const KAPPAS = [0, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5];
+const KAPPAS = [0, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3];
 const ARENA_FOLDS = 5;
 
 const hasOptions = (x: SparseVector): boolean => {
