@@ -1,7 +1,7 @@
 // What the proxy bench measures: each target is an HTTP server started in its own process (see
 // host.ts) that answers OpenAI chat completions. Add a column: one entry in `targets`.
 import { createServer, request, Agent, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -87,15 +87,20 @@ const passThrough: BenchTarget = {
   },
 };
 
-/** The whole daemon: auth, validation, routing `auto`, the simulated provider call, the ledger row. */
-const daemon: BenchTarget = {
-  name: 'daemon',
-  description: 'client → llm-router daemon (simulate, model auto, durable journaled ledger) → simulator',
+/**
+ * The whole daemon: auth, validation, routing `auto`, the simulated provider call, the ledger row.
+ * `homeParent` null: the OS temp folder (a real disk here, so each commit pays an fdatasync);
+ * '/dev/shm' puts the journal on tmpfs, where fdatasync is free, to separate the disk's latency
+ * from the daemon's own overhead.
+ */
+const daemonTarget = (name: string, homeParent: string | null, where: string, checkout = '../..'): BenchTarget => ({
+  name,
+  description: `client → llm-router daemon${checkout === '../..' ? '' : ` of ${checkout}`} (simulate, model auto, durable journaled ledger ${where}) → simulator`,
   async start() {
-    const { startDaemon } = await import('../../daemon/server');
-    const { createKeychainKeyStore } = await import('../../daemon/keys/keychain');
-    const { daemonSocketPath } = await import('../../daemon/lifecycle/socketPath');
-    const home = mkdtempSync(join(tmpdir(), 'lr-bench-'));
+    const { startDaemon } = (await import(`${checkout}/daemon/server`)) as typeof import('../../daemon/server');
+    const { createKeychainKeyStore } = (await import(`${checkout}/daemon/keys/keychain`)) as typeof import('../../daemon/keys/keychain');
+    const { daemonSocketPath } = (await import(`${checkout}/daemon/lifecycle/socketPath`)) as typeof import('../../daemon/lifecycle/socketPath');
+    const home = mkdtempSync(join(homeParent ?? tmpdir(), 'lr-bench-'));
     const token = randomBytes(32).toString('hex');
     const running = await startDaemon({
       home,
@@ -115,7 +120,18 @@ const daemon: BenchTarget = {
       },
     };
   },
-};
+});
+
+const daemon = daemonTarget('daemon', null, `in ${tmpdir()}`);
+const daemonTmpfs = daemonTarget('daemon-tmpfs', '/dev/shm', 'on tmpfs /dev/shm');
+/**
+ * BENCH_BASELINE=<another checkout> (e.g. a `git worktree` of an older commit, with node_modules
+ * linked) adds its daemon as columns, so a before/after comparison shares one run's noise.
+ */
+const baselineDir = process.env.BENCH_BASELINE;
+const baselines = baselineDir
+  ? [daemonTarget('base-daemon', null, `in ${tmpdir()}`, baselineDir), ...(existsSync('/dev/shm') ? [daemonTarget('base-tmpfs', '/dev/shm', 'on tmpfs /dev/shm', baselineDir)] : [])]
+  : [];
 
 /** VmRSS and VmHWM (peak) of a child process, from /proc (Linux); zeros elsewhere. */
 async function procMemory(pid: number | undefined): Promise<{ rssBytes: number; maxRssBytes: number }> {
@@ -186,4 +202,7 @@ const portkey: BenchTarget = {
   },
 };
 
-export const targets: readonly BenchTarget[] = [direct, passThrough, daemon, portkey];
+const all: readonly BenchTarget[] = [direct, passThrough, daemon, ...(existsSync('/dev/shm') ? [daemonTmpfs] : []), ...baselines, portkey];
+/** BENCH_TARGETS=direct,pass-through,daemon measures only those (default: all). */
+const only = process.env.BENCH_TARGETS?.split(',').map((t) => t.trim()).filter((t) => t !== '');
+export const targets: readonly BenchTarget[] = only && only.length > 0 ? all.filter((t) => only.includes(t.name)) : all;
