@@ -10,6 +10,8 @@ import { createViewPanel, type ViewPanel } from './webviewPanel';
 export class AnswerPanel implements vscode.Disposable {
   private current: ViewPanel | undefined;
   private state: AnswerSnapshot | null = null;
+  /** Request ids of the answers this panel finished: the only ones its view may give feedback on. */
+  private readonly answered = new Set<string>();
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -43,6 +45,7 @@ export class AnswerPanel implements vscode.Disposable {
     // The result's text is authoritative (deltas may be absent, e.g. when a fallback answered).
     this.state.text = done.result.text;
     this.state.done = done;
+    this.answered.add(done.result.requestId);
     this.current?.bridge.notify('answer/done', done);
   }
 
@@ -68,6 +71,10 @@ export class AnswerPanel implements vscode.Disposable {
       daemon: this.daemon,
       log: this.log,
       local: { 'answer/snapshot': () => this.state },
+      writes: {
+        // Thumbs only on answers this window finished, so a view cannot rate arbitrary requests.
+        'feedback/submit': ({ requestId }) => (this.answered.has(requestId) ? null : `request ${requestId} is not an answer shown in this panel`),
+      },
     });
     created.panel.onDidDispose(() => {
       this.current = undefined;

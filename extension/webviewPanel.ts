@@ -1,9 +1,9 @@
 // Creates a webview panel wired to the bridge: strict CSP, assets only from dist/, and every
 // message from the view handed to the validating WebviewBridge.
 import * as vscode from 'vscode';
-import type { BridgedMethod, ViewKind } from '../webview/bridge';
+import type { BridgedMethod, BridgedWriteMethod, ViewKind } from '../webview/bridge';
 import type { DaemonClient } from './daemonClient';
-import { WebviewBridge, type LocalHandlers } from './webviewBridge';
+import { WebviewBridge, type BridgeDeps, type LocalHandlers } from './webviewBridge';
 import { renderWebviewHtml } from './webviewHtml';
 
 export interface ViewPanelOptions {
@@ -15,6 +15,7 @@ export interface ViewPanelOptions {
   daemon: DaemonClient;
   log: vscode.LogOutputChannel;
   local?: Partial<LocalHandlers>;
+  writes?: BridgeDeps['writes'];
 }
 
 export interface ViewPanel {
@@ -29,8 +30,9 @@ export function createViewPanel(options: ViewPanelOptions): ViewPanel {
     localResourceRoots: [dist],
   });
   const bridge = new WebviewBridge({
-    callDaemon: (method: BridgedMethod, params: unknown) => options.daemon.call(method, params as never),
+    callDaemon: (method: BridgedMethod | BridgedWriteMethod, params: unknown) => options.daemon.call(method, params as never),
     local: options.local ?? {},
+    writes: options.writes,
     post: (message) => panel.webview.postMessage(message),
     log: (message) => options.log.warn(`[${options.view} view] ${message}`),
   });

@@ -2,9 +2,9 @@
 // directions. The webview may call only the read-only daemon methods listed here (the extension
 // validates every message and forwards nothing else); the extension pushes view updates as
 // notifications. Browser-safe: type-only imports from the protocol, so zod stays out of the bundle.
-import type { BudgetChangedNotification, ChatCompleteResult, MethodName, ParamsIn, Result, SpendChangedNotification } from '../daemon/protocol';
+import type { BudgetChangedNotification, ChatCompleteResult, FeedbackSubmitResult, MethodName, ParamsIn, Result, SpendChangedNotification } from '../daemon/protocol';
 
-/** Daemon methods a webview may call. Keys, chat and anything that writes are never forwarded. */
+/** Read-only daemon methods any webview may call. Keys, chat and other writes are never forwarded. */
 export const BRIDGED_METHODS = [
   'daemon/status',
   'models/list',
@@ -14,6 +14,9 @@ export const BRIDGED_METHODS = [
   'budget/list',
   'budget/status',
   'keys/list',
+  'providers/health',
+  'experiment/list',
+  'experiment/get',
 ] as const satisfies readonly MethodName[];
 export type BridgedMethod = (typeof BRIDGED_METHODS)[number];
 
@@ -21,8 +24,20 @@ export function isBridgedMethod(method: string): method is BridgedMethod {
   return (BRIDGED_METHODS as readonly string[]).includes(method);
 }
 
+/**
+ * The one write a webview may ask for, only from a panel that opts in (the answer panel), with a
+ * narrower shape than the daemon accepts: thumbs on an answer that panel showed, nothing else.
+ */
+export const BRIDGED_WRITE_METHODS = ['feedback/submit'] as const satisfies readonly MethodName[];
+export type BridgedWriteMethod = (typeof BRIDGED_WRITE_METHODS)[number];
+export interface FeedbackFromView {
+  requestId: string;
+  thumbs: 'up' | 'down';
+}
+
 /** What a webview may ask of the extension: bridged daemon methods plus view-local ones. */
 export type WebviewRequests = { [M in BridgedMethod]: (params: ParamsIn<M>) => Result<M> } & {
+  'feedback/submit': (params: FeedbackFromView) => FeedbackSubmitResult;
   /** The answer panel's current state, so a freshly loaded (or re-shown) view catches up. */
   'answer/snapshot': (params: Record<string, never>) => AnswerSnapshot | null;
 };

@@ -205,11 +205,43 @@ async function runUi(browser, server, workspace, home) {
       throw err;
     }
   };
+  // The daemon's HTTP /rpc, as a script would call it (the discovery file's port and token).
+  const rpc = async (method, params) => {
+    const { port, token } = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8'));
+    const r = await fetch(`http://127.0.0.1:${port}/rpc`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    });
+    const body = await r.json();
+    if (body.error) {
+      throw new Error(`${method}: ${body.error.message}`);
+    }
+    return body.result;
+  };
+  let experiment;
   try {
     await step('the workbench loads with the spend item in the status bar', async () => {
       await page.goto(workbenchUrl(server, workspace, { extensionPath: vsix ? undefined : repo }));
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       await page.locator('.statusbar-item', { hasText: /today/ }).first().waitFor({ timeout: 60_000 });
+    });
+
+    await step('an A/B experiment is created over the daemon\'s HTTP /rpc', async () => {
+      // Per-request assignment, so this run's few requests reach both arms.
+      experiment = await rpc('experiment/create', {
+        name: 'Quality-first vs cost-aggressive',
+        arms: [
+          { name: 'quality', weight: 0.5, strategy: 'quality-first' },
+          { name: 'cheap', weight: 0.5, strategy: 'cost-aggressive' },
+        ],
+        unit: 'request',
+        primaryMetric: 'costPerRequest',
+        guardrails: [{ metric: 'feedbackScore', tolerance: 0.1 }],
+        minSamplesPerArm: 10,
+        salt: 'workbench-ui-phase',
+      });
+      log(`experiment ${experiment.id} running`);
     });
 
     if (vsix) {
@@ -260,6 +292,25 @@ async function runUi(browser, server, workspace, home) {
       await sleep(500);
       await page.screenshot({ path: join(results, 'answer.png') });
       log(`answer by ${answer.model} for ${answer.cost}: ${answer.reason}`);
+    });
+
+    await step('👍 on the answer records feedback (the experiment counts it)', async () => {
+      const frame = await findViewFrame(page, 'answer', 10_000);
+      await frame.click('[data-testid="thumbs-up"]');
+      const status = frame.locator('[data-testid="feedback-status"]');
+      await status.waitFor({ timeout: 15_000 });
+      const text = (await status.textContent())?.trim();
+      if (text !== 'Thanks — recorded') {
+        throw new Error(`feedback status reads ${JSON.stringify(text)}`);
+      }
+      const { results: r } = await rpc('experiment/get', { id: experiment.id });
+      const counted = r.arms.reduce((n, a) => n + a.feedbackCount, 0);
+      if (counted !== 1) {
+        throw new Error(`expected the experiment to count 1 feedback, it counts ${counted} (${JSON.stringify(r.arms.map((a) => [a.arm, a.requests, a.feedbackCount]))})`);
+      }
+      await sleep(300);
+      await page.screenshot({ path: join(results, 'feedback.png') });
+      log(`feedback recorded; experiment arms: ${r.arms.map((a) => `${a.arm} ${a.requests} req / ${a.feedbackCount} feedback`).join(', ')}`);
     });
 
     await step('the status bar shows today\'s spend with a tooltip', async () => {
@@ -313,14 +364,6 @@ async function runUi(browser, server, workspace, home) {
         throw new Error(`script call failed: ${res.status} ${await res.text()}`);
       }
       const scriptRequestId = res.headers.get('x-llm-router-request-id');
-      const rpc = async (method, params) => {
-        const r = await fetch(`http://127.0.0.1:${port}/rpc`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
-        const body = await r.json();
-        if (body.error) {
-          throw new Error(`${method}: ${body.error.message}`);
-        }
-        return body.result;
-      };
       const status = await rpc('daemon/status', {});
       if (status.clients < 2) {
         throw new Error(`expected both windows attached to one daemon, daemon/status says ${status.clients} client(s)`);

@@ -10,20 +10,36 @@ export function mountAnswer(root: HTMLElement, bridge: Bridge): void {
   const header = h('header', { class: 'answer-header' });
   const question = h('section', { class: 'question' });
   const body = h('article', { class: 'answer-body' });
-  replaceChildren(root, header, question, body);
+  const feedback = h('footer', { class: 'feedback', 'data-testid': 'feedback' });
+  replaceChildren(root, header, question, body, feedback);
+  // Per request id, so a re-render (or the next answer) never loses or mixes up what was sent.
+  const sent = new Map<string, FeedbackState>();
 
   const render = (): void => {
     if (!state) {
       replaceChildren(header, h('p', { class: 'muted' }, 'Run “LLM Router: Ask (auto-routed)” to ask a question.'));
       replaceChildren(question);
       replaceChildren(body);
+      replaceChildren(feedback);
       return;
     }
     replaceChildren(header, ...headerContent(state.done, state.failed));
     replaceChildren(question, h('span', { class: 'label' }, 'Question'), h('p', null, state.question));
     replaceChildren(body, renderMarkdown(state.text));
     body.classList.toggle('streaming', !state.done && !state.failed);
+    const requestId = state.done?.result.requestId;
+    replaceChildren(feedback, ...(requestId ? feedbackContent(requestId, sent.get(requestId) ?? { kind: 'idle' }, submit) : []));
     document.body.dataset.answerState = state.failed ? 'failed' : state.done ? 'done' : 'streaming';
+  };
+
+  const submit = (requestId: string, thumbs: 'up' | 'down'): void => {
+    sent.set(requestId, { kind: 'sending', thumbs });
+    render();
+    bridge
+      .call('feedback/submit', { requestId, thumbs })
+      .then(() => sent.set(requestId, { kind: 'recorded', thumbs }))
+      .catch((err: unknown) => sent.set(requestId, { kind: 'failed', thumbs, message: err instanceof Error ? err.message : String(err) }))
+      .finally(render);
   };
 
   bridge.on('answer/start', (start) => {
@@ -91,4 +107,26 @@ function headerContent(done: AnswerDone | null, failed: AnswerFailed | null): (N
       r.fallbacksTried.length > 0 ? ` · fell back from ${r.fallbacksTried.join(', ')}` : '',
     ),
   ];
+}
+
+type FeedbackState = { kind: 'idle' } | { kind: 'sending' | 'recorded'; thumbs: 'up' | 'down' } | { kind: 'failed'; thumbs: 'up' | 'down'; message: string };
+
+function feedbackContent(requestId: string, state: FeedbackState, submit: (requestId: string, thumbs: 'up' | 'down') => void): (Node | string)[] {
+  const button = (thumbs: 'up' | 'down', label: string, title: string): HTMLButtonElement => {
+    const chosen = state.kind !== 'idle' && state.thumbs === thumbs;
+    const b = h('button', { type: 'button', class: chosen ? 'thumb chosen' : 'thumb secondary', title, 'aria-label': title, 'data-testid': `thumbs-${thumbs}` }, label);
+    // Once recorded (or while sending) the choice stands; after a failure the user may retry.
+    b.disabled = state.kind === 'sending' || state.kind === 'recorded';
+    b.addEventListener('click', () => submit(requestId, thumbs));
+    return b;
+  };
+  const note =
+    state.kind === 'sending'
+      ? h('span', { class: 'muted' }, 'Sending…')
+      : state.kind === 'recorded'
+        ? h('span', { class: 'feedback-ok', 'data-testid': 'feedback-status' }, 'Thanks — recorded')
+        : state.kind === 'failed'
+          ? h('span', { class: 'error', 'data-testid': 'feedback-status' }, `Not recorded: ${state.message}`)
+          : h('span', { class: 'muted' }, 'Was this answer good?');
+  return [button('up', '👍 Good', 'Good answer'), button('down', '👎 Bad', 'Bad answer'), note];
 }

@@ -102,3 +102,82 @@ test('serves view-local methods and pushes notifications', async () => {
   h.bridge.notify('spend/changed', { requestId: 'r1', costUsd: 0.5 });
   assert.deepEqual(h.posted[1], { jsonrpc: '2.0', method: 'spend/changed', params: { requestId: 'r1', costUsd: 0.5 } });
 });
+
+function feedbackHarness(shown: string[]) {
+  const posted: Posted[] = [];
+  const logs: string[] = [];
+  const calls: { method: string; params: unknown }[] = [];
+  const bridge = new WebviewBridge({
+    callDaemon: async (method, params) => {
+      calls.push({ method, params });
+      if (method === 'feedback/submit' && (params as { requestId: string }).requestId === 'gone') {
+        throw new RouterError('notFound', 'No request gone in the ledger.');
+      }
+      return { feedbackId: 'f1', requestId: (params as { requestId: string }).requestId, value: 1, experimentId: null, arm: null, routerUpdated: true };
+    },
+    local: {},
+    writes: { 'feedback/submit': ({ requestId }) => (shown.includes(requestId) ? null : `request ${requestId} is not an answer shown in this panel`) },
+    post: (m) => {
+      posted.push(m as Posted);
+    },
+    log: (m) => logs.push(m),
+  });
+  return { bridge, posted, logs, calls };
+}
+
+test('feedback/submit: thumbs on a shown answer are forwarded exactly as validated', async () => {
+  const h = feedbackHarness(['r1']);
+  await h.bridge.receive({ jsonrpc: '2.0', id: 1, method: 'feedback/submit', params: { requestId: 'r1', thumbs: 'up' } });
+  assert.deepEqual(h.calls, [{ method: 'feedback/submit', params: { requestId: 'r1', thumbs: 'up' } }]);
+  assert.equal((h.posted[0]?.result as { feedbackId?: string }).feedbackId, 'f1');
+});
+
+test('feedback/submit: anything but a request id and up|down is invalidParams and never reaches the daemon', async () => {
+  const h = feedbackHarness(['r1']);
+  const bad: unknown[] = [
+    {},
+    { requestId: 'r1' },
+    { requestId: 'r1', thumbs: 'sideways' },
+    { requestId: 'r1', thumbs: 'UP' },
+    { requestId: 42, thumbs: 'up' },
+    { requestId: '', thumbs: 'up' },
+    { requestId: 'r'.repeat(201), thumbs: 'up' },
+    // The daemon accepts a score and a comment; a view may not send them.
+    { requestId: 'r1', score: 5 },
+    { requestId: 'r1', thumbs: 'up', comment: 'great' },
+    ['r1', 'up'],
+  ];
+  for (const [i, params] of bad.entries()) {
+    await h.bridge.receive({ jsonrpc: '2.0', id: i, method: 'feedback/submit', params });
+  }
+  assert.equal(h.calls.length, 0);
+  assert.equal(h.posted.length, bad.length);
+  for (const p of h.posted) {
+    assert.equal(p.error?.code, rpcCodeOf('invalidParams'), JSON.stringify(p));
+    assert.match(p.error?.message ?? '', /Invalid params for feedback\/submit/);
+  }
+});
+
+test('feedback/submit: a request id the panel did not show is refused', async () => {
+  const h = feedbackHarness(['r1']);
+  await h.bridge.receive({ jsonrpc: '2.0', id: 2, method: 'feedback/submit', params: { requestId: 'someone-elses', thumbs: 'down' } });
+  assert.equal(h.calls.length, 0);
+  assert.equal(h.posted[0]?.error?.code, rpcCodeOf('invalidParams'));
+  assert.match(h.posted[0]?.error?.message ?? '', /not an answer shown in this panel/);
+  assert.equal(h.logs.length, 1);
+});
+
+test('feedback/submit: the daemon\'s notFound comes back with its code and message', async () => {
+  const h = feedbackHarness(['gone']);
+  await h.bridge.receive({ jsonrpc: '2.0', id: 3, method: 'feedback/submit', params: { requestId: 'gone', thumbs: 'up' } });
+  assert.equal(h.posted[0]?.error?.code, rpcCodeOf('notFound'));
+  assert.equal(h.posted[0]?.error?.data?.code, 'notFound');
+  assert.equal(h.posted[0]?.error?.message, 'No request gone in the ledger.');
+});
+
+test('feedback/submit is not available to a view that did not opt in (the dashboard)', async () => {
+  const h = harness();
+  await h.bridge.receive({ jsonrpc: '2.0', id: 4, method: 'feedback/submit', params: { requestId: 'r1', thumbs: 'up' } });
+  assert.equal(h.calls.length, 0);
+  assert.equal(h.posted[0]?.error?.code, rpcCodeOf('methodNotFound'));
+});
