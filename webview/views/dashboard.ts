@@ -1,10 +1,15 @@
-// The dashboard's first view: today's spend and the latest requests. Later views (budgets,
-// timeseries, A/B tests, model health) mount beside it from their own modules.
+// The dashboard: today's spend, budgets, spend over time, where requests went, what routing
+// saved, model health, A/B tests and the latest requests. Each section reads its own daemon
+// method through the bridge and fails on its own: one unreadable section never blanks the rest.
 import type { BudgetStatusResult, LedgerRow, SpendRequestsResult, SpendSummaryResult } from '../../daemon/protocol';
 import { formatMs, formatTime, formatTokens, formatUsd } from '../format';
 import type { Bridge } from '../rpc';
 import { budgetsSection } from './budgets';
 import { h, replaceChildren } from './dom';
+import { experimentsSection, loadExperiments } from './experiments';
+import { healthSection } from './health';
+import { loadSpendOverTime, spendOverTimeSection, type SpendRange } from './spendOverTime';
+import { savingsSection, sharesTable } from './spendShares';
 
 const LATEST_ROWS = 25;
 const REFRESH_COALESCE_MS = 300;
@@ -12,27 +17,90 @@ const REFRESH_COALESCE_MS = 300;
 export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
   const cards = h('section', { class: 'cards', 'data-testid': 'spend-cards' });
   const budgets = h('section', { class: 'budgets-section' });
+  const overTime = h('section', { class: 'over-time' });
+  const savings = h('section', { class: 'savings-section' });
+  const byModel = h('section', { class: 'by-model' });
+  const byProvider = h('section', { class: 'by-provider' });
+  const health = h('section', { class: 'health' });
+  const experiments = h('section', { class: 'experiments-section' });
   const table = h('section', { class: 'requests' });
   const status = h('p', { class: 'muted status-line' });
   const refreshButton = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
-  replaceChildren(root, h('header', { class: 'dash-header' }, h('h1', null, 'LLM Router — today'), refreshButton), cards, h('h2', null, 'Budgets'), budgets, h('h2', null, 'Latest requests'), table, status);
+  let range: SpendRange = 'day';
+  const rangeButtons = (['day', 'hour'] as const).map((r) => {
+    const b = h('button', { type: 'button', class: 'range secondary', 'data-range': r }, r === 'day' ? '14 days' : '24 hours');
+    b.addEventListener('click', () => {
+      range = r;
+      void load();
+    });
+    return b;
+  });
+  replaceChildren(
+    root,
+    h('header', { class: 'dash-header' }, h('h1', null, 'LLM Router — today'), refreshButton),
+    cards,
+    h('h2', null, 'Budgets'),
+    budgets,
+    h('div', { class: 'section-head' }, h('h2', null, 'Spend over time'), h('span', { class: 'range-buttons' }, ...rangeButtons)),
+    overTime,
+    h('h2', null, 'What routing saved this month'),
+    savings,
+    h('h2', null, 'Where requests went this month'),
+    h('div', { class: 'split' }, h('div', null, h('h3', null, 'By model'), byModel), h('div', null, h('h3', null, 'By provider'), byProvider)),
+    h('h2', null, 'Model health'),
+    health,
+    h('h2', null, 'A/B tests'),
+    experiments,
+    h('h2', null, 'Latest requests'),
+    table,
+    status,
+  );
+
+  const section = async <T>(into: HTMLElement, what: string, read: () => Promise<T>, draw: (value: T) => HTMLElement): Promise<void> => {
+    try {
+      replaceChildren(into, draw(await read()));
+    } catch (err) {
+      replaceChildren(into, h('p', { class: 'error' }, `Could not load ${what}: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  };
 
   let pending: ReturnType<typeof setTimeout> | undefined;
   const load = async (): Promise<void> => {
-    try {
-      const [summary, requests, budgetStatus] = await Promise.all([
-        bridge.call('spend/summary', { period: 'day' }),
-        bridge.call('spend/requests', { limit: LATEST_ROWS }),
-        bridge.call('budget/status', {}).catch((): BudgetStatusResult | null => null),
-      ]);
-      replaceChildren(cards, ...summaryCards(summary));
-      replaceChildren(budgets, budgetsSection(budgetStatus));
-      replaceChildren(table, requestsTable(requests));
+    for (const b of rangeButtons) {
+      b.classList.toggle('chosen', b.dataset.range === range);
+    }
+    const now = Date.now();
+    const core = (async () => {
+      try {
+        const [summary, requests, budgetStatus] = await Promise.all([
+          bridge.call('spend/summary', { period: 'day' }),
+          bridge.call('spend/requests', { limit: LATEST_ROWS }),
+          bridge.call('budget/status', {}).catch((): BudgetStatusResult | null => null),
+        ]);
+        replaceChildren(cards, ...summaryCards(summary));
+        replaceChildren(budgets, budgetsSection(budgetStatus));
+        replaceChildren(table, requestsTable(requests));
+        return true;
+      } catch (err) {
+        replaceChildren(cards, h('p', { class: 'error' }, `Could not load spend: ${err instanceof Error ? err.message : String(err)}`));
+        return false;
+      }
+    })();
+    const month = bridge.call('spend/summary', { period: 'month', groupBy: 'model' });
+    await Promise.all([
+      core,
+      section(overTime, 'spend over time', () => loadSpendOverTime(bridge, range, now), (r) => spendOverTimeSection(r, range, now)),
+      section(savings, 'savings', () => month, savingsSection),
+      section(byModel, 'spend by model', () => month, (r) => sharesTable(r, 'Model', 'by-model')),
+      section(byProvider, 'spend by provider', () => bridge.call('spend/summary', { period: 'month', groupBy: 'provider' }), (r) => sharesTable(r, 'Provider', 'by-provider')),
+      section(health, 'model health', () => bridge.call('providers/health', {}), healthSection),
+      section(experiments, 'A/B tests', () => loadExperiments(bridge), experimentsSection),
+    ]);
+    if (await core) {
       status.textContent = `Updated ${formatTime(Date.now())}`;
       document.body.dataset.loaded = 'true';
-    } catch (err) {
+    } else {
       status.textContent = '';
-      replaceChildren(cards, h('p', { class: 'error' }, `Could not load spend: ${err instanceof Error ? err.message : String(err)}`));
     }
   };
   const schedule = (): void => {
