@@ -230,10 +230,11 @@ async function runUi(browser, server, workspace, home) {
     await step('an A/B experiment is created over the daemon\'s HTTP /rpc', async () => {
       // Per-request assignment, so this run's few requests reach both arms.
       experiment = await rpc('experiment/create', {
-        name: 'Quality-first vs cost-aggressive',
+        // Two cheap-leaning strategies: the mocha phase's small daily budget must still admit the run's requests.
+        name: 'Learned router vs cost-aggressive',
         arms: [
-          { name: 'quality', weight: 0.5, strategy: 'quality-first' },
           { name: 'cheap', weight: 0.5, strategy: 'cost-aggressive' },
+          { name: 'learned', weight: 0.5, strategy: 'learned' },
         ],
         unit: 'request',
         primaryMetric: 'costPerRequest',
@@ -391,6 +392,61 @@ async function runUi(browser, server, workspace, home) {
       await sleep(500);
       await page.screenshot({ path: join(results, 'shared-ledger.png') });
       log(`one daemon (pid ${status.pid}), ${status.clients} windows attached, ${ledger.rows.length} ledger rows from ${[...kinds].join(' and ')}; both status bars read "${a}"`);
+    });
+
+    await step('the dashboard draws spend over time, shares, savings, model health and the A/B test', async () => {
+      // A few more requests from a script, so both experiment arms and several models have data.
+      const { port, token } = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8'));
+      const prompts = ['Explain a hash map in two sentences.', 'Write a haiku about unit tests.', 'What is the capital of Portugal?', 'Prove that the square root of 2 is irrational, step by step, with every lemma.', 'Summarize the CAP theorem.', 'Translate "good morning" into German.', 'Refactor a nested loop into a map/filter chain in TypeScript and explain the complexity.', 'List three HTTP status codes for client errors.'];
+      let refused = 0;
+      for (const content of prompts) {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }] }),
+        });
+        // A 402 is the mocha phase's small daily budget doing its job, not a failure of this step.
+        if (res.status !== 200 && res.status !== 402) {
+          throw new Error(`script call failed: ${res.status} ${await res.text()}`);
+        }
+        refused += res.status === 402 ? 1 : 0;
+        await res.arrayBuffer();
+      }
+      const { results: r } = await rpc('experiment/get', { id: experiment.id });
+      const frame = await findViewFrame(page, 'dashboard', 10_000);
+      await frame.click('text=Refresh');
+      await frame.locator('[data-testid="experiment"] table.arms tbody tr').first().waitFor({ timeout: 15_000 });
+      // Empty buckets are zero-height rects (hidden to Playwright); today's bar is the one with height.
+      await frame.locator('[data-testid="spend-chart"] rect.chart-bar:not([height="0.0"])').first().waitFor({ timeout: 15_000 });
+      await frame.locator('[data-testid="by-model"] tbody tr').first().waitFor({ timeout: 15_000 });
+      await frame.locator('[data-testid="by-provider"] tbody tr').first().waitFor({ timeout: 15_000 });
+      await frame.locator('[data-testid="savings"]').waitFor({ timeout: 15_000 });
+      await frame.locator('[data-testid="health-table"] tbody tr').first().waitFor({ timeout: 15_000 });
+      const arms = await frame.locator('[data-testid="experiment"] table.arms tbody tr').count();
+      if (arms !== 2) {
+        throw new Error(`the A/B view shows ${arms} arm rows, expected 2`);
+      }
+      const verdict = (await frame.textContent('[data-testid="verdict-kind"]'))?.trim();
+      const facts = {
+        models: await frame.locator('[data-testid="by-model"] tbody tr').count(),
+        providers: await frame.locator('[data-testid="by-provider"] tbody tr').count(),
+        health: await frame.locator('[data-testid="health-table"] tbody tr').count(),
+        bars: await frame.locator('[data-testid="spend-chart"] rect.chart-bar:not([height="0.0"])').count(),
+        savings: (await frame.textContent('[data-testid="savings"]'))?.replace(/\s+/g, ' ').trim(),
+      };
+      await page.mouse.move(10, 10);
+      const shoot = async (selector, file) => {
+        await frame.evaluate((sel) => globalThis.document.querySelector(sel)?.scrollIntoView({ block: 'start' }), selector);
+        await sleep(400);
+        await page.screenshot({ path: join(results, file) });
+      };
+      await shoot('.over-time', 'dashboard-spend.png');
+      await shoot('.health', 'dashboard-health-ab.png');
+      await shoot('.experiments-section', 'dashboard-ab.png');
+      await frame.evaluate(() => globalThis.scrollTo(0, 0));
+      log(`dashboard: ${facts.bars} non-empty bars, ${facts.models} models, ${facts.providers} providers, ${facts.health} health rows; savings "${facts.savings}"`);
+      log(`script requests: ${prompts.length - refused} answered, ${refused} refused by the daily budget`);
+      log(`A/B: verdict "${verdict}"; ${r.arms.map((a) => `${a.arm} ${a.requests} req`).join(', ')}`);
     });
 
     await step('Set Provider API Key without a reachable keychain shows the daemon\'s message', async () => {
