@@ -1,6 +1,6 @@
 // Hosts one bench target in its own process, so the load generator's CPU and each target's memory
 // are measured apart. Protocol on stdio: prints one JSON line {endpoint} when ready; on the line
-// "stats" prints {rssBytes, maxRssBytes}; exits when stdin closes.
+// "stats" prints {rssBytes, maxRssBytes}; on "cpu" prints {cpuMicros}; exits when stdin closes.
 import { createInterface } from 'node:readline';
 import { targets } from './targets';
 
@@ -15,7 +15,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify({ endpoint: started.endpoint })}\n`);
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
-    if (line.trim() === 'stats') {
+    if (line.trim() === 'cpu') {
+      // CPU time of this process (the target and its in-process simulator), µs, for per-request figures.
+      const u = process.cpuUsage();
+      process.stdout.write(`${JSON.stringify({ cpuMicros: u.user + u.system })}\n`);
+    } else if (line.trim() === 'stats') {
       const own = { rssBytes: process.memoryUsage().rss, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
       void (started.stats ? started.stats() : Promise.resolve(own)).then((s) => process.stdout.write(`${JSON.stringify(s)}\n`));
     }

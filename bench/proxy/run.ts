@@ -23,6 +23,8 @@ interface TargetResult {
   stream: LevelResult;
   rssMb: number;
   maxRssMb: number;
+  /** CPU ms per request in the target's host process (non-streamed, all levels): the figure least moved by other load. */
+  cpuMsPerRequest: number;
 }
 
 class Host {
@@ -38,6 +40,10 @@ class Host {
       this.waiting.push(resolve);
       this.child.once('exit', (code) => reject(new Error(`target host exited with ${String(code)}`)));
     });
+  }
+  async cpuMicros(): Promise<number> {
+    this.child.stdin.write('cpu\n');
+    return (JSON.parse(await this.next()) as { cpuMicros: number }).cpuMicros;
   }
   async stop(): Promise<void> {
     const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
@@ -79,12 +85,17 @@ async function measureAll(): Promise<TargetResult[]> {
       await runLevel(endpoint, 10, WARMUP);
     }
     const parts = new Map<string, LevelResult[]>();
+    const cpu = new Map<string, { micros: number; requests: number }>();
     const perRound = (total: number): number => Math.max(1, Math.ceil(total / ROUNDS));
     for (let round = 0; round < ROUNDS; round++) {
       const order = hosts.map((_, i) => hosts[(i + round) % hosts.length]).filter((h) => h !== undefined);
       for (const c of LEVELS) {
         for (const h of order) {
+          const cpu0 = await h.host.cpuMicros();
           const r = await runLevel(h.endpoint, c, perRound(REQUESTS));
+          const spent = (await h.host.cpuMicros()) - cpu0;
+          const sum = cpu.get(h.name) ?? { micros: 0, requests: 0 };
+          cpu.set(h.name, { micros: sum.micros + spent, requests: sum.requests + r.requests });
           parts.set(`${h.name}/${c}`, [...(parts.get(`${h.name}/${c}`) ?? []), r]);
         }
       }
@@ -103,7 +114,9 @@ async function measureAll(): Promise<TargetResult[]> {
         process.stderr.write(`${h.name}: c=${l.concurrency} ${l.rps.toFixed(0)} req/s (median round), p50 ${percentile(l.latencies, 50).toFixed(2)} ms, errors ${l.errors}\n`);
       }
       const stream = h.noStreaming === undefined ? merge(parts.get(`${h.name}/stream`) ?? [], 1) : { concurrency: 1, requests: 0, errors: 0, wallMs: 0, rps: Number.NaN, latencies: [], ttfb: [] };
-      results.push({ name: h.name, description: h.description, levels, stream, rssMb: stats.rssBytes / 2 ** 20, maxRssMb: stats.maxRssBytes / 2 ** 20 });
+      const c = cpu.get(h.name);
+      const cpuMsPerRequest = c && c.requests > 0 ? c.micros / 1000 / c.requests : Number.NaN;
+      results.push({ name: h.name, description: h.description, levels, stream, rssMb: stats.rssBytes / 2 ** 20, maxRssMb: stats.maxRssBytes / 2 ** 20, cpuMsPerRequest });
     }
     return results;
   } finally {
@@ -125,7 +138,7 @@ async function main(): Promise<void> {
   const direct = results.find((r) => r.name === 'direct');
   const pass = results.find((r) => r.name === 'pass-through');
 
-  const header = ['target', ...LEVELS.map((c) => `req/s c=${c}`), 'p50 ms c=1', 'p99 ms c=1', '+p50 vs direct', '+p99 vs direct', 'p50 ms c=64', 'p99 ms c=64', 'stream TTFB p50', 'TTFB p99', 'RSS MB', 'max RSS MB', 'errors'];
+  const header = ['target', ...LEVELS.map((c) => `req/s c=${c}`), 'p50 ms c=1', 'p99 ms c=1', '+p50 vs direct', '+p99 vs direct', 'p50 ms c=64', 'p99 ms c=64', 'stream TTFB p50', 'TTFB p99', 'RSS MB', 'max RSS MB', 'CPU ms/req', 'errors'];
   const rows = results.map((r) => {
     const c1 = r.levels[0];
     const cMax = r.levels[r.levels.length - 1];
@@ -143,6 +156,7 @@ async function main(): Promise<void> {
       ms(percentile(r.stream.ttfb, 99)),
       r.rssMb.toFixed(0),
       r.maxRssMb.toFixed(0),
+      ms(r.cpuMsPerRequest),
       String(r.levels.reduce((s, l) => s + l.errors, r.stream.errors)),
     ];
   });
@@ -152,6 +166,7 @@ async function main(): Promise<void> {
     out.push(`  ${r.name.padEnd(14)} ${r.description}`);
   }
   out.push('', table([header, ...rows]), '');
+  out.push('CPU ms/req: CPU time of the target\'s host process (target + its in-process simulator) per non-streamed request, all levels; portkey\'s gateway runs in a child process not counted there.');
   for (const t of targets.filter((x) => x.noStreaming !== undefined)) {
     out.push(`${t.name}: streaming not measured — ${t.noStreaming ?? ''}; compared on non-streamed requests only.`);
   }
