@@ -19,9 +19,9 @@ export async function loadExperiments(bridge: Bridge): Promise<{ shown: Experime
 
 export function experimentsSection(data: { shown: ExperimentGetResult[]; total: number }): HTMLElement {
   if (data.shown.length === 0) {
-    return h('p', { class: 'muted empty' }, 'No A/B tests yet. Compare routing strategies on your own traffic with `llm-router experiment create`.');
+    return h('p', { class: 'muted empty' }, 'No A/B tests yet. Compare routing strategies on your own traffic with “llm-router experiment create”.');
   }
-  const more = data.total > data.shown.length ? h('p', { class: 'muted' }, `Showing ${data.shown.length} of ${data.total}; \`llm-router experiment list\` shows all.`) : null;
+  const more = data.total > data.shown.length ? h('p', { class: 'muted' }, `Showing ${data.shown.length} of ${data.total}; “llm-router experiment list” shows all.`) : null;
   return h('div', { class: 'experiments', 'data-testid': 'experiments' }, ...data.shown.map(experimentCard), more ?? '');
 }
 

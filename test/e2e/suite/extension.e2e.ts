@@ -110,6 +110,20 @@ export function registerExtensionSuite(): void {
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     });
 
+    it('feedback on the last answer is recorded; an unknown request id comes back as notFound', async () => {
+      // The answer panel's 👍/👎 send exactly this through the bridge (the UI phase clicks them).
+      const answered = api.lastAnswer()?.done?.result.requestId;
+      assert.ok(answered, 'an earlier test answered a question');
+      const recorded = await api.call('feedback/submit', { requestId: answered, thumbs: 'down' });
+      assert.equal(recorded.requestId, answered);
+      assert.equal(recorded.value, 0, 'thumbs down is 0 on the 0..1 scale');
+      assert.ok(recorded.feedbackId.length > 0);
+      await assert.rejects(api.call('feedback/submit', { requestId: 'req_not_a_real_request', thumbs: 'up' }), (err: RouterError) => {
+        assert.equal(err.code, 'notFound');
+        return true;
+      });
+    });
+
     it('the status bar shows today\'s spend and follows spend/changed', async () => {
       const before = await api.refreshStatusBar();
       assert.ok(before, 'spend/summary answered');
