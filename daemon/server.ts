@@ -61,6 +61,17 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models');
     // Health, circuits, rate limits, balancing and the cache: shared by every request of this daemon.
     const resilience = resilienceFromConfig(config, now);
+    const clients = new ClientHub();
+    // Built before the router: its output-length history prices every candidate.
+    const ledger = new LedgerService({
+      store,
+      catalog,
+      baselineModel: config.baselineModel,
+      askConfirmAboveUsd: config.askConfirmAboveUsd,
+      timeZone: config.timeZone,
+      now,
+      notify: (method, params) => clients.broadcast(method, params),
+    });
     const router = new Router({
       catalog,
       isAvailable: (m) => {
@@ -74,21 +85,12 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       baselineModel: config.baselineModel,
       config: config.routing,
       stats: resilience.health,
+      outputTokens: (id, taskType, typical) => ledger.outputTokens(id, taskType, typical),
     });
     const http = new ProviderHttp(config.timeouts);
     cleanup.push(() => http.close());
-    const clients = new ClientHub();
     const hooks: ChatHooks[] = [];
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
-    const ledger = new LedgerService({
-      store,
-      catalog,
-      baselineModel: config.baselineModel,
-      askConfirmAboveUsd: config.askConfirmAboveUsd,
-      timeZone: config.timeZone,
-      now,
-      notify: (method, params) => clients.broadcast(method, params),
-    });
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
     hooks.push(ledger.hooks);

@@ -22,13 +22,10 @@ export function budgetHandlers(deps: DaemonDeps): Pick<Handlers, 'budget/list' |
         routing: adjusted.routing ?? params.routing,
         context,
       });
-      const est = ledger.estimate(decision, params.max_tokens);
-      decision.estimatedOutputTokens = est.outputTokens;
-      decision.estimatedCostUsd = est.costUsd;
       if (adjusted.reasons.length > 0) {
         decision.reason = `${decision.reason}; ${adjusted.reasons.join('; ')}`;
       }
-      const over = ledger.guard.wouldExceed(scopeOfContext(context, decision), est.costUsd);
+      const over = ledger.guard.wouldExceed(scopeOfContext(context, decision), decision.estimatedCostUsd);
       const confirmAbove = ledger.askConfirmAboveUsd;
       const exceeds: RouteEstimateResult['exceeds'] = over
         ? {
@@ -41,8 +38,8 @@ export function budgetHandlers(deps: DaemonDeps): Pick<Handlers, 'budget/list' |
           }
         : null;
       const needsConfirmation =
-        (confirmAbove !== null && (est.costUsd === null || est.costUsd > confirmAbove)) || (exceeds !== null && exceeds.confirmable);
-      return { decision, estimatedCostUsd: est.costUsd, confirmAboveUsd: confirmAbove, needsConfirmation, exceeds };
+        (confirmAbove !== null && (decision.estimatedCostUsd === null || decision.estimatedCostUsd > confirmAbove)) || (exceeds !== null && exceeds.confirmable);
+      return { decision, estimatedCostUsd: decision.estimatedCostUsd, confirmAboveUsd: confirmAbove, needsConfirmation, exceeds };
     },
   };
 }

@@ -54,14 +54,17 @@ export class OutputPredictor {
     }
   }
 
-  /** Predicted output tokens, never above `maxTokens` (the request's cap) when one is given. */
-  predict(model: string, taskType: string | null, maxTokens?: number | null): OutputEstimate {
+  /**
+   * Predicted output tokens, never above `maxTokens` (the request's cap) when one is given;
+   * `typical` (the router's length for the task type) when there is no history yet.
+   */
+  predict(model: string, taskType: string | null, maxTokens?: number | null, typical = DEFAULT_OUTPUT_TOKENS): OutputEstimate {
     const tries: [string, OutputEstimate['basis']][] = [
       [`${model}\u0000${taskType ?? ''}`, 'model+task'],
       [`${model}\u0000*`, 'model'],
       [`*\u0000${taskType ?? ''}`, 'task'],
     ];
-    let tokens = DEFAULT_OUTPUT_TOKENS;
+    let tokens = typical;
     let basis: OutputEstimate['basis'] = 'default';
     for (const [key, b] of tries) {
       const s = this.stats.get(key);

@@ -28,14 +28,6 @@ export interface LedgerServiceOptions {
   notify?: (method: string, params: unknown) => void;
 }
 
-export interface CallEstimate {
-  inputTokens: number;
-  outputTokens: number;
-  outputBasis: string;
-  /** null = price unknown. */
-  costUsd: number | null;
-}
-
 export function scopeOfContext(context: ClientContext, decision?: Pick<RoutingDecision, 'model' | 'provider' | 'policy'>): SpendScope {
   return {
     workspace: context.workspace ?? null,
@@ -68,7 +60,8 @@ export class LedgerService {
   readonly predictor: OutputPredictor;
   readonly timeZone: string;
   readonly hooks: ChatHooks;
-  private readonly held = new Map<string, Reservation>();
+  /** Holds per in-flight request: the call's, plus one per escalation. */
+  private readonly held = new Map<string, Reservation[]>();
   private readonly adjustments = new Map<string, string[]>();
   private readonly alerts = new Map<string, BudgetAlertNotification[]>();
 
@@ -102,16 +95,12 @@ export class LedgerService {
     return this.guard.reconcileReservations();
   }
 
-  /** The router's input count plus this model's and task type's recent output, capped by max_tokens. */
-  estimate(decision: RoutingDecision, maxTokens: number | undefined): CallEstimate {
-    const out = this.predictor.predict(decision.model, decision.taskType, maxTokens);
-    const model = this.options.catalog.get(decision.model);
-    return {
-      inputTokens: decision.inputTokens,
-      outputTokens: out.tokens,
-      outputBasis: out.basis,
-      costUsd: model ? estimateCallCost(model, decision.inputTokens, out.tokens) : null,
-    };
+  /**
+   * The router prices every candidate with this (the model's and task type's recent output), so
+   * the decision's estimate is the one reserved against budgets and shown before Ask.
+   */
+  outputTokens(modelId: string, taskType: string, typical: number): number {
+    return this.predictor.predict(modelId, taskType, null, typical).tokens;
   }
 
   adjustRouting(context: ClientContext, routing: RoutingOptions | undefined): { routing: RoutingOptions | null; reasons: string[] } {
@@ -130,10 +119,6 @@ export class LedgerService {
         return { routing };
       },
       beforeExecute: async (requestId, call, decision) => {
-        // The decision's estimate becomes the ledger's: same input count, output from history.
-        const est = this.estimate(decision, call.request.max_tokens);
-        decision.estimatedOutputTokens = est.outputTokens;
-        decision.estimatedCostUsd = est.costUsd;
         const reasons = this.adjustments.get(requestId);
         if (reasons) {
           this.adjustments.delete(requestId);
@@ -142,13 +127,26 @@ export class LedgerService {
         const reservation = await this.guard.reserve({
           requestId,
           scope: scopeOfContext(call.context, decision),
-          estimateUsd: est.costUsd,
+          estimateUsd: decision.estimatedCostUsd,
           confirmOverBudget: call.routing?.confirmOverBudget === true,
         });
-        this.held.set(requestId, reservation);
+        this.held.set(requestId, [reservation]);
+      },
+      beforeEscalate: async (requestId, call, decision, to) => {
+        const out = this.outputTokens(to.id, decision.taskType, decision.estimatedOutputTokens);
+        const reservation = await this.guard.reserve({
+          requestId,
+          scope: scopeOfContext(call.context, { model: to.id, provider: to.provider, policy: decision.policy }),
+          estimateUsd: estimateCallCost(to, decision.inputTokens, Math.min(out, call.request.max_tokens ?? out)),
+          confirmOverBudget: call.routing?.confirmOverBudget === true,
+        });
+        this.held.get(requestId)?.push(reservation);
       },
       onRecord: (tx, row) => {
-        const reservation = this.held.get(row.id) ?? null;
+        const [reservation = null, ...escalations] = this.held.get(row.id) ?? [];
+        for (const r of escalations) {
+          this.guard.releaseInTx(tx, r);
+        }
         const alerts = this.guard.settleInTx(tx, reservation, { ts: row.ts, scope: scopeOfRow(row), costUsd: row.costState === 'known' ? row.costUsd : null });
         recordInRollups(tx, row);
         if (alerts.length > 0) {

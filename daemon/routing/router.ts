@@ -4,7 +4,7 @@ import type { ChatRequest, ChatMessage } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
 import { Tradeoff, type CandidateEstimate, type ClientContext, type RoutingDecision, type RoutingOptions, type TaskType } from '../protocol/routing';
 import type { Policy, RoutingConfig, RuleTrace, StrategyConfig } from '../protocol/routing-methods';
-import { estimateCost } from '../ledger/pricing';
+import { estimateCallCost } from '../ledger/estimates';
 import type { Catalog, CatalogModel, ModelStats } from './catalog';
 import { extractFeatures, messageText as textOf, type RequestFeatures } from './features';
 import { PolicySet } from './policies';
@@ -38,6 +38,12 @@ export interface RouterEnv {
   stats?: ModelStats | undefined;
   /** Predicts per-model quality; defaults to the catalog's priors. */
   quality?: QualityModel | undefined;
+  /**
+   * Expected answer length of this model for this task type, from the ledger's history; `typical`
+   * when there is none. The same figure prices the decision, the budget reservation and Ask's
+   * confirmation, so the user sees one estimate everywhere.
+   */
+  outputTokens?: ((modelId: string, taskType: TaskType, typical: number) => number) | undefined;
 }
 
 /** The decision plus how it was reached, for `route/test`. */
@@ -67,6 +73,7 @@ export function estimateTokens(messages: ChatMessage[]): number {
 type Requested = { kind: 'auto'; tradeoff: Tradeoff | undefined } | { kind: 'policy'; policy: string } | { kind: 'model'; model: string };
 
 interface Estimate extends ScoringInput {
+  outputTokens: number;
   excluded: string | null;
   catalogModel: CatalogModel;
 }
@@ -127,7 +134,8 @@ export class Router {
     // The request's own choice, then the workspace's default, then the policy's, then the global one.
     const tradeoff = input.routing?.tradeoff ?? (requested.kind === 'auto' ? requested.tradeoff : undefined) ?? workspace?.tradeoff ?? policy.tradeoff ?? this.env.defaultTradeoff;
     const maxTokens = input.request.max_tokens ?? policy.maxTokens;
-    const outputTokens = Math.min(maxTokens ?? Number.POSITIVE_INFINITY, EXPECTED_OUTPUT_TOKENS[features.taskType]);
+    const typical = EXPECTED_OUTPUT_TOKENS[features.taskType];
+    const outputFor = (m: CatalogModel): number => Math.min(maxTokens ?? Number.POSITIVE_INFINITY, this.env.outputTokens?.(m.id, features.taskType, typical) ?? typical);
     const routing: RoutingOptions = { ...input.routing };
     if (policy.maxCostUsd !== undefined && routing.maxCostUsd === undefined) {
       routing.maxCostUsd = policy.maxCostUsd;
@@ -145,9 +153,9 @@ export class Router {
         throw new RouterError('contextTooLong', `the prompt (~${features.inputTokens} tokens${maxTokens ? ` + ${maxTokens} max_tokens` : ''}) does not fit ${model.id}'s ${model.contextWindow}-token context`, { model: model.id, inputTokens: features.inputTokens });
       }
       const pred = this.quality.predict(features, [model]);
-      const est = this.estimate(model, features, outputTokens, maxTokens, pred.quality.get(model.id) ?? model.qualityPrior, {}, input.dryRun === true);
+      const est = this.estimate(model, features, outputFor(model), maxTokens, pred.quality.get(model.id) ?? model.qualityPrior, {}, input.dryRun === true);
       const decision = this.decision({
-        best: est, fallbacks: [], estimates: [est], scores: new Map([[est.model, 1]]), tradeoff, features, outputTokens,
+        best: est, fallbacks: [], estimates: [est], scores: new Map([[est.model, 1]]), tradeoff, features,
         strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: `${model.id} was requested by name`, escalation: undefined,
       });
       return { decision, features, rules: [], matchedRule: null };
@@ -155,7 +163,7 @@ export class Router {
 
     const pool = this.pool(input, policy);
     const prediction = this.quality.predict(features, pool);
-    const estimates = pool.map((m) => this.estimate(m, features, outputTokens, maxTokens, prediction.quality.get(m.id) ?? m.qualityPrior, routing, input.dryRun === true));
+    const estimates = pool.map((m) => this.estimate(m, features, outputFor(m), maxTokens, prediction.quality.get(m.id) ?? m.qualityPrior, routing, input.dryRun === true));
     const eligible = estimates.filter((e) => e.excluded === null);
     if (eligible.length === 0) {
       throw this.nothingFits(estimates, features);
@@ -217,7 +225,7 @@ export class Router {
       reason = this.reasonFor(strategy.name, tradeoff, policy, best, ranked.length, features, prediction.difficulty, input.routing?.willingnessToPay);
     }
     const decision = this.decision({
-      best, fallbacks, estimates, scores, tradeoff, features, outputTokens, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
+      best, fallbacks, estimates, scores, tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
       escalation: policy.escalation,
     });
     return { decision, features, rules: ruleEval.traces, matchedRule: ruleId };
@@ -265,7 +273,7 @@ export class Router {
   }
 
   private estimate(m: CatalogModel, f: RequestFeatures, outputTokens: number, maxTokens: number | undefined, quality: number, r: RoutingOptions, dryRun: boolean): Estimate {
-    const raw = estimateCost(this.env.catalog.price(m), f.inputTokens, outputTokens);
+    const raw = estimateCallCost(m, f.inputTokens, outputTokens);
     const costUsd = raw === null ? null : Math.round(raw * 1e10) / 1e10;
     const latencyMs = Math.round(this.latencyOf(m, outputTokens));
     return {
@@ -273,6 +281,7 @@ export class Router {
       provider: m.provider,
       quality: round3(quality),
       qualityPrior: m.qualityPrior,
+      outputTokens,
       costUsd,
       latencyMs,
       catalogModel: m,
@@ -367,7 +376,6 @@ export class Router {
     scores: Map<string, number>;
     tradeoff: Tradeoff;
     features: RequestFeatures;
-    outputTokens: number;
     strategy: string;
     policy: string;
     rule: string | null;
@@ -376,7 +384,8 @@ export class Router {
     escalation: Policy['escalation'];
   }): RoutingDecision {
     const baseline = this.env.baselineModel ? this.env.catalog.get(this.env.baselineModel) : undefined;
-    const baselineCost = baseline ? estimateCost(this.env.catalog.price(baseline), a.features.inputTokens, a.outputTokens) : null;
+    // Savings compare like with like: the baseline answering at the chosen model's length.
+    const baselineCost = baseline ? estimateCallCost(baseline, a.features.inputTokens, a.best.outputTokens) : null;
     const candidates: CandidateEstimate[] = a.estimates.map((e) => {
       const c: CandidateEstimate = { model: e.model, provider: e.provider, quality: e.quality, costUsd: e.costUsd, latencyMs: e.latencyMs, score: round3(a.scores.get(e.model) ?? 0) };
       if (e.excluded !== null) {
@@ -396,7 +405,7 @@ export class Router {
       taskType: a.features.taskType,
       confidence: a.confidence,
       inputTokens: a.features.inputTokens,
-      estimatedOutputTokens: a.outputTokens,
+      estimatedOutputTokens: a.best.outputTokens,
       estimatedCostUsd: a.best.costUsd,
       baselineModel: baseline?.id ?? null,
       estimatedSavingsUsd: baselineCost !== null && a.best.costUsd !== null ? baselineCost - a.best.costUsd : null,
