@@ -132,7 +132,7 @@ export class ChatService {
       await this.record(row, attempts);
       throw new RouterError(error.code, error.message, { ...(error.details ?? {}), requestId, fallbacksTried: row.fallbacks });
     }
-    const esc = await this.escalate(call, decision, out);
+    const esc = await this.escalate(requestId, call, decision, out);
     const final = esc?.second ?? out;
     const attempts = esc ? esc.attempts : out.attempts;
     // Both answers were paid for: the row carries the sum, so budgets and reports see the escalation.
@@ -162,7 +162,7 @@ export class ChatService {
    * not escalated: their text already reached the client. The answering attempt is marked
    * `escalated` on the ledger, which is how the experiments' escalation rate reads it.
    */
-  private async escalate(call: ChatCall, decision: RoutingDecision, out: ExecuteOutcome): Promise<Escalation | null> {
+  private async escalate(requestId: string, call: ChatCall, decision: RoutingDecision, out: ExecuteOutcome): Promise<Escalation | null> {
     if (call.stream || out.cached === true || call.signal.aborted) {
       return null;
     }
@@ -174,6 +174,17 @@ export class ChatService {
     const s = shouldEscalate({ text: out.result.text, finishReason: out.result.finishReason, hasToolCalls: out.result.toolCalls.length > 0 });
     if (!s.escalate || s.signal === null) {
       return null;
+    }
+    try {
+      for (const h of this.deps.hooks) {
+        await h.beforeEscalate?.(requestId, call, decision, to);
+      }
+    } catch (e) {
+      // A budget that cannot afford the stronger model keeps the first answer.
+      if (e instanceof RouterError && e.code === 'budgetExceeded') {
+        return null;
+      }
+      throw e;
     }
     this.escalationCount++;
     const first = out.attempts.map((a, i) => (i === out.attempts.length - 1 && a.status === 'ok' ? { ...a, errorCode: 'escalated' } : a));

@@ -6,6 +6,7 @@ import type { LedgerRow } from '../protocol/ledger';
 import type { WriteTx } from '../store/database';
 import type { AttemptRow } from '../ledger/requests';
 import type { ChatCall } from './chatService';
+import type { CatalogModel } from '../routing/catalog';
 
 export interface RouteAdjustment {
   /** Replaces the call's routing options (e.g. an experiment arm's strategy). */
@@ -18,6 +19,11 @@ export interface ChatHooks {
   beforeRoute?(requestId: string, call: ChatCall): Promise<RouteAdjustment | void> | RouteAdjustment | void;
   /** After the decision, before any provider call. Throw RouterError('budgetExceeded') to refuse. */
   beforeExecute?(requestId: string, call: ChatCall, decision: RoutingDecision): Promise<void> | void;
+  /**
+   * Before re-asking a stronger model (escalation), with that model's estimate. Throw
+   * RouterError('budgetExceeded') to keep the first answer instead: an escalation is spend too.
+   */
+  beforeEscalate?(requestId: string, call: ChatCall, decision: RoutingDecision, to: CatalogModel): Promise<void> | void;
   /** Inside the transaction that records the ledger row: settle reservations, update statistics. */
   onRecord?(tx: WriteTx, row: LedgerRow, attempts: readonly AttemptRow[]): void;
   /** After the row is durable. */
