@@ -186,7 +186,11 @@ export class BudgetGuard {
     return this.store.read((tx) => {
       for (const b of this.applicable(scope)) {
         const s = this.statusOf(tx, b, now);
-        const need = estimateUsd ?? 0;
+        // An unknown price cannot be held against a dollar limit (see reserve).
+        if (estimateUsd === null) {
+          return s;
+        }
+        const need = estimateUsd;
         if (b.period === 'request' ? need > b.limitUsd : s.spentUsd + s.reservedUsd + need > b.limitUsd) {
           return s;
         }
@@ -208,6 +212,12 @@ export class BudgetGuard {
       return await this.store.withWrite((tx) => {
         const holds: Hold[] = [];
         for (const b of budgets) {
+          // A dollar limit cannot be enforced on a call whose price is unknown: holding $0 would let
+          // such calls spend without bound. Refuse, unless the user confirms where the budget allows.
+          if (input.estimateUsd === null && !(b.confirmOverBudget && input.confirmOverBudget === true)) {
+            refusal = { budget: b, status: this.statusOf(tx, b, ts) };
+            throw this.unknownPriceError(b, refusal.status);
+          }
           if (!isCalendar(b.period)) {
             if (amount > b.limitUsd && !(b.confirmOverBudget && input.confirmOverBudget === true)) {
               refusal = { budget: b, status: this.statusOf(tx, b, ts) };
@@ -411,6 +421,16 @@ export class BudgetGuard {
     }
     this.exceededAnnounced.add(key);
     this.emit(budgetNotifications.budgetAlert, { ...this.alertOf(s), state: 'exceeded' });
+  }
+
+  private unknownPriceError(b: Budget, s: BudgetStatus): RouterError {
+    const confirm = b.confirmOverBudget ? '; or resend with routing.confirmOverBudget' : '';
+    const e = this.exceededError(b, s, 0);
+    return new RouterError(
+      'budgetExceeded',
+      `budget ${describeBudget(b)} cannot be enforced: this request's model has no known price. Set its price (catalog/update, or routing.models in config.json) or choose a priced model${confirm}`,
+      { ...(e.details ?? {}), estimateUsd: null, reason: 'priceUnknown' },
+    );
   }
 
   private exceededError(b: Budget, s: BudgetStatus, estimateUsd: number): RouterError {

@@ -136,11 +136,16 @@ test('release gives the hold back; reconcile releases what a crash left and char
   await store.close();
 });
 
-test('unknown prices are counted, not summed as $0, and a spent budget refuses them too', async () => {
+test('a budget cannot be enforced on an unknown price: refused unless confirmed; confirmed ones are counted, not summed as $0', async () => {
   const now = { t: Date.parse('2026-05-10T10:00:00Z') };
   const { store, guard } = await setup(now);
   await guard.set(budget({ scope: 'model', scopeValue: 'mystery', period: 'day', limitUsd: 1 }));
-  const r = await guard.reserve({ requestId: 'a', scope: scope({ model: 'mystery', provider: 'x' }), estimateUsd: null });
+  await assert.rejects(
+    guard.reserve({ requestId: 'x', scope: scope({ model: 'mystery', provider: 'x' }), estimateUsd: null, confirmOverBudget: true }),
+    (e: unknown) => e instanceof RouterError && e.code === 'budgetExceeded' && e.details?.reason === 'priceUnknown' && /no known price/.test(e.message),
+  );
+  await guard.set(budget({ id: guard.list()[0]!.id, scope: 'model', scopeValue: 'mystery', period: 'day', limitUsd: 1, confirmOverBudget: true }));
+  const r = await guard.reserve({ requestId: 'a', scope: scope({ model: 'mystery', provider: 'x' }), estimateUsd: null, confirmOverBudget: true });
   assert.equal(r.id, null);
   await guard.settle(r, { ts: now.t, scope: scope({ model: 'mystery', provider: 'x' }), costUsd: null });
   const s = guard.status()[0];
