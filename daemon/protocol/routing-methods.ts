@@ -78,6 +78,9 @@ export const Rule = z.object({
 }).strict();
 export type Rule = z.infer<typeof Rule>;
 
+/** A units check at the edge: no model costs over $1000 per million tokens; such a figure is per-token or per-1K. */
+const PerMTok = z.number().nonnegative().max(1000, 'prices are USD per million tokens; above $1000/MTok looks like per-token or per-1K units');
+
 export const ModelOverride = z.object({
   id: z.string().min(1).max(200),
   provider: z.string().min(1).max(50).optional(),
@@ -91,10 +94,10 @@ export const ModelOverride = z.object({
   /** USD per million tokens; null marks the price as unknown (never $0). */
   price: z
     .object({
-      inputPerMTok: z.number().nonnegative(),
-      outputPerMTok: z.number().nonnegative(),
-      cachedInputPerMTok: z.number().nonnegative().optional(),
-      cacheWritePerMTok: z.number().nonnegative().optional(),
+      inputPerMTok: PerMTok,
+      outputPerMTok: PerMTok,
+      cachedInputPerMTok: PerMTok.optional(),
+      cacheWritePerMTok: PerMTok.optional(),
     })
     .strict()
     .nullable()

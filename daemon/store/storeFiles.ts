@@ -1,6 +1,6 @@
 // The only file-system surface the store uses. Tests inject a layer that fails on demand (disk
 // full, read-only folder), because tests run as root, where chmod does not stop writes.
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 export interface AppendFile {
@@ -52,19 +52,13 @@ export const nodeStoreFiles: StoreFiles = {
     const { size } = await handle.stat();
     return {
       size,
-      appendDurably(data) {
-        // The write itself only copies a group-commit batch into the page cache, so it is done
-        // synchronously; only the fdatasync (which waits for the device) goes to the thread pool.
-        // One pool round trip instead of two, and no FileHandle promise machinery, per commit.
-        try {
-          let offset = 0;
-          while (offset < data.byteLength) {
-            offset += writeSync(handle.fd, data, offset, data.byteLength - offset);
-          }
-        } catch (e) {
-          return Promise.reject(e as Error);
+      async appendDurably(data) {
+        let offset = 0;
+        while (offset < data.byteLength) {
+          const { bytesWritten } = await handle.write(data, offset, data.byteLength - offset);
+          offset += bytesWritten;
         }
-        return new Promise<void>((resolve, reject) => fdatasync(handle.fd, (e) => (e ? reject(e) : resolve())));
+        await handle.datasync();
       },
       async truncate(length) {
         await handle.truncate(length);
