@@ -10,20 +10,11 @@ import { request, Agent } from 'node:http';
 import { rmSync } from 'node:fs';
 import { Store } from '../../daemon/store/database';
 import { DIST_DAEMON, childEnv, ensureBundle, killPids, tempHome } from './lifecycle/helpers';
+import { mulberry32 } from './prng';
 
 const ROUNDS = 20;
 const SEED = 0xdeadbe11;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pids = new Set<number>();
 let home = '';

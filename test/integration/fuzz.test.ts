@@ -10,6 +10,7 @@ import { appendFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { methods } from '../../daemon/protocol/methods';
 import { startTestDaemon, type Harness } from './daemonHarness';
+import { mulberry32 } from './prng';
 
 // `npm test` runs 1,000 per channel; `npm run test:fuzz` (CI) runs the full 10,000 per channel.
 const COUNT = Number(process.env.FUZZ_COUNT ?? 1_000);
@@ -18,16 +19,6 @@ const IN_FLIGHT = 8;
 /** Generous: a request that takes longer than this is a hang, not slowness. */
 const HANG_MS = 20_000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Gen {
   constructor(readonly rand: () => number) {}
