@@ -59,7 +59,8 @@ export function costHeader(routing: Pick<RoutingInfo, 'actualCostUsd' | 'costSta
   return routing.costState === 'known' && routing.actualCostUsd !== null ? routing.actualCostUsd.toFixed(8) : 'unknown';
 }
 
-function decisionHeaders(requestId: string, decision: RoutingDecision, model: CatalogModel, reason: string): Record<string, string> {
+/** The x-llm-router-* headers every answer carries (both compatible endpoints). */
+export function decisionHeaders(requestId: string, decision: RoutingDecision, model: Pick<CatalogModel, 'id' | 'provider'>, reason: string): Record<string, string> {
   return {
     [RoutingHeaders.requestId]: requestId,
     [RoutingHeaders.model]: model.id,

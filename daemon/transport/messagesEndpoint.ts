@@ -16,9 +16,9 @@ import { estimateTokens } from '../routing/router';
 import { withTradeoffHeader } from './tradeoffHeader';
 import { newRequestId, type ChatService } from '../service/chatService';
 import { summariseIssues } from './dispatch';
-import { costHeader } from './chatCompletions';
+import { costHeader, decisionHeaders } from './chatCompletions';
 import { asRouterError } from './errors';
-import { disconnectSignal, headerSafe, sendJson } from './httpIo';
+import { disconnectSignal, sendJson } from './httpIo';
 
 /** Our extension, as on /v1/chat/completions: `routing` constraints and preferences in the body. */
 function routingOf(json: unknown): RoutingOptions | undefined {
@@ -54,15 +54,9 @@ export function resolveRequestedModel(catalog: Catalog, requested: string): stri
   return byApiId ? byApiId.id : requested;
 }
 
+/** Ours plus Anthropic's own `request-id`, which its SDK surfaces. */
 function headersFor(requestId: string, decision: RoutingDecision, model: Pick<CatalogModel, 'id' | 'provider'>, reason: string): Record<string, string> {
-  return {
-    [RoutingHeaders.requestId]: requestId,
-    [RoutingHeaders.model]: model.id,
-    [RoutingHeaders.provider]: model.provider,
-    [RoutingHeaders.reason]: headerSafe(reason),
-    [RoutingHeaders.tradeoff]: decision.tradeoff,
-    'request-id': requestId,
-  };
+  return { ...decisionHeaders(requestId, decision, model, reason), 'request-id': requestId };
 }
 
 /** Errors on this endpoint use Anthropic's body shape, so its clients raise the right exception. */
