@@ -1,25 +1,12 @@
 // `llm-router budget|spend|export` as a real program (dist/cli.js) against the daemon it starts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readDiscovery } from '../../daemon/lifecycle/discovery';
-import { DIST_CLI, DIST_DAEMON, childEnv, daemonPidsFor, ensureBundle, killPids, tempHome } from './lifecycle/helpers';
+import { cliHarness } from './lifecycle/helpers';
 
-const home = tempHome('lr-budget-cli-');
-const env = childEnv(home, { LLM_ROUTER_DAEMON_SCRIPT: DIST_DAEMON });
+const { home, cli } = cliHarness('lr-budget-cli-');
 
-function cli(...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [DIST_CLI, ...args], { env, encoding: 'utf8', timeout: 60_000, input: '' });
-}
-
-before(() => ensureBundle());
-after(async () => {
-  const info = readDiscovery(home);
-  await killPids([...(info ? [info.pid] : []), ...daemonPidsFor(home)]);
-  rmSync(home, { recursive: true, force: true });
-});
 
 test('budget set, list, spend and export through the CLI; bad input exits with a clear message', () => {
   const ask = cli('ask', '--simulate', 'What is 2 + 2?');

@@ -1,24 +1,13 @@
 // The `llm-router` CLI as a real program (dist/cli.js) against a real daemon it starts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { readDiscovery, isPidAlive } from '../../daemon/lifecycle/discovery';
-import { DIST_CLI, DIST_DAEMON, childEnv, daemonPidsFor, ensureBundle, killPids, tempHome } from './lifecycle/helpers';
+import { cliHarness, DIST_CLI, DIST_DAEMON, childEnv, daemonPidsFor, killPids, tempHome } from './lifecycle/helpers';
 
-const home = tempHome('lr-cli-');
-const env = childEnv(home, { LLM_ROUTER_DAEMON_SCRIPT: DIST_DAEMON });
+const { home, cli } = cliHarness('lr-cli-');
 
-function cli(...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [DIST_CLI, ...args], { env, encoding: 'utf8', timeout: 60_000, input: '' });
-}
-
-before(() => ensureBundle());
-after(async () => {
-  const info = readDiscovery(home);
-  await killPids([...(info ? [info.pid] : []), ...daemonPidsFor(home)]);
-  rmSync(home, { recursive: true, force: true });
-});
 
 test('status when nothing runs: "not running", exit 3; --json says so too', () => {
   const r = cli('status');

@@ -1,23 +1,16 @@
 // An A/B experiment on real routed traffic: a simulated daemon started by the CLI (dist/cli.js),
 // the experiment created and read back with the CLI, traffic sent by a script over /rpc, feedback
 // from the CLI, a daemon restart in the middle (assignment must not change), then promotion.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { readDiscovery } from '../../daemon/lifecycle/discovery';
 import { rpcCodeOf } from '../../daemon/protocol/errors';
 import type { ExperimentGetResult, ExperimentInfo, FeedbackSubmitResult } from '../../daemon/protocol/experiments';
 import type { ChatCompleteResult, SpendRequestsResult } from '../../daemon/protocol/methods';
-import { DIST_CLI, DIST_DAEMON, childEnv, daemonPidsFor, ensureBundle, killPids, tempHome } from './lifecycle/helpers';
+import { cliHarness } from './lifecycle/helpers';
 
-const home = tempHome('lr-exp-');
-const env = childEnv(home, { LLM_ROUTER_DAEMON_SCRIPT: DIST_DAEMON });
-
-function cli(...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [DIST_CLI, ...args], { env, encoding: 'utf8', timeout: 60_000, input: '' });
-}
+const { home, cli } = cliHarness('lr-exp-');
 
 function cliJson<T>(...args: string[]): T {
   const r = cli(...args, '--json');
@@ -93,15 +86,8 @@ async function traffic(round: number, count: number): Promise<{ requestIds: stri
 }
 
 before(() => {
-  ensureBundle();
   const r = cli('ask', '--simulate', 'warm up');
   assert.equal(r.status, 0, r.stderr);
-});
-
-after(async () => {
-  const info = readDiscovery(home);
-  await killPids([...(info ? [info.pid] : []), ...daemonPidsFor(home)]);
-  rmSync(home, { recursive: true, force: true });
 });
 
 const t0 = Date.now();

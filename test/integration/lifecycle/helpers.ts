@@ -1,10 +1,11 @@
 // Shared by the lifecycle and CLI integration tests: the bundle, temp homes, and cleanup of every
 // daemon a test started (by pid).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isPidAlive } from '../../../daemon/lifecycle/discovery';
+import { isPidAlive, readDiscovery } from '../../../daemon/lifecycle/discovery';
 
 export const DIST_DAEMON = resolve('dist/daemon.js');
 export const DIST_CLI = resolve('dist/cli.js');
@@ -84,4 +85,20 @@ export async function killPids(pids: Iterable<number>): Promise<void> {
       // already gone
     }
   }
+}
+
+/**
+ * A CLI test file's own home: `cli(...)` runs dist/cli.js there (it starts its daemon on demand);
+ * registers building the bundle first and, after the file's tests, stopping that daemon by pid.
+ */
+export function cliHarness(prefix: string): { home: string; env: NodeJS.ProcessEnv; cli(...args: string[]): SpawnSyncReturns<string> } {
+  const home = tempHome(prefix);
+  const env = childEnv(home, { LLM_ROUTER_DAEMON_SCRIPT: DIST_DAEMON });
+  before(() => ensureBundle());
+  after(async () => {
+    const info = readDiscovery(home);
+    await killPids([...(info ? [info.pid] : []), ...daemonPidsFor(home)]);
+    rmSync(home, { recursive: true, force: true });
+  });
+  return { home, env, cli: (...args) => spawnSync(process.execPath, [DIST_CLI, ...args], { env, encoding: 'utf8', timeout: 60_000, input: '' }) };
 }
