@@ -3,7 +3,7 @@
 // same way; bad budget input refused with stable codes.
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestDaemon, type Harness } from './daemonHarness';
+import { rpcCall, rpcOk, startTestDaemon, type Harness } from './daemonHarness';
 
 let h: Harness;
 before(async () => {
@@ -13,20 +13,8 @@ after(async () => {
   await h.close();
 });
 
-let rpcId = 0;
-async function rpc<T>(method: string, params: unknown): Promise<{ result?: T; error?: { code: number; message: string; data?: { code: string; details?: Record<string, unknown> } } }> {
-  const res = await fetch(`${h.url}/rpc`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
-  });
-  return (await res.json()) as never;
-}
-async function ok<T>(method: string, params: unknown): Promise<T> {
-  const r = await rpc<T>(method, params);
-  assert.equal(r.error, undefined, JSON.stringify(r.error));
-  return r.result as T;
-}
+const rpc = <T>(method: string, params: unknown) => rpcCall<T>(h, method, params);
+const ok = <T>(method: string, params: unknown) => rpcOk<T>(h, method, params);
 
 function chat(model: string, text: string, stream: boolean): Promise<Response> {
   return fetch(`${h.url}/v1/chat/completions`, {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // Starts a daemon in-process for integration tests: simulate mode, a temp home, port 0, an
 // in-memory key store. Nothing touches the real home folder or the network beyond 127.0.0.1.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -70,4 +71,28 @@ export async function startTestDaemon(overrides: Partial<DaemonOptions> = {}): P
       }
     },
   };
+}
+
+export interface RpcAnswer<T> {
+  result?: T;
+  error?: { code: number; message: string; data?: { code: string; details?: Record<string, unknown> } };
+}
+
+let rpcId = 0;
+
+/** A raw JSON-RPC call to the daemon's POST /rpc (tests look at error shapes too). */
+export async function rpcCall<T>(h: Pick<Harness, 'url' | 'token'>, method: string, params: unknown): Promise<RpcAnswer<T>> {
+  const res = await fetch(`${h.url}/rpc`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
+  });
+  return (await res.json()) as RpcAnswer<T>;
+}
+
+/** The call's result; an error fails the test with the error's text. */
+export async function rpcOk<T>(h: Pick<Harness, 'url' | 'token'>, method: string, params: unknown): Promise<T> {
+  const r = await rpcCall<T>(h, method, params);
+  assert.equal(r.error, undefined, JSON.stringify(r.error));
+  return r.result as T;
 }

@@ -2,7 +2,7 @@
 // route/test, catalog/update, policy/list, and the routing shown on a real chat completion.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestDaemon, type Harness } from './daemonHarness';
+import { rpcCall, rpcOk, startTestDaemon, type Harness } from './daemonHarness';
 import type { RoutingDecision } from '../../daemon/protocol/routing';
 import type { RouteTestResult, CatalogUpdateResult, PolicyListResult } from '../../daemon/protocol/routing-methods';
 
@@ -14,20 +14,8 @@ after(async () => {
   await h.close();
 });
 
-let rpcId = 0;
-async function rpc<T>(method: string, params: unknown): Promise<{ result?: T; error?: { code: number; message: string; data?: { code: string } } }> {
-  const res = await fetch(`${h.url}/rpc`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
-  });
-  return (await res.json()) as never;
-}
-async function ok<T>(method: string, params: unknown): Promise<T> {
-  const r = await rpc<T>(method, params);
-  assert.equal(r.error, undefined, JSON.stringify(r.error));
-  return r.result as T;
-}
+const rpc = <T>(method: string, params: unknown) => rpcCall<T>(h, method, params);
+const ok = <T>(method: string, params: unknown) => rpcOk<T>(h, method, params);
 const messages = (content: string) => [{ role: 'user', content }];
 
 test('route/decide answers with the routing core, and dry runs honour candidates', async () => {

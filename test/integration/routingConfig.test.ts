@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestDaemon, type Harness } from './daemonHarness';
+import { rpcOk, startTestDaemon, type Harness } from './daemonHarness';
 import type { RoutingDecision } from '../../daemon/protocol/routing';
 import type { PolicyListResult } from '../../daemon/protocol/routing-methods';
 
@@ -30,17 +30,7 @@ after(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-let rpcId = 0;
-async function rpc<T>(method: string, params: unknown): Promise<T> {
-  const res = await fetch(`${h.url}/rpc`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: unknown };
-  assert.equal(body.error, undefined, JSON.stringify(body.error));
-  return body.result as T;
-}
+const rpc = <T>(method: string, params: unknown) => rpcOk<T>(h, method, params);
 const messages = (content: string) => [{ role: 'user', content }];
 
 test('user policies, rules and model overrides from config.json decide', async () => {
