@@ -4,7 +4,7 @@ import { RouterError } from '../protocol/errors';
 import type { Policy, Rule, RouteTestResult } from '../protocol/routing-methods';
 import { extractFeatures } from './features';
 import type { RouteInput, Router } from './router';
-import { evaluateRules } from './rules';
+import { evaluateRules, ruleFacts } from './rules';
 
 export function routeTest(router: Router, input: RouteInput, override: { rules?: Rule[]; policies?: Policy[] }, configuredRules: readonly Rule[]): RouteTestResult {
   try {
@@ -15,15 +15,7 @@ export function routeTest(router: Router, input: RouteInput, override: { rules?:
       throw e;
     }
     const f = extractFeatures(input.request, input.context);
-    const ev = evaluateRules(override.rules ?? configuredRules, {
-      client: input.context?.name ?? input.context?.kind,
-      workspace: input.context?.workspace,
-      command: input.context?.command,
-      taskType: f.taskType,
-      languages: f.languages,
-      inputTokens: f.inputTokens,
-      key: `${input.context?.sessionId ?? ''}|${f.promptText.slice(0, 2000)}`,
-    });
+    const ev = evaluateRules(override.rules ?? configuredRules, ruleFacts(f, input.context));
     return { decision: null, error: { code: e.code, message: e.message }, features: summary(f), rules: ev.traces, matchedRule: ev.match?.rule.id ?? null };
   }
 }

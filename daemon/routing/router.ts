@@ -10,7 +10,7 @@ import { extractFeatures, messageText as textOf, type RequestFeatures } from './
 import { PolicySet } from './policies';
 import { PriorQuality, type QualityModel } from './quality';
 import { shippedQualityModel } from './learnedQuality';
-import { evaluateRules, type RuleMatch } from './rules';
+import { evaluateRules, ruleFacts, type RuleMatch } from './rules';
 import { createStrategy, rank, type ScoringContext, type ScoringInput } from './strategies';
 import { strongerCandidate } from './escalation';
 
@@ -170,15 +170,7 @@ export class Router {
     }
 
     const rules = override?.rules ?? this.env.config?.rules ?? [];
-    const ruleEval = evaluateRules(rules, {
-      client: input.context?.name ?? input.context?.kind,
-      workspace: input.context?.workspace,
-      command: input.context?.command,
-      taskType: features.taskType,
-      languages: features.languages,
-      inputTokens: features.inputTokens,
-      key: `${input.context?.sessionId ?? ''}|${features.promptText.slice(0, 2000)}`,
-    });
+    const ruleEval = evaluateRules(rules, ruleFacts(features, input.context));
 
     const strategyConfig: StrategyConfig | { name: string } = input.routing?.strategy !== undefined
       ? (policy.strategy?.name === input.routing.strategy ? policy.strategy : { name: input.routing.strategy })

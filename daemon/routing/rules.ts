@@ -1,7 +1,8 @@
 // Rules: explicit "this kind of request goes there" overrides, checked before any strategy.
 // Evaluation is pure and explains itself, so `route/test` can show why a rule did or did not match.
 import type { Rule, RuleTrace } from '../protocol/routing-methods';
-import type { TaskType } from '../protocol/routing';
+import type { ClientContext, TaskType } from '../protocol/routing';
+import type { RequestFeatures } from './features';
 
 export interface RuleFacts {
   client: string | undefined;
@@ -12,6 +13,19 @@ export interface RuleFacts {
   inputTokens: number;
   /** Stable per request (same prompt → same key): picks weighted targets and canaries. */
   key: string;
+}
+
+/** The facts rules see for a request: the same for a decision and for route/test's explanation. */
+export function ruleFacts(f: RequestFeatures, context: ClientContext | undefined): RuleFacts {
+  return {
+    client: context?.name ?? context?.kind,
+    workspace: context?.workspace,
+    command: context?.command,
+    taskType: f.taskType,
+    languages: f.languages,
+    inputTokens: f.inputTokens,
+    key: `${context?.sessionId ?? ''}|${f.promptText.slice(0, 2000)}`,
+  };
 }
 
 export interface RuleMatch {
