@@ -4,6 +4,7 @@ import type { Capability } from '../protocol/routing';
 import type { ModelOverride } from '../protocol/routing-methods';
 import { RouterError } from '../protocol/errors';
 import { priceOf, type ModelPrice } from '../ledger/pricing';
+import type { CategoryQuality } from './taskCategories';
 
 export interface CatalogModel {
   /** Our id, as clients name it (`model: "gpt-4o-mini"`). */
@@ -17,6 +18,8 @@ export interface CatalogModel {
   maxOutputTokens: number;
   capabilities: Capability[];
   qualityPrior: number;
+  /** Quality 0..1 per task category, from the catalog data file (sources there); absent: unknown. */
+  qualityByCategory?: CategoryQuality;
   /** Typical time to first token and output speed, before live statistics exist. */
   latencyPrior: { ttftMs: number; tokensPerSecond: number };
   priceOverride?: ModelPrice | null;
