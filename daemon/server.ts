@@ -17,6 +17,8 @@ import { ClientHub } from './service/clients';
 import type { DaemonDeps } from './service/deps';
 import { Executor } from './service/execute';
 import type { ChatHooks } from './service/hooks';
+import { SpendingPause } from './service/spendingPause';
+import { editorNotifications } from './protocol/editor';
 import { IdleWatch } from './service/idle';
 import { KeyPresence } from './service/keyPresence';
 import type { DaemonOptions, RunningDaemon } from './service/options';
@@ -90,6 +92,9 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     const http = new ProviderHttp(config.timeouts);
     cleanup.push(() => http.close());
     const hooks: ChatHooks[] = [];
+    // The kill switch is the first check of every chat request (before experiments and budgets).
+    const spending = new SpendingPause(options.home, now, (state) => clients.broadcast(editorNotifications.spendingChanged, state));
+    hooks.push(spending.hooks);
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
@@ -111,6 +116,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       chat,
       ledger,
       hooks,
+      spending,
       endpoints: { port: 0, socketPath: options.socketPath },
       now,
     };

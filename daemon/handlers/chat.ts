@@ -25,7 +25,7 @@ export function chatHandlers(deps: DaemonDeps): Pick<Handlers, 'chat/complete'> 
                 }
               },
       });
-      return { requestId: out.requestId, text: out.result.text, finishReason: out.result.finishReason, usage: out.result.usage, routing: out.routing };
+      return { requestId: out.requestId, text: out.result.text, toolCalls: out.result.toolCalls, finishReason: out.result.finishReason, usage: out.result.usage, routing: out.routing };
     },
   };
 }

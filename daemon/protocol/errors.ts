@@ -19,6 +19,8 @@ export const ErrorCodes = {
   budgetExceeded: { rpc: -32020, http: 402 },
   implausiblePrice: { rpc: -32021, http: 400 },
   pathNotWritable: { rpc: -32022, http: 400 },
+  /** The user paused all spending (the kill switch); resume to send again. */
+  spendingPaused: { rpc: -32023, http: 423 },
   providerError: { rpc: -32030, http: 502 },
   providerTimeout: { rpc: -32031, http: 504 },
   providerRateLimited: { rpc: -32032, http: 429 },

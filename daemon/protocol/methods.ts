@@ -9,6 +9,7 @@ import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
 import { providerMethods } from './providers';
 import { routingMethods } from './routing-methods';
+import { editorMethods } from './editor';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -58,6 +59,8 @@ export const ChatCompleteParams = GenerationParams.extend({
 export interface ChatCompleteResult {
   requestId: string;
   text: string;
+  /** The tool calls the model asked for (finishReason `tool_calls`); empty otherwise. */
+  toolCalls: ChatResult['toolCalls'];
   finishReason: ChatResult['finishReason'];
   usage: Usage;
   routing: RoutingInfo;
@@ -171,6 +174,7 @@ export const methods = {
   ...routingMethods,
   ...experimentMethods,
   ...providerMethods,
+  ...editorMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -1,0 +1,107 @@
+// The daemon methods the editor added: the spending kill switch (every client refused, persisted
+// across a restart, broadcast to windows), tokens/count, and tool calls in chat/complete's result.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChatCompleteResult, SpendingState, SpendRequestsResult, TokensCountResult } from '../../daemon/protocol';
+import { PAUSE_FILE } from '../../daemon/service/spendingPause';
+import { rpcCall, rpcOk, startTestDaemon } from './daemonHarness';
+import { attachLsp } from './lspClient';
+
+test('Pause all spending refuses every client before routing, is broadcast, survives a restart, and Resume lifts it', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'llm-router-pause-'));
+  try {
+    const h = await startTestDaemon({ home });
+    const c = await attachLsp(h.daemon.socketPath, h.token, 'Window A');
+    try {
+      assert.deepEqual(await rpcOk<SpendingState>(h, 'spending/status', {}), { paused: false, since: null, reason: null });
+      const paused = await rpcOk<SpendingState>(h, 'spending/pause', { reason: 'runaway agent' });
+      assert.equal(paused.paused, true);
+      assert.equal(paused.reason, 'runaway agent');
+      assert.equal(statSync(join(home, PAUSE_FILE)).mode & 0o777, 0o600);
+
+      // A script on the OpenAI-compatible endpoint.
+      const http = await fetch(`${h.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      assert.equal(http.status, 423);
+      assert.match(JSON.stringify(await http.json()), /All spending is paused/);
+      // The editor's channel.
+      await assert.rejects(c.connection.sendRequest('chat/complete', { messages: [{ role: 'user', content: 'hi' }] }), (err: { data?: { code?: string } }) => {
+        assert.equal(err.data?.code, 'spendingPaused');
+        return true;
+      });
+      // Nothing was recorded: the refusal happens before routing and reservations.
+      const rows = await rpcOk<SpendRequestsResult>(h, 'spend/requests', { limit: 10 });
+      assert.equal(rows.rows.length, 0);
+      await c.connection.sendRequest('daemon/status', {});
+      const changes = c.notifications.filter((n) => n.method === 'spending/changed').map((n) => (n.params as SpendingState).paused);
+      assert.deepEqual(changes, [true]);
+    } finally {
+      await c.close();
+      await h.close();
+    }
+
+    // A restarted daemon (idle exit, crash) is still paused.
+    const h2 = await startTestDaemon({ home });
+    try {
+      assert.equal((await rpcOk<SpendingState>(h2, 'spending/status', {})).paused, true);
+      const refused = await rpcCall(h2, 'chat/complete', { messages: [{ role: 'user', content: 'hi' }] });
+      assert.equal(refused.error?.data?.code, 'spendingPaused');
+      assert.equal((await rpcOk<SpendingState>(h2, 'spending/resume', {})).paused, false);
+      assert.equal(existsSync(join(home, PAUSE_FILE)), false);
+      const ok = await rpcOk<ChatCompleteResult>(h2, 'chat/complete', { messages: [{ role: 'user', content: 'hi' }] });
+      assert.ok(ok.text.length > 0);
+    } finally {
+      await h2.close();
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('tokens/count counts a text exactly and a conversation as the router does; bad params are invalidParams', async () => {
+  const h = await startTestDaemon();
+  try {
+    const one = await rpcOk<TokensCountResult>(h, 'tokens/count', { text: 'hello world' });
+    assert.deepEqual(one, { tokens: 2, exact: true });
+    const conv = await rpcOk<TokensCountResult>(h, 'tokens/count', { messages: [{ role: 'user', content: 'hello world' }, { role: 'assistant', content: 'hi' }] });
+    assert.ok(conv.tokens > one.tokens + 1, `framing counted (${conv.tokens})`);
+    const decision = await rpcOk<{ inputTokens: number }>(h, 'route/decide', { messages: [{ role: 'user', content: 'hello world' }, { role: 'assistant', content: 'hi' }], dryRun: true });
+    assert.equal(conv.tokens, decision.inputTokens, 'the same count the router decides with');
+    const bad = await rpcCall(h, 'tokens/count', { text: 'a', messages: [] });
+    assert.equal(bad.error?.data?.code, 'invalidParams');
+  } finally {
+    await h.close();
+  }
+});
+
+test('chat/complete returns the tool calls a model asked for, and takes the tool result back', async () => {
+  const h = await startTestDaemon();
+  try {
+    const tools = [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const first = await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages: [{ role: 'user', content: 'Weather in Paris?' }], tools, routing: { requiredCapabilities: ['tools'] } });
+    assert.equal(first.finishReason, 'tool_calls');
+    assert.equal(first.toolCalls.length, 1);
+    const call = first.toolCalls[0];
+    assert.ok(call);
+    assert.equal(call.function.name, 'get_weather');
+    const second = await rpcOk<ChatCompleteResult>(h, 'chat/complete', {
+      messages: [
+        { role: 'user', content: 'Weather in Paris?' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: call.id, content: 'sunny, 21 C' },
+      ],
+      tools,
+    });
+    assert.equal(second.finishReason, 'stop');
+    assert.deepEqual(second.toolCalls, []);
+    assert.match(second.text, /sunny, 21 C/);
+  } finally {
+    await h.close();
+  }
+});
