@@ -22,11 +22,23 @@ export function budgetAlertMessage(alert: BudgetAlertNotification): string {
   return `LLM Router: budget "${alert.name}" is at ${formatPercent(alert.fraction)} (${amounts})${effects.length > 0 ? `; ${effects.join(' and ')}` : ''}.${resets}`;
 }
 
+/** One notification per budget, budget window and threshold: the key of an alert. */
+export function alertKey(alert: BudgetAlertNotification): string {
+  return `${alert.budgetId}:${alert.resetsAt ?? 'request'}:${alert.state}`;
+}
+
 export function watchBudgetAlerts(daemon: DaemonClient): vscode.Disposable {
+  const shown = new Set<string>();
   return daemon.onBudgetAlert((alert) => {
     if (alert.state !== 'exceeded' && !alert.actions.includes('notify')) {
       return;
     }
+    // Every request past a threshold may re-announce it; the person hears it once per window.
+    const key = alertKey(alert);
+    if (shown.has(key)) {
+      return;
+    }
+    shown.add(key);
     const show = alert.state === 'exceeded' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     void show(budgetAlertMessage(alert), 'Open Dashboard').then((choice) => {
       if (choice === 'Open Dashboard') {

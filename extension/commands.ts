@@ -3,6 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import { z } from 'zod';
+import {
+  BudgetPeriod,
+  RouterError,
+  type BudgetSetResult,
+  type SpendingState,
+} from '../daemon/protocol';
 import type {
   ChatCompleteResult,
   DaemonStatusResult,
@@ -20,9 +26,16 @@ import { Commands, type CommandId } from './constants';
 import type { DashboardPanel } from './dashboardPanel';
 import { toRouterError, type DaemonClient } from './daemonClient';
 import type { SpendStatusBar } from './statusBar';
+import type { LastAnswerTracker } from './lastAnswer';
+import { editorContext } from './lmProvider';
+import type { RoutingLog } from './routingLog';
 
 export interface CommandContext {
   daemon: DaemonClient;
+  lastAnswer: LastAnswerTracker;
+  routingLog: RoutingLog;
+  /** The last question Ask sent (for "Ask Again with a Stronger Model"). */
+  lastQuestion?: { question: string; content: string };
   config: Config;
   statusBar: SpendStatusBar;
   dashboard: DashboardPanel;
@@ -38,6 +51,75 @@ const AskArgs = z.object({ question: z.string().min(1).max(200_000) });
 const DEFAULT_SELECTION_INSTRUCTION = 'Explain this code.';
 
 export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatCompleteResult | undefined> => {
+  const question = await askQuestion(ctx, arg);
+  if (!question) {
+    return undefined;
+  }
+  return runAsk(ctx, question, { tradeoff: ctx.config.defaultTradeoff }, 'ask');
+};
+
+/** Scripted callers may pass `{ question, policy }`; otherwise a quick pick lists the daemon's policies. */
+const AskWithPolicyArgs = z.object({ question: z.string().min(1).max(200_000), policy: z.string().min(1).max(100) });
+
+export const askWithPolicy: Factory = (ctx) => async (arg?: unknown): Promise<ChatCompleteResult | undefined> => {
+  const scripted = AskWithPolicyArgs.safeParse(arg);
+  let policy = scripted.data?.policy;
+  if (policy === undefined) {
+    try {
+      const list = await ctx.daemon.call('policy/list', {});
+      const picked = await vscode.window.showQuickPick(
+        list.policies.map((p) => ({ label: p.name, description: p.tradeoff ? `tradeoff ${p.tradeoff}` : undefined, detail: p.description })),
+        { title: 'LLM Router: Ask with Policy…', placeHolder: 'Policy to route this question with', ignoreFocusOut: true },
+      );
+      policy = picked?.label;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`LLM Router: ${toRouterError(err).message}`);
+      return undefined;
+    }
+  }
+  if (!policy) {
+    return undefined;
+  }
+  const question = scripted.data ? { question: scripted.data.question, content: await withSelection(scripted.data.question) } : await askQuestion(ctx, undefined);
+  if (!question) {
+    return undefined;
+  }
+  return runAsk(ctx, question, { policy }, 'ask-policy');
+};
+
+/**
+ * Re-asks the last question on a stronger tier: the quality tradeoff, with the model that answered
+ * excluded; both answers' costs are shown side by side.
+ */
+export const askStronger: Factory = (ctx) => async (): Promise<ChatCompleteResult | undefined> => {
+  const last = ctx.answers.snapshot;
+  const first = last?.done?.result;
+  if (!last || !first || !ctx.lastQuestion) {
+    void vscode.window.showInformationMessage('LLM Router: ask something first; this re-asks the last question on a stronger model.');
+    return undefined;
+  }
+  const result = await runAsk(ctx, ctx.lastQuestion, { tradeoff: 'quality', excludedModels: [first.routing.model]}, 'ask-stronger');
+  if (result) {
+    const cost = (r: ChatCompleteResult) => (r.routing.actualCostUsd === null ? 'price unknown' : formatUsd(r.routing.actualCostUsd));
+    void vscode.window.showInformationMessage(`LLM Router: first answer ${first.routing.model} ${cost(first)} · stronger answer ${result.routing.model} ${cost(result)}.`);
+  }
+  return result;
+};
+
+interface Question {
+  /** What the user asked (shown as the answer's heading). */
+  question: string;
+  /** What is sent: the question with the selection, if any. */
+  content: string;
+}
+
+async function withSelection(question: string): Promise<string> {
+  const editor = vscode.window.activeTextEditor;
+  const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
+  return selection ? `${question}\n\n\`\`\`${editor?.document.languageId ?? ''}\n${selection}\n\`\`\`` : question;
+}
+
+async function askQuestion(_ctx: CommandContext, arg: unknown): Promise<Question | undefined> {
   const editor = vscode.window.activeTextEditor;
   const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : '';
   let question = AskArgs.safeParse(arg).data?.question;
@@ -53,30 +135,22 @@ export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatComplete
     }
     question = typed.trim() === '' ? DEFAULT_SELECTION_INSTRUCTION : typed.trim();
   }
-  const languageId = editor?.document.languageId;
-  const content = selection ? `${question}\n\n\`\`\`${languageId ?? ''}\n${selection}\n\`\`\`` : question;
+  return { question, content: await withSelection(question) };
+}
 
-  const routing: RoutingOptions = { tradeoff: ctx.config.defaultTradeoff };
+async function runAsk(ctx: CommandContext, q: Question, routing: RoutingOptions, command: string): Promise<ChatCompleteResult | undefined> {
   const request = {
     model: 'auto',
-    messages: [{ role: 'user' as const, content }],
+    messages: [{ role: 'user' as const, content: q.content }],
     routing,
-    context: {
-      kind: 'editor' as const,
-      name: vscode.env.appName,
-      workspace: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath,
-      command: 'ask',
-      languageId,
-      selectionChars: selection.length,
-      diagnosticsCount: editor ? vscode.languages.getDiagnostics(editor.document.uri).length : 0,
-    },
+    context: editorContext(command, vscode.env.appName),
   };
   if (!(await confirmCost(ctx, request))) {
     return undefined;
   }
-
+  ctx.lastQuestion = q;
   const streamId = randomUUID();
-  ctx.answers.start(question);
+  ctx.answers.start(q.question);
   const deltas = ctx.daemon.onChatDelta((delta) => {
     if (delta.streamId === streamId) {
       ctx.answers.append(delta.text);
@@ -87,6 +161,8 @@ export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatComplete
     const result = await ctx.daemon.call('chat/complete', { ...request, streamId });
     const latencyMs = Date.now() - started;
     ctx.answers.finish({ result, latencyMs });
+    ctx.lastAnswer.record('ask', result.routing);
+    ctx.routingLog.prompt(result.requestId, q.question);
     ctx.log.info(`ask answered by ${result.routing.model} (${result.routing.provider}) for ${formatUsd(result.routing.actualCostUsd)} in ${formatMs(latencyMs)}: ${result.routing.reason}`);
     void ctx.statusBar.refresh();
     return result;
@@ -98,7 +174,7 @@ export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatComplete
   } finally {
     deltas.dispose();
   }
-};
+}
 
 /**
  * Asks before sending when the daemon says so (an estimate above the user's confirmation amount,
@@ -227,12 +303,182 @@ export const showDaemonStatus: Factory = (ctx) => async (): Promise<DaemonStatus
   }
 };
 
+export const showRoutingLog: Factory = (ctx) => async (): Promise<boolean> => {
+  await ctx.routingLog.catchUp();
+  ctx.routingLog.show();
+  return true;
+};
+
+/** Stops the daemon gracefully (in-flight requests finish, the store is flushed), then starts a new one. */
+export const restartDaemon: Factory = (ctx) => async (): Promise<DaemonStatusResult | undefined> => {
+  try {
+    const stopping = await ctx.daemon.call('daemon/shutdown', { reason: 'Restart Daemon command' });
+    await waitForExit(stopping.pid, 15_000);
+    await ctx.daemon.reconnect();
+    const status = await ctx.daemon.call('daemon/status', {});
+    ctx.log.info(`daemon restarted: pid ${stopping.pid} → ${status.pid}`);
+    void vscode.window.showInformationMessage(`LLM Router: daemon restarted (pid ${status.pid}, ${status.simulate ? 'simulated providers' : 'real providers'}).`);
+    return status;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`LLM Router: restart failed: ${toRouterError(err).message}`);
+    return undefined;
+  }
+};
+
+async function waitForExit(pid: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new RouterError('internal', `the daemon (pid ${pid}) did not exit within ${ms / 1000} s`);
+}
+
+export interface Endpoint {
+  baseUrl: string;
+  token: string;
+}
+
+async function endpoint(ctx: CommandContext): Promise<Endpoint> {
+  const info = await ctx.daemon.start();
+  return { baseUrl: `http://127.0.0.1:${info.port}`, token: info.token };
+}
+
+/** The lines a shell needs to point Claude Code and the OpenAI SDK at the daemon. */
+export function clientSetupLines(e: Endpoint): string {
+  return [
+    '# LLM Router: the daemon on this machine (the token changes when the daemon restarts)',
+    `LLM_ROUTER_URL=${e.baseUrl}`,
+    `LLM_ROUTER_TOKEN=${e.token}`,
+    '',
+    '# Claude Code and the Anthropic SDK',
+    `export ANTHROPIC_BASE_URL=${e.baseUrl}`,
+    `export ANTHROPIC_API_KEY=${e.token}`,
+    '',
+    '# The OpenAI SDK (Python and Node) and tools built on it; model "auto" routes every request',
+    `export OPENAI_BASE_URL=${e.baseUrl}/v1`,
+    `export OPENAI_API_KEY=${e.token}`,
+    '',
+  ].join('\n');
+}
+
+export const copyEndpoint: Factory = (ctx) => async (): Promise<Endpoint | undefined> => {
+  try {
+    const e = await endpoint(ctx);
+    await vscode.env.clipboard.writeText(`LLM_ROUTER_URL=${e.baseUrl}\nLLM_ROUTER_TOKEN=${e.token}\n`);
+    void vscode.window.showInformationMessage(`LLM Router: copied the endpoint ${e.baseUrl} and its token (valid until the daemon restarts).`);
+    return e;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`LLM Router: ${toRouterError(err).message}`);
+    return undefined;
+  }
+};
+
+export const showClientSetup: Factory = (ctx) => async (): Promise<string | undefined> => {
+  try {
+    const text = clientSetupLines(await endpoint(ctx));
+    const doc = await vscode.workspace.openTextDocument({ language: 'shellscript', content: text });
+    await vscode.window.showTextDocument(doc, { preview: true });
+    return text;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`LLM Router: ${toRouterError(err).message}`);
+    return undefined;
+  }
+};
+
+export const pauseSpending: Factory = (ctx) => async (arg?: unknown): Promise<SpendingState | undefined> => {
+  try {
+    const reason = z.object({ reason: z.string().max(200) }).safeParse(arg).data?.reason ?? 'paused from the editor';
+    const state = await ctx.daemon.call('spending/pause', { reason });
+    void vscode.window.showWarningMessage('LLM Router: all spending is paused. Every request from the editor, scripts and the CLI is refused until you resume.', 'Resume').then((choice) => {
+      if (choice === 'Resume') {
+        void vscode.commands.executeCommand(Commands.resumeSpending);
+      }
+    });
+    return state;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`LLM Router: ${toRouterError(err).message}`);
+    return undefined;
+  }
+};
+
+export const resumeSpending: Factory = (ctx) => async (): Promise<SpendingState | undefined> => {
+  try {
+    const state = await ctx.daemon.call('spending/resume', {});
+    void vscode.window.showInformationMessage('LLM Router: spending resumed.');
+    return state;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`LLM Router: ${toRouterError(err).message}`);
+    return undefined;
+  }
+};
+
+const BUDGET_NAMES: Record<BudgetPeriod, string> = { request: 'Per request', hour: 'Hourly', day: 'Daily', week: 'Weekly', month: 'Monthly' };
+const BudgetArgs = z.object({ period: BudgetPeriod, limitUsd: z.number().positive(), name: z.string().min(1).max(200).optional() });
+
+/** A global budget for a period; the daemon validates (its message is shown as is). */
+export const setBudget: Factory = (ctx) => async (arg?: unknown): Promise<BudgetSetResult | undefined> => {
+  let input = BudgetArgs.safeParse(arg).data;
+  if (!input) {
+    const periods = [
+      { label: 'day', description: 'resets at midnight' },
+      { label: 'week', description: 'resets Monday' },
+      { label: 'month', description: 'resets on the 1st' },
+      { label: 'hour', description: 'resets every hour' },
+      { label: 'request', description: 'a ceiling on any one request' },
+    ];
+    const period = await vscode.window.showQuickPick(periods, { title: 'LLM Router: Set Budget… (1/2)', placeHolder: 'Period of the global budget', ignoreFocusOut: true });
+    if (!period) {
+      return undefined;
+    }
+    const limit = await vscode.window.showInputBox({
+      title: 'LLM Router: Set Budget… (2/2)',
+      prompt: `Limit in US dollars per ${period.label} (all clients together)`,
+      placeHolder: '5.00',
+      ignoreFocusOut: true,
+      validateInput: (v) => (Number.isFinite(Number(v)) && Number(v) > 0 ? undefined : 'A positive number of dollars, e.g. 5 or 0.50'),
+    });
+    if (!limit) {
+      return undefined;
+    }
+    input = { period: BudgetPeriod.parse(period.label), limitUsd: Number(limit) };
+  }
+  try {
+    const existing = (await ctx.daemon.call('budget/list', {})).budgets.find((b) => b.scope === 'global' && b.period === input.period);
+    const result = await ctx.daemon.call('budget/set', {
+      ...(existing ? { id: existing.id } : {}),
+      name: input.name ?? existing?.name ?? BUDGET_NAMES[input.period],
+      scope: 'global',
+      period: input.period,
+      limitUsd: input.limitUsd,
+    });
+    void vscode.window.showInformationMessage(`LLM Router: budget "${result.budget.name}" is ${formatUsd(result.budget.limitUsd)} per ${result.budget.period} (${formatUsd(result.spentUsd)} spent so far).`);
+    return result;
+  } catch (err) {
+    void vscode.window.showErrorMessage(`LLM Router: ${toRouterError(err).message}`);
+    return undefined;
+  }
+};
+
 const factories: Record<CommandId, Factory> = {
   [Commands.ask]: ask,
   [Commands.openDashboard]: openDashboard,
   [Commands.setApiKey]: setApiKey,
   [Commands.removeApiKey]: removeApiKey,
   [Commands.showDaemonStatus]: showDaemonStatus,
+  [Commands.askWithPolicy]: askWithPolicy,
+  [Commands.askStronger]: askStronger,
+  [Commands.showRoutingLog]: showRoutingLog,
+  [Commands.restartDaemon]: restartDaemon,
+  [Commands.copyEndpoint]: copyEndpoint,
+  [Commands.showClientSetup]: showClientSetup,
+  [Commands.pauseSpending]: pauseSpending,
+  [Commands.resumeSpending]: resumeSpending,
+  [Commands.setBudget]: setBudget,
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {

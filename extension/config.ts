@@ -35,6 +35,11 @@ export class Config {
     return parsed.success ? parsed.data : 'auto';
   }
 
+  /** Whether the routing log may show this window's own prompts (off by default). */
+  get logPrompts(): boolean {
+    return this.cfg.get<unknown>(Settings.logPrompts) === true;
+  }
+
   /** Flags for `dist/daemon.js daemon` when this window is the one that starts the daemon. */
   daemonArgs(): string[] {
     const args: string[] = [];

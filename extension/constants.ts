@@ -8,6 +8,15 @@ export const Commands = {
   setApiKey: 'llmRouter.setApiKey',
   removeApiKey: 'llmRouter.removeApiKey',
   showDaemonStatus: 'llmRouter.showDaemonStatus',
+  askWithPolicy: 'llmRouter.askWithPolicy',
+  askStronger: 'llmRouter.askStronger',
+  showRoutingLog: 'llmRouter.showRoutingLog',
+  restartDaemon: 'llmRouter.restartDaemon',
+  copyEndpoint: 'llmRouter.copyEndpoint',
+  showClientSetup: 'llmRouter.showClientSetup',
+  pauseSpending: 'llmRouter.pauseSpending',
+  resumeSpending: 'llmRouter.resumeSpending',
+  setBudget: 'llmRouter.setBudget',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -18,6 +27,7 @@ export const Settings = {
   defaultTradeoff: 'defaultTradeoff',
   idleTimeoutMinutes: 'idleTimeoutMinutes',
   simulate: 'simulate',
+  logPrompts: 'logPrompts',
 } as const;
 /** Settings that only take effect when the extension reconnects to (or restarts) the daemon. */
 export const SETTINGS_NEEDING_RECONNECT = [Settings.home, Settings.idleTimeoutMinutes, Settings.simulate] as const;

@@ -34,6 +34,8 @@ import {
   type ParamsIn,
   type Result,
   type SpendChangedNotification,
+  editorNotifications,
+  type SpendingChangedNotification,
 } from '../daemon/protocol';
 import type { Config } from './config';
 
@@ -71,6 +73,8 @@ export class DaemonClient implements vscode.Disposable {
   readonly onChatDelta = this.chatDeltaEmitter.event;
   private readonly budgetAlertEmitter = new vscode.EventEmitter<BudgetAlertNotification>();
   private readonly budgetChangedEmitter = new vscode.EventEmitter<BudgetChangedNotification>();
+  private readonly spendingChangedEmitter = new vscode.EventEmitter<SpendingChangedNotification>();
+  readonly onSpendingChanged = this.spendingChangedEmitter.event;
   readonly onSpendChanged = this.spendChangedEmitter.event;
   readonly onBudgetAlert = this.budgetAlertEmitter.event;
   readonly onBudgetChanged = this.budgetChangedEmitter.event;
@@ -97,10 +101,11 @@ export class DaemonClient implements vscode.Disposable {
     return (await this.ready()).info;
   }
 
-  async call<M extends MethodName>(method: M, params: ParamsIn<M>): Promise<Result<M>> {
+  /** A cancelled `token` sends `$/cancelRequest`: the daemon aborts the upstream call. */
+  async call<M extends MethodName>(method: M, params: ParamsIn<M>, token?: vscode.CancellationToken): Promise<Result<M>> {
     const session = await this.ready();
     try {
-      return (await session.connection.sendRequest(method, params)) as Result<M>;
+      return (await (token ? session.connection.sendRequest(method, params, token) : session.connection.sendRequest(method, params))) as Result<M>;
     } catch (err) {
       throw toRouterError(err);
     }
@@ -121,6 +126,7 @@ export class DaemonClient implements vscode.Disposable {
     this.spendChangedEmitter.dispose();
     this.budgetAlertEmitter.dispose();
     this.budgetChangedEmitter.dispose();
+    this.spendingChangedEmitter.dispose();
   }
 
   private ready(): Promise<Session> {
@@ -157,6 +163,7 @@ export class DaemonClient implements vscode.Disposable {
       connection.onNotification(notifications.spendChanged, (params: SpendChangedNotification) => this.spendChangedEmitter.fire(params));
       connection.onNotification(budgetNotifications.budgetAlert, (params: BudgetAlertNotification) => this.budgetAlertEmitter.fire(params));
       connection.onNotification(budgetNotifications.budgetChanged, (params: BudgetChangedNotification) => this.budgetChangedEmitter.fire(params));
+      connection.onNotification(editorNotifications.spendingChanged, (params: SpendingChangedNotification) => this.spendingChangedEmitter.fire(params));
       connection.onClose(() => this.handleClose(connection));
       connection.onError(([error]) => log.warn(`daemon connection error: ${error.message}`));
       connection.listen();

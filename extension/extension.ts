@@ -10,6 +10,9 @@ import { OUTPUT_CHANNEL_NAME } from './constants';
 import { DashboardPanel } from './dashboardPanel';
 import { DaemonClient, errorMessage } from './daemonClient';
 import { SpendStatusBar } from './statusBar';
+import { LastAnswerTracker, type LastAnswer } from './lastAnswer';
+import { RouterChatProvider, registerChatProvider } from './lmProvider';
+import { RoutingLog } from './routingLog';
 
 /** What `activate` returns: read-only views for tests and other extensions. */
 export interface LlmRouterApi {
@@ -24,9 +27,17 @@ export interface LlmRouterApi {
   statusBarSummary(): SpendSummaryResult | undefined;
   lastAnswer(): AnswerSnapshot | null;
   dashboardOpen(): boolean;
+  /** Time spent in activate() (ms): the daemon attaches in the background after it. */
+  activationMs(): number;
+  /** The last answer this window got, from Ask or from VS Code's chat. */
+  lastRouting(): LastAnswer | undefined;
+  statusBarTooltip(): string;
+  /** The status bar item's background theme color id, if any (warning at alert, error at the limit or when paused). */
+  statusBarBackground(): string | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): LlmRouterApi {
+  const activationStarted = performance.now();
   const log = vscode.window.createOutputChannel(OUTPUT_CHANNEL_NAME, { log: true });
   const config = new Config();
   const daemon = new DaemonClient({
@@ -35,7 +46,10 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
     config,
     log,
   });
-  const statusBar = new SpendStatusBar(daemon);
+  const lastAnswer = new LastAnswerTracker();
+  const routingLog = new RoutingLog(daemon, config);
+  const statusBar = new SpendStatusBar(daemon, lastAnswer);
+  const chatProvider = new RouterChatProvider(daemon, config, lastAnswer, log);
   const dashboard = new DashboardPanel(context.extensionUri, daemon, log);
   const answers = new AnswerPanel(context.extensionUri, daemon, log);
   context.subscriptions.push(
@@ -44,7 +58,11 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
     statusBar,
     dashboard,
     answers,
-    ...registerCommands({ daemon, config, statusBar, dashboard, answers, log }),
+    lastAnswer,
+    routingLog,
+    chatProvider,
+    registerChatProvider(chatProvider),
+    ...registerCommands({ daemon, config, statusBar, dashboard, answers, log, lastAnswer, routingLog }),
     watchBudgetAlerts(daemon),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (Config.affectsReconnect(event)) {
@@ -54,11 +72,19 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
   );
 
   const attached = daemon.start();
+  // The routing log starts from what the ledger holds now; later rows are logged as they land.
+  attached.then(() => routingLog.catchUp()).catch(() => undefined);
   attached.catch((err: unknown) => {
     void vscode.window.showErrorMessage(`LLM Router: ${errorMessage(err)}`);
   });
 
+  const activationMs = performance.now() - activationStarted;
+  log.info(`activated in ${activationMs.toFixed(1)} ms`);
   return {
+    activationMs: () => activationMs,
+    lastRouting: () => lastAnswer.current,
+    statusBarTooltip: () => statusBar.tooltipText,
+    statusBarBackground: () => statusBar.background,
     ready: () => daemon.start(),
     call: (method, params) => daemon.call(method, params),
     onChatDelta: daemon.onChatDelta,

@@ -1,23 +1,41 @@
-// Today's spend in the status bar: "$0.0123 today", refreshed when the daemon says the ledger
-// changed and on a slow timer (the day rolls over, other windows and scripts spend too).
+// Today's spend in the status bar: "$0.0123 today · 12% of daily". It changes when the daemon says
+// so (spend/changed, budget/changed, budget/alert, spending/changed) and when this window gets an
+// answer — no polling; one timer fires at midnight, when "today" starts over. The background turns
+// to the theme's warning color when a budget passes its alert threshold and to the error color at
+// a limit or while all spending is paused. The tooltip lists every budget window, the last answer's
+// model and cost, and the daemon's mode.
 import * as vscode from 'vscode';
-import type { BudgetStatus, SpendSummaryResult } from '../daemon/protocol';
+import type { BudgetStatus, SpendingState, SpendSummaryResult } from '../daemon/protocol';
 import { formatPercent, formatUsd } from '../webview/format';
-import { Commands, STATUS_REFRESH_MS } from './constants';
+import { Commands } from './constants';
 import { errorMessage, type DaemonClient } from './daemonClient';
+import type { LastAnswer, LastAnswerTracker } from './lastAnswer';
 
 const COALESCE_MS = 250;
+const WARNING = 'statusBarItem.warningBackground';
+const ERROR = 'statusBarItem.errorBackground';
+
+export interface StatusFacts {
+  summary: SpendSummaryResult;
+  budgets: BudgetStatus[];
+  spending: SpendingState;
+  simulate: boolean | undefined;
+  lastAnswer: LastAnswer | undefined;
+}
 
 export class SpendStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly timer: NodeJS.Timeout;
+  private midnight: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
-  private lastSummary: SpendSummaryResult | undefined;
-  private lastDailyBudget: BudgetStatus | undefined;
+  private facts: StatusFacts | undefined;
+  private simulate: boolean | undefined;
 
-  constructor(private readonly daemon: DaemonClient) {
+  constructor(
+    private readonly daemon: DaemonClient,
+    private readonly lastAnswer: LastAnswerTracker,
+  ) {
     this.item = vscode.window.createStatusBarItem('llmRouter.spend', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'LLM Router spend';
     this.item.command = Commands.openDashboard;
@@ -29,15 +47,18 @@ export class SpendStatusBar implements vscode.Disposable {
       daemon.onSpendChanged(() => this.scheduleRefresh()),
       daemon.onBudgetChanged(() => this.scheduleRefresh()),
       daemon.onBudgetAlert(() => this.scheduleRefresh()),
+      daemon.onSpendingChanged(() => this.scheduleRefresh()),
+      lastAnswer.onDidChange(() => this.scheduleRefresh()),
       daemon.onDidChangeState((state) => {
         if (state === 'connected') {
+          this.simulate = undefined; // a new daemon may run in another mode
           this.scheduleRefresh();
         } else if (state === 'disconnected') {
           this.showOffline('the daemon connection was lost; reconnecting');
         }
       }),
     );
-    this.timer = setInterval(() => this.scheduleRefresh(), STATUS_REFRESH_MS);
+    this.armMidnight();
   }
 
   /** What the status bar shows now (tests and the Show Daemon Status command read it). */
@@ -45,12 +66,17 @@ export class SpendStatusBar implements vscode.Disposable {
     return this.item.text;
   }
 
-  get summary(): SpendSummaryResult | undefined {
-    return this.lastSummary;
+  get tooltipText(): string {
+    const t = this.item.tooltip;
+    return t instanceof vscode.MarkdownString ? t.value : (t ?? '');
   }
 
-  get dailyBudget(): BudgetStatus | undefined {
-    return this.lastDailyBudget;
+  get background(): string | undefined {
+    return this.item.backgroundColor?.id;
+  }
+
+  get summary(): SpendSummaryResult | undefined {
+    return this.facts?.summary;
   }
 
   /** Re-reads today's spend; concurrent callers share one request. */
@@ -66,24 +92,32 @@ export class SpendStatusBar implements vscode.Disposable {
     this.pending = setTimeout(() => void this.refresh(), COALESCE_MS);
   }
 
+  /** The one timer: "today" starts over at local midnight. */
+  private armMidnight(): void {
+    const next = new Date();
+    next.setHours(24, 0, 5, 0);
+    clearTimeout(this.midnight);
+    this.midnight = setTimeout(() => {
+      this.scheduleRefresh();
+      this.armMidnight();
+    }, next.getTime() - Date.now());
+  }
+
   private async load(): Promise<void> {
     try {
-      const [summary, budgets] = await Promise.all([
+      const [summary, budgets, spending, simulate] = await Promise.all([
         this.daemon.call('spend/summary', { period: 'day' }),
-        // Spend still shows when budgets cannot be read.
+        // Spend still shows when budgets or the switch cannot be read.
         this.daemon.call('budget/status', {}).catch(() => undefined),
+        this.daemon.call('spending/status', {}).catch((): SpendingState => ({ paused: false, since: null, reason: null })),
+        this.simulate ?? this.daemon.call('daemon/status', {}).then((s) => s.simulate, () => undefined),
       ]);
-      const daily = budgets?.statuses.find(isGlobalDaily);
-      this.lastSummary = summary;
-      this.lastDailyBudget = daily;
-      this.item.text = statusText(summary, daily);
-      this.item.tooltip = statusTooltip(summary, daily);
-      this.item.backgroundColor =
-        daily?.state === 'exceeded'
-          ? new vscode.ThemeColor('statusBarItem.errorBackground')
-          : daily?.state === 'alert'
-            ? new vscode.ThemeColor('statusBarItem.warningBackground')
-            : undefined;
+      this.simulate = simulate;
+      this.facts = { summary, budgets: budgets?.statuses ?? [], spending, simulate, lastAnswer: this.lastAnswer.current };
+      this.item.text = statusText(this.facts);
+      this.item.tooltip = new vscode.MarkdownString(statusTooltip(this.facts));
+      const bg = statusBackground(this.facts);
+      this.item.backgroundColor = bg ? new vscode.ThemeColor(bg) : undefined;
     } catch (err) {
       this.showOffline(errorMessage(err));
     }
@@ -92,11 +126,11 @@ export class SpendStatusBar implements vscode.Disposable {
   private showOffline(reason: string): void {
     this.item.text = '$(warning) LLM Router offline';
     this.item.tooltip = `LLM Router: ${reason}`;
-    this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    this.item.backgroundColor = new vscode.ThemeColor(WARNING);
   }
 
   dispose(): void {
-    clearInterval(this.timer);
+    clearTimeout(this.midnight);
     clearTimeout(this.pending);
     for (const d of this.disposables) {
       d.dispose();
@@ -104,30 +138,54 @@ export class SpendStatusBar implements vscode.Disposable {
   }
 }
 
-/** The budget the status bar measures against: the global one per day, when it exists. */
-function isGlobalDaily(status: BudgetStatus): boolean {
-  return status.budget.scope === 'global' && status.budget.period === 'day';
+/** The budget the text measures against: the global one per day, when it exists. */
+export function globalDaily(budgets: BudgetStatus[]): BudgetStatus | undefined {
+  return budgets.find((s) => s.budget.scope === 'global' && s.budget.period === 'day');
 }
 
-export function statusText(summary: SpendSummaryResult, daily?: BudgetStatus): string {
-  const spend = `$(pulse) ${formatUsd(summary.costUsd)} today`;
+export function statusText(f: Pick<StatusFacts, 'summary' | 'budgets' | 'spending'>): string {
+  if (f.spending.paused) {
+    return `$(debug-pause) LLM Router paused · ${formatUsd(f.summary.costUsd)} today`;
+  }
+  const daily = globalDaily(f.budgets);
+  const spend = `$(pulse) ${formatUsd(f.summary.costUsd)} today`;
   return daily ? `${spend} · ${formatPercent(daily.fraction)} of daily` : spend;
 }
 
-export function statusTooltip(summary: SpendSummaryResult, daily?: BudgetStatus): vscode.MarkdownString {
-  const lines = [
-    `**LLM Router** — today`,
-    '',
-    `Spent: ${formatUsd(summary.costUsd)}`,
-    `Requests: ${summary.requests}${summary.errors > 0 ? ` (${summary.errors} failed)` : ''}`,
-  ];
-  if (summary.unknownPriceRequests > 0) {
-    lines.push(`Price unknown: ${summary.unknownPriceRequests} request${summary.unknownPriceRequests === 1 ? '' : 's'} (not included in the total)`);
+/** Error at any budget's limit or while paused, warning past any alert threshold. */
+export function statusBackground(f: Pick<StatusFacts, 'budgets' | 'spending'>): string | undefined {
+  if (f.spending.paused || f.budgets.some((b) => b.state === 'exceeded')) {
+    return ERROR;
   }
-  if (daily) {
-    const reserved = daily.reservedUsd > 0 ? ` (+${formatUsd(daily.reservedUsd)} in flight)` : '';
-    lines.push(`Daily budget "${daily.budget.name}": ${formatUsd(daily.spentUsd)}${reserved} of ${formatUsd(daily.budget.limitUsd)} — ${formatPercent(daily.fraction)}${daily.state === 'ok' ? '' : `, ${daily.state}`}`);
+  return f.budgets.some((b) => b.state === 'alert') ? WARNING : undefined;
+}
+
+const PERIOD_WORD: Record<string, string> = { request: 'per request', hour: 'this hour', day: 'today', week: 'this week', month: 'this month' };
+
+export function statusTooltip(f: StatusFacts): string {
+  const lines = [`**LLM Router** — ${f.simulate === undefined ? 'mode unknown' : f.simulate ? 'simulated providers (no spend)' : 'live providers'}`, ''];
+  if (f.spending.paused) {
+    lines.push(`**All spending is paused**${f.spending.reason ? ` (${f.spending.reason})` : ''}: every client is refused until you resume.`, '');
+  }
+  lines.push(`Today: ${formatUsd(f.summary.costUsd)} · ${f.summary.requests} request${f.summary.requests === 1 ? '' : 's'}${f.summary.errors > 0 ? ` (${f.summary.errors} failed)` : ''}`);
+  if (f.summary.unknownPriceRequests > 0) {
+    lines.push(`Price unknown: ${f.summary.unknownPriceRequests} request${f.summary.unknownPriceRequests === 1 ? '' : 's'} (not in the total)`);
+  }
+  if (f.budgets.length === 0) {
+    lines.push('No budgets (LLM Router: Set Budget…)');
+  }
+  for (const b of f.budgets) {
+    const scope = b.budget.scope === 'global' ? '' : ` ${b.budget.scope} ${b.budget.scopeValue ?? ''}`;
+    const reserved = b.reservedUsd > 0 ? ` (+${formatUsd(b.reservedUsd)} in flight)` : '';
+    const state = b.state === 'ok' ? '' : b.state === 'alert' ? ' — **alert**' : ' — **limit reached**';
+    const amount = b.budget.period === 'request' ? `limit ${formatUsd(b.budget.limitUsd)} per request` : `${formatUsd(b.spentUsd)}${reserved} of ${formatUsd(b.budget.limitUsd)} ${PERIOD_WORD[b.budget.period] ?? b.budget.period} — ${formatPercent(b.fraction)}`;
+    lines.push(`Budget "${b.budget.name}"${scope}: ${amount}${state}`);
+  }
+  if (f.lastAnswer) {
+    const r = f.lastAnswer.routing;
+    const cost = r.actualCostUsd === null ? 'price unknown' : formatUsd(r.actualCostUsd);
+    lines.push('', `Last answer (${f.lastAnswer.source}): ${r.model} (${r.provider}) · ${cost} — ${r.reason}`);
   }
   lines.push('', 'Click to open the dashboard.');
-  return new vscode.MarkdownString(lines.join('  \n'));
+  return lines.join('  \n');
 }

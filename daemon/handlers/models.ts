@@ -12,6 +12,7 @@ export function modelsHandlers(deps: DaemonDeps): Pick<Handlers, 'models/list'> 
           inputPerMTok: price?.inputPerMTok ?? null,
           outputPerMTok: price?.outputPerMTok ?? null,
           contextWindow: m.contextWindow,
+          maxOutputTokens: m.maxOutputTokens,
           capabilities: m.capabilities,
           qualityPrior: m.qualityPrior,
           hasKey: deps.keyPresence.has(m.provider),

