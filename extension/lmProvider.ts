@@ -112,7 +112,7 @@ export class RouterChatProvider implements vscode.LanguageModelChatProvider<Mode
       }
       const error = toRouterError(err);
       this.log.warn(`chat request (${model.id}) failed: ${error.code}: ${error.message}`);
-      throw new Error(`LLM Router: ${error.message}`, { cause: error });
+      throw new Error(`LLM Router: ${error.message}`, { cause: err });
     } finally {
       deltas.dispose();
     }
