@@ -1,4 +1,4 @@
-// Real-workbench tests in code-server 4.100.3 (see shared TESTING.md):
+// Real-workbench tests in code-server 4.139.1 on Node 24 from npm (see shared TESTING.md):
 //  (a) mocha inside the extension host: activation starts the daemon, Ask answers from the
 //      simulator, the status bar follows spend, a killed daemon is restarted;
 //  (b) Playwright + Debian's Chromium: Ask from the command palette, then screenshots of the
@@ -26,7 +26,7 @@ const vsix = typeof flag('vsix') === 'string' ? resolve(flag('vsix')) : undefine
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const MOCHA_TIMEOUT_MS = 180_000;
+const MOCHA_TIMEOUT_MS = Number(process.env.WORKBENCH_MOCHA_TIMEOUT_MS ?? 180_000);
 const ANSWER_TIMEOUT_MS = 60_000;
 const results = join(repo, 'test-results', 'workbench');
 const cacheDir = join(repo, '.cache', 'code-server');
@@ -138,16 +138,22 @@ async function runMocha(browser, server, workspace, testsPath, resultsFile) {
     const exited = new Promise((r) => {
       exitCode = r;
     });
+    const consoleLines = [];
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = Array.isArray(args) ? args.map(String).join(' ') : String(args);
+      consoleLines.push(`[${type}] ${text}`);
       // The gallery lookups fail offline by design; everything else that is an error is shown.
-      if (/error/i.test(String(type)) && !/ENOTFOUND|open-vsx/.test(text)) {
+      if ((/error/i.test(String(type)) && !/ENOTFOUND|open-vsx/.test(text)) || /\[measure\]/.test(text)) {
         console.log(`  [ext host ${type}] ${text}`);
       }
     });
     await page.exposeFunction('codeAutomationExit', (code) => exitCode(code));
     await page.goto(workbenchUrl(server, workspace, { extensionPath: repo, testsPath }));
     const code = await Promise.race([exited, sleep(MOCHA_TIMEOUT_MS).then(() => 'timeout')]);
+    writeFileSync(join(results, 'mocha-console.log'), consoleLines.join('\n') + '\n');
+    if (code === 'timeout') {
+      await page.screenshot({ path: join(results, 'failure-mocha-timeout.png') }).catch(() => {});
+    }
     if (!existsSync(resultsFile)) {
       record('mocha suite in the extension host', false, Date.now() - t0, `no results file (workbench exit: ${code}); see ${server.logFile}`);
       return;
@@ -320,7 +326,7 @@ async function runUi(browser, server, workspace, home) {
       await item.waitFor({ timeout: 15_000 });
       const text = (await item.textContent())?.trim();
       await item.hover();
-      const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Requests:' }).first();
+      const hover = page.locator('.monaco-hover, .workbench-hover', { hasText: 'Today:' }).first();
       await hover.waitFor({ state: 'visible', timeout: 10_000 });
       await sleep(500);
       const box = await page.locator('.part.statusbar').boundingBox();

@@ -118,6 +118,9 @@ export async function startCodeServer({ cacheDir, root, env, log, name = 'code-s
     '--disable-workspace-trust',
     '--user-data-dir', dirs.user,
     '--extensions-dir', dirs.ext,
+    // Since VS Code ~1.10x a built web workbench honours the URL's payload (extensionDevelopmentPath,
+    // extensionTestsPath) only with the smoke-test driver enabled.
+    '--vscode-option', 'enable-smoke-test-driver',
   ];
   const out = createWriteStream(logFile);
   const child = spawn(codeServerNode(cacheDir), args, {

@@ -173,6 +173,159 @@ export function registerExtensionSuite(): void {
       assert.equal(text, `$(pulse) ${formatUsd(spent.costUsd)} today · ${formatPercent(status.fraction)} of daily`);
     });
 
+    describe('LLM Router as a VS Code chat model provider', () => {
+      let models: vscode.LanguageModelChat[] = [];
+
+      async function collect(response: vscode.LanguageModelChatResponse, onText?: (t: string) => void): Promise<{ texts: string[]; calls: vscode.LanguageModelToolCallPart[] }> {
+        const texts: string[] = [];
+        const calls: vscode.LanguageModelToolCallPart[] = [];
+        for await (const part of response.stream) {
+          if (part instanceof vscode.LanguageModelTextPart) {
+            texts.push(part.value);
+            onText?.(part.value);
+          } else if (part instanceof vscode.LanguageModelToolCallPart) {
+            calls.push(part);
+          }
+        }
+        return { texts, calls };
+      }
+
+      async function ledgerRow(predicate: (r: { clientName: string | null; status: string }) => boolean) {
+        return eventually('the chat request in the ledger', async () => (await api.call('spend/requests', { limit: 20 })).rows.find(predicate));
+      }
+
+      it('selectChatModels({ vendor: "llm-router" }) lists auto, each tradeoff and each policy with capabilities from the candidates', async () => {
+        models = await eventually('the llm-router chat models', async () => {
+          const found = await vscode.lm.selectChatModels({ vendor: 'llm-router' });
+          return found.length > 0 ? found : undefined;
+        });
+        const ids = models.map((m) => m.id);
+        for (const id of ['auto', 'auto:quality', 'auto:cost', 'auto:latency', 'auto:balanced']) {
+          assert.ok(ids.includes(id), `${id} offered (got ${ids.join(', ')})`);
+        }
+        const policies = await api.call('policy/list', {});
+        for (const p of policies.policies) {
+          assert.ok(ids.includes(`policy:${p.name}`), `policy ${p.name} offered`);
+        }
+        const catalog = await api.call('models/list', {});
+        const auto = models.find((m) => m.id === 'auto');
+        assert.ok(auto);
+        assert.equal(auto.vendor, 'llm-router');
+        assert.equal(auto.name, 'LLM Router (auto)');
+        assert.equal(auto.maxInputTokens, Math.max(...catalog.models.map((m) => m.contextWindow)), 'the widest candidate window (simulate mode: every model is a candidate)');
+      });
+
+      it('sendRequest streams a routed answer, and the ledger records it for client vscode-chat', async () => {
+        const auto = models.find((m) => m.id === 'auto:cost');
+        assert.ok(auto);
+        const { texts } = await collect(await auto.sendRequest([vscode.LanguageModelChatMessage.User('In one sentence: what is a hash map?')], {}));
+        assert.ok(texts.length > 1, `the answer streamed in pieces (${texts.length})`);
+        const answer = texts.join('');
+        assert.ok(answer.length > 0);
+        const last = api.lastRouting();
+        assert.equal(last?.source, 'vscode-chat');
+        const row = await ledgerRow((r) => r.clientName === 'vscode-chat');
+        assert.equal(row.id, last?.routing.requestId);
+        assert.equal(row.clientKind, 'editor');
+        assert.equal(row.status, 'ok');
+        assert.equal(row.model, last?.routing.model);
+        assert.equal(row.workspace, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+        await eventually('the status bar tooltip to name the last answer', () => (api.statusBarTooltip().includes(`Last answer (vscode-chat): ${row.model}`) ? true : undefined));
+      });
+
+      it('a tool call round trip: the model asks for a tool, the tool result goes back, the answer uses it', async () => {
+        const auto = models.find((m) => m.id === 'auto');
+        assert.ok(auto);
+        const tools: vscode.LanguageModelChatTool[] = [{ name: 'get_weather', description: 'The weather in a city', inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+        const ask = vscode.LanguageModelChatMessage.User('What is the weather in Paris?');
+        const first = await collect(await auto.sendRequest([ask], { tools, toolMode: vscode.LanguageModelChatToolMode.Auto }));
+        assert.equal(first.calls.length, 1, 'one tool call');
+        const call = first.calls[0];
+        assert.ok(call);
+        assert.equal(call.name, 'get_weather');
+        assert.equal(typeof call.input, 'object');
+        const second = await collect(
+          await auto.sendRequest(
+            [ask, vscode.LanguageModelChatMessage.Assistant([call]), vscode.LanguageModelChatMessage.User([new vscode.LanguageModelToolResultPart(call.callId, [new vscode.LanguageModelTextPart('sunny and 21 degrees')])])],
+            { tools },
+          ),
+        );
+        assert.equal(second.calls.length, 0);
+        assert.match(second.texts.join(''), /sunny and 21 degrees/, 'the simulator answers from the tool result it was sent');
+      });
+
+      it('cancelling the request cancels the upstream call: the stream stops and the ledger says cancelled', async () => {
+        const auto = models.find((m) => m.id === 'auto');
+        assert.ok(auto);
+        const source = new vscode.CancellationTokenSource();
+        // [sim-fault:drip]: the simulator sends one piece every 400 ms, so the cancel lands mid-answer.
+        const response = await auto.sendRequest([vscode.LanguageModelChatMessage.User('Write a long essay about rivers. [sim-fault:drip]')], {}, source.token);
+        const started = Date.now();
+        let pieces = 0;
+        await collect(response, () => {
+          pieces += 1;
+          if (pieces === 1) {
+            source.cancel();
+          }
+        }).catch(() => undefined);
+        assert.ok(Date.now() - started < 20_000, 'the stream ended soon after the cancel');
+        const row = await ledgerRow((r) => r.clientName === 'vscode-chat' && r.status === 'cancelled');
+        assert.equal(row.status, 'cancelled');
+      });
+
+      it('countTokens uses the daemon\'s tokenizer', async () => {
+        const auto = models.find((m) => m.id === 'auto');
+        assert.ok(auto);
+        const text = 'The quick brown fox jumps over the lazy dog.';
+        const counted = await auto.countTokens(text);
+        const daemon = await api.call('tokens/count', { text });
+        assert.equal(counted, daemon.tokens);
+        assert.equal(counted, 10);
+      });
+    });
+
+    it('Pause All Spending refuses Ask and chat, turns the status bar red; Resume lifts it', async () => {
+      await vscode.commands.executeCommand(Commands.pauseSpending, { reason: 'e2e test' });
+      await eventually('the status bar to show paused', () => (api.statusBarText().includes('paused') ? true : undefined));
+      assert.equal(api.statusBarBackground(), 'statusBarItem.errorBackground');
+      await assert.rejects(api.call('chat/complete', { messages: [{ role: 'user', content: 'hi' }] }), (err: RouterError) => err.code === 'spendingPaused');
+      await vscode.commands.executeCommand(Commands.resumeSpending);
+      await eventually('the status bar to leave paused', () => (api.statusBarText().includes('paused') ? undefined : true));
+      const ok = await api.call('chat/complete', { messages: [{ role: 'user', content: 'hi' }] });
+      assert.ok(ok.text.length > 0);
+    });
+
+    it('Show Environment lines name this daemon\'s endpoint and token for Claude Code and the OpenAI SDK', async () => {
+      const info = await api.ready();
+      const text = await vscode.commands.executeCommand<string | undefined>(Commands.showClientSetup);
+      assert.ok(text);
+      assert.ok(text.includes(`export ANTHROPIC_BASE_URL=http://127.0.0.1:${info.port}`));
+      assert.ok(text.includes(`export OPENAI_BASE_URL=http://127.0.0.1:${info.port}/v1`));
+      assert.ok(text.includes(`export OPENAI_API_KEY=${info.token}`));
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    });
+
+    it('the status bar tooltip lists each budget window and the mode; the background turns at the alert threshold', async () => {
+      await api.call('budget/set', { name: 'Weekly tiny', scope: 'global', period: 'week', limitUsd: 0.000001, alertThreshold: 0.5 });
+      // Spend so far is above this limit: the budget is exceeded (error background).
+      await eventually('the error background', () => (api.statusBarBackground() === 'statusBarItem.errorBackground' ? true : undefined));
+      const tip = api.statusBarTooltip();
+      assert.match(tip, /simulated providers/);
+      assert.match(tip, /Budget "Daily"/);
+      assert.match(tip, /Budget "Weekly tiny".*limit reached/);
+      const list = await api.call('budget/list', {});
+      const weekly = list.budgets.find((b) => b.name === 'Weekly tiny');
+      assert.ok(weekly);
+      await api.call('budget/delete', { id: weekly.id });
+      await eventually('the background to clear', () => (api.statusBarBackground() !== 'statusBarItem.errorBackground' ? true : undefined));
+    });
+
+    it('activation time is measured in the extension host', () => {
+      const ms = api.activationMs();
+      assert.ok(ms > 0 && ms < 5_000, `activate() took ${ms} ms`);
+      console.log(`[measure] activation ${ms.toFixed(1)} ms`);
+    });
+
     it('a killed daemon is restarted by the next call', async () => {
       const first = await api.ready();
       process.kill(first.pid, 'SIGKILL');
