@@ -1,10 +1,9 @@
 // Where the daemon keeps its discovery file, lock, socket, store and log: one folder per user.
 import { mkdirSync, chmodSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { platformLayout } from './platform';
 
 export const HOME_ENV = 'LLM_ROUTER_HOME';
-const APP_DIR = 'llm-router';
 
 /** The folder path without touching the disk: `$LLM_ROUTER_HOME`, else the OS per-user config folder. */
 export function resolveRouterHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
@@ -12,14 +11,7 @@ export function resolveRouterHome(env: NodeJS.ProcessEnv = process.env, platform
   if (explicit !== undefined && explicit.trim() !== '') {
     return explicit;
   }
-  if (platform === 'win32') {
-    return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), APP_DIR);
-  }
-  if (platform === 'darwin') {
-    return join(home, 'Library', 'Application Support', APP_DIR);
-  }
-  const xdg = env.XDG_CONFIG_HOME;
-  return join(xdg !== undefined && xdg.trim() !== '' ? xdg : join(home, '.config'), APP_DIR);
+  return platformLayout(platform).defaultHome(env, home);
 }
 
 /**
@@ -30,7 +22,7 @@ export function resolveRouterHome(env: NodeJS.ProcessEnv = process.env, platform
 export function routerHome(env: NodeJS.ProcessEnv = process.env): string {
   const dir = resolveRouterHome(env);
   const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (created !== undefined && process.platform !== 'win32') {
+  if (created !== undefined && platformLayout().usesFileModes) {
     // mkdir's mode is masked by the umask; a folder the user made themselves is left as they made it.
     chmodSync(dir, 0o700);
   }

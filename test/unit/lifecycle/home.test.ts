@@ -13,7 +13,7 @@ test('per-OS defaults', () => {
   assert.equal(resolveRouterHome({}, 'linux', '/home/u'), '/home/u/.config/llm-router');
   assert.equal(resolveRouterHome({ XDG_CONFIG_HOME: '/cfg' }, 'linux', '/home/u'), '/cfg/llm-router');
   assert.equal(resolveRouterHome({}, 'darwin', '/Users/u'), '/Users/u/Library/Application Support/llm-router');
-  assert.equal(resolveRouterHome({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32', 'C:\\Users\\u'), join('C:\\Users\\u\\AppData\\Roaming', 'llm-router'));
+  assert.equal(resolveRouterHome({ APPDATA: 'C:\\Users\\u\\AppData\\Roaming' }, 'win32', 'C:\\Users\\u'), 'C:\\Users\\u\\AppData\\Roaming\\llm-router');
 });
 
 test('routerHome creates the folder private', { skip: process.platform === 'win32' }, () => {
