@@ -10,6 +10,7 @@ import {
   type SpendingState,
 } from '../daemon/protocol';
 import type {
+  ChatMessage,
   ChatCompleteResult,
   DaemonStatusResult,
   KeysDeleteResult,
@@ -34,8 +35,11 @@ export interface CommandContext {
   daemon: DaemonClient;
   lastAnswer: LastAnswerTracker;
   routingLog: RoutingLog;
-  /** The last question Ask sent (for "Ask Again with a Stronger Model"). */
+  /** The last question Ask sent (for "Ask Again with a Stronger Model") and what came before it. */
   lastQuestion?: { question: string; content: string };
+  lastHistory?: ChatMessage[];
+  /** The answer panel's conversation so far (follow-ups continue it; a new Ask starts over). */
+  conversation?: ChatMessage[];
   config: Config;
   statusBar: SpendStatusBar;
   dashboard: DashboardPanel;
@@ -87,6 +91,12 @@ export const askWithPolicy: Factory = (ctx) => async (arg?: unknown): Promise<Ch
   return runAsk(ctx, question, { policy }, 'ask-policy');
 };
 
+/** A follow-up in the answer panel: the same conversation, routed again (it may pick another model). */
+export async function followUp(ctx: CommandContext, question: string): Promise<ChatCompleteResult | undefined> {
+  const q = { question, content: question };
+  return runAsk(ctx, q, { tradeoff: ctx.config.defaultTradeoff }, 'ask-follow-up', { history: ctx.conversation ?? [] });
+}
+
 /**
  * Re-asks the last question on a stronger tier: the quality tradeoff, with the model that answered
  * excluded; both answers' costs are shown side by side.
@@ -98,7 +108,10 @@ export const askStronger: Factory = (ctx) => async (): Promise<ChatCompleteResul
     void vscode.window.showInformationMessage('LLM Router: ask something first; this re-asks the last question on a stronger model.');
     return undefined;
   }
-  const result = await runAsk(ctx, ctx.lastQuestion, { tradeoff: 'quality', excludedModels: [first.routing.model]}, 'ask-stronger');
+  const result = await runAsk(ctx, ctx.lastQuestion, { tradeoff: 'quality', excludedModels: [first.routing.model] }, 'ask-stronger', {
+    history: ctx.lastHistory ?? [],
+    label: `stronger model than ${first.routing.model}`,
+  });
   if (result) {
     const cost = (r: ChatCompleteResult) => (r.routing.actualCostUsd === null ? 'price unknown' : formatUsd(r.routing.actualCostUsd));
     void vscode.window.showInformationMessage(`LLM Router: first answer ${first.routing.model} ${cost(first)} · stronger answer ${result.routing.model} ${cost(result)}.`);
@@ -138,10 +151,18 @@ async function askQuestion(_ctx: CommandContext, arg: unknown): Promise<Question
   return { question, content: await withSelection(question) };
 }
 
-async function runAsk(ctx: CommandContext, q: Question, routing: RoutingOptions, command: string): Promise<ChatCompleteResult | undefined> {
+interface AskTurnOptions {
+  /** Earlier messages of the conversation this question continues (follow-ups, re-asks). */
+  history?: ChatMessage[];
+  /** Shown above the answer, e.g. "stronger model". */
+  label?: string;
+}
+
+async function runAsk(ctx: CommandContext, q: Question, routing: RoutingOptions, command: string, turn: AskTurnOptions = {}): Promise<ChatCompleteResult | undefined> {
+  const messages: ChatMessage[] = [...(turn.history ?? []), { role: 'user', content: q.content }];
   const request = {
     model: 'auto',
-    messages: [{ role: 'user' as const, content: q.content }],
+    messages,
     routing,
     context: editorContext(command, vscode.env.appName),
   };
@@ -149,8 +170,9 @@ async function runAsk(ctx: CommandContext, q: Question, routing: RoutingOptions,
     return undefined;
   }
   ctx.lastQuestion = q;
+  ctx.lastHistory = turn.history ?? [];
   const streamId = randomUUID();
-  ctx.answers.start(q.question);
+  ctx.answers.start(q.question, { continues: turn.history !== undefined, ...(turn.label ? { label: turn.label } : {}) });
   const deltas = ctx.daemon.onChatDelta((delta) => {
     if (delta.streamId === streamId) {
       ctx.answers.append(delta.text);
@@ -161,6 +183,7 @@ async function runAsk(ctx: CommandContext, q: Question, routing: RoutingOptions,
     const result = await ctx.daemon.call('chat/complete', { ...request, streamId });
     const latencyMs = Date.now() - started;
     ctx.answers.finish({ result, latencyMs });
+    ctx.conversation = [...messages, { role: 'assistant', content: result.text }];
     ctx.lastAnswer.record('ask', result.routing);
     ctx.routingLog.prompt(result.requestId, q.question);
     ctx.log.info(`ask answered by ${result.routing.model} (${result.routing.provider}) for ${formatUsd(result.routing.actualCostUsd)} in ${formatMs(latencyMs)}: ${result.routing.reason}`);
@@ -482,5 +505,10 @@ const factories: Record<CommandId, Factory> = {
 };
 
 export function registerCommands(ctx: CommandContext): vscode.Disposable[] {
+  ctx.answers.setActions({
+    followUp: (question) => followUp(ctx, question),
+    askStronger: () => askStronger(ctx)(),
+    askWithPolicy: () => askWithPolicy(ctx)(),
+  });
   return Object.entries(factories).map(([id, factory]) => vscode.commands.registerCommand(id, factory(ctx)));
 }

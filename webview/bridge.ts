@@ -40,10 +40,34 @@ export type WebviewRequests = { [M in BridgedMethod]: (params: ParamsIn<M>) => R
   'feedback/submit': (params: FeedbackFromView) => FeedbackSubmitResult;
   /** The answer panel's current state, so a freshly loaded (or re-shown) view catches up. */
   'answer/snapshot': (params: Record<string, never>) => AnswerSnapshot | null;
+  /** A code block's buttons: the extension writes the clipboard / the active editor. */
+  'answer/copy': (params: { text: string }) => boolean;
+  'answer/insert': (params: { text: string }) => boolean;
+  /** Continues the conversation with another question (the answer streams in as usual). */
+  'answer/followUp': (params: { question: string }) => boolean;
+  /** Re-asks the last question on a stronger model; the panel then shows both answers and costs. */
+  'answer/askStronger': (params: Record<string, never>) => boolean;
+  /** Runs "Ask with Policy…" (a quick pick in the editor). */
+  'answer/askWithPolicy': (params: Record<string, never>) => boolean;
 };
+
+/** An earlier turn of the conversation the panel shows above the current one. */
+export interface AnswerTurn {
+  question: string;
+  text: string;
+  model: string | null;
+  provider: string | null;
+  /** null: price unknown, or the turn failed. */
+  costUsd: number | null;
+  /** e.g. "stronger model" for a re-ask. */
+  label: string | null;
+}
 
 export interface AnswerStart {
   question: string;
+  /** Earlier turns of this conversation (empty for a new one). */
+  history: AnswerTurn[];
+  label: string | null;
   /** Shown while the router decides, before any text arrives. */
   startedAt: number;
 }

@@ -1,17 +1,24 @@
 // The Ask answer: model, provider, cost and the router's reason on top; the answer streams below.
-import type { AnswerDone, AnswerFailed, AnswerSnapshot } from '../bridge';
+import type { AnswerDone, AnswerFailed, AnswerSnapshot, AnswerTurn } from '../bridge';
 import { formatMs, formatTokens, formatUsd } from '../format';
 import type { Bridge } from '../rpc';
 import { h, replaceChildren } from './dom';
-import { renderMarkdown } from './markdown';
+import { renderMarkdown, type CodeActions } from './markdown';
 
 export function mountAnswer(root: HTMLElement, bridge: Bridge): void {
   let state: AnswerSnapshot | null = null;
   const header = h('header', { class: 'answer-header' });
+  const history = h('section', { class: 'history', 'aria-label': 'Earlier in this conversation' });
   const question = h('section', { class: 'question' });
   const body = h('article', { class: 'answer-body' });
   const feedback = h('footer', { class: 'feedback', 'data-testid': 'feedback' });
-  replaceChildren(root, header, question, body, feedback);
+  const actions = h('nav', { class: 'answer-actions', 'aria-label': 'Answer actions' });
+  const followUp = followUpForm(bridge);
+  replaceChildren(root, header, history, question, body, feedback, actions, followUp);
+  const codeActions = {
+    copy: (text: string) => void bridge.call('answer/copy', { text }),
+    insert: (text: string) => void bridge.call('answer/insert', { text }),
+  };
   // Per request id, so a re-render (or the next answer) never loses or mixes up what was sent.
   const sent = new Map<string, FeedbackState>();
 
@@ -21,11 +28,18 @@ export function mountAnswer(root: HTMLElement, bridge: Bridge): void {
       replaceChildren(question);
       replaceChildren(body);
       replaceChildren(feedback);
+      replaceChildren(history);
+      replaceChildren(actions);
+      followUp.hidden = true;
       return;
     }
+    replaceChildren(history, ...state.history.map((t) => turnView(t, codeActions)));
     replaceChildren(header, ...headerContent(state.done, state.failed));
-    replaceChildren(question, h('span', { class: 'label' }, 'Question'), h('p', null, state.question));
-    replaceChildren(body, renderMarkdown(state.text));
+    replaceChildren(question, h('span', { class: 'label' }, state.history.length > 0 ? 'Follow-up' : 'Question'), state.label ? h('span', { class: 'muted' }, ` · ${state.label}`) : null, h('p', null, state.question));
+    replaceChildren(body, renderMarkdown(state.text, state.done ? codeActions : undefined));
+    const finished = Boolean(state.done || state.failed);
+    followUp.hidden = !state.done;
+    replaceChildren(actions, ...(finished ? actionButtons(bridge) : []));
     body.classList.toggle('streaming', !state.done && !state.failed);
     const requestId = state.done?.result.requestId;
     replaceChildren(feedback, ...(requestId ? feedbackContent(requestId, sent.get(requestId) ?? { kind: 'idle' }, submit) : []));
@@ -44,6 +58,7 @@ export function mountAnswer(root: HTMLElement, bridge: Bridge): void {
 
   bridge.on('answer/start', (start) => {
     state = { ...start, text: '', done: null, failed: null };
+    window.scrollTo(0, document.body.scrollHeight);
     render();
   });
   bridge.on('answer/delta', ({ text }) => {
@@ -129,4 +144,42 @@ function feedbackContent(requestId: string, state: FeedbackState, submit: (reque
           ? h('span', { class: 'error', 'data-testid': 'feedback-status' }, `Not recorded: ${state.message}`)
           : h('span', { class: 'muted' }, 'Was this answer good?');
   return [button('up', '👍 Good', 'Good answer'), button('down', '👎 Bad', 'Bad answer'), note];
+}
+
+function turnView(t: AnswerTurn, codeActions: CodeActions): HTMLElement {
+  const cost = t.model === null ? 'no answer' : t.costUsd === null ? 'price unknown' : formatUsd(t.costUsd);
+  return h(
+    'section',
+    { class: 'turn', 'data-testid': 'turn' },
+    h('div', { class: 'question' }, h('span', { class: 'label' }, 'Asked'), t.label ? h('span', { class: 'muted' }, ` · ${t.label}`) : null, h('p', null, t.question)),
+    h('div', { class: 'turn-meta muted', 'data-testid': 'turn-meta' }, t.model ? `${t.model} · ${t.provider ?? ''} · ${cost}` : cost),
+    h('div', { class: 'answer-body' }, renderMarkdown(t.text, codeActions)),
+  );
+}
+
+function actionButtons(bridge: Bridge): HTMLElement[] {
+  const button = (label: string, title: string, testId: string, run: () => void): HTMLButtonElement => {
+    const b = h('button', { type: 'button', class: 'secondary', title, 'data-testid': testId }, label);
+    b.addEventListener('click', run);
+    return b;
+  };
+  return [
+    button('Ask again with a stronger model', 'Re-ask this question on a stronger model and compare both costs', 'ask-stronger', () => void bridge.call('answer/askStronger', {})),
+    button('Ask with policy…', 'Pick a routing policy and ask again', 'ask-policy', () => void bridge.call('answer/askWithPolicy', {})),
+  ];
+}
+
+function followUpForm(bridge: Bridge): HTMLFormElement {
+  const input = h('input', { type: 'text', name: 'question', placeholder: 'Ask a follow-up in this conversation…', 'aria-label': 'Follow-up question', 'data-testid': 'follow-up-input' });
+  const form = h('form', { class: 'follow-up', 'data-testid': 'follow-up' }, input, h('button', { type: 'submit', 'data-testid': 'follow-up-send' }, 'Send'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const question = input.value.trim();
+    if (question) {
+      input.value = '';
+      void bridge.call('answer/followUp', { question });
+    }
+  });
+  form.hidden = true;
+  return form;
 }

@@ -2,8 +2,15 @@
 // headings, bullet lists and `inline code`. Built from DOM nodes (no innerHTML), so it is safe on
 // untrusted model output, and cheap enough to re-render on every streamed delta.
 import { h } from './dom';
+import { highlight } from './highlight';
 
-export function renderMarkdown(source: string): DocumentFragment {
+/** What a code block's buttons do (the answer panel passes them; elsewhere blocks have none). */
+export interface CodeActions {
+  copy(code: string): void;
+  insert(code: string): void;
+}
+
+export function renderMarkdown(source: string, actions?: CodeActions): DocumentFragment {
   const out = document.createDocumentFragment();
   const lines = source.split('\n');
   let paragraph: string[] = [];
@@ -26,7 +33,7 @@ export function renderMarkdown(source: string): DocumentFragment {
         code.push(lines[i] ?? '');
         i++;
       }
-      out.append(h('pre', fence[1] ? { 'data-lang': fence[1] } : null, h('code', null, code.join('\n'))));
+      out.append(codeBlock(code.join('\n'), fence[1] ?? '', actions));
       continue;
     }
     const heading = /^(#{1,4})\s+(.*)$/.exec(line);
@@ -74,4 +81,32 @@ function inline(text: string): (Node | string)[] {
     parts.push(text.slice(last));
   }
   return parts;
+}
+
+function codeBlock(code: string, lang: string, actions: CodeActions | undefined): HTMLElement {
+  const pre = h('pre', lang ? { 'data-lang': lang } : null, h('code', null, ...highlight(code, lang)));
+  if (!actions) {
+    return pre;
+  }
+  const button = (label: string, title: string, testId: string, run: () => void): HTMLButtonElement => {
+    const b = h('button', { type: 'button', class: 'secondary small', title, 'aria-label': title, 'data-testid': testId }, label);
+    b.addEventListener('click', run);
+    return b;
+  };
+  return h(
+    'figure',
+    { class: 'code-block' },
+    h(
+      'figcaption',
+      null,
+      h('span', { class: 'muted' }, lang || 'code'),
+      h(
+        'span',
+        { class: 'code-actions' },
+        button('Copy', 'Copy this code block', 'code-copy', () => actions.copy(code)),
+        button('Insert at cursor', 'Insert this code block at the cursor in the active editor', 'code-insert', () => actions.insert(code)),
+      ),
+    ),
+    pre,
+  );
 }
