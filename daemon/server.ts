@@ -18,6 +18,7 @@ import type { DaemonDeps } from './service/deps';
 import { Executor } from './service/execute';
 import type { ChatHooks } from './service/hooks';
 import { SpendingPause } from './service/spendingPause';
+import { RecentDecisions } from './service/recentDecisions';
 import { editorNotifications } from './protocol/editor';
 import { IdleWatch } from './service/idle';
 import { KeyPresence } from './service/keyPresence';
@@ -95,6 +96,8 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     // The kill switch is the first check of every chat request (before experiments and budgets).
     const spending = new SpendingPause(options.home, now, (state) => clients.broadcast(editorNotifications.spendingChanged, state));
     hooks.push(spending.hooks);
+    const decisions = new RecentDecisions();
+    hooks.push(decisions.hooks);
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
@@ -117,6 +120,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       ledger,
       hooks,
       spending,
+      decisions,
       endpoints: { port: 0, socketPath: options.socketPath },
       now,
     };

@@ -37,6 +37,8 @@ export class DashboardPanel implements vscode.Disposable {
       extensionUri: this.extensionUri,
       daemon: this.daemon,
       log: this.log,
+      // Budgets are edited in place; the daemon validates and its message goes back to the view.
+      writes: { 'budget/set': () => null, 'budget/delete': () => null },
     });
     created.panel.onDidDispose(() => {
       this.current = undefined;

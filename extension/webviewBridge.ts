@@ -5,7 +5,7 @@
 // No `vscode` import, so it is unit-tested with plain node:test.
 import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, createJSONRPCNotification, type JSONRPCResponse } from 'json-rpc-2.0';
 import { z } from 'zod';
-import { ErrorCodes, RouterError, methods, rpcCodeOf, type ErrorCode } from '../daemon/protocol';
+import { BudgetDeleteParams, BudgetSetParams, ErrorCodes, RouterError, methods, rpcCodeOf, type ErrorCode } from '../daemon/protocol';
 import { BRIDGED_METHODS, isBridgedMethod, type BridgedMethod, type BridgedWriteMethod, type ExtensionNotifications, type WebviewRequests } from '../webview/bridge';
 
 const MAX_MESSAGE_CHARS = 64 * 1024;
@@ -32,6 +32,9 @@ export const writeSchemas = {
       thumbs: z.enum(['up', 'down']),
     })
     .strict(),
+  // The daemon's own schemas: a budget from the dashboard is exactly what the CLI could set.
+  'budget/set': BudgetSetParams,
+  'budget/delete': BudgetDeleteParams,
 } as const satisfies Record<BridgedWriteMethod, z.ZodType>;
 
 /** Extension-local methods a view may call (not forwarded to the daemon). */
@@ -81,7 +84,8 @@ export class WebviewBridge {
         if (!parsed.success) {
           throw rpcError('invalidParams', `Invalid params for ${method}: ${z.prettifyError(parsed.error)}`);
         }
-        const refused = check(parsed.data);
+        // Object.entries loses the pairing of each method with its own check's parameter type.
+        const refused = (check as (p: unknown) => string | null)(parsed.data);
         if (refused !== null) {
           deps.log(`refused webview ${method}: ${refused}`);
           throw rpcError('invalidParams', refused);

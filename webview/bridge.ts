@@ -17,6 +17,7 @@ export const BRIDGED_METHODS = [
   'providers/health',
   'experiment/list',
   'experiment/get',
+  'request/decision',
 ] as const satisfies readonly MethodName[];
 export type BridgedMethod = (typeof BRIDGED_METHODS)[number];
 
@@ -25,10 +26,10 @@ export function isBridgedMethod(method: string): method is BridgedMethod {
 }
 
 /**
- * The one write a webview may ask for, only from a panel that opts in (the answer panel), with a
- * narrower shape than the daemon accepts: thumbs on an answer that panel showed, nothing else.
+ * The writes a webview may ask for, each only from a panel that opts in: thumbs on an answer the
+ * answer panel showed (a narrower shape than the daemon accepts), and budgets from the dashboard.
  */
-export const BRIDGED_WRITE_METHODS = ['feedback/submit'] as const satisfies readonly MethodName[];
+export const BRIDGED_WRITE_METHODS = ['feedback/submit', 'budget/set', 'budget/delete'] as const satisfies readonly MethodName[];
 export type BridgedWriteMethod = (typeof BRIDGED_WRITE_METHODS)[number];
 export interface FeedbackFromView {
   requestId: string;
@@ -38,6 +39,9 @@ export interface FeedbackFromView {
 /** What a webview may ask of the extension: bridged daemon methods plus view-local ones. */
 export type WebviewRequests = { [M in BridgedMethod]: (params: ParamsIn<M>) => Result<M> } & {
   'feedback/submit': (params: FeedbackFromView) => FeedbackSubmitResult;
+  /** The dashboard edits budgets in place (the daemon validates; its message is shown). */
+  'budget/set': (params: ParamsIn<'budget/set'>) => Result<'budget/set'>;
+  'budget/delete': (params: ParamsIn<'budget/delete'>) => Result<'budget/delete'>;
   /** The answer panel's current state, so a freshly loaded (or re-shown) view catches up. */
   'answer/snapshot': (params: Record<string, never>) => AnswerSnapshot | null;
   /** A code block's buttons: the extension writes the clipboard / the active editor. */

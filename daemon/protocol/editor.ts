@@ -2,6 +2,7 @@
 // the spending kill switch every client obeys. Leaf module: zod only.
 import { z } from 'zod';
 import { ChatMessage } from './chat';
+import type { RoutingDecision } from './routing';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -30,7 +31,15 @@ export interface SpendingState {
   reason: string | null;
 }
 
+/** A recent request's full decision (candidates and estimates); notFound for older ones. */
+export const RequestDecisionParams = z.object({ requestId: z.string().min(1).max(200) }).strict();
+export interface RequestDecisionResult {
+  requestId: string;
+  decision: RoutingDecision;
+}
+
 export const editorMethods = {
+  'request/decision': { params: RequestDecisionParams, result: result<RequestDecisionResult>() },
   'tokens/count': { params: TokensCountParams, result: result<TokensCountResult>() },
   'spending/pause': { params: SpendingPauseParams, result: result<SpendingState>() },
   'spending/resume': { params: SpendingResumeParams, result: result<SpendingState>() },

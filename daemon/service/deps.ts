@@ -14,6 +14,7 @@ import type { ChatHooks } from './hooks';
 import type { KeyPresence } from './keyPresence';
 import type { DaemonOptions } from './options';
 import type { SpendingPause } from './spendingPause';
+import type { RecentDecisions } from './recentDecisions';
 
 export interface DaemonDeps {
   options: DaemonOptions;
@@ -36,6 +37,8 @@ export interface DaemonDeps {
   hooks: ChatHooks[];
   /** The kill switch (`spending/*`); its hook is the first in `hooks`. */
   spending: SpendingPause;
+  /** Full decisions of recent requests (`request/decision`). */
+  decisions: RecentDecisions;
   /** Where the transports actually listen (known once they are up). */
   endpoints: { port: number; socketPath: string };
   now(): number;

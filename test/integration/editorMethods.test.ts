@@ -105,3 +105,20 @@ test('chat/complete returns the tool calls a model asked for, and takes the tool
     await h.close();
   }
 });
+
+test('request/decision returns a recent request\'s candidates and the decision; an unknown id is notFound', async () => {
+  const h = await startTestDaemon();
+  try {
+    const r = await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages: [{ role: 'user', content: 'Sort a list in Python' }], routing: { tradeoff: 'cost' } });
+    const d = await rpcOk<{ requestId: string; decision: { model: string; reason: string; candidates: { model: string; costUsd: number | null }[] } }>(h, 'request/decision', { requestId: r.requestId });
+    assert.equal(d.requestId, r.requestId);
+    assert.equal(d.decision.model, r.routing.model);
+    assert.equal(d.decision.reason, r.routing.reason);
+    assert.ok(d.decision.candidates.length > 1, 'every candidate with its estimate');
+    assert.ok(d.decision.candidates.some((c) => c.model === r.routing.model));
+    const missing = await rpcCall(h, 'request/decision', { requestId: 'req_unknown' });
+    assert.equal(missing.error?.data?.code, 'notFound');
+  } finally {
+    await h.close();
+  }
+});

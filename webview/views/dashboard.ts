@@ -4,7 +4,8 @@
 import type { BudgetStatusResult, LedgerRow, SpendRequestsResult, SpendSummaryResult } from '../../daemon/protocol';
 import { formatMs, formatTime, formatTokens, formatUsd } from '../format';
 import type { Bridge } from '../rpc';
-import { budgetsSection } from './budgets';
+import { budgetsView } from './budgets';
+import { decisionDetail } from './decision';
 import { h, replaceChildren } from './dom';
 import { experimentsSection, loadExperiments } from './experiments';
 import { healthSection } from './health';
@@ -17,6 +18,9 @@ const REFRESH_COALESCE_MS = 300;
 export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
   const cards = h('section', { class: 'cards', 'data-testid': 'spend-cards' });
   const budgets = h('section', { class: 'budgets-section' });
+  const budgetEditor = budgetsView(bridge, () => schedule());
+  budgets.append(budgetEditor.element);
+  const detail = h('section', { class: 'decision-detail', 'aria-live': 'polite', 'data-testid': 'decision-detail' });
   const overTime = h('section', { class: 'over-time' });
   const savings = h('section', { class: 'savings-section' });
   const byModel = h('section', { class: 'by-model' });
@@ -52,7 +56,9 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
     h('h2', null, 'A/B tests'),
     experiments,
     h('h2', null, 'Latest requests'),
+    h('p', { class: 'muted hint' }, 'Select a request (click, or arrow keys and Enter) to see its decision: every candidate with its estimate and what decided.'),
     table,
+    detail,
     status,
   );
 
@@ -78,8 +84,8 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
           bridge.call('budget/status', {}).catch((): BudgetStatusResult | null => null),
         ]);
         replaceChildren(cards, ...summaryCards(summary));
-        replaceChildren(budgets, budgetsSection(budgetStatus));
-        replaceChildren(table, requestsTable(requests));
+        budgetEditor.update(budgetStatus);
+        replaceChildren(table, requestsTable(requests, (row) => void showDetail(row)));
         return true;
       } catch (err) {
         replaceChildren(cards, h('p', { class: 'error' }, `Could not load spend: ${err instanceof Error ? err.message : String(err)}`));
@@ -103,10 +109,16 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
       status.textContent = '';
     }
   };
-  const schedule = (): void => {
+  const showDetail = async (row: LedgerRow): Promise<void> => {
+    replaceChildren(detail, h('p', { class: 'muted' }, `Loading the decision of ${row.id}…`));
+    const decision = await bridge.call('request/decision', { requestId: row.id }).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+    replaceChildren(detail, decisionDetail(row, decision));
+    detail.scrollIntoView({ block: 'nearest' });
+  };
+  function schedule(): void {
     clearTimeout(pending);
     pending = setTimeout(() => void load(), REFRESH_COALESCE_MS);
-  };
+  }
   refreshButton.addEventListener('click', () => void load());
   bridge.on('spend/changed', schedule);
   bridge.on('budget/changed', schedule);
@@ -127,26 +139,46 @@ function summaryCards(s: SpendSummaryResult): HTMLElement[] {
   ];
 }
 
-function requestsTable(result: SpendRequestsResult): HTMLElement {
+function requestsTable(result: SpendRequestsResult, select: (row: LedgerRow) => void): HTMLElement {
   if (result.rows.length === 0) {
     return h('p', { class: 'muted' }, 'No requests yet today. Run “LLM Router: Ask (auto-routed)” or point a script at the daemon.');
   }
-  const head = h('tr', null, ...['Time', 'Client', 'Model', 'Provider', 'Tokens in / out', 'Cost', 'Latency', 'Status'].map((t) => h('th', null, t)));
-  return h('table', { 'data-testid': 'requests-table' }, h('thead', null, head), h('tbody', null, ...result.rows.map(requestRow)));
+  // Columns marked `opt` give way first in a narrow panel; none is ever clipped.
+  const columns: [string, string][] = [['Time', ''], ['Client', ''], ['Model', ''], ['Provider', 'opt'], ['Tokens in / out', 'opt'], ['Cost', ''], ['Latency', 'opt'], ['Status', '']];
+  const head = h('tr', null, ...columns.map(([t, c]) => h('th', c ? { class: c, scope: 'col' } : { scope: 'col' }, t)));
+  const body = h('tbody', null, ...result.rows.map((row) => requestRow(row, select)));
+  body.addEventListener('keydown', (e) => {
+    const current = (e.target as HTMLElement).closest('tr');
+    const next = e.key === 'ArrowDown' ? current?.nextElementSibling : e.key === 'ArrowUp' ? current?.previousElementSibling : null;
+    if (next instanceof HTMLElement) {
+      e.preventDefault();
+      next.focus();
+    }
+  });
+  return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'requests-table', 'aria-label': 'Latest requests' }, h('thead', null, head), body));
 }
 
-function requestRow(row: LedgerRow): HTMLElement {
+function requestRow(row: LedgerRow, select: (row: LedgerRow) => void): HTMLElement {
   const statusText = row.status === 'ok' ? 'ok' : row.errorCode ? `${row.status}: ${row.errorCode}` : row.status;
-  return h(
+  const client = row.clientName ? `${row.clientKind} · ${row.clientName}` : row.clientKind;
+  const tr = h(
     'tr',
-    null,
+    { tabindex: '0', class: 'selectable', 'data-request': row.id, 'aria-label': `${formatTime(row.ts)} ${row.model} ${row.costState === 'known' ? formatUsd(row.costUsd) : 'price unknown'}: show its decision` },
     h('td', null, formatTime(row.ts)),
-    h('td', { title: [row.clientName, row.workspace].filter(Boolean).join(' · ') }, row.clientKind),
-    h('td', { title: row.reason ?? '' }, row.model),
-    h('td', null, row.provider),
-    h('td', { class: 'num' }, `${formatTokens(row.tokensIn)} / ${formatTokens(row.tokensOut)}`),
+    h('td', { class: 'wrap', title: [row.clientName, row.workspace].filter(Boolean).join(' · ') }, client),
+    h('td', { class: 'wrap', title: row.reason ?? '' }, row.model),
+    h('td', { class: 'opt' }, row.provider),
+    h('td', { class: 'num opt' }, `${formatTokens(row.tokensIn)} / ${formatTokens(row.tokensOut)}`),
     h('td', { class: row.costState === 'known' ? 'num' : 'num muted' }, row.costState === 'known' ? formatUsd(row.costUsd) : 'price unknown'),
-    h('td', { class: 'num' }, formatMs(row.latencyMs)),
+    h('td', { class: 'num opt' }, formatMs(row.latencyMs)),
     h('td', { class: `status-${row.status}` }, statusText),
   );
+  tr.addEventListener('click', () => select(row));
+  tr.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      select(row);
+    }
+  });
+  return tr;
 }
