@@ -33,7 +33,7 @@ export function decisionDetail(row: LedgerRow, decision: RequestDecisionResult |
           h(
             'table',
             { class: 'candidates', 'data-testid': 'candidates', 'aria-label': `Candidates for ${row.id}` },
-            h('thead', null, h('tr', null, ...['Candidate', 'Quality', 'Est. cost', 'Est. latency', 'Score', ''].map((t) => h('th', { scope: 'col' }, t)))),
+            h('thead', null, h('tr', null, ...([['Candidate', ''], ['Quality', ''], ['Est. cost', ''], ['Est. latency', 'opt'], ['Score', 'opt'], ['', '']] as const).map(([t, c]) => h('th', c ? { scope: 'col', class: c } : { scope: 'col' }, t)))),
             h(
               'tbody',
               null,
@@ -44,8 +44,8 @@ export function decisionDetail(row: LedgerRow, decision: RequestDecisionResult |
                   h('td', { class: 'wrap' }, `${c.model} · ${c.provider}`),
                   h('td', { class: 'num' }, c.quality.toFixed(2)),
                   h('td', { class: 'num' }, c.costUsd === null ? 'unknown' : formatUsd(c.costUsd)),
-                  h('td', { class: 'num' }, formatMs(c.latencyMs)),
-                  h('td', { class: 'num' }, c.excluded ? '—' : c.score.toFixed(3)),
+                  h('td', { class: 'num opt' }, formatMs(c.latencyMs)),
+                  h('td', { class: 'num opt' }, c.excluded ? '—' : c.score.toFixed(3)),
                   h('td', { class: 'wrap' }, c.model === d.model ? 'chosen' : (c.excluded ?? '')),
                 ),
               ),
