@@ -516,7 +516,7 @@ async function runUi(browser, server, workspace, home) {
   };
   const spentToday = async () => (await rpc('spend/summary', { period: 'day' })).costUsd;
   const statusItem = () => page.locator('.statusbar-item', { hasText: /today/ }).first();
-  const statusBackground = async () => statusItem().evaluate((el) => getComputedStyle(el).backgroundColor);
+  const statusBackground = async () => statusItem().evaluate((el) => globalThis.getComputedStyle(el).backgroundColor);
   const shootStatus = async (file) => {
     await statusItem().hover();
     await page.locator('.monaco-hover, .workbench-hover', { hasText: 'Today:' }).first().waitFor({ state: 'visible', timeout: 10_000 });

@@ -72,6 +72,7 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
 
   let pending: ReturnType<typeof setTimeout> | undefined;
   const load = async (): Promise<void> => {
+    const started = performance.now();
     for (const b of rangeButtons) {
       b.classList.toggle('chosen', b.dataset.range === range);
     }
@@ -104,6 +105,10 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
     ]);
     if (await core) {
       status.textContent = `Updated ${formatTime(Date.now())}`;
+      // Read by bench/dashboard.ts: the first full draw since the view's document started, and each load.
+      document.body.dataset.firstLoadMs ??= String(Math.round(performance.now()));
+      document.body.dataset.lastLoadMs = String(Math.round(performance.now() - started));
+      document.body.dataset.loads = String(Number(document.body.dataset.loads ?? 0) + 1);
       document.body.dataset.loaded = 'true';
     } else {
       status.textContent = '';
