@@ -16,7 +16,8 @@ import { ChatService } from './service/chatService';
 import { ClientHub } from './service/clients';
 import type { DaemonDeps } from './service/deps';
 import { Executor } from './service/execute';
-import type { ChatHooks } from './service/hooks';
+import type { TurnHooks } from './service/hooks';
+import { createExperimentService, experimentHooks, experimentPlanner } from './experiments/wiring';
 import { SpendingPause } from './service/spendingPause';
 import { RecentDecisions } from './service/recentDecisions';
 import { editorNotifications } from './protocol/editor';
@@ -92,17 +93,30 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     });
     const http = new ProviderHttp(config.timeouts);
     cleanup.push(() => http.close());
-    const hooks: ChatHooks[] = [];
-    // The kill switch is the first check of every chat request (before experiments and budgets).
+    // The kill switch: the first check of every chat request, before anything is planned.
     const spending = new SpendingPause(options.home, now, (state) => clients.broadcast(editorNotifications.spendingChanged, state));
-    hooks.push(spending.hooks);
     const decisions = new RecentDecisions();
-    hooks.push(decisions.hooks);
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
-    hooks.push(ledger.hooks);
-    const chat = new ChatService({ store, catalog, router, executor, clients, hooks, now });
+    const experiments = createExperimentService({ store, router, catalog, now });
+    // The turn's stages, in this order. Planning: budgets (router input), then the experiment arm
+    // or promotion, then the router. Each attempt: the ledger's hold. Recording: the ledger
+    // settles, then experiments store the unit and evaluate.
+    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), decisions.hooks];
+    const chat = new ChatService({
+      store,
+      catalog,
+      router,
+      executor,
+      clients,
+      now,
+      budgets: ledger,
+      experiments: experimentPlanner(experiments),
+      namedModelRoutes: config.routing.namedModels ?? [],
+      hooks,
+      admit: () => spending.check(),
+    });
     const deps: DaemonDeps = {
       options,
       config,
@@ -118,6 +132,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       clients,
       chat,
       ledger,
+      experiments,
       hooks,
       spending,
       decisions,

@@ -1,9 +1,9 @@
 // The full routing decision (every candidate with its estimate, the rule or policy that decided)
 // of the most recent requests, for the dashboard's "decision detail". The ledger keeps the chosen
 // model, reason and cost for ever; candidates are kept only here, in memory and bounded, so they
-// cover requests since the daemon started (a refused or failed call included).
+// cover recorded requests since the daemon started (failed and cancelled ones included).
 import type { RoutingDecision } from '../protocol/routing';
-import type { ChatHooks } from './hooks';
+import type { TurnHooks } from './hooks';
 
 export const RECENT_DECISIONS = 1_000;
 
@@ -27,8 +27,8 @@ export class RecentDecisions {
     }
   }
 
-  /** Runs after the decision, before any provider call (so refused and failed calls are kept too). */
-  get hooks(): ChatHooks {
-    return { beforeExecute: (requestId, _call, decision) => this.remember(requestId, decision) };
+  /** After each recorded turn (answered, failed or cancelled), its plan's decision is kept. */
+  get hooks(): TurnHooks {
+    return { afterRecord: (row, turn) => (turn.isPlanned ? this.remember(row.id, turn.plan.decision) : undefined) };
   }
 }

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { RouterError } from '../protocol/errors';
 import type { SpendingState } from '../protocol/editor';
-import type { ChatHooks } from './hooks';
 
 export const PAUSE_FILE = 'spending-paused.json';
 
@@ -61,11 +60,6 @@ export class SpendingPause {
         since: this.state.since,
       });
     }
-  }
-
-  /** Registered first among the chat hooks: the check runs before routing, reservations or calls. */
-  get hooks(): ChatHooks {
-    return { beforeRoute: () => this.check() };
   }
 }
 
