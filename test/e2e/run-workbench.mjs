@@ -733,7 +733,15 @@ async function runUi(browser, server, workspace, home) {
     for (const close of ['View: Close Primary Side Bar', 'View: Hide Secondary Side Bar', 'View: Hide Panel']) {
       await runCommand(page, close).catch(() => page.keyboard.press('Escape'));
     }
+    if (await page.locator('.part.auxiliarybar').isVisible().catch(() => false)) {
+      await page.keyboard.press('Control+Alt+KeyB'); // toggles the secondary side bar (the chat)
+    }
+    if (await page.locator('.part.panel').isVisible().catch(() => false)) {
+      await page.keyboard.press('Control+KeyJ'); // toggles the panel (the routing log)
+    }
     await sleep(800);
+    const width = await frame.evaluate(() => globalThis.document.documentElement.clientWidth);
+    log(`narrow dashboard: ${width} px wide`);
     const overflow = await frame.evaluate(() => [...globalThis.document.querySelectorAll('.table-wrap, .experiment')].filter((el) => el.scrollWidth > el.clientWidth + 1).map((el) => el.className));
     await frame.evaluate(() => globalThis.scrollTo(0, 0));
     await page.screenshot({ path: join(results, 'dashboard-narrow.png') });
