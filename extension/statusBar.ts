@@ -163,7 +163,7 @@ export function statusBackground(f: Pick<StatusFacts, 'budgets' | 'spending'>): 
 const PERIOD_WORD: Record<string, string> = { request: 'per request', hour: 'this hour', day: 'today', week: 'this week', month: 'this month' };
 
 export function statusTooltip(f: StatusFacts): string {
-  const lines = [`**LLM Router** — ${f.simulate === undefined ? 'mode unknown' : f.simulate ? 'simulated providers (no spend)' : 'live providers'}`, ''];
+  const lines = [`**LLM Router** — ${f.simulate === undefined ? 'mode unknown' : f.simulate ? 'simulated providers (no real calls; costs at list prices)' : 'live providers'}`, ''];
   if (f.spending.paused) {
     lines.push(`**All spending is paused**${f.spending.reason ? ` (${f.spending.reason})` : ''}: every client is refused until you resume.`, '');
   }
