@@ -135,6 +135,9 @@ export function planTurn(turn: Turn, stages: PlanningStages): RoutingDecision {
   }
   const experiment = turn.assignment ? { id: turn.assignment.experimentId, arm: turn.assignment.arm } : null;
   const planned: RoutingDecision = { ...decision, reason: notes.length > 0 ? `${decision.reason}; ${notes.join('; ')}` : decision.reason, experiment };
+  if (substitutedFor !== null) {
+    planned.substitutedFor = substitutedFor;
+  }
   turn.setPlan({ decision: planned, routing, substitutedFor, namedRoute });
   return planned;
 }

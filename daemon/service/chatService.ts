@@ -349,7 +349,7 @@ function addUsage(a: Usage, b: Usage): Usage {
 }
 
 export function routingInfo(row: LedgerRow, decision: RoutingDecision): RoutingInfo {
-  return {
+  const info: RoutingInfo = {
     requestId: row.id,
     model: row.model,
     provider: row.provider,
@@ -363,4 +363,8 @@ export function routingInfo(row: LedgerRow, decision: RoutingDecision): RoutingI
     fallbacksTried: row.fallbacks,
     estimatedSavingsUsd: decision.estimatedSavingsUsd,
   };
+  if (decision.substitutedFor !== undefined) {
+    info.substitutedFor = decision.substitutedFor;
+  }
+  return info;
 }
