@@ -420,7 +420,7 @@ export class BudgetGuard {
 
   private statusOf(tx: ReadTx, b: Budget, now: number): BudgetStatus {
     if (!isCalendar(b.period)) {
-      return { budget: b, periodStart: null, resetsAt: null, spentUsd: 0, reservedUsd: 0, requests: 0, unknownPriceRequests: 0, fraction: 0, state: 'ok' };
+      return { budget: b, periodStart: null, resetsAt: null, spentUsd: 0, reservedUsd: 0, requests: 0, unknownPriceRequests: 0, leftUsd: b.limitUsd, fraction: 0, state: 'ok' };
     }
     const start = periodStart(now, b.period, this.options.timeZone);
     const u = usageOf(tx, b.id, start);
@@ -433,6 +433,7 @@ export class BudgetGuard {
       reservedUsd: u.reserved_usd,
       requests: u.requests,
       unknownPriceRequests: u.unknown_price,
+      leftUsd: Math.max(0, b.limitUsd - u.spent_usd - u.reserved_usd),
       fraction,
       state: u.spent_usd >= b.limitUsd ? 'exceeded' : fraction >= b.alertThreshold ? 'alert' : 'ok',
     };

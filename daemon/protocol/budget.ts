@@ -88,6 +88,8 @@ export interface BudgetStatus {
   requests: number;
   /** Requests in the period whose price is unknown: not in spentUsd, never counted as $0. */
   unknownPriceRequests: number;
+  /** What the current period (or each request) still allows: limit − spent − reserved, never below 0. */
+  leftUsd: number;
   /** (spent + reserved) / limit. */
   fraction: number;
   state: 'ok' | 'alert' | 'exceeded';

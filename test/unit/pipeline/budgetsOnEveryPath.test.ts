@@ -2,6 +2,9 @@
 // and their reservations under concurrency, steering to what a budget can afford, named models,
 // several windows on one scope, and route/estimate agreeing with the call that follows.
 import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { createHandlers, type CallContext, type Handlers } from '../../../daemon/handlers';
 import { RouterError } from '../../../daemon/protocol/errors';
@@ -198,5 +201,41 @@ test('route/estimate is the plan that runs: same model and estimate under a runn
     assert.equal(ran.routing.estimatedCostUsd, estimate.estimatedCostUsd);
   } finally {
     await h.close();
+  }
+});
+
+test('rate limits at planning time: a model whose provider bucket cannot admit the call is skipped with the reason; named models route per client only where configured', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'llm-router-plan-'));
+  writeFileSync(
+    join(home, 'config.json'),
+    JSON.stringify({
+      providers: { openai: { rpm: 1 } },
+      routing: { namedModels: [{ client: 'script', match: 'claude-*', allowedModels: ['claude-3-5-haiku'] }] },
+    }),
+  );
+  const h = await startTestDaemon({ home });
+  const rpc = createHandlers(h.daemon.deps);
+  try {
+    const messages = [{ role: 'user' as const, content: 'List three colours' }];
+    const routing = { allowedModels: ['gpt-4o-mini', 'claude-3-5-haiku'], tradeoff: 'cost' as const };
+    const first = await rpc['chat/complete']({ model: 'auto', messages, routing }, ctx());
+    assert.equal(first.routing.model, 'gpt-4o-mini');
+    // openai's one request per minute is spent: planning skips it instead of attempting it.
+    const next = await rpc['route/estimate']({ model: 'auto', messages, routing }, ctx());
+    assert.equal(next.decision.model, 'claude-3-5-haiku');
+    assert.match(next.decision.candidates.find((c) => c.model === 'gpt-4o-mini')?.excluded ?? '', /rate limit: openai's rpm bucket is full/);
+    const ran = await rpc['chat/complete']({ model: 'auto', messages, routing }, ctx());
+    assert.equal(ran.routing.model, 'claude-3-5-haiku');
+
+    // routing.namedModels: script clients' claude-* requests are routed within the allowed models.
+    const routed = await rpc['chat/complete']({ model: 'claude-sonnet-4', messages }, ctx());
+    assert.equal(routed.routing.model, 'claude-3-5-haiku');
+    assert.match(routed.routing.reason, /claude-sonnet-4 named by unit routed by routing\.namedModels "claude-\*"/);
+    const cliCtx: CallContext = { ...ctx(), client: { kind: 'cli' } };
+    const kept = await rpc['chat/complete']({ model: 'claude-sonnet-4', messages }, cliCtx);
+    assert.equal(kept.routing.model, 'claude-sonnet-4', 'other clients get the model they name');
+  } finally {
+    await h.close();
+    rmSync(home, { recursive: true, force: true });
   }
 });
