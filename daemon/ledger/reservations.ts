@@ -170,7 +170,7 @@ export class BudgetGuard {
    * a model the budget cannot afford instead of refusing the call. Budgets with `hardStop` (or
    * that the user may confirm going over) are left to the reservation, which refuses.
    */
-  planning(scope: SpendScope, confirmOverBudget = false): BudgetPlanning {
+  planning(scope: SpendScope): BudgetPlanning {
     const out: BudgetPlanning = { tradeoff: null, paused: new Map(), reasons: [], downgradeNamed: null, unaffordable: () => null };
     if (this.budgets.length === 0) {
       return out;
@@ -207,7 +207,8 @@ export class BudgetGuard {
         }
       }
     }
-    const steering = statuses.filter((s) => !s.budget.hardStop && !(s.budget.confirmOverBudget && confirmOverBudget) && !s.budget.confirmOverBudget);
+    // Budgets the user may confirm going over keep that conversation (the editor asks) instead of steering.
+    const steering = statuses.filter((s) => !s.budget.hardStop && !s.budget.confirmOverBudget);
     if (steering.length > 0) {
       out.unaffordable = (model, estimateUsd) => {
         const at: SpendScope = { ...scope, model: model.id, provider: model.provider };

@@ -110,7 +110,7 @@ export class LedgerService implements TurnBudgets {
   /** Planning input: threshold actions and what each budget in the call's scopes has left. */
   planning(call: PlanCall): BudgetPlanning {
     const policy = call.routing?.policy ?? null;
-    return this.guard.planning(scopeOfContext(call.context, policy ? { model: '', provider: '', policy } : undefined), call.routing?.confirmOverBudget === true);
+    return this.guard.planning(scopeOfContext(call.context, policy ? { model: '', provider: '', policy } : undefined));
   }
 
   /** One attempt's hold, in that attempt's own scopes (model, provider, policy, client, workspace, global). */

@@ -179,6 +179,11 @@ export const RouteEstimateParams = GenerationParams.extend({
 }).strict();
 export interface RouteEstimateResult {
   decision: RoutingDecision;
+  /**
+   * The id this plan was made for: send it as chat/complete's `requestId` and the same plan runs
+   * (an A/B test whose unit is the request assigns its arm by this id).
+   */
+  requestId: string;
   /** null when the chosen model's price is unknown. */
   estimatedCostUsd: number | null;
   /** The user's `ask confirm above` amount; null when confirmation is off. */

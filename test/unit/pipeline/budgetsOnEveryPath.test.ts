@@ -239,3 +239,37 @@ test('rate limits at planning time: a model whose provider bucket cannot admit t
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('an experiment whose unit is the request: chat/complete with the requestId route/estimate returned runs the arm that was shown', async () => {
+  const { h, rpc } = await daemon();
+  try {
+    const messages = [{ role: 'user' as const, content: 'Suggest a name for a cat' }];
+    await rpc['experiment/create'](
+      ExperimentCreateParams.parse({
+        name: 'per-request',
+        arms: [
+          { name: 'mini', weight: 0.5, model: 'gpt-4o-mini' },
+          { name: 'haiku', weight: 0.5, model: 'claude-3-5-haiku' },
+        ],
+        unit: 'request',
+        start: true,
+      }),
+      ctx(),
+    );
+    const seen = new Set<string>();
+    let last = '';
+    for (let i = 0; i < 8; i++) {
+      const estimate = await rpc['route/estimate']({ model: 'auto', messages }, ctx());
+      const ran = await rpc['chat/complete']({ model: 'auto', messages, requestId: estimate.requestId }, ctx());
+      assert.equal(ran.requestId, estimate.requestId);
+      assert.equal(ran.routing.model, estimate.decision.model);
+      assert.equal(ran.routing.estimatedCostUsd, estimate.estimatedCostUsd);
+      seen.add(ran.routing.model);
+      last = ran.requestId;
+    }
+    assert.equal(seen.size, 2, 'both arms were exercised');
+    await assert.rejects(rpc['chat/complete']({ model: 'auto', messages, requestId: last }, ctx()), isCode('conflict'));
+  } finally {
+    await h.close();
+  }
+});
