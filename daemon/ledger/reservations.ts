@@ -87,6 +87,9 @@ export interface BudgetGuardOptions {
   models?: () => PricedCatalogModel[];
 }
 
+/** Planning with no budgets defined (shared: readers never change it). */
+const NO_BUDGETS: BudgetPlanning = Object.freeze({ tradeoff: null, paused: new Map<string, string>(), reasons: [], downgradeNamed: null, unaffordable: () => null });
+
 type UsageRow = { spent_usd: number; reserved_usd: number; requests: number; unknown_price: number; alerted: number };
 
 const isCalendar = (p: Budget['period']): p is CalendarPeriod => p !== 'request';
@@ -171,12 +174,15 @@ export class BudgetGuard {
    * that the user may confirm going over) are left to the reservation, which refuses.
    */
   planning(scope: SpendScope): BudgetPlanning {
-    const out: BudgetPlanning = { tradeoff: null, paused: new Map(), reasons: [], downgradeNamed: null, unaffordable: () => null };
     if (this.budgets.length === 0) {
-      return out;
+      return NO_BUDGETS;
     }
+    const out: BudgetPlanning = { tradeoff: null, paused: new Map(), reasons: [], downgradeNamed: null, unaffordable: () => null };
     const now = this.now();
     const relevant = this.budgets.filter((b) => inScopeBeforeRouting(b, scope) || b.scope === 'model' || b.scope === 'provider');
+    if (relevant.length === 0) {
+      return out;
+    }
     const statuses = this.store.read((tx) => relevant.map((b) => this.statusOf(tx, b, now)));
     for (const s of statuses) {
       const b = s.budget;

@@ -63,7 +63,7 @@ export function planTurn(turn: Turn, stages: PlanningStages): RoutingDecision {
   const budget = stages.budgets?.planning(call) ?? NO_BUDGETS;
   let routing: RoutingOptions | undefined = budget.tradeoff !== null ? { ...call.routing, tradeoff: budget.tradeoff } : call.routing;
   let requestedModel = call.requestedModel;
-  const notes = [...budget.reasons];
+  const notes = budget.reasons.length > 0 ? [...budget.reasons] : [];
   let substitutedFor: string | null = null;
   let namedRoute: string | null = null;
   let ceiling: number | null = null;
@@ -133,11 +133,14 @@ export function planTurn(turn: Turn, stages: PlanningStages): RoutingDecision {
     const shown = budgetSkips.slice(0, 2).join('; ');
     notes.push(`budget steered: ${shown}${budgetSkips.length > 2 ? ` (+${budgetSkips.length - 2} more)` : ''}`);
   }
-  const experiment = turn.assignment ? { id: turn.assignment.experimentId, arm: turn.assignment.arm } : null;
-  const planned: RoutingDecision = { ...decision, reason: notes.length > 0 ? `${decision.reason}; ${notes.join('; ')}` : decision.reason, experiment };
-  if (substitutedFor !== null) {
-    planned.substitutedFor = substitutedFor;
+  // The router's decision is this turn's own object: completed here, then frozen with the plan.
+  decision.experiment = turn.assignment ? { id: turn.assignment.experimentId, arm: turn.assignment.arm } : null;
+  if (notes.length > 0) {
+    decision.reason = `${decision.reason}; ${notes.join('; ')}`;
   }
-  turn.setPlan({ decision: planned, routing, substitutedFor, namedRoute });
-  return planned;
+  if (substitutedFor !== null) {
+    decision.substitutedFor = substitutedFor;
+  }
+  turn.setPlan({ decision, routing, substitutedFor, namedRoute });
+  return decision;
 }

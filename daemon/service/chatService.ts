@@ -62,6 +62,8 @@ interface Escalation {
 
 export class ChatService {
   private escalationCount = 0;
+  /** The planning stages that do not depend on the call (built once). */
+  private fixedStages: PlanningStages | null = null;
 
   constructor(private readonly deps: ChatServiceDeps) {}
 
@@ -80,21 +82,26 @@ export class ChatService {
   private stagesFor(call: PlanCall): PlanningStages {
     const { deps } = this;
     const limiter = deps.executor.resilience.rateLimiter;
-    // The executor's own rate-limit reservation for this call (counted only when limits are set).
-    let tokens: number | null = null;
-    return {
+    this.fixedStages ??= {
       router: deps.router,
       catalog: deps.catalog,
       budgets: deps.budgets ?? null,
       experiments: deps.experiments ?? null,
       namedModelRoutes: deps.namedModelRoutes ?? [],
-      rateLimited: limiter
-        ? (m) => {
-            tokens ??= rateLimitTokens(call.request);
-            const a = limiter.peek(m.provider, tokens);
-            return a.ok || a.waitMs <= deps.executor.resilience.maxRateLimitWaitMs ? null : `rate limit: ${m.provider}'s ${a.limit} bucket is full for ${a.waitMs} ms`;
-          }
-        : null,
+      rateLimited: null,
+    };
+    if (!limiter) {
+      return this.fixedStages;
+    }
+    // The executor's own rate-limit reservation for this call, counted once and only when asked.
+    let tokens: number | null = null;
+    return {
+      ...this.fixedStages,
+      rateLimited: (m) => {
+        tokens ??= rateLimitTokens(call.request);
+        const a = limiter.peek(m.provider, tokens);
+        return a.ok || a.waitMs <= deps.executor.resilience.maxRateLimitWaitMs ? null : `rate limit: ${m.provider}'s ${a.limit} bucket is full for ${a.waitMs} ms`;
+      },
     };
   }
 
