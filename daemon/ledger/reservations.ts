@@ -516,6 +516,7 @@ export class BudgetGuard {
       resetsAtIso: resets === null ? null : resets.toISOString(),
       timeZone: this.options.timeZone,
       confirmable: b.confirmOverBudget,
+      hardStop: b.hardStop,
     });
   }
 

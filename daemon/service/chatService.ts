@@ -195,8 +195,10 @@ export class ChatService {
   }
 
   /**
-   * Each model is reserved in its own scopes before it is sent. The planned model's refusal ends
-   * the call (402, nothing sent); a fallback the budgets cannot afford is skipped with the reason.
+   * Each model is reserved in its own scopes before it is sent. A model a budget cannot afford now
+   * is skipped with the reason (planning steered around what it knew; concurrent calls may have
+   * spent since); a refusal by a `hardStop` or confirmable budget, or of an unknown price, ends the
+   * call with that budget's 402 instead.
    */
   private gateFor(turn: Turn): AttemptGate | undefined {
     const budgets = this.deps.budgets;
@@ -212,11 +214,15 @@ export class ChatService {
           held = { model: model.id, reservation };
           return null;
         } catch (e) {
-          if (index === 0 || !(e instanceof RouterError) || e.code !== 'budgetExceeded') {
+          if (!(e instanceof RouterError) || e.code !== 'budgetExceeded') {
+            throw e;
+          }
+          const d = e.details ?? {};
+          if (index === 0 && (d.hardStop === true || d.confirmable === true || d.reason === 'priceUnknown')) {
             throw e;
           }
           turn.skipped.push({ model: model.id, reason: e.message });
-          return `fallback ${model.id} skipped: ${e.message}`;
+          return e;
         }
       },
       release: async (model) => {

@@ -14,6 +14,7 @@ import type { TurnBudgets, TurnHooks } from '../../../daemon/service/hooks';
 import type { ExperimentPlanner } from '../../../daemon/pipeline/planTurn';
 import type { Turn } from '../../../daemon/pipeline/turn';
 import { startSimulator, type RunningSimulator } from '../../../daemon/simulator/server';
+import { RouterError } from '../../../daemon/protocol/errors';
 import { startTestDaemon } from '../../integration/daemonHarness';
 
 let sim: RunningSimulator;
@@ -115,4 +116,43 @@ test('the daemon wires its stages in one visible order: the ledger settles befor
   } finally {
     await h.close();
   }
+});
+
+test('a planned model a budget refuses at its reservation (spent meanwhile) is skipped for the next; a hardStop refusal ends the call with 402', async () => {
+  const store = await Store.open({ dir: null });
+  const catalog = Catalog.builtIn();
+  const router = new Router({ catalog, isAvailable: () => true, defaultTradeoff: 'balanced', baselineModel: null });
+  const providers = new ProviderRegistry(PROVIDERS, (p) => sim.baseUrlFor(p), (p, url) => openAiCompatible(p, url));
+  const executor = new Executor({ providers, http, keyFor: async () => null, simulate: true, now: Date.now });
+  let hardStop = false;
+  const reserved: string[] = [];
+  const budgets: TurnBudgets = {
+    planning: () => ({ tradeoff: null, paused: new Map(), reasons: [], downgradeNamed: null, unaffordable: () => null }),
+    reserve: async (turn, model, estimateUsd) => {
+      if (model.id === turn.plan.decision.model) {
+        throw new RouterError('budgetExceeded', `budget "day" of $1.00 would be exceeded by ${model.id}`, { budgetId: 'b1', hardStop, confirmable: false });
+      }
+      reserved.push(model.id);
+      return { id: null, requestId: turn.id, ts: 0, amountUsd: estimateUsd ?? 0, holds: [] };
+    },
+    release: async () => undefined,
+  };
+  const chat = new ChatService({ store, catalog, router, executor, clients: new ClientHub(), hooks: [], budgets, now: Date.now });
+  const call = {
+    endpoint: 'rpc' as const,
+    requestedModel: 'auto',
+    request: { messages: [{ role: 'user' as const, content: 'skip me' }] },
+    context: { kind: 'script' as const },
+    stream: false,
+    signal: new AbortController().signal,
+  };
+  const out = await chat.complete(call);
+  assert.equal(out.routing.model, out.decision.fallbacks[0]);
+  assert.deepEqual(reserved, [out.decision.fallbacks[0]]);
+  assert.deepEqual(out.turn.skipped.map((s) => s.model), [out.decision.model]);
+  assert.match(out.routing.reason, new RegExp(`${out.decision.model} skipped: budget "day"`));
+
+  hardStop = true;
+  await assert.rejects(chat.complete(call), (e: unknown) => e instanceof RouterError && e.code === 'budgetExceeded' && e.details?.budgetId === 'b1');
+  await store.close();
 });
