@@ -15,6 +15,7 @@ import { asRouterError, httpErrorOf, rpcErrorOf } from './errors';
 import { disconnectSignal, MAX_BODY_BYTES, parseJsonBody, readBody, sendJson } from './httpIo';
 import { RpcEndpoint } from './rpcEndpoint';
 import { checkRequest } from './security';
+import { challengeOf, tokenProof } from '../lifecycle/tokenProof';
 
 export interface HttpTransportDeps {
   handlers: Handlers;
@@ -43,7 +44,10 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
     const method = req.method ?? 'GET';
     if (path === '/health') {
       checkRequest(req.headers, deps.token, false);
-      sendJson(res, 200, { status: 'ok', pid: process.pid, version: deps.version });
+      // Liveness needs no token; a client about to send the token first asks for proof we hold it.
+      const challenge = challengeOf(req.url);
+      const proof = challenge !== null ? { proof: tokenProof(deps.token, challenge, req.socket.localPort ?? 0) } : {};
+      sendJson(res, 200, { status: 'ok', pid: process.pid, version: deps.version, ...proof });
       return;
     }
     checkRequest(req.headers, deps.token, true);
