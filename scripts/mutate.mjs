@@ -39,7 +39,7 @@ const MUTANTS = [
   ['B6', 'settling does not release the hold', 'daemon/ledger/reservations.ts', `    if (reservation) {
       this.releaseInTx(tx, reservation);
     }`, '', BUDGETS],
-  ['B7', 'settling charges nothing', 'daemon/ledger/reservations.ts', '[b.id, start, known ? (done.costUsd as number) : 0, known ? 0 : 1]', '[b.id, start, 0, known ? 0 : 1]', BUDGETS],
+  ['B7', 'settling charges nothing', 'daemon/ledger/reservations.ts', '[b.id, start, known ? (done.costUsd as number) : 0, done.requests ?? 1, known ? 0 : 1]', '[b.id, start, 0, done.requests ?? 1, known ? 0 : 1]', BUDGETS],
   ['B8', 'a double release subtracts twice', 'daemon/ledger/reservations.ts', "if (tx.run('DELETE FROM reservations WHERE id = ?', [reservation.id]).changes === 0) {", "if (tx.run('DELETE FROM reservations WHERE id = ?', [reservation.id]).changes < 0) {", BUDGETS],
   // Ledger
   ['L1', 'output tokens priced at the input price', 'daemon/ledger/pricing.ts', 'usage.cacheWriteTokens * p.cacheWritePerMTok + usage.outputTokens * p.outputPerMTok) / 1e6', 'usage.cacheWriteTokens * p.cacheWritePerMTok + usage.outputTokens * p.inputPerMTok) / 1e6', LEDGER],
