@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 
 const BUDGETS = ['test/unit/ledger/reservations.test.ts', 'test/integration/budget.test.ts'];
 const LEDGER = ['test/unit/ledger/pricing.test.ts', 'test/unit/ledger/rollups.test.ts', 'test/unit/ledger/requests.test.ts', 'test/unit/ledger/reports.test.ts'];
-const DURABILITY = ['test/unit/store/durability.test.ts', 'test/unit/store/database.test.ts', 'test/unit/store/journalRecord.test.ts', 'test/unit/store/deferredWrite.test.ts', 'test/integration/crash.test.ts'];
+const DURABILITY = ['test/unit/store/durability.test.ts', 'test/unit/store/storeFiles.test.ts', 'test/unit/store/database.test.ts', 'test/unit/store/journalRecord.test.ts', 'test/unit/store/deferredWrite.test.ts', 'test/integration/crash.test.ts'];
 const SECURITY = [
   'test/unit/transport/security.test.ts',
   'test/integration/security.test.ts',

@@ -83,6 +83,19 @@ test('200 concurrent reserve/settle cycles: spend plus holds stays within the li
   await store.close();
 });
 
+test('a call that fills the budget exactly is admitted; one a cent more is refused', async () => {
+  const now = { t: Date.parse('2026-05-10T10:00:00Z') };
+  const { store, guard } = await setup(now);
+  await guard.set(budget({ scope: 'global', period: 'day', limitUsd: 1 }));
+  const first = await guard.reserve({ requestId: 'a', scope: scope(), estimateUsd: 0.25 });
+  await guard.settle(first, { ts: now.t, scope: scope(), costUsd: 0.25 });
+  await assert.rejects(guard.reserve({ requestId: 'b', scope: scope(), estimateUsd: 0.76 }), (e: unknown) => e instanceof RouterError && e.code === 'budgetExceeded');
+  const exact = await guard.reserve({ requestId: 'c', scope: scope(), estimateUsd: 0.75 });
+  assert.ok(exact.id !== null);
+  assert.equal(guard.status()[0]?.reservedUsd, 0.75);
+  await store.close();
+});
+
 test('refusal names the budget, its limit, the spend and when it resets', async () => {
   const now = { t: Date.parse('2026-05-10T21:30:00Z') }; // 23:30 in Berlin
   const { store, guard, sent } = await setup(now);
@@ -133,9 +146,13 @@ test('release gives the hold back; reconcile releases what a crash left and char
   const { store, guard } = await setup(now);
   await guard.set(budget({ scope: 'global', period: 'month', limitUsd: 10 }));
   const a = await guard.reserve({ requestId: 'a', scope: scope(), estimateUsd: 1 });
-  assert.equal(guard.status()[0]?.reservedUsd, 1);
+  const other = await guard.reserve({ requestId: 'other', scope: scope(), estimateUsd: 0.5 });
+  assert.equal(guard.status()[0]?.reservedUsd, 1.5);
   await guard.release(a);
   await guard.release(a);
+  // A second release of the same hold is a no-op: the other call's hold stays.
+  assert.equal(guard.status()[0]?.reservedUsd, 0.5);
+  await guard.release(other);
   assert.equal(guard.status()[0]?.reservedUsd, 0);
   await guard.reserve({ requestId: 'lost', scope: scope(), estimateUsd: 2 });
   await guard.reserve({ requestId: 'recorded', scope: scope(), estimateUsd: 3 });
