@@ -41,6 +41,10 @@ const MUTANTS = [
     }`, '', BUDGETS],
   ['B7', 'settling charges nothing', 'daemon/ledger/reservations.ts', '[b.id, start, known ? (done.costUsd as number) : 0, done.requests ?? 1, known ? 0 : 1]', '[b.id, start, 0, done.requests ?? 1, known ? 0 : 1]', BUDGETS],
   ['B8', 'a double release subtracts twice', 'daemon/ledger/reservations.ts', "if (tx.run('DELETE FROM reservations WHERE id = ?', [reservation.id]).changes === 0) {", "if (tx.run('DELETE FROM reservations WHERE id = ?', [reservation.id]).changes < 0) {", BUDGETS],
+  ['B9', 'start-up reconciliation releases a recorded request\'s hold without charging it', 'daemon/ledger/reservations.ts', `          charged += 1;
+          this.settleInTx(tx, reservation, {`, `          charged += 1;
+          this.releaseInTx(tx, reservation);
+          void ({`, BUDGETS],
   // Ledger
   ['L1', 'output tokens priced at the input price', 'daemon/ledger/pricing.ts', 'usage.cacheWriteTokens * p.cacheWritePerMTok + usage.outputTokens * p.outputPerMTok) / 1e6', 'usage.cacheWriteTokens * p.cacheWritePerMTok + usage.outputTokens * p.inputPerMTok) / 1e6', LEDGER],
   ['L2', 'cached input tokens are also charged as uncached', 'daemon/ledger/pricing.ts', 'const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);\n    return (', 'const uncached = Math.max(0, usage.inputTokens - usage.cacheWriteTokens);\n    return (', LEDGER],
@@ -70,6 +74,11 @@ const MUTANTS = [
   ['S10', 'an LSP hello with a wrong token is accepted', 'daemon/transport/lsp.ts', 'if (token === undefined || !tokenMatches(token, deps.token)) {', 'if (token === undefined) {', SECURITY],
   ['S11', 'LLM_ROUTER_KEYCHAIN_SERVICE is ignored', 'daemon/keys/keychain.ts', 'return override !== undefined && override !== \'\' ? override : KEYCHAIN_SERVICE;', 'return KEYCHAIN_SERVICE;', SECURITY],
   ['S12', 'the body limit is not enforced while reading', 'daemon/transport/httpIo.ts', '    if (size > limit) {', '    if (false) {', SECURITY],
+  ['S13', 'LSP requests before client/hello are served', 'daemon/transport/lsp.ts', `      if (session === null) {
+        throw new RouterError('unauthorized', \`"\${method}" before client/hello`, `      if (false) {
+        throw new RouterError('unauthorized', \`"\${method}" before client/hello`, SECURITY],
+  ['S14', 'the discovery file (with the token) is created 0644', 'daemon/lifecycle/discovery.ts', 'const fd = openSync(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);', 'const fd = openSync(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);', SECURITY],
+  ['S15', 'the log no longer masks secrets', 'daemon/lifecycle/log.ts', '${maskSecrets(message, secrets()).replace(', '${message.replace(', [...SECURITY, 'test/unit/lifecycle/log.test.ts']],
   // Cancellation
   ['C1', 'a client disconnect does not abort the upstream call', 'daemon/providers/http.ts', 'const onAbort = (): void => ctl.abort();', 'const onAbort = (): void => undefined;', ['test/integration/http-disconnect.test.ts']],
 ];
