@@ -4,7 +4,7 @@
 import { RouterError } from '../protocol/errors';
 import type { DaemonDeps } from '../service/deps';
 import type { ChatHooks } from '../service/hooks';
-import { extractFeatures } from '../routing/features';
+import { saveLearnedState } from '../routing/learnedStateStore';
 import { createStrategy } from '../routing/strategies';
 import type { Router } from '../routing/router';
 import type { Catalog } from '../routing/catalog';
@@ -26,13 +26,21 @@ export function routingRegistry(router: Router, catalog: Catalog): RoutingRegist
   };
 }
 
-/** Feedback on a request seen by this daemon run updates the quality model with its prompt's features. */
-export function qualityRecorder(router: Router): OutcomeRecorder {
-  return ({ model, value, request, context }) => {
-    if (request === null) {
+/**
+ * Feedback updates the quality model: with the prompt's profile when this daemon run still has the
+ * request, else for every category alike (after a restart the prompt text is gone). What it learned
+ * is stored in the feedback's own transaction. A model no longer in the catalog is not learned about.
+ */
+export function qualityRecorder(router: Router, catalog: Catalog, now: () => number): OutcomeRecorder {
+  return ({ model, value, request, context }, tx) => {
+    if (!catalog.get(model)) {
       return false;
     }
-    router.quality.recordOutcome(model, extractFeatures(request, context ?? undefined), value);
+    router.recordOutcome(model, request, value, context ?? undefined);
+    const state = router.onlineStateOf(model);
+    if (state) {
+      saveLearnedState(tx, model, state, now());
+    }
     return true;
   };
 }
@@ -63,7 +71,7 @@ export function experimentServiceFor(deps: DaemonDeps): ExperimentService {
       store: deps.store,
       routing: routingRegistry(deps.router, deps.catalog),
       now: () => deps.now(),
-      recordOutcome: qualityRecorder(deps.router),
+      recordOutcome: qualityRecorder(deps.router, deps.catalog, () => deps.now()),
     });
     services.set(deps, s);
     deps.hooks.push(experimentHooks(s));
