@@ -23,6 +23,8 @@ export const DIMENSIONS = EMBEDDING_OFFSET + EMBEDDING_DIMS;
 export const HAS_OPTIONS = BUCKETS + DENSE_NAMES.indexOf('hasOptions');
 /** Tokens read for n-grams: difficulty cues sit in the question, not in the 8 000th token. */
 const MAX_TOKENS = 384;
+/** Words averaged into the mean word vector: what a prompt is about shows in its first words (and this bounds the decision's cost). */
+const MAX_EMBEDDED_WORDS = 128;
 /** Characters read at most: the prompt vector depends on these and the text's length only. */
 export const MAX_SCAN_CHARS = 6000;
 
@@ -96,6 +98,7 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
   }
   const embedding = new Float32Array(EMBEDDING_DIMS);
   let embeddingWeight = 0;
+  let embeddedWords = 0;
   const scan = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
   const lower = scan.toLowerCase();
   generation = generation >= 0x7fffffff ? 1 : generation + 1;
@@ -126,8 +129,12 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
       tok = tok.length > 2 ? '<num3>' : '<num>';
     } else if (tok.length === 1 && !(c >= 97 && c <= 122)) {
       mathSymbols++;
-    } else if (ngrams === 2 && c >= 97 && c <= 122) {
-      embeddingWeight += vectors.accumulate(tok, embedding);
+    } else if (ngrams === 2 && c >= 97 && c <= 122 && embeddedWords < MAX_EMBEDDED_WORDS) {
+      const w = vectors.accumulate(tok, embedding);
+      if (w > 0) {
+        embeddingWeight += w;
+        embeddedWords++;
+      }
     }
     if (ngrams >= 1) {
       add(hash(tok, 1) & (BUCKETS - 1));
