@@ -5,7 +5,7 @@ import type { Migration } from '../migration';
 // transaction as the feedback row that taught it, read back at start-up, so learning survives a
 // restart without storing any prompt text.
 export const routingLearned: Migration = {
-  version: 4,
+  version: 7,
   name: 'routing_learned',
   sql: `
     CREATE TABLE routing_learned (
