@@ -35,7 +35,12 @@ export function qualityRecorder(router: Router, catalog: Catalog, now: () => num
     if (!catalog.get(model)) {
       return false;
     }
-    router.recordOutcome(model, request, value, context ?? undefined);
+    try {
+      router.recordOutcome(model, request, value, context ?? undefined);
+    } catch {
+      // Learning is secondary: the feedback row is still recorded.
+      return false;
+    }
     const state = router.onlineStateOf(model);
     if (state) {
       saveLearnedState(tx, model, state, now());

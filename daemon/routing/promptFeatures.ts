@@ -207,11 +207,7 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
     /\b(True|False|Wrong|Not wrong), (True|False|Wrong|Not wrong)\b/.test(scan) ? 1 : 0,
     options.filter((o) => /^\s*[-$]?\d/.test(o[1] ?? '')).length >= 3 ? 1 : 0,
   ];
-  if (embeddingWeight > 0) {
-    for (let k = 0; k < EMBEDDING_DIMS; k++) {
-      embedding[k] = (embedding[k] ?? 0) / embeddingWeight;
-    }
-  }
+  vectors.finishMean(embedding, embeddingWeight);
   const size = nFound + dense.length + EMBEDDING_DIMS;
   const idx = new Int32Array(size);
   const val = new Float32Array(size);

@@ -24,7 +24,9 @@ export type WordVectorFile = z.infer<typeof WordVectorFile>;
 export class WordVectors {
   readonly dimensions: number;
   private readonly index = new Map<string, number>();
-  private readonly vectors: Float32Array;
+  /** Kept as int8 (1 byte a value): the scale is applied once to a sum, not to every value at load. */
+  private readonly vectors: Int8Array;
+  private readonly scale: number;
   private readonly weights: Float32Array;
 
   constructor(file: WordVectorFile) {
@@ -34,11 +36,8 @@ export class WordVectors {
     if (raw.byteLength !== words.length * file.dimensions) {
       throw new Error(`word vectors: ${raw.byteLength} values for ${words.length} words × ${file.dimensions} dimensions`);
     }
-    const q = new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength);
-    this.vectors = new Float32Array(q.length);
-    for (let i = 0; i < q.length; i++) {
-      this.vectors[i] = (q[i] ?? 0) * file.scale;
-    }
+    this.vectors = new Int8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    this.scale = file.scale;
     this.weights = new Float32Array(words.length);
     words.forEach((w, rank) => {
       this.index.set(w, rank);
@@ -52,7 +51,10 @@ export class WordVectors {
     return this.index.get(word) ?? -1;
   }
 
-  /** Adds `word`'s weighted vector into `acc`; returns the weight added (0 if unknown or a stop word). */
+  /**
+   * Adds `word`'s weighted vector, in the table's int8 units, into `acc`; returns the weight added
+   * (0 if unknown or a stop word). `finishMean` turns the sum into the weighted mean.
+   */
   accumulate(word: string, acc: Float32Array): number {
     const r = this.index.get(word);
     if (r === undefined) {
@@ -70,6 +72,16 @@ export class WordVectors {
     return w;
   }
 
+  /** Divides an accumulated sum by its total weight and applies the table's scale, in place. */
+  finishMean(acc: Float32Array, totalWeight: number): void {
+    if (totalWeight > 0) {
+      const f = this.scale / totalWeight;
+      for (let k = 0; k < acc.length; k++) {
+        acc[k] = (acc[k] ?? 0) * f;
+      }
+    }
+  }
+
   /** The weighted mean vector of the known words of `words` (zeros if none is known). */
   meanOf(words: readonly string[]): Float32Array {
     const acc = new Float32Array(this.dimensions);
@@ -77,11 +89,7 @@ export class WordVectors {
     for (const w of words) {
       total += this.accumulate(w, acc);
     }
-    if (total > 0) {
-      for (let k = 0; k < acc.length; k++) {
-        acc[k] = (acc[k] ?? 0) / total;
-      }
-    }
+    this.finishMean(acc, total);
     return acc;
   }
 }
