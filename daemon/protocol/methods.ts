@@ -9,6 +9,7 @@ import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
 import { providerMethods } from './providers';
 import { routingMethods } from './routing-methods';
+import { learningMethods } from './learning';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -173,6 +174,7 @@ export const methods = {
   ...routingMethods,
   ...experimentMethods,
   ...providerMethods,
+  ...learningMethods,
 } as const;
 
 export type Methods = typeof methods;
