@@ -166,7 +166,8 @@ async function runAsk(ctx: CommandContext, q: Question, routing: RoutingOptions,
     routing,
     context: editorContext(command, vscode.env.appName),
   };
-  if (!(await confirmCost(ctx, request))) {
+  const confirmed = await confirmCost(ctx, request);
+  if (confirmed === false) {
     return undefined;
   }
   ctx.lastQuestion = q;
@@ -180,7 +181,8 @@ async function runAsk(ctx: CommandContext, q: Question, routing: RoutingOptions,
   });
   const started = Date.now();
   try {
-    const result = await ctx.daemon.call('chat/complete', { ...request, streamId });
+    // The planned id makes the daemon run the plan that was shown (a per-request A/B arm included).
+    const result = await ctx.daemon.call('chat/complete', { ...request, streamId, ...(confirmed.requestId !== undefined ? { requestId: confirmed.requestId } : {}) });
     const latencyMs = Date.now() - started;
     ctx.answers.finish({ result, latencyMs });
     ctx.conversation = [...messages, { role: 'assistant', content: result.text }];
@@ -204,17 +206,18 @@ async function runAsk(ctx: CommandContext, q: Question, routing: RoutingOptions,
  * an unknown price, or a budget the request would exceed that allows confirming). On yes, an
  * over-budget request is resent with `confirmOverBudget`. A failed estimate never blocks asking.
  */
-async function confirmCost(ctx: CommandContext, request: ParamsIn<'route/estimate'> & { routing: RoutingOptions }): Promise<boolean> {
+async function confirmCost(ctx: CommandContext, request: ParamsIn<'route/estimate'> & { routing: RoutingOptions }): Promise<false | { requestId?: string }> {
   let estimate: RouteEstimateResult;
   try {
     estimate = await ctx.daemon.call('route/estimate', request);
   } catch (err) {
     ctx.log.warn(`route/estimate failed, asking without a cost check: ${toRouterError(err).message}`);
-    return true;
+    return {};
   }
+  const planned = { requestId: estimate.requestId };
   if (!estimate.needsConfirmation || (estimate.exceeds !== null && !estimate.exceeds.confirmable)) {
     // Nothing to confirm, or a hard limit: the daemon refuses with a message naming the budget.
-    return true;
+    return planned;
   }
   const choice = await vscode.window.showWarningMessage(costConfirmationMessage(estimate), { modal: true }, 'Send');
   if (choice !== 'Send') {
@@ -223,7 +226,7 @@ async function confirmCost(ctx: CommandContext, request: ParamsIn<'route/estimat
   if (estimate.exceeds?.confirmable) {
     request.routing.confirmOverBudget = true;
   }
-  return true;
+  return planned;
 }
 
 export function costConfirmationMessage(estimate: RouteEstimateResult): string {
