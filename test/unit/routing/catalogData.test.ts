@@ -9,7 +9,8 @@ import { Catalog } from '../../../daemon/routing/catalog';
 import { parseCatalogData, readCatalogFile, shippedCatalogData, startupCatalogData, saveCatalogFile } from '../../../daemon/routing/catalogData';
 import { ModelOverride } from '../../../daemon/protocol/routing-methods';
 import shipped from '../../../daemon/routing/data/models.json';
-import { isRouterError } from './helpers';
+import { parseConfig } from '../../../daemon/config/config';
+import { ask, isRouterError, makeRouter } from './helpers';
 
 const clone = (): typeof shipped => JSON.parse(JSON.stringify(shipped)) as typeof shipped;
 
@@ -85,4 +86,25 @@ test('the daemon starts with the saved data file unless it is older or broken', 
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+test('user models from config.json are routed like any other; bad ones name the field', () => {
+  const config = parseConfig({
+    routing: {
+      models: [
+        { id: 'local-qwen', provider: 'ollama', apiModel: 'qwen2.5-coder:14b', contextWindow: 32_000, like: 'gpt-4.1-mini', price: { inputPerMTok: 0, outputPerMTok: 0 }, latencyPrior: { ttftMs: 300, tokensPerSecond: 40 } },
+        { id: 'office-ft', provider: 'openai', apiModel: 'ft:gpt-4.1-mini:acme', contextWindow: 128_000, qualityByCategory: { code: 0.8, chat: 0.7 }, reasoning: { control: 'effort', default: 'low', levels: [{ effort: 'low', thinkingTokens: 300 }, { effort: 'high', thinkingTokens: 3000 }] } },
+      ],
+    },
+  });
+  const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models');
+  assert.equal(catalog.get('local-qwen')?.qualityPrior, catalog.get('gpt-4.1-mini')?.qualityPrior);
+  assert.equal(catalog.get('office-ft')?.qualityPrior, 0.7);
+  const router = makeRouter({ catalog });
+  const cheap = router.decide({ request: ask('What is the capital of France?'), requestedModel: 'auto', routing: { tradeoff: 'cost' } });
+  assert.equal(cheap.model, 'local-qwen');
+  assert.equal(cheap.estimatedCostUsd, 0);
+  assert.equal(router.decide({ request: { ...ask('hi'), reasoning_effort: 'high' }, requestedModel: 'office-ft' }).effort, 'high');
+  assert.throws(() => parseConfig({ routing: { models: [{ id: 'x', provider: 'ollama', contextWindow: 8000, qualityByCategory: { code: 1.4 } }] } }), isRouterError('invalidParams', /routing\.models\.0\.qualityByCategory\.code: quality is 0\.\.1/));
+  assert.throws(() => Catalog.withOverrides([ModelOverride.parse({ id: 'y', provider: 'ollama', contextWindow: 8000, like: 'gpt-9' })], 'config.json routing.models'), isRouterError('invalidParams', /config\.json routing\.models: model "y": like "gpt-9"/));
 });
