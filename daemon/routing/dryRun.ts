@@ -1,7 +1,7 @@
 // Batch dry run: JSONL requests in, JSONL decisions out, same order, nothing called. A bad line
 // becomes an error line for that id (or line number) and the batch goes on.
 import { z } from 'zod';
-import { ChatMessage } from '../protocol/chat';
+import { ChatMessage, EffortLevel } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
 import { ClientContext, RoutingOptions } from '../protocol/routing';
 import type { Router } from './router';
@@ -14,16 +14,24 @@ export const DryRunRequest = z
     candidates: z.array(z.string().min(1)).min(1).optional(),
     model: z.string().min(1).max(200).optional(),
     max_tokens: z.number().int().positive().optional(),
+    reasoning_effort: EffortLevel.optional(),
     routing: RoutingOptions.optional(),
     context: ClientContext.optional(),
   })
   .refine((r) => (r.prompt === undefined) !== (r.messages === undefined), { message: 'give exactly one of "prompt" or "messages"' });
 export type DryRunRequest = z.infer<typeof DryRunRequest>;
 
+type DryRunEstimate = { quality: number; costUsd: number | null; latencyMs: number; effort: EffortLevel | null; thinkingTokens: number; excluded?: string };
+
 export interface DryRunDecision {
   id: string | number;
   model: string;
-  estimates: Record<string, { quality: number; costUsd: number | null; latencyMs: number; excluded?: string }>;
+  /** The reasoning effort chosen with the model (null: it does not reason). */
+  effort: EffortLevel | null;
+  /** First token + thinking + answer, expected (ms). */
+  expectedWallMs: number | null;
+  costUsd: number | null;
+  estimates: Record<string, DryRunEstimate>;
   reason: string;
 }
 
@@ -59,18 +67,29 @@ export function dryRunLine(router: Router, line: string, lineNumber: number): st
   const r = parsed.data;
   try {
     const decision = router.decide({
-      request: { messages: r.messages ?? [{ role: 'user', content: r.prompt ?? '' }], ...(r.max_tokens !== undefined ? { max_tokens: r.max_tokens } : {}) },
+      request: {
+        messages: r.messages ?? [{ role: 'user', content: r.prompt ?? '' }],
+        ...(r.max_tokens !== undefined ? { max_tokens: r.max_tokens } : {}),
+        ...(r.reasoning_effort !== undefined ? { reasoning_effort: r.reasoning_effort } : {}),
+      },
       requestedModel: r.model ?? 'auto',
       routing: r.routing,
       context: r.context,
       candidates: r.candidates,
       dryRun: true,
     });
-    const out: DryRunDecision = { id: r.id, model: decision.model, estimates: {}, reason: decision.reason };
+    const out: DryRunDecision = {
+      id: r.id,
+      model: decision.model,
+      effort: decision.effort ?? null,
+      expectedWallMs: decision.expectedWallMs ?? null,
+      costUsd: decision.estimatedCostUsd,
+      estimates: {},
+      reason: decision.reason,
+    };
     for (const c of decision.candidates) {
-      out.estimates[c.model] = c.excluded === undefined
-        ? { quality: c.quality, costUsd: c.costUsd, latencyMs: c.latencyMs }
-        : { quality: c.quality, costUsd: c.costUsd, latencyMs: c.latencyMs, excluded: c.excluded };
+      const e: DryRunEstimate = { quality: c.quality, costUsd: c.costUsd, latencyMs: c.latencyMs, effort: c.effort ?? null, thinkingTokens: c.thinkingTokens ?? 0 };
+      out.estimates[c.model] = c.excluded === undefined ? e : { ...e, excluded: c.excluded };
     }
     return JSON.stringify(out);
   } catch (e) {
