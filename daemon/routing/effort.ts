@@ -7,6 +7,7 @@ import type { TaskType } from '../protocol/routing';
 import type { CatalogModel } from './catalog';
 import type { RequestFeatures } from './features';
 import type { TaskCategory } from './taskCategories';
+import type { ReasoningSetting } from '../providers/adapter';
 
 /** 0 = no thinking, 1 = the deepest setting; the catalog's quality figure is the model at depth 1. */
 export const EFFORT_DEPTH: Record<EffortLevel, number> = { none: 0, minimal: 0.15, low: 0.4, medium: 0.7, high: 1, xhigh: 1 };
@@ -108,4 +109,21 @@ export function taskQuality(m: CatalogModel, task: TaskType, inputTokens: number
     sum = 0.5 * sum + 0.5 * (q.longContext ?? m.qualityPrior);
   }
   return Math.round(sum * 1000) / 1000;
+}
+
+/**
+ * What to send a model for the chosen effort: the level if it has it, else its default level (a
+ * fallback model that lacks the chosen one); nothing for a model that does not reason or when no
+ * effort was chosen.
+ */
+export function reasoningFor(m: CatalogModel, effort: EffortLevel | null | undefined): ReasoningSetting | undefined {
+  if (!m.reasoning || effort === undefined || effort === null) {
+    return undefined;
+  }
+  const spec = m.reasoning;
+  const level = spec.levels.find((l) => l.effort === effort) ?? spec.levels.find((l) => l.effort === spec.default);
+  if (!level) {
+    return undefined;
+  }
+  return { control: spec.control, effort: level.effort, budgetTokens: level.budgetTokens };
 }
