@@ -13,7 +13,7 @@ import { shippedQualityModel } from './learnedQuality';
 import { evaluateRules, ruleFacts, type RuleMatch } from './rules';
 import { createStrategy, rank, type Scored, type ScoringContext, type ScoringInput, type Strategy } from './strategies';
 import { strongerCandidate } from './escalation';
-import { effortOptions, hardnessOf, qualityAtDepth, stakesOf, supportedEfforts, taskQuality, type EffortOption } from './effort';
+import { effortOptions, hardnessOf, LONG_PROMPT_TOKENS, qualityAtDepth, stakesOf, supportedEfforts, taskQuality, type EffortOption } from './effort';
 import type { EffortLevel } from '../protocol/chat';
 
 export interface RouteInput {
@@ -91,6 +91,7 @@ const FLOOR_OF: Partial<Record<Tradeoff, Tradeoff>> = { balanced: 'cost', qualit
 
 export class Router {
   private policyCache: { key: unknown; set: PolicySet } | null = null;
+  private readonly viewCache = new Map<string, Map<string, CatalogModel>>();
   private readonly defaultQuality: QualityModel;
 
   constructor(private readonly env: RouterEnv) {
@@ -157,7 +158,7 @@ export class Router {
 
     const pinned = input.request.reasoning_effort;
     const usesTools = (input.request.tools?.length ?? 0) > 0;
-    const view = (m: CatalogModel): CatalogModel => ({ ...m, qualityPrior: taskQuality(m, features.taskType, features.inputTokens, usesTools) });
+    const view = this.taskViews(features.taskType, features.inputTokens, usesTools);
     const vot = input.routing?.valueOfTimeUsdPerHour ?? this.env.config?.valueOfTimeUsdPerHour ?? DEFAULT_VALUE_OF_TIME_USD_PER_HOUR;
 
     if (requested.kind === 'model') {
@@ -175,7 +176,8 @@ export class Router {
         throw new RouterError('invalidParams', `reasoning_effort "${pinned ?? ''}": ${model.id} ${opts.unsupported}`, { model: model.id, supported: supportedEfforts(model) });
       }
       const q = pred.quality.get(model.id) ?? model.qualityPrior;
-      const options = opts.map((o) => this.estimate(model, features, outputFor(model), maxTokens, qualityAtDepth(q, o.depth, hardness), {}, input.dryRun === true, o));
+      const mv = view(model);
+      const options = opts.map((o) => this.estimate(mv, features, outputFor(model), maxTokens, qualityAtDepth(q, o.depth, hardness), {}, input.dryRun === true, o));
       // The model is fixed; its effort is still chosen for the prompt under the tradeoff.
       const ranked = rank(createStrategy({ name: 'learned' }), options, this.scoringContext(options, tradeoff, input, features, policy, hardness, vot));
       const est = ranked[0]?.candidate ?? (options[0] as Estimate);
@@ -191,10 +193,11 @@ export class Router {
     const rules = override?.rules ?? this.env.config?.rules ?? [];
     const ruleEval = evaluateRules(rules, ruleFacts(features, input.context));
     const pool = this.withRuleModels(this.pool(input, policy), ruleEval.match, input);
-    const prediction = this.quality.predict(features, pool.map(view));
+    const views = pool.map(view);
+    const prediction = this.quality.predict(features, views);
     const hardness = hardnessOf(features, prediction.difficulty);
     const options: Estimate[] = [];
-    for (const m of pool) {
+    for (const m of views) {
       const q = prediction.quality.get(m.id) ?? m.qualityPrior;
       const opts = effortOptions(m, hardness, pinned);
       if ('unsupported' in opts) {
@@ -266,17 +269,54 @@ export class Router {
     return { decision, features, rules: ruleEval.traces, matchedRule: ruleId };
   }
 
+  /**
+   * Catalog models as a task type sees them: `qualityPrior` is the task's per-category figure.
+   * Cached per catalog version and task, so a decision allocates nothing for them.
+   */
+  private taskViews(task: TaskType, inputTokens: number, usesTools: boolean): (m: CatalogModel) => CatalogModel {
+    const long = inputTokens > LONG_PROMPT_TOKENS;
+    const key = `${this.env.catalog.version}|${task}|${long ? 1 : 0}|${usesTools ? 1 : 0}`;
+    let views = this.viewCache.get(key);
+    if (!views) {
+      if (this.viewCache.size > 64) {
+        this.viewCache.clear();
+      }
+      views = new Map();
+      this.viewCache.set(key, views);
+    }
+    const cache = views;
+    return (m) => {
+      let v = cache.get(m.id);
+      if (!v || v.contextWindow !== m.contextWindow || v.provider !== m.provider) {
+        v = { ...m, qualityPrior: taskQuality(m, task, inputTokens, usesTools) };
+        cache.set(m.id, v);
+      }
+      return v;
+    };
+  }
+
   private scoringContext(options: Estimate[], tradeoff: Tradeoff, input: RouteInput, features: RequestFeatures, policy: Policy, hardness: number, vot: number): ScoringContext {
-    const known = options.map((e) => e.costUsd).filter((c): c is number => c !== null);
-    const waits = options.map((e) => e.latencyMs);
+    let minCost = Number.POSITIVE_INFINITY;
+    let maxCost = Number.NEGATIVE_INFINITY;
+    let minLatency = Number.POSITIVE_INFINITY;
+    let maxLatency = 1;
+    for (const e of options) {
+      if (e.costUsd !== null) {
+        minCost = Math.min(minCost, e.costUsd);
+        maxCost = Math.max(maxCost, e.costUsd);
+      }
+      minLatency = Math.min(minLatency, e.latencyMs);
+      maxLatency = Math.max(maxLatency, e.latencyMs);
+    }
+    const anyCost = maxCost >= minCost;
     return {
       tradeoff,
       willingnessToPay: input.routing?.willingnessToPay,
       taskType: features.taskType,
-      minCost: known.length ? Math.min(...known) : 0,
-      maxCost: known.length ? Math.max(...known) : 0,
-      minLatency: Math.max(1, Math.min(...waits)),
-      maxLatency: Math.max(1, ...waits),
+      minCost: anyCost ? minCost : 0,
+      maxCost: anyCost ? maxCost : 0,
+      minLatency: Math.max(1, Math.min(minLatency, maxLatency)),
+      maxLatency,
       preference: policy.models,
       stakes: stakesOf(hardness),
       valueOfTimeUsdPerHour: vot,
@@ -291,7 +331,7 @@ export class Router {
     if (below === undefined) {
       return ranked;
     }
-    const floor = this.chainedRank(strategy, options, ctx, below)[0]?.candidate;
+    const floor = this.chainedBest(strategy, options, ctx, below);
     if (!floor) {
       return ranked;
     }
@@ -302,6 +342,31 @@ export class Router {
     }
     const [first] = ranked.splice(i, 1);
     return first ? [first, ...ranked] : ranked;
+  }
+
+  /** The top of chainedRank without sorting everything (the floor only needs the winner). */
+  private chainedBest(strategy: Strategy, options: Estimate[], ctx: ScoringContext, tradeoff: Tradeoff): Estimate | undefined {
+    const below = FLOOR_OF[tradeoff];
+    const floor = below === undefined ? undefined : this.chainedBest(strategy, options, ctx, below);
+    const c = { ...ctx, tradeoff };
+    let best: Estimate | undefined;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    let bestAny: Estimate | undefined;
+    let bestAnyScore = Number.NEGATIVE_INFINITY;
+    for (const o of options) {
+      const score = strategy.score(o, c);
+      const better = (b: Estimate | undefined, bs: number) => score > bs || (score === bs && b !== undefined && (o.costUsd ?? Infinity) < (b.costUsd ?? Infinity));
+      if (better(bestAny, bestAnyScore)) {
+        bestAny = o;
+        bestAnyScore = score;
+      }
+      const ok = !floor || (o.quality >= floor.quality && (o.costUsd ?? Number.POSITIVE_INFINITY) >= (floor.costUsd ?? Number.POSITIVE_INFINITY));
+      if (ok && better(best, bestScore)) {
+        best = o;
+        bestScore = score;
+      }
+    }
+    return best ?? bestAny;
   }
 
   /** One estimate per model for the decision: its best-scoring eligible effort, else why it is out. */
@@ -387,23 +452,39 @@ export class Router {
       effort = { ...effort, thinkingTokens: Math.max(0, maxTokens - outputTokens) };
     }
     // Hidden reasoning is billed as output and streamed before the answer: it costs money and time.
-    const raw = estimateCallCost(m, f.inputTokens, outputTokens + effort.thinkingTokens);
+    // The answer's cost is looked up once per model and size (tiers, caching); thinking adds output.
+    const price = this.env.catalog.price(m);
+    const answer = this.answerCost(m, f.inputTokens, outputTokens);
+    const raw = answer === null ? null : answer + (effort.thinkingTokens * (price?.outputPerMTok ?? 0)) / 1e6;
     const costUsd = raw === null ? null : Math.round(raw * 1e10) / 1e10;
     const latencyMs = Math.round(this.latencyOf(m, outputTokens + effort.thinkingTokens));
     return {
       model: m.id,
       provider: m.provider,
       quality: round3(quality),
-      qualityPrior: taskQuality(m, f.taskType, f.inputTokens, false),
+      qualityPrior: m.qualityPrior,
       outputTokens,
       costUsd,
       latencyMs,
       catalogModel: m,
-      outputPerMTok: this.env.catalog.price(m)?.outputPerMTok ?? null,
+      outputPerMTok: price?.outputPerMTok ?? null,
       effort: effort.effort,
       thinkingTokens: effort.thinkingTokens,
       excluded: this.exclusion(m, f, maxTokens, quality, costUsd, latencyMs, r, dryRun),
     };
+  }
+
+  /** One decision prices a model's answer once, whatever number of effort options it has. */
+  private lastAnswerCost: { m: CatalogModel; input: number; output: number; cost: number | null } | null = null;
+
+  private answerCost(m: CatalogModel, inputTokens: number, outputTokens: number): number | null {
+    const last = this.lastAnswerCost;
+    if (last && last.m === m && last.input === inputTokens && last.output === outputTokens) {
+      return last.cost;
+    }
+    const cost = estimateCallCost(m, inputTokens, outputTokens);
+    this.lastAnswerCost = { m, input: inputTokens, output: outputTokens, cost };
+    return cost;
   }
 
   private exclusion(m: CatalogModel, f: RequestFeatures, maxTokens: number | undefined, quality: number, cost: number | null, latency: number, r: RoutingOptions, dryRun: boolean): string | null {
