@@ -26,6 +26,11 @@ export interface RouteInput {
   candidates?: string[] | undefined;
   /** A dry run ignores key availability and health: nothing will be called. */
   dryRun?: boolean | undefined;
+  /**
+   * Planning-time checks of each candidate at its estimate (a budget's money left, a provider's
+   * rate limit): a string excludes the model with that reason. Runs after the router's own filters.
+   */
+  vet?: ((model: CatalogModel, estimateUsd: number | null) => string | null) | undefined;
 }
 
 export interface RouterEnv {
@@ -207,6 +212,12 @@ export class Router {
       }
       for (const o of opts) {
         options.push(this.estimate(m, features, outputFor(m), maxTokens, qualityAtDepth(q, o.depth, hardness), routing, input.dryRun === true, o));
+      }
+    }
+    if (input.vet) {
+      // Budgets and rate limits judge each effort at its own estimate (deeper thinking costs more).
+      for (const e of options) {
+        e.excluded ??= input.vet(this.env.catalog.get(e.model) ?? e.catalogModel, e.costUsd);
       }
     }
     const eligible = options.filter((e) => e.excluded === null);
