@@ -182,7 +182,10 @@ export class Router {
       }
       const q = pred.quality.get(model.id) ?? model.qualityPrior;
       const mv = view(model);
-      const options = opts.map((o) => this.estimate(mv, features, outputFor(model), maxTokens, qualityAtDepth(q, o.depth, hardness), {}, input.dryRun === true, o));
+      const options = opts.map((raw) => {
+        const o = capThinking(raw, input.request.max_tokens, outputFor(model));
+        return this.estimate(mv, features, outputFor(model), maxTokens, qualityAtDepth(q, o.depth, hardness), {}, input.dryRun === true, o);
+      });
       // The model is fixed; its effort is still chosen for the prompt under the tradeoff.
       const ranked = rank(createStrategy({ name: 'learned' }), options, this.scoringContext(options, tradeoff, input, features, policy, hardness, vot));
       const est = ranked[0]?.candidate ?? (options[0] as Estimate);
@@ -210,7 +213,8 @@ export class Router {
         options.push({ ...est, excluded: est.excluded ?? opts.unsupported });
         continue;
       }
-      for (const o of opts) {
+      for (const raw of opts) {
+        const o = capThinking(raw, input.request.max_tokens, outputFor(m));
         options.push(this.estimate(m, features, outputFor(m), maxTokens, qualityAtDepth(q, o.depth, hardness), routing, input.dryRun === true, o));
       }
     }
@@ -457,11 +461,7 @@ export class Router {
   }
 
   private estimate(m: CatalogModel, f: RequestFeatures, outputTokens: number, maxTokens: number | undefined, quality: number, r: RoutingOptions, dryRun: boolean, effort: EffortOption): Estimate {
-    // max_tokens bounds thinking and answer together (OpenAI counts reasoning in it; Anthropic's
-    // budget must fit under it): thinking cannot exceed what the answer leaves.
-    if (maxTokens !== undefined && effort.thinkingTokens > Math.max(0, maxTokens - outputTokens)) {
-      effort = { ...effort, thinkingTokens: Math.max(0, maxTokens - outputTokens) };
-    }
+
     // Hidden reasoning is billed as output and streamed before the answer: it costs money and time.
     // The answer's cost is looked up once per model and size (tiers, caching); thinking adds output.
     const price = this.env.catalog.price(m);
@@ -633,6 +633,19 @@ function loadDefaultQuality(): QualityModel {
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/**
+ * The request's max_tokens (sent to the provider; a policy's is only an estimate) bounds thinking
+ * and answer together (OpenAI counts reasoning in it; Anthropic's budget must fit under it):
+ * thinking gets what the answer leaves, and a cut-short think is shallower.
+ */
+function capThinking(o: EffortOption, maxTokens: number | undefined, outputTokens: number): EffortOption {
+  const room = maxTokens === undefined ? Number.POSITIVE_INFINITY : Math.max(0, maxTokens - outputTokens);
+  if (o.thinkingTokens <= room) {
+    return o;
+  }
+  return { ...o, thinkingTokens: room, depth: o.depth * (room / o.thinkingTokens) };
 }
 
 /** The models in ranking order, each once, without `except`. */
