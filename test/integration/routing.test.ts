@@ -131,3 +131,24 @@ test('catalog/list shows every figure with its source; catalog/update with a dat
   assert.equal(refused.error?.data?.code, 'invalidParams');
   assert.match(refused.error?.message ?? '', /supports low, medium, high/);
 });
+
+test('route --dry-run asks the running daemon of its home: its config, catalog and learned state decide', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { writeDiscovery } = await import('../../daemon/lifecycle/discovery');
+  const { routeCommand } = await import('../../daemon/cli/commands/route');
+  writeDiscovery(h.home, { version: '0.0.0-test', pid: process.pid, socketPath: h.daemon.socketPath, port: h.daemon.port, token: h.token, startedAt: Date.now() });
+  // Something only this daemon knows: a model added through catalog/update.
+  await ok<CatalogUpdateResult>('catalog/update', { models: [{ id: 'only-in-daemon', provider: 'openai', contextWindow: 8000, like: 'gpt-4o-mini', price: { inputPerMTok: 0, outputPerMTok: 0 } }] });
+  const run = async (args: string[]) => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stdin.end(`${JSON.stringify({ id: 1, prompt: 'hi', candidates: ['only-in-daemon', 'gpt-4.1'] })}\n`);
+    assert.equal(await routeCommand.run(['--dry-run', '--home', h.home, ...args], { stdin, stdout, stderr: new PassThrough(), env: {} }), 0);
+    return JSON.parse(out.trim()) as { model?: string; error?: { code: string } };
+  };
+  assert.ok(['only-in-daemon', 'gpt-4.1'].includes((await run([])).model ?? ''));
+  // --local decides here, from config.json and the saved catalog, which do not have that model.
+  assert.equal((await run(['--local'])).error?.code, 'unknownModel');
+});

@@ -12,8 +12,9 @@ import { loadConfig, parseConfig, type DaemonConfig } from '../../config/config'
 import { Catalog } from '../../routing/catalog';
 import { startupCatalogData } from '../../routing/catalogData';
 import { Router } from '../../routing/router';
-import { dryRun } from '../../routing/dryRun';
-import { cliHome } from '../connect';
+import { dryRun, type DryRunDecider } from '../../routing/dryRun';
+import { createHttpRpcClient } from '../../client/httpClient';
+import { cliHome, recordedDaemon } from '../connect';
 
 function readConfigFile(path: string): DaemonConfig {
   let json: unknown;
@@ -29,7 +30,7 @@ export const routeCommand: CliCommand = {
   name: 'route',
   summary: 'dry-run routing: JSONL requests on stdin → JSONL decisions on stdout',
   usage: [
-    'llm-router route --dry-run [--home DIR | --config FILE] [--tradeoff quality|balanced|cost|latency] [--baseline MODEL]',
+    'llm-router route --dry-run [--home DIR | --config FILE] [--local] [--tradeoff quality|balanced|cost|latency] [--baseline MODEL]',
     '',
     '  Reads one request per line: {"id", "prompt" or "messages", "candidates"?: [model ids],',
     '    "model"?, "max_tokens"?, "reasoning_effort"?, "routing"?, "context"?}',
@@ -37,12 +38,13 @@ export const routeCommand: CliCommand = {
     '    {"id", "model", "effort", "expectedWallMs", "costUsd",',
     '     "estimates": {"<model>": {"quality", "costUsd", "latencyMs", "effort", "thinkingTokens"}}, "reason"}',
     '  A malformed line gets an error line {"id", "line", "error": {"code", "message"}}; the rest go on.',
-    '  Decides as the daemon of that home folder would: its config.json (or --config FILE) and the',
-    '  catalog data file `catalog update` saved there. Needs no running daemon and no API keys.',
-    '  Not yet read: the feedback the daemon learned online (the shipped quality model is used).',
+    '  When the daemon of that home folder is running, it decides (route/decide with dryRun): its',
+    '  config, catalog and what it learned from feedback. Otherwise (or with --local or --config FILE)',
+    '  the same config.json and saved catalog are read here, with the shipped quality model; no',
+    '  daemon is started and no API keys are needed.',
   ].join('\n'),
   async run(args, io) {
-    const { values } = parseFlags(args, { 'dry-run': { type: 'boolean' }, tradeoff: { type: 'string' }, baseline: { type: 'string' }, home: { type: 'string' }, config: { type: 'string' } });
+    const { values } = parseFlags(args, { 'dry-run': { type: 'boolean' }, tradeoff: { type: 'string' }, baseline: { type: 'string' }, home: { type: 'string' }, config: { type: 'string' }, local: { type: 'boolean' } });
     if (values['dry-run'] !== true) {
       throw new UsageError('route needs --dry-run (live requests go through the daemon: use `llm-router ask` or the HTTP endpoint)');
     }
@@ -56,9 +58,32 @@ export const routeCommand: CliCommand = {
     if (values.baseline !== undefined && !catalog.get(values.baseline)) {
       throw new UsageError(`--baseline: unknown model "${values.baseline}"`);
     }
+    const live = values.local === true || values.config !== undefined || values.baseline !== undefined ? null : await recordedDaemon(home);
+    if (live?.state === 'live') {
+      // The user's running router decides: same config, catalog and online learning.
+      const client = createHttpRpcClient({ port: live.info.port, token: live.info.token, timeoutMs: 60_000 });
+      const tradeoffFlag = values.tradeoff !== undefined ? tradeoff.data : undefined;
+      const decide: DryRunDecider = (input) =>
+        client.call('route/decide', {
+          ...input.request,
+          model: input.requestedModel,
+          dryRun: true,
+          ...(input.candidates ? { candidates: input.candidates } : {}),
+          ...(input.context ? { context: input.context } : {}),
+          ...(input.routing || tradeoffFlag ? { routing: { ...(tradeoffFlag ? { tradeoff: tradeoffFlag } : {}), ...input.routing } } : {}),
+        });
+      try {
+        // Created only now: readline emits lines as soon as it exists, and none may be lost.
+        for await (const out of dryRun(decide, createInterface({ input: io.stdin, crlfDelay: Infinity }))) {
+          io.stdout.write(`${out}\n`);
+        }
+      } finally {
+        client.close();
+      }
+      return EXIT_OK;
+    }
     const router = new Router({ catalog, isAvailable: () => false, defaultTradeoff: tradeoff.data, baselineModel: values.baseline ?? config.baselineModel, config: config.routing });
-    const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
-    for await (const out of dryRun(router, lines)) {
+    for await (const out of dryRun(router, createInterface({ input: io.stdin, crlfDelay: Infinity }))) {
       io.stdout.write(`${out}\n`);
     }
     return EXIT_OK;
