@@ -94,6 +94,8 @@ export interface RoutingDecision {
   effort?: EffortLevel | null;
   /** Expected wall time of the answer: first token + thinking + output (ms). */
   expectedWallMs?: number;
+  /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
+  substitutedFor?: string;
 }
 
 /** The `routing` object carried by every response. */
@@ -111,4 +113,6 @@ export interface RoutingInfo {
   costState: 'known' | 'unknown';
   fallbacksTried: string[];
   estimatedSavingsUsd: number | null;
+  /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
+  substitutedFor?: string;
 }
