@@ -11,6 +11,7 @@ import { openAiCompatible } from './providers/openai';
 import { PROVIDERS, ProviderRegistry } from './providers/registry';
 import { resilienceFromConfig } from './providers/resilience/fromConfig';
 import { Catalog } from './routing/catalog';
+import { startupCatalogData } from './routing/catalogData';
 import { Router } from './routing/router';
 import { restoreLearnedState } from './routing/learnedStateStore';
 import { ChatService } from './service/chatService';
@@ -74,7 +75,8 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     const keyPresence = new KeyPresence(options.keys, providers.ids());
     await keyPresence.refresh();
     // The user's model overrides (prices, context windows, new models) apply to every decision and price.
-    const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models');
+    // The data file `catalog update` saved (or the shipped one), then the user's models from config.json.
+    const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models', startupCatalogData(options.home).data);
     // Health, circuits, rate limits, balancing and the cache: shared by every request of this daemon.
     const resilience = resilienceFromConfig(config, now);
     const clients = new ClientHub();

@@ -123,7 +123,9 @@ export class ChatService {
     deps.store.checkWritable();
     let out: ExecuteOutcome;
     try {
-      out = await deps.executor.execute({ models, request: call.request, stream: call.stream, signal: call.signal, onEvent: call.onEvent, gate: this.gateFor(turn) });
+      // The chosen reasoning effort is sent with the request (each adapter maps it for its model).
+      const request = decision.effort ? { ...call.request, reasoning_effort: decision.effort } : call.request;
+      out = await deps.executor.execute({ models, request, stream: call.stream, signal: call.signal, onEvent: call.onEvent, gate: this.gateFor(turn) });
     } catch (e) {
       const failure = e instanceof ExecuteFailure ? e : null;
       const error = failure ? failure.error : e instanceof RouterError ? e : new RouterError('internal', (e as Error).message ?? String(e));

@@ -9,6 +9,7 @@
 // - what has no equivalent (temperature above 1, `name` on messages, images outside user turns)
 //   is an `unsupportedFeature` error naming it, never dropped silently.
 import type { ChatMessage, ChatRequest, ContentPart, ToolDefinition } from '../../protocol/chat';
+import type { ReasoningSetting } from '../adapter';
 import { RouterError } from '../../protocol/errors';
 import { isHttpUrl, parseDataUrl } from '../dataUrl';
 
@@ -191,4 +192,17 @@ export function toAnthropicBody(request: ChatRequest, apiModel: string, stream: 
     body.stream = true;
   }
   return body;
+}
+
+/**
+ * Extended thinking for the budget routing chose. Anthropic requires max_tokens above the budget
+ * (the answer still needs room) and allows no temperature or top_p with thinking on.
+ */
+export function withThinking(body: AnthropicBody, reasoning: ReasoningSetting | undefined): AnthropicBody & { thinking?: { type: 'enabled'; budget_tokens: number } } {
+  if (reasoning?.control !== 'budget' || reasoning.effort === 'none' || !reasoning.budgetTokens) {
+    return body;
+  }
+  const budget = Math.max(1024, reasoning.budgetTokens);
+  const { temperature: _t, top_p: _p, ...rest } = body;
+  return { ...rest, max_tokens: Math.max(typeof body.max_tokens === 'number' ? body.max_tokens : 0, budget + 1024), thinking: { type: 'enabled', budget_tokens: budget } };
 }
