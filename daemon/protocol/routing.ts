@@ -43,6 +43,8 @@ export const RoutingOptions = z.object({
   requiredCapabilities: z.array(Capability).optional(),
   /** The user confirmed going over a budget that allows it (the editor asks first). */
   confirmOverBudget: z.boolean().optional(),
+  /** false: route this turn afresh, ignoring conversation affinity (on by default). */
+  affinity: z.boolean().optional(),
 });
 export type RoutingOptions = z.infer<typeof RoutingOptions>;
 
@@ -83,6 +85,24 @@ export interface RoutingDecision {
   experiment?: { id: string; arm: string } | null;
   /** Whether the policy re-asks a stronger model on a low-confidence answer, and which one. */
   escalation?: { enabled: boolean; to: string | null };
+  /** Predicted difficulty of this prompt, 0..1 (the quality model's). */
+  difficulty?: number;
+  /** Conversation affinity's part in this decision (routing/affinity.ts); absent when off. */
+  conversation?: ConversationRouting;
+}
+
+/** How a turn of a recognised conversation was routed. */
+export interface ConversationRouting {
+  /** The conversation key (explicit, or `prefix:<hash>` of its first messages). */
+  key: string;
+  keySource: 'header' | 'prompt_cache_key' | 'user' | 'metadata.user_id' | 'prefix';
+  /** 1 for the first turn seen. */
+  turn: number;
+  /** new: first turn; kept: stayed on the earlier model; moved: re-routed (why says which). */
+  outcome: 'new' | 'kept' | 'moved';
+  /** The model of the earlier turns (null on the first). */
+  previousModel: string | null;
+  why: string;
 }
 
 /** The `routing` object carried by every response. */
@@ -100,4 +120,6 @@ export interface RoutingInfo {
   costState: 'known' | 'unknown';
   fallbacksTried: string[];
   estimatedSavingsUsd: number | null;
+  /** Present when the request belongs to a recognised conversation (affinity). */
+  conversation?: ConversationRouting;
 }

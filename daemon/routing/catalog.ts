@@ -5,6 +5,7 @@ import type { ModelOverride } from '../protocol/routing-methods';
 import { RouterError } from '../protocol/errors';
 import { priceOf, type ModelPrice } from '../ledger/pricing';
 import type { CategoryQuality } from './taskCategories';
+import { inferModel } from './modelInference';
 
 export interface CatalogModel {
   /** Our id, as clients name it (`model: "gpt-4o-mini"`). */
@@ -23,6 +24,8 @@ export interface CatalogModel {
   /** Typical time to first token and output speed, before live statistics exist. */
   latencyPrior: { ttftMs: number; tokensPerSecond: number };
   priceOverride?: ModelPrice | null;
+  /** Not listed: inferred from a requested id's name (modelInference.ts); never an `auto` candidate. */
+  inferred?: boolean;
 }
 
 type Entry = Omit<CatalogModel, 'apiModel' | 'priceId'> & { apiModel?: string; priceId?: string };
@@ -109,6 +112,8 @@ export class InMemoryModelStats implements ModelStats {
 
 export class Catalog {
   private readonly byId: Map<string, CatalogModel>;
+  /** Models adopted by name (see `resolveConcrete`): found by `get`, never in `list`. */
+  private readonly inferred = new Map<string, CatalogModel>();
 
   constructor(models: CatalogModel[]) {
     this.byId = new Map(models.map((m) => [m.id, m]));
@@ -181,7 +186,31 @@ export class Catalog {
   }
 
   get(id: string): CatalogModel | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id) ?? this.inferred.get(id);
+  }
+
+  /**
+   * A concrete id a request names: the listed model, or one inferred from a name whose provider is
+   * plain (`claude-*`, `gpt-*`, `o<N>*`, `gemini-*`, `grok-*`, `deepseek-*`), adopted so the rest of
+   * the pipeline finds it with `get`. Undefined when neither applies.
+   */
+  resolveConcrete(id: string): CatalogModel | undefined {
+    const known = this.get(id);
+    if (known) {
+      return known;
+    }
+    const m = inferModel(id);
+    if (m) {
+      // Bounded: a client cycling through made-up names must not grow this forever.
+      if (this.inferred.size >= 256) {
+        const oldest = this.inferred.keys().next().value;
+        if (oldest !== undefined) {
+          this.inferred.delete(oldest);
+        }
+      }
+      this.inferred.set(id, m);
+    }
+    return m ?? undefined;
   }
 
   price(model: CatalogModel): ModelPrice | null {

@@ -145,7 +145,8 @@ export class Router {
     }
 
     if (requested.kind === 'model') {
-      const model = catalog.get(requested.model);
+      // A listed model, or one whose provider is plain from its name (modelInference.ts).
+      const model = catalog.resolveConcrete(requested.model);
       if (!model) {
         throw new RouterError('unknownModel', `unknown model "${requested.model}": see GET /v1/models for the models, policies and routing modes`, { model: requested.model });
       }
@@ -156,7 +157,7 @@ export class Router {
       const est = this.estimate(model, features, outputFor(model), maxTokens, pred.quality.get(model.id) ?? model.qualityPrior, {}, input.dryRun === true);
       const decision = this.decision({
         best: est, fallbacks: [], estimates: [est], scores: new Map([[est.model, 1]]), tradeoff, features,
-        strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: `${model.id} was requested by name`, escalation: undefined,
+        strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: `${model.id} was requested by name`, escalation: undefined, difficulty: pred.difficulty,
       });
       return { decision, features, rules: [], matchedRule: null };
     }
@@ -218,7 +219,7 @@ export class Router {
     }
     const decision = this.decision({
       best, fallbacks, estimates, scores, tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
-      escalation: policy.escalation,
+      escalation: policy.escalation, difficulty: prediction.difficulty,
     });
     return { decision, features, rules: ruleEval.traces, matchedRule: ruleId };
   }
@@ -374,6 +375,7 @@ export class Router {
     confidence: number;
     reason: string;
     escalation: Policy['escalation'];
+    difficulty: number;
   }): RoutingDecision {
     const baseline = this.env.baselineModel ? this.env.catalog.get(this.env.baselineModel) : undefined;
     // Savings compare like with like: the baseline answering at the chosen model's length.
@@ -403,6 +405,7 @@ export class Router {
       estimatedSavingsUsd: baselineCost !== null && a.best.costUsd !== null ? baselineCost - a.best.costUsd : null,
       candidates,
       experiment: null,
+      difficulty: round3(a.difficulty),
     };
     const enabled = a.escalation?.enabled === true;
     decision.escalation = { enabled, to: enabled ? strongerCandidate(decision, a.escalation?.to) : null };

@@ -31,6 +31,8 @@ export interface ChatCall {
   onDecision?: ((decision: RoutingDecision, requestId: string) => void) | undefined;
   /** A caller may assign the ledger id itself (see newRequestId). */
   requestId?: string | undefined;
+  /** The conversation's explicit key, when the client sent one (routing/affinity.ts). */
+  conversation?: { key: string; source: 'header' | 'prompt_cache_key' | 'user' | 'metadata.user_id' } | undefined;
 }
 
 export interface ChatOutcome {

@@ -51,23 +51,56 @@ export interface AnswerInput {
 
 const ECHO_CHARS = 200;
 
-/** The answer the simulated `model` gives: derived only from the model and the conversation. */
+/**
+ * `[sim-tool:NAME]` or `[sim-tool:NAME {"json":"arguments"}]` in the user's prompt asks for a call
+ * of the offered tool NAME with exactly those arguments (`{}` when none are given). Agents (Claude
+ * Code, Codex CLI) validate arguments against the tool's schema, so tests name real ones.
+ */
+const TOOL_DIRECTIVE = /\[sim-tool:([A-Za-z0-9_.-]+)(?:\s+(\{[\s\S]*?\}))?\]/;
+
+function directiveOf(text: string): { name: string; arguments: string } | null {
+  const m = TOOL_DIRECTIVE.exec(text);
+  if (!m?.[1]) {
+    return null;
+  }
+  const raw = m[2] ?? '{}';
+  try {
+    return { name: m[1], arguments: JSON.stringify(JSON.parse(raw)) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The answer the simulated `model` gives: derived only from the model and the conversation.
+ * - Instructions (system/developer messages) are context, wherever they sit: the turn is judged by
+ *   the last user, assistant or tool message.
+ * - With tools offered (and tool_choice not `none`), a user turn that has no tool result yet is
+ *   answered with one tool call: the one a `[sim-tool:…]` directive names, else the forced tool,
+ *   else the first tool with `{"query": <prompt>}`.
+ * - Once the turn holds a tool result (a `tool` message after the last assistant message), the
+ *   answer is text: "the tool said …", so an agent's call → result → answer loop ends.
+ */
 export function answerFor(input: AnswerInput): SimulatedAnswer {
   const prompt = promptTokens(input.messages);
-  const last = input.messages[input.messages.length - 1];
+  const turnMessages = input.messages.filter((m) => m.role !== 'system' && m.role !== 'developer');
+  const last = turnMessages[turnMessages.length - 1];
+  const lastAssistant = turnMessages.map((m) => m.role).lastIndexOf('assistant');
+  const toolResult = turnMessages.slice(lastAssistant + 1).filter((m) => m.role === 'tool').pop();
   const tools = input.tools ?? [];
-  const wantsTool = tools.length > 0 && input.toolChoice !== 'none' && last !== undefined && last.role === 'user';
+  const wantsTool = tools.length > 0 && input.toolChoice !== 'none' && last !== undefined && last.role === 'user' && toolResult === undefined;
   if (wantsTool) {
+    const directive = directiveOf(messageText(last));
     const forced = input.toolChoice && !['auto', 'required'].includes(input.toolChoice) ? input.toolChoice : undefined;
-    const tool = tools.find((t) => t.function.name === forced) ?? tools[0];
+    const named = directive && (forced === undefined || forced === directive.name) ? tools.find((t) => t.function.name === directive.name) : undefined;
+    const tool = named ?? tools.find((t) => t.function.name === forced) ?? tools[0];
     if (tool) {
-      const args = JSON.stringify({ query: messageText(last).slice(0, ECHO_CHARS) });
-      const id = `call_${simpleHash(`${input.model}|${args}`)}`;
+      const args = named && directive ? directive.arguments : JSON.stringify({ query: messageText(last).slice(0, ECHO_CHARS) });
+      const id = `call_${simpleHash(`${input.model}|${tool.function.name}|${args}`)}`;
       return { text: '', toolCalls: [{ id, name: tool.function.name, arguments: args }], finishReason: 'tool_calls', promptTokens: prompt, completionTokens: countTokens(tool.function.name + args) };
     }
   }
-  const lastText = last ? messageText(last) : '';
-  const subject = last?.role === 'tool' ? `the tool said ${lastText}` : lastText;
+  const subject = toolResult !== undefined ? `the tool said ${messageText(toolResult)}` : last ? messageText(last) : '';
   let text = `Simulated answer from ${input.model}: ${subject.slice(0, ECHO_CHARS)}`;
   let finishReason: SimulatedAnswer['finishReason'] = 'stop';
   if (input.maxTokens !== undefined && countTokens(text) > input.maxTokens) {

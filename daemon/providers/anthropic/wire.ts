@@ -38,8 +38,12 @@ export const AnthropicInputBlock = z.discriminatedUnion('type', [
 ]);
 export type AnthropicInputBlock = z.infer<typeof AnthropicInputBlock>;
 
+/**
+ * `system` inside `messages`: current Claude Code sends its environment block this way (mid-
+ * conversation instructions); its content is text blocks or a string.
+ */
 export const AnthropicMessage = z.object({
-  role: z.enum(['user', 'assistant']),
+  role: z.enum(['user', 'assistant', 'system']),
   content: z.union([z.string(), z.array(AnthropicInputBlock)]),
 });
 export type AnthropicMessage = z.infer<typeof AnthropicMessage>;
@@ -71,6 +75,12 @@ export const AnthropicRequest = z.object({
   tools: z.array(AnthropicTool).optional(),
   tool_choice: AnthropicToolChoice.optional(),
   metadata: z.object({ user_id: z.string().nullable().optional() }).passthrough().optional(),
+  // Accepted and not forwarded (no canonical equivalent; see inbound.ts): extended/adaptive
+  // thinking and its display options, server-side context editing. `output_config.effort` is a
+  // routing hint.
+  thinking: z.looseObject({ type: z.string() }).optional(),
+  context_management: z.looseObject({}).optional(),
+  output_config: z.looseObject({ effort: z.string().optional() }).optional(),
 }).passthrough();
 export type AnthropicRequest = z.infer<typeof AnthropicRequest>;
 
