@@ -5,7 +5,8 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { loadConfig } from './config/config';
 import { createHandlers } from './handlers';
-import { LedgerService } from './ledger/service';
+import { LedgerService, scopeOfContext } from './ledger/service';
+import { ConversationAffinity } from './routing/affinityService';
 import { ProviderHttp } from './providers/http';
 import { openAiCompatible } from './providers/openai';
 import { PROVIDERS, ProviderRegistry } from './providers/registry';
@@ -94,7 +95,18 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
     hooks.push(ledger.hooks);
-    const chat = new ChatService({ store, catalog, router, executor, clients, hooks, now });
+    const affinity = new ConversationAffinity({
+      store,
+      catalog,
+      enabled: config.affinity.enabled,
+      now,
+      budgetRefusal: (context, c, policy) => {
+        const s = ledger.guard.wouldExceed(scopeOfContext(context, { model: c.model, provider: c.provider, policy }), c.costUsd);
+        return s === null ? null : `${s.budget.name}: $${s.spentUsd.toFixed(4)} of $${s.budget.limitUsd} spent`;
+      },
+    });
+    hooks.push(affinity.hooks);
+    const chat = new ChatService({ store, catalog, router, executor, clients, hooks, affinity, now });
     const deps: DaemonDeps = {
       options,
       config,

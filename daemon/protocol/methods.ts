@@ -8,6 +8,7 @@ import type { LedgerRow } from './ledger';
 import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
 import { providerMethods } from './providers';
+import { conversationMethods } from './conversations';
 import { routingMethods } from './routing-methods';
 
 const result = <R>() => undefined as unknown as R;
@@ -171,6 +172,7 @@ export const methods = {
   ...routingMethods,
   ...experimentMethods,
   ...providerMethods,
+  ...conversationMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -15,6 +15,7 @@ import type { Store } from '../store/database';
 import type { ClientHub } from './clients';
 import { ExecuteFailure, type ExecuteOutcome, type Executor } from './execute';
 import type { ChatHooks } from './hooks';
+import type { ConversationAffinity } from '../routing/affinityService';
 
 export interface ChatCall {
   endpoint: Endpoint;
@@ -50,6 +51,8 @@ export interface ChatServiceDeps {
   executor: Executor;
   clients: ClientHub;
   hooks: ChatHooks[];
+  /** Conversation affinity; its onRecord hook is in `hooks`. */
+  affinity?: ConversationAffinity | undefined;
   now(): number;
 }
 
@@ -91,8 +94,10 @@ export class ChatService {
       }
     }
     // Bad input (unknown model, impossible constraints) throws here, before anything is recorded.
-    const decision = deps.router.decide({ request: call.request, requestedModel: call.requestedModel, routing: call.routing, context: call.context });
-    decision.experiment = experiment;
+    const fresh = deps.router.decide({ request: call.request, requestedModel: call.requestedModel, routing: call.routing, context: call.context });
+    fresh.experiment = experiment;
+    // A later turn of a conversation may keep its earlier model (routing/affinity.ts).
+    const decision = deps.affinity ? deps.affinity.route(requestId, call, fresh) : fresh;
     call.onDecision?.(decision, requestId);
     const models = [decision.model, ...decision.fallbacks].map((id) => {
       const m = deps.catalog.get(id);
@@ -283,5 +288,6 @@ export function routingInfo(row: LedgerRow, decision: RoutingDecision): RoutingI
     costState: row.costState,
     fallbacksTried: row.fallbacks,
     estimatedSavingsUsd: decision.estimatedSavingsUsd,
+    ...(decision.conversation ? { conversation: decision.conversation } : {}),
   };
 }

@@ -38,6 +38,8 @@ export interface SimulatedAnswer {
   finishReason: 'stop' | 'length' | 'tool_calls';
   promptTokens: number;
   completionTokens: number;
+  /** Of promptTokens, served from the simulated prompt cache (PromptCache; 0 unless a format sets it). */
+  cachedTokens?: number;
 }
 
 export interface AnswerInput {
@@ -129,4 +131,49 @@ function simpleHash(s: string): string {
     h = Math.imul(h, 16777619);
   }
   return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Providers cache prompts of at least this many tokens (OpenAI's documented minimum). */
+export const CACHE_MIN_TOKENS = 1024;
+const CACHE_ENTRIES = 20_000;
+
+/**
+ * The simulator's prompt cache, as providers with automatic caching behave (OpenAI, Gemini): a
+ * request whose leading messages repeat an earlier request's messages of the same model — the
+ * earlier turns of a conversation — has that prefix served from cache, reported as cached input
+ * tokens, when it is at least 1024 tokens long (counted in 128-token steps). Only proper prefixes
+ * count: the same prompt sent again is not a conversation. Bounded: the oldest entries go first.
+ */
+export class PromptCache {
+  private readonly seen = new Set<string>();
+
+  /** Cached tokens for this request, then remembers its prefixes for later ones. */
+  take(model: string, messages: readonly Pick<ChatMessage, 'role' | 'content'>[]): number {
+    const hashes: string[] = [];
+    let h = simpleHash(model);
+    for (const m of messages) {
+      h = simpleHash(`${h}|${m.role}|${messageText(m)}`);
+      hashes.push(h);
+    }
+    let cached = 0;
+    for (let k = messages.length - 1; k >= 1; k--) {
+      if (this.seen.has(hashes[k - 1] as string)) {
+        const tokens = promptTokens(messages.slice(0, k));
+        cached = tokens >= CACHE_MIN_TOKENS ? tokens - (tokens % 128) : 0;
+        break;
+      }
+    }
+    for (const x of hashes) {
+      this.seen.delete(x);
+      this.seen.add(x);
+    }
+    while (this.seen.size > CACHE_ENTRIES) {
+      const oldest = this.seen.values().next().value;
+      if (oldest === undefined) {
+        break;
+      }
+      this.seen.delete(oldest);
+    }
+    return cached;
+  }
 }

@@ -8,6 +8,7 @@ import { openAiFormat } from './formats/openai';
 import { anthropicFormat } from './formats/anthropic';
 import { googleFormat } from './formats/google';
 import { readBody, sendJson, type Pacing, type SimFormat } from './wire';
+import { PromptCache } from './answer';
 
 export interface SimulatorOptions {
   port?: number;
@@ -38,6 +39,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const pacing: Pacing = { ttftMs: options.ttftMs ?? 0, tokensPerSecond: options.tokensPerSecond ?? 0 };
   const formats = [...(options.formats ?? []), anthropicFormat, googleFormat, openAiFormat];
   let seq = 0;
+  const promptCache = new PromptCache();
   // Scripted faults set at run time (POST /_sim/faults, or `faults` in-process).
   const script = new FaultScript();
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
@@ -89,6 +91,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       provider,
       pacing,
       seq,
+      promptCache,
       faultFor: (ctx) => options.fault?.(ctx) ?? script.hook(ctx) ?? faultFromPrompt(ctx),
     });
   }
