@@ -33,6 +33,10 @@ interface Pending {
   difficulty: number | null;
   taskType: string | null;
   inputTokens: number;
+  /** First turn (or a restart): the row is written afresh. */
+  restart: boolean;
+  /** A model named by the request: counted, but the conversation's model and anchor stay. */
+  byName: boolean;
 }
 
 /** Conversations idle this long are forgotten (the next turn starts afresh). */
@@ -59,7 +63,10 @@ export class ConversationAffinity {
     if (conv === null) {
       return fresh;
     }
-    const state = this.load(conv.id);
+    // A prefix-recognised request without history is a conversation (re)starting, not a later turn:
+    // the same one-shot prompt sent again must not be steered by its earlier answer.
+    const restart = conv.source === 'prefix' && !call.request.messages.some((m) => m.role === 'assistant');
+    const state = restart ? null : this.load(conv.id);
     let decision = fresh;
     let outcome: ConversationRouting['outcome'];
     let why: string;
@@ -101,7 +108,7 @@ export class ConversationAffinity {
         this.pending.delete(oldest);
       }
     }
-    this.pending.set(requestId, { id: conv.id, source: conv.source, context: call.context, outcome, why, ...anchor, inputTokens: fresh.inputTokens });
+    this.pending.set(requestId, { id: conv.id, source: conv.source, context: call.context, outcome, why, ...anchor, inputTokens: fresh.inputTokens, restart: state === null, byName: fresh.strategy === 'fixed' });
     return { ...decision, reason, conversation };
   }
 
@@ -125,24 +132,39 @@ export class ConversationAffinity {
     }
     const model = this.options.catalog.get(row.model);
     const saved = model ? cacheDiscountUsd(priceOf(model), row.tokensCached) ?? 0 : 0;
-    // The anchor follows the model: a fallback or escalation that answered is where the conversation is now.
-    tx.run(
-      `INSERT INTO conversations (id, key_source, client_kind, client_name, model, provider, difficulty, task_type, last_input_tokens, turns, kept, moved,
-         last_outcome, last_why, tokens_in, tokens_cached, cache_saved_usd, cost_usd, unknown_cost_turns, first_ts, last_ts, last_request_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET
-         model = excluded.model, provider = excluded.provider, difficulty = excluded.difficulty, task_type = excluded.task_type,
-         last_input_tokens = excluded.last_input_tokens, turns = turns + 1, kept = kept + excluded.kept, moved = moved + excluded.moved,
-         last_outcome = excluded.last_outcome, last_why = excluded.last_why, tokens_in = tokens_in + excluded.tokens_in,
-         tokens_cached = tokens_cached + excluded.tokens_cached, cache_saved_usd = cache_saved_usd + excluded.cache_saved_usd,
-         cost_usd = cost_usd + excluded.cost_usd, unknown_cost_turns = unknown_cost_turns + excluded.unknown_cost_turns,
-         last_ts = excluded.last_ts, last_request_id = excluded.last_request_id`,
-      [
-        p.id, p.source, p.context.kind, p.context.name ?? null, row.model, row.provider, p.difficulty, p.taskType, p.inputTokens,
-        p.outcome === 'kept' ? 1 : 0, p.outcome === 'moved' ? 1 : 0, p.outcome, p.why,
-        row.tokensIn, row.tokensCached, saved, row.costUsd ?? 0, row.costState === 'known' ? 0 : 1, row.ts, row.ts, row.id,
-      ],
-    );
+    if (p.restart) {
+      tx.run('DELETE FROM conversations WHERE id = ?', [p.id]);
+    }
+    const exists = !p.restart && tx.get('SELECT 1 AS x FROM conversations WHERE id = ?', [p.id]) !== undefined;
+    const totals = [row.tokensIn, row.tokensCached, saved, row.costUsd ?? 0, row.costState === 'known' ? 0 : 1];
+    if (exists && p.byName) {
+      // Claude Code's side requests name a small model under the same session: they count, but the
+      // conversation stays on the model its routed turns are on.
+      tx.run(
+        `UPDATE conversations SET turns = turns + 1, tokens_in = tokens_in + ?, tokens_cached = tokens_cached + ?, cache_saved_usd = cache_saved_usd + ?,
+           cost_usd = cost_usd + ?, unknown_cost_turns = unknown_cost_turns + ?, last_ts = ?, last_request_id = ? WHERE id = ?`,
+        [...totals, row.ts, row.id, p.id],
+      );
+    } else {
+      // The anchor follows the model: a fallback or escalation that answered is where the conversation is now.
+      tx.run(
+        `INSERT INTO conversations (id, key_source, client_kind, client_name, model, provider, difficulty, task_type, last_input_tokens, turns, kept, moved,
+           last_outcome, last_why, tokens_in, tokens_cached, cache_saved_usd, cost_usd, unknown_cost_turns, first_ts, last_ts, last_request_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET
+           model = excluded.model, provider = excluded.provider, difficulty = excluded.difficulty, task_type = excluded.task_type,
+           last_input_tokens = excluded.last_input_tokens, turns = turns + 1, kept = kept + excluded.kept, moved = moved + excluded.moved,
+           last_outcome = excluded.last_outcome, last_why = excluded.last_why, tokens_in = tokens_in + excluded.tokens_in,
+           tokens_cached = tokens_cached + excluded.tokens_cached, cache_saved_usd = cache_saved_usd + excluded.cache_saved_usd,
+           cost_usd = cost_usd + excluded.cost_usd, unknown_cost_turns = unknown_cost_turns + excluded.unknown_cost_turns,
+           last_ts = excluded.last_ts, last_request_id = excluded.last_request_id`,
+        [
+          p.id, p.source, p.context.kind, p.context.name ?? null, row.model, row.provider, p.difficulty, p.taskType, p.inputTokens,
+          p.outcome === 'kept' ? 1 : 0, p.outcome === 'moved' ? 1 : 0, p.outcome, p.why,
+          ...totals, row.ts, row.ts, row.id,
+        ],
+      );
+    }
     if (++this.records % 500 === 0) {
       tx.run('DELETE FROM conversations WHERE last_ts < ?', [this.options.now() - FORGET_AFTER_MS]);
     }
