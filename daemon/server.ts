@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { loadConfig } from './config/config';
 import { createHandlers } from './handlers';
-import { LedgerService, scopeOfContext } from './ledger/service';
+import { LedgerService } from './ledger/service';
 import { ConversationAffinity } from './routing/affinityService';
 import { ProviderHttp } from './providers/http';
 import { openAiCompatible } from './providers/openai';
@@ -17,7 +17,8 @@ import { ChatService } from './service/chatService';
 import { ClientHub } from './service/clients';
 import type { DaemonDeps } from './service/deps';
 import { Executor } from './service/execute';
-import type { ChatHooks } from './service/hooks';
+import type { TurnHooks } from './service/hooks';
+import { createExperimentService, experimentHooks, experimentPlanner } from './experiments/wiring';
 import { IdleWatch } from './service/idle';
 import { KeyPresence } from './service/keyPresence';
 import type { DaemonOptions, RunningDaemon } from './service/options';
@@ -90,23 +91,30 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     });
     const http = new ProviderHttp(config.timeouts);
     cleanup.push(() => http.close());
-    const hooks: ChatHooks[] = [];
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
-    hooks.push(ledger.hooks);
-    const affinity = new ConversationAffinity({
+    const experiments = createExperimentService({ store, router, catalog, now });
+    // The turn's stages, in this order. Planning: budgets (router input), then the experiment arm
+    // or promotion, then the router. Each attempt: the ledger's hold. Recording: the ledger
+    // settles, then experiments store the unit and evaluate.
+    // Conversation affinity plans last (it judges the router's fresh decision) and records its
+    // conversation's totals in the ledger row's transaction.
+    const affinity = new ConversationAffinity({ store, catalog, enabled: config.affinity.enabled, now });
+    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), affinity.hooks];
+    const chat = new ChatService({
       store,
       catalog,
-      enabled: config.affinity.enabled,
+      router,
+      executor,
+      clients,
       now,
-      budgetRefusal: (context, c, policy) => {
-        const s = ledger.guard.wouldExceed(scopeOfContext(context, { model: c.model, provider: c.provider, policy }), c.costUsd);
-        return s === null ? null : `${s.budget.name}: $${s.spentUsd.toFixed(4)} of $${s.budget.limitUsd} spent`;
-      },
+      budgets: ledger,
+      experiments: experimentPlanner(experiments),
+      namedModelRoutes: config.routing.namedModels ?? [],
+      affinity,
+      hooks,
     });
-    hooks.push(affinity.hooks);
-    const chat = new ChatService({ store, catalog, router, executor, clients, hooks, affinity, now });
     const deps: DaemonDeps = {
       options,
       config,
@@ -122,6 +130,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       clients,
       chat,
       ledger,
+      experiments,
       hooks,
       endpoints: { port: 0, socketPath: options.socketPath },
       now,

@@ -9,18 +9,18 @@
 // The turn is first routed afresh (the router's free decision); `judgeTurn` then compares it with
 // the conversation's model, in this order, and says which rule decided:
 //   1. the earlier model is no longer usable here (not a candidate, excluded by a constraint, an
-//      open circuit, a budget's paused models) → moved;
-//   2. a budget in scope can no longer afford the earlier model's estimate → moved to the best
-//      candidate it can afford;
-//   3. the turn is clearly harder or easier than the one that chose the model (difficulty up or
+//      open circuit, a budget's paused models, or a budget in scope that can no longer afford its
+//      estimate — planning's budget stage vets every candidate) → moved to the fresh choice, which
+//      the budgets can afford;
+//   2. the turn is clearly harder or easier than the one that chose the model (difficulty up or
 //      down by 0.2, or up by 0.1 into a math/code/analysis task) → moved to the fresh choice;
-//   4. the fresh choice is as good (predicted quality within 0.02) and cheaper even after giving up
+//   3. the fresh choice is as good (predicted quality within 0.02) and cheaper even after giving up
 //      the earlier model's cache discount on the shared prefix → moved;
-//   5. otherwise → kept, with the discount that staying preserves.
+//   4. otherwise → kept, with the discount that staying preserves.
 // Only `auto` and policy requests are steered; a concrete model is recorded, never overridden.
 import { createHash } from 'node:crypto';
 import type { ChatMessage } from '../protocol/chat';
-import type { CandidateEstimate, ClientContext, ConversationRouting, RoutingDecision, TaskType } from '../protocol/routing';
+import type { ClientContext, ConversationRouting, RoutingDecision, TaskType } from '../protocol/routing';
 import { priceOf, type ModelPrice } from '../ledger/pricing';
 import type { CatalogModel } from './catalog';
 import { messageText } from './features';
@@ -82,8 +82,6 @@ export interface TurnInput {
   /** The router's free decision for this turn. */
   fresh: RoutingDecision;
   model(id: string): CatalogModel | undefined;
-  /** The budget that would refuse this estimate on this model, described; null when affordable. */
-  budgetRefusal?: ((model: CandidateEstimate) => string | null) | undefined;
 }
 
 export interface TurnJudgement {
@@ -97,7 +95,7 @@ function money(x: number): string {
   return x === 0 ? '$0' : `$${x.toPrecision(2)}`;
 }
 
-/** Rules 1–5 above. Pure: the store and the budget check are passed in. */
+/** Rules 1–4 above. Pure: the conversation's state is passed in. */
 export function judgeTurn(t: TurnInput): TurnJudgement {
   const { state, fresh } = t;
   const prev = state.model;
@@ -107,17 +105,6 @@ export function judgeTurn(t: TurnInput): TurnJudgement {
   }
   if (cand.excluded !== undefined) {
     return { outcome: 'moved', model: fresh.model, why: `${prev} no longer fits: ${cand.excluded}` };
-  }
-  const refusal = t.budgetRefusal?.(cand);
-  if (refusal) {
-    const eligible = fresh.candidates.filter((c) => c.excluded === undefined && c.model !== prev).sort((a, b) => b.score - a.score);
-    const ordered = [...eligible.filter((c) => c.model === fresh.model), ...eligible.filter((c) => c.model !== fresh.model)];
-    const affordable = ordered.find((c) => t.budgetRefusal?.(c) === null);
-    if (affordable) {
-      return { outcome: 'moved', model: affordable.model, why: `the budget can no longer afford ${prev} (${refusal}); ${affordable.model} fits` };
-    }
-    // Nothing fits: the reservation refuses the call with the budget named.
-    return { outcome: 'kept', model: prev, why: `the budget can no longer afford ${prev} (${refusal}) and no other candidate fits either` };
   }
   if (fresh.model === prev) {
     return { outcome: 'kept', model: prev, why: `${prev} is still the best choice` };

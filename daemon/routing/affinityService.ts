@@ -5,10 +5,11 @@
 // `spend/conversations`.
 import type { ConversationSummary } from '../protocol/conversations';
 import type { LedgerRow } from '../protocol/ledger';
-import type { CandidateEstimate, ClientContext, ConversationRouting, RoutingDecision } from '../protocol/routing';
+import type { ConversationRouting, RoutingDecision } from '../protocol/routing';
 import { priceOf } from '../ledger/pricing';
-import type { ChatCall } from '../service/chatService';
-import type { ChatHooks } from '../service/hooks';
+import type { ConversationPlanner } from '../pipeline/planTurn';
+import type { Turn } from '../pipeline/turn';
+import type { TurnHooks } from '../service/hooks';
 import type { ReadTx, Store, WriteTx } from '../store/database';
 import { cacheDiscountUsd, conversationIdOf, judgeTurn, steer, type ConversationState } from './affinity';
 import type { Catalog } from './catalog';
@@ -19,43 +20,24 @@ export interface AffinityOptions {
   /** Config `affinity.enabled` (default true); a request turns it off with `routing.affinity: false`. */
   enabled: boolean;
   now(): number;
-  /** The budget in scope that would refuse this candidate's estimate, described; null when it fits. */
-  budgetRefusal?: ((context: ClientContext, candidate: CandidateEstimate, policy: string) => string | null) | undefined;
-}
-
-interface Pending {
-  id: string;
-  source: ConversationRouting['keySource'];
-  context: ClientContext;
-  outcome: ConversationRouting['outcome'];
-  why: string;
-  /** The anchor stored for the next turn: the turn that chose the model. */
-  difficulty: number | null;
-  taskType: string | null;
-  inputTokens: number;
-  /** First turn (or a restart): the row is written afresh. */
-  restart: boolean;
-  /** A model named by the request: counted, but the conversation's model and anchor stay. */
-  byName: boolean;
 }
 
 /** Conversations idle this long are forgotten (the next turn starts afresh). */
 const FORGET_AFTER_MS = 30 * 24 * 3600_000;
-const MAX_PENDING = 10_000;
 
 type StateRow = { id: string; model: string; provider: string; difficulty: number | null; task_type: string | null; last_input_tokens: number; turns: number; last_ts: number };
 
-export class ConversationAffinity {
-  readonly hooks: ChatHooks;
-  private readonly pending = new Map<string, Pending>();
+export class ConversationAffinity implements ConversationPlanner {
+  readonly hooks: TurnHooks;
   private records = 0;
 
   constructor(private readonly options: AffinityOptions) {
-    this.hooks = { onRecord: (tx, row) => this.onRecord(tx, row) };
+    this.hooks = { onRecord: (tx, row, _attempts, turn) => this.onRecord(tx, row, turn) };
   }
 
   /** This turn's decision; the fresh one unchanged when affinity is off or no conversation is recognised. */
-  route(requestId: string, call: ChatCall, fresh: RoutingDecision): RoutingDecision {
+  route(turn: Turn, fresh: RoutingDecision): RoutingDecision {
+    const call = turn.call;
     if (!this.options.enabled || call.routing?.affinity === false) {
       return fresh;
     }
@@ -70,7 +52,6 @@ export class ConversationAffinity {
     let decision = fresh;
     let outcome: ConversationRouting['outcome'];
     let why: string;
-    let anchor = { difficulty: fresh.difficulty ?? null, taskType: fresh.taskType as string | null };
     if (state === null) {
       outcome = 'new';
       why = 'first turn seen';
@@ -81,34 +62,19 @@ export class ConversationAffinity {
       outcome = fresh.model === state.model ? 'kept' : 'moved';
       why = `experiment ${fresh.experiment.id} (arm ${fresh.experiment.arm}) routes this turn`;
     } else {
-      const j = judgeTurn({
-        state,
-        fresh,
-        model: (id) => this.options.catalog.get(id),
-        budgetRefusal: this.options.budgetRefusal ? (c) => this.options.budgetRefusal?.(call.context, c, fresh.policy) ?? null : undefined,
-      });
+      const j = judgeTurn({ state, fresh, model: (id) => this.options.catalog.get(id) });
       outcome = j.outcome;
       why = j.why;
       decision = steer(fresh, j.model);
-      if (j.outcome === 'kept') {
-        anchor = { difficulty: state.difficulty, taskType: state.taskType };
-      }
     }
-    const turn = (state?.turns ?? 0) + 1;
-    const conversation: ConversationRouting = { key: conv.id, keySource: conv.source, turn, outcome, previousModel: state?.model ?? null, why };
+    const n = (state?.turns ?? 0) + 1;
+    const conversation: ConversationRouting = { key: conv.id, keySource: conv.source, turn: n, outcome, previousModel: state?.model ?? null, why };
     const reason =
       outcome === 'kept' && decision.model !== fresh.model
-        ? `conversation turn ${turn}: kept ${decision.model} (${why}); routed afresh it would be ${fresh.model}: ${fresh.reason}`
+        ? `conversation turn ${n}: kept ${decision.model} (${why}); routed afresh it would be ${fresh.model}: ${fresh.reason}`
         : outcome === 'new'
           ? fresh.reason
-          : `${decision.reason}; conversation turn ${turn}: ${outcome === 'kept' ? 'kept' : `moved from ${state?.model ?? '?'}`} (${why})`;
-    if (this.pending.size >= MAX_PENDING) {
-      const oldest = this.pending.keys().next().value;
-      if (oldest !== undefined) {
-        this.pending.delete(oldest);
-      }
-    }
-    this.pending.set(requestId, { id: conv.id, source: conv.source, context: call.context, outcome, why, ...anchor, inputTokens: fresh.inputTokens, restart: state === null, byName: fresh.strategy === 'fixed' });
+          : `${decision.reason}; conversation turn ${n}: ${outcome === 'kept' ? 'kept' : `moved from ${state?.model ?? '?'}`} (${why})`;
     return { ...decision, reason, conversation };
   }
 
@@ -121,46 +87,46 @@ export class ConversationAffinity {
   }
 
   /** Inside the ledger row's transaction: only answered turns count. */
-  private onRecord(tx: WriteTx, row: LedgerRow): void {
-    const p = this.pending.get(row.id);
-    if (!p) {
-      return;
-    }
-    this.pending.delete(row.id);
-    if (row.status !== 'ok') {
+  private onRecord(tx: WriteTx, row: LedgerRow, turn: Turn): void {
+    const decision = turn.isPlanned ? turn.plan.decision : null;
+    const c = decision?.conversation;
+    if (!decision || !c || row.status !== 'ok') {
       return;
     }
     const model = this.options.catalog.get(row.model);
     const saved = model ? cacheDiscountUsd(priceOf(model), row.tokensCached) ?? 0 : 0;
-    if (p.restart) {
-      tx.run('DELETE FROM conversations WHERE id = ?', [p.id]);
-    }
-    const exists = !p.restart && tx.get('SELECT 1 AS x FROM conversations WHERE id = ?', [p.id]) !== undefined;
     const totals = [row.tokensIn, row.tokensCached, saved, row.costUsd ?? 0, row.costState === 'known' ? 0 : 1];
-    if (exists && p.byName) {
+    if (c.outcome === 'new') {
+      tx.run('DELETE FROM conversations WHERE id = ?', [c.key]);
+    }
+    const exists = c.outcome !== 'new' && tx.get('SELECT 1 AS x FROM conversations WHERE id = ?', [c.key]) !== undefined;
+    if (exists && decision.strategy === 'fixed') {
       // Claude Code's side requests name a small model under the same session: they count, but the
       // conversation stays on the model its routed turns are on.
       tx.run(
         `UPDATE conversations SET turns = turns + 1, tokens_in = tokens_in + ?, tokens_cached = tokens_cached + ?, cache_saved_usd = cache_saved_usd + ?,
            cost_usd = cost_usd + ?, unknown_cost_turns = unknown_cost_turns + ?, last_ts = ?, last_request_id = ? WHERE id = ?`,
-        [...totals, row.ts, row.id, p.id],
+        [...totals, row.ts, row.id, c.key],
       );
     } else {
-      // The anchor follows the model: a fallback or escalation that answered is where the conversation is now.
+      // The model follows what answered (a fallback or escalation is where the conversation is
+      // now); the anchor (difficulty, task type) stays with the turn that chose the model.
       tx.run(
         `INSERT INTO conversations (id, key_source, client_kind, client_name, model, provider, difficulty, task_type, last_input_tokens, turns, kept, moved,
            last_outcome, last_why, tokens_in, tokens_cached, cache_saved_usd, cost_usd, unknown_cost_turns, first_ts, last_ts, last_request_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET
-           model = excluded.model, provider = excluded.provider, difficulty = excluded.difficulty, task_type = excluded.task_type,
+           model = excluded.model, provider = excluded.provider,
+           difficulty = CASE WHEN excluded.last_outcome = 'kept' THEN difficulty ELSE excluded.difficulty END,
+           task_type = CASE WHEN excluded.last_outcome = 'kept' THEN task_type ELSE excluded.task_type END,
            last_input_tokens = excluded.last_input_tokens, turns = turns + 1, kept = kept + excluded.kept, moved = moved + excluded.moved,
            last_outcome = excluded.last_outcome, last_why = excluded.last_why, tokens_in = tokens_in + excluded.tokens_in,
            tokens_cached = tokens_cached + excluded.tokens_cached, cache_saved_usd = cache_saved_usd + excluded.cache_saved_usd,
            cost_usd = cost_usd + excluded.cost_usd, unknown_cost_turns = unknown_cost_turns + excluded.unknown_cost_turns,
            last_ts = excluded.last_ts, last_request_id = excluded.last_request_id`,
         [
-          p.id, p.source, p.context.kind, p.context.name ?? null, row.model, row.provider, p.difficulty, p.taskType, p.inputTokens,
-          p.outcome === 'kept' ? 1 : 0, p.outcome === 'moved' ? 1 : 0, p.outcome, p.why,
+          c.key, c.keySource, turn.context.kind, turn.context.name ?? null, row.model, row.provider, decision.difficulty ?? null, decision.taskType, decision.inputTokens,
+          c.outcome === 'kept' ? 1 : 0, c.outcome === 'moved' ? 1 : 0, c.outcome, c.why,
           ...totals, row.ts, row.ts, row.id,
         ],
       );

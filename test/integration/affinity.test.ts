@@ -124,7 +124,8 @@ test('a conversation under a budget that can no longer afford its model moves to
     const r2 = routingOf(second);
     assert.equal(r2.conversation?.outcome, 'moved', r2.reason);
     assert.notEqual(r2.model, r1.model);
-    assert.match(r2.conversation?.why ?? '', new RegExp(`the budget can no longer afford ${r1.model}.*; ${r2.model} fits`));
+    assert.match(r2.conversation?.why ?? '', new RegExp(`^${r1.model.replace(/\./g, '\\.')} no longer fits: budget .* left, ~\\$[0-9.]+ needed$`));
+    assert.ok(r2.actualCostUsd !== null && r2.actualCostUsd < r1.actualCostUsd * 0.3, 'the model it moved to fits what the budget has left');
   } finally {
     await own.close();
   }

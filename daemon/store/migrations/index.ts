@@ -2,9 +2,10 @@ import type { Migration } from '../migration';
 import { ledger } from './001_ledger';
 import { budgets } from './002_budgets';
 import { experiments } from './003_experiments';
-import { conversations } from './006_conversations';
+import { budgetFlags } from './006_budgetFlags';
+import { conversations } from './007_conversations';
 
 // Numbers are allocated per area so parallel work cannot collide:
-// 1 ledger · 2 budgets/reservations · 3 experiments/feedback · 4 routing stats · 5 provider health
-// · 6 conversation affinity
-export const migrations: readonly Migration[] = [ledger, budgets, experiments, conversations];
+// 1 ledger · 2 budgets/reservations · 3 experiments/feedback · 4 routing stats · 5 provider health;
+// later migrations take the next free number (6 budget flags, 7 conversation affinity).
+export const migrations: readonly Migration[] = [ledger, budgets, experiments, budgetFlags, conversations];
