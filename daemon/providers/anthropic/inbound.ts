@@ -164,6 +164,9 @@ export function fromAnthropicRequest(body: AnthropicRequest): InboundMessagesReq
       if (t.type !== undefined && t.type !== 'custom') {
         throw unsupported(`the server tool "${t.name}" (${t.type})`);
       }
+      if (t.input_schema === undefined) {
+        throw new RouterError('invalidParams', `invalid Messages request: tool "${t.name}" has no input_schema`, { param: 'tools' });
+      }
       const fn: ToolDefinition['function'] = { name: t.name, parameters: t.input_schema };
       if (t.description !== undefined) {
         fn.description = t.description;

@@ -48,10 +48,11 @@ export const AnthropicMessage = z.object({
 });
 export type AnthropicMessage = z.infer<typeof AnthropicMessage>;
 
+/** A client tool has an input_schema; a server tool (web_search_…, bash_…) has a `type` instead. */
 export const AnthropicTool = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
-  input_schema: z.record(z.string(), z.unknown()),
+  input_schema: z.record(z.string(), z.unknown()).optional(),
   type: z.string().optional(),
 }).passthrough();
 
