@@ -144,3 +144,13 @@ test('affinity can be turned off in config', async () => {
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('an Anthropic conversation is marked for caching: later turns read what the turn before wrote', async () => {
+  const turns = await converse({ 'x-llm-router-session': 'anthropic-cache' }, TURNS.slice(0, 4), 'auto', { allowedProviders: ['anthropic'] });
+  assert.equal(new Set(turns.map((t) => t.routing.model)).size, 1);
+  // Turn 1 is not marked (a one-shot prompt would pay the cache write for nothing), turn 2 writes, 3 and 4 read.
+  assert.deepEqual(turns.map((t) => t.cached > 0), [false, false, true, true]);
+  const { conversations } = await rpcOk<SpendConversationsResult>(h, 'spend/conversations', { limit: 20 });
+  const conv = conversations.find((c) => c.id === turns[0]?.routing.conversation?.key);
+  assert.ok(conv && conv.tokensCached === turns.reduce((s, t) => s + t.cached, 0) && conv.cacheSavedUsd > 0, JSON.stringify(conv));
+});

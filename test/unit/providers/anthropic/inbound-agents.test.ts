@@ -33,7 +33,7 @@ test("current Claude Code requests are accepted: the system-role message stays a
   assert.deepEqual(inbound.request.tools?.map((t) => t.function.name), ['Read', 'DeferredToolPlaceholder']);
   // Routed back to Anthropic, both instructions go to the top-level system prompt.
   const out = toAnthropicBody(inbound.request, 'claude-opus-5-5', false);
-  assert.match(out.system ?? '', /You are a Claude agent\.[\s\S]*# Environment/);
+  assert.match(String(out.system), /You are a Claude agent\.[\s\S]*# Environment/);
   assert.deepEqual(out.messages.map((m) => m.role), ['user']);
 });
 
