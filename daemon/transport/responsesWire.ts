@@ -19,6 +19,17 @@ import { z } from 'zod';
 import type { ChatMessage, ChatRequest, ChatResult, ContentPart, FinishReason, StreamEvent, ToolCall, ToolDefinition, Usage } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
 
+/** A union member chosen by `type`, validated with the path named (never a bare ZodError). */
+function parseAs<T extends z.ZodType>(schema: T, raw: unknown, where: string): z.infer<T> {
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const path = [where, ...(issue?.path ?? []).map(String)].join('.');
+    throw new RouterError('invalidParams', `invalid Responses request: ${path}: ${issue?.message ?? 'invalid'}`, { param: path });
+  }
+  return r.data;
+}
+
 function unsupported(what: string, param: string): RouterError {
   return new RouterError('unsupportedFeature', `the Responses endpoint cannot honour ${what}`, { feature: what, param });
 }
@@ -149,7 +160,7 @@ function toolsOf(body: ResponsesBody, custom: Set<string>): ToolDefinition[] {
   const out: ToolDefinition[] = [];
   for (const [i, raw] of (body.tools ?? []).entries()) {
     if (raw.type === 'function') {
-      const t = FunctionTool.parse(raw);
+      const t = parseAs(FunctionTool, raw, `tools.${i}`);
       const fn: ToolDefinition['function'] = { name: t.name };
       if (t.description) {
         fn.description = t.description;
@@ -162,7 +173,7 @@ function toolsOf(body: ResponsesBody, custom: Set<string>): ToolDefinition[] {
       }
       out.push({ type: 'function', function: fn });
     } else if (raw.type === 'custom') {
-      const t = CustomTool.parse(raw);
+      const t = parseAs(CustomTool, raw, `tools.${i}`);
       custom.add(t.name);
       out.push(customToolFunction(t));
     } else {
@@ -209,18 +220,18 @@ function messagesOf(body: ResponsesBody): ChatMessage[] {
         break;
       }
       case 'function_call': {
-        const c = FunctionCallItem.parse(raw);
+        const c = parseAs(FunctionCallItem, raw, where);
         addCall({ id: c.call_id, type: 'function', function: { name: c.name, arguments: c.arguments } });
         break;
       }
       case 'custom_tool_call': {
-        const c = CustomCallItem.parse(raw);
+        const c = parseAs(CustomCallItem, raw, where);
         addCall({ id: c.call_id, type: 'function', function: { name: c.name, arguments: JSON.stringify({ input: c.input }) } });
         break;
       }
       case 'function_call_output':
       case 'custom_tool_call_output': {
-        const o = FunctionCallOutputItem.or(CustomCallOutputItem).parse(raw);
+        const o = parseAs(type === 'function_call_output' ? FunctionCallOutputItem : CustomCallOutputItem, raw, where);
         messages.push({ role: 'tool', tool_call_id: o.call_id, content: outputText(o.output, where) });
         break;
       }
