@@ -482,7 +482,8 @@ export class ResponsesStreamWriter {
         this.output.push(callItem(call, this.custom, id, 'in_progress'));
         out += this.frame('response.output_item.added', { output_index: index, item: { ...callItem(call, this.custom, id, 'in_progress'), ...(this.custom.has(call.function.name) ? { input: '' } : { arguments: '' }) } });
       } else if (this.open?.kind !== 'call' || this.open.index !== known) {
-        // Interleaved deltas of parallel calls are not produced by our adapters; keep it simple.
+        // A late piece of a call already closed (no adapter interleaves parallel calls today): its
+        // events are out, so response.completed carries the settled calls (see end).
         return out;
       }
       const o = this.open as { kind: 'call'; index: number; id: string; call: ToolCall };
@@ -504,6 +505,13 @@ export class ResponsesStreamWriter {
   /** Closes the last item and ends with response.completed / response.incomplete carrying usage. */
   end(result: ChatResult, extra: Record<string, unknown> = {}): string {
     const out = this.close();
+    // The settled result is authoritative for each call's arguments.
+    for (const [i, item] of this.output.entries()) {
+      const settled = result.toolCalls.find((c) => c.id === item.call_id);
+      if (settled) {
+        this.output[i] = callItem(settled, this.custom, String(item.id), 'completed');
+      }
+    }
     const status = statusOf(result.finishReason);
     const response = { ...responseObject(this.meta, { status, output: this.output, usage: result.usage, finish: result.finishReason }), ...extra };
     return out + this.frame(status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
