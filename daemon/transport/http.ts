@@ -8,6 +8,7 @@ import { RouterError } from '../protocol/errors';
 import type { ClientContext } from '../protocol/routing';
 import type { Handlers } from '../handlers/types';
 import type { Catalog } from '../routing/catalog';
+import { inferModel } from '../routing/modelInference';
 import type { ChatService } from '../service/chatService';
 import type { IdleWatch } from '../service/idle';
 import { handleChatCompletions } from './chatCompletions';
@@ -73,7 +74,8 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
     const one = /^\/(?:v1\/)?models\/(.+)$/.exec(path);
     if (one?.[1] !== undefined && method === 'GET') {
       const id = decodeURIComponent(one[1]);
-      const m = deps.catalog.get(id);
+      // A listed model, or one whose provider is plain from its name (it is callable by that id).
+      const m = deps.catalog.get(id) ?? inferModel(id) ?? undefined;
       if (!m && !TRADEOFF_MODES.includes(id) && !(deps.policyNames?.() ?? []).includes(id)) {
         throw new RouterError('unknownModel', `unknown model "${id}": GET /v1/models lists the models and routing modes`, { model: id });
       }

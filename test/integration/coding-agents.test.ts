@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startTestDaemon, rpcOk, type Harness } from './daemonHarness';
+import type { ConversationSummary, SpendConversationsResult } from '../../daemon/protocol/conversations';
 
 const require = createRequire(__filename);
 
@@ -115,53 +116,73 @@ for (const model of ['claude-opus-5-5', 'auto']) {
     assert.ok(rows.every((r) => r.status === 'ok'), JSON.stringify(rows));
     if (model === 'claude-opus-5-5') {
       // Claude Code's default model is not in the catalog: called on Anthropic by name, priced by genai-prices.
-      assert.ok(rows.every((r) => r.model === 'claude-opus-5-5' && r.provider === 'anthropic'), JSON.stringify(rows));
+      assert.ok(rows.every((r) => r.model === 'claude-opus-5-5' && r.provider === 'anthropic' && r.costState === 'known'), JSON.stringify(rows));
     }
+    // Its session (metadata.user_id) makes the call and the answer one conversation.
+    const conv = await conversationOf(rows);
+    assert.equal(conv?.keySource, 'metadata.user_id');
+    assert.ok((conv?.turns ?? 0) >= 2, JSON.stringify(conv));
   });
 }
 
-test('codex exec completes a turn with a tool call through /v1/responses', async () => {
-  const { env, dir, work } = agentEnv('codex', { LLM_ROUTER_TOKEN: h.token, CODEX_HOME: join(home, 'codex', '.codex') });
-  mkdirSync(join(dir, '.codex'), { recursive: true });
-  // web_search and the sub-agent tools (tool_search) are built-in tools no provider path can run:
-  // the daemon refuses them by name, so the provider config turns them off (README shows this).
-  writeFileSync(
-    join(dir, '.codex', 'config.toml'),
-    [
-      'model = "gpt-5.5-codex"',
-      'model_provider = "llm-router"',
-      'web_search = "disabled"',
-      'check_for_update_on_startup = false',
-      '[agents]',
-      'enabled = false',
-      '[analytics]',
-      'enabled = false',
-      '[feedback]',
-      'enabled = false',
-      '[model_providers.llm-router]',
-      'name = "LLM Router"',
-      `base_url = "${h.url}/v1"`,
-      'env_key = "LLM_ROUTER_TOKEN"',
-      'wire_api = "responses"',
-      'request_max_retries = 0',
-      'stream_max_retries = 0',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(join(work, 'note.txt'), 'the secret word is pelican\n');
-  const before = await rowIds();
-  const codex = join(dirname(require.resolve('@openai/codex/package.json')), 'bin', 'codex.js');
-  const out = await run(process.execPath, [codex, 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '--json', 'Show the note [sim-tool:exec_command {"cmd":"cat note.txt"}]'], { env, cwd: work });
-  assert.equal(out.code, 0, `${out.stdout}\n${out.stderr}`);
-  const events = out.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; item?: { type: string; exit_code?: number; aggregated_output?: string; text?: string } });
-  const command = events.find((e) => e.type === 'item.completed' && e.item?.type === 'command_execution')?.item;
-  assert.ok(command, out.stdout);
-  assert.equal(command.exit_code, 0);
-  assert.match(command.aggregated_output ?? '', /pelican/);
-  const answer = events.find((e) => e.type === 'item.completed' && e.item?.type === 'agent_message')?.item;
-  assert.match(answer?.text ?? '', /Simulated answer from gpt-5\.5-codex: the tool said .*pelican/s);
-  assert.ok(events.some((e) => e.type === 'turn.completed'), out.stdout);
-  const rows = (await rowsSince(before)).filter((r) => r.endpoint === 'responses');
-  assert.equal(rows.length, 2, JSON.stringify(rows));
-  assert.ok(rows.every((r) => r.status === 'ok' && r.model === 'gpt-5.5-codex' && r.provider === 'openai' && r.costState === 'known'), JSON.stringify(rows));
-});
+async function conversationOf(rows: Row[]): Promise<ConversationSummary | undefined> {
+  const { conversations } = await rpcOk<SpendConversationsResult>(h, 'spend/conversations', { limit: 50 });
+  return conversations.find((c) => rows.some((r) => r.id === c.lastRequestId));
+}
+
+for (const model of ['gpt-5.5-codex', 'auto']) {
+  test(`codex exec completes a turn with a tool call through /v1/responses (model ${model})`, async () => {
+    const { env, dir, work } = agentEnv(`codex-${model}`, { LLM_ROUTER_TOKEN: h.token, CODEX_HOME: join(home, `codex-${model}`, '.codex') });
+    mkdirSync(join(dir, '.codex'), { recursive: true });
+    // web_search and the sub-agent tools (tool_search) are built-in tools no provider path can run:
+    // the daemon refuses them by name, so the provider config turns them off (README shows this).
+    writeFileSync(
+      join(dir, '.codex', 'config.toml'),
+      [
+        `model = "${model}"`,
+        'model_provider = "llm-router"',
+        'web_search = "disabled"',
+        'check_for_update_on_startup = false',
+        '[agents]',
+        'enabled = false',
+        '[analytics]',
+        'enabled = false',
+        '[feedback]',
+        'enabled = false',
+        '[model_providers.llm-router]',
+        'name = "LLM Router"',
+        `base_url = "${h.url}/v1"`,
+        'env_key = "LLM_ROUTER_TOKEN"',
+        'wire_api = "responses"',
+        'request_max_retries = 0',
+        'stream_max_retries = 0',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(work, 'note.txt'), 'the secret word is pelican\n');
+    const before = await rowIds();
+    const codex = join(dirname(require.resolve('@openai/codex/package.json')), 'bin', 'codex.js');
+    const out = await run(process.execPath, [codex, 'exec', '--skip-git-repo-check', '--dangerously-bypass-approvals-and-sandbox', '--json', 'Show the note [sim-tool:exec_command {"cmd":"cat note.txt"}]'], { env, cwd: work });
+    assert.equal(out.code, 0, `${out.stdout}\n${out.stderr}`);
+    const events = out.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; item?: { type: string; exit_code?: number; aggregated_output?: string; text?: string } });
+    const command = events.find((e) => e.type === 'item.completed' && e.item?.type === 'command_execution')?.item;
+    assert.ok(command, out.stdout);
+    assert.equal(command.exit_code, 0);
+    assert.match(command.aggregated_output ?? '', /pelican/);
+    const answer = events.find((e) => e.type === 'item.completed' && e.item?.type === 'agent_message')?.item;
+    assert.match(answer?.text ?? '', /Simulated answer from [a-z0-9.-]+: the tool said .*pelican/s);
+    assert.ok(events.some((e) => e.type === 'turn.completed'), out.stdout);
+    const rows = (await rowsSince(before)).filter((r) => r.endpoint === 'responses');
+    assert.equal(rows.length, 2, JSON.stringify(rows));
+    assert.ok(rows.every((r) => r.status === 'ok'), JSON.stringify(rows));
+    if (model === 'gpt-5.5-codex') {
+      assert.match(answer?.text ?? '', /^Simulated answer from gpt-5\.5-codex/);
+      assert.ok(rows.every((r) => r.model === 'gpt-5.5-codex' && r.provider === 'openai' && r.costState === 'known'), JSON.stringify(rows));
+    }
+    // Its prompt_cache_key (the thread) makes the call and the answer one conversation, on one model.
+    const conv = await conversationOf(rows);
+    assert.equal(conv?.keySource, 'prompt_cache_key');
+    assert.equal(conv?.turns, 2);
+    assert.equal(new Set(rows.map((r) => r.model)).size, 1);
+  });
+}
