@@ -103,7 +103,7 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
     context: client,
     signal,
     requestId,
-    ...(conversation && conversation.source !== 'prefix' ? { conversation: { key: conversation.key, source: conversation.source } } : {}),
+    ...(conversation ? { conversation } : {}),
   };
 
   if (body.stream !== true) {

@@ -98,7 +98,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
     context: client,
     signal,
     requestId,
-    ...(conversation && conversation.source !== 'prefix' ? { conversation: { key: conversation.key, source: conversation.source } } : {}),
+    ...(conversation ? { conversation } : {}),
   };
 
   if (!inbound.stream) {

@@ -58,7 +58,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     context: client,
     signal,
     requestId,
-    ...(conversation && conversation.source !== 'prefix' ? { conversation: { key: conversation.key, source: conversation.source } } : {}),
+    ...(conversation ? { conversation } : {}),
   };
   const meta = (model: string): ResponseMeta => ({ id: `resp_${requestId.slice(4)}`, createdAt: Math.floor(started / 1000), model, echo: inbound.echo });
 

@@ -23,7 +23,7 @@ export const AFFINITY_HEADER = 'x-llm-router-affinity';
 
 export interface ConversationKey {
   key: string;
-  source: ConversationRouting['keySource'];
+  source: Exclude<ConversationRouting['keySource'], 'prefix'>;
 }
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
