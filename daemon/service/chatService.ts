@@ -1,5 +1,5 @@
-// The one chat pipeline behind POST /v1/chat/completions, /v1/messages and RPC chat/complete, on
-// one Turn per request: plan (planTurn) → execute, each attempt reserved before it is sent →
+// The one chat pipeline behind POST /v1/chat/completions, /v1/messages, /v1/responses and RPC
+// chat/complete, on one Turn per request: plan (planTurn) → execute, each attempt reserved before it is sent →
 // escalate (reserved too) → price → record with the turn hooks → notify. route/estimate and
 // route/decide call `plan` with the same stages, so the estimate a person confirms is the plan
 // that runs.

@@ -3,9 +3,10 @@
 // `Authorization: Bearer`, checked by security.ts); any `anthropic-version`, `anthropic-beta` list
 // and `?beta=true` are accepted; unknown optional fields are ignored (what is translated and what
 // is refused: providers/anthropic/inbound.ts). A model id the catalog does not list but whose
-// provider is plain from its name (Claude Code's default `claude-opus-5-5`) is called as named. The request runs through the same chat pipeline as
-// /v1/chat/completions; the decision is in x-llm-router-* headers and a `routing` field (on the
-// message, or on the stream's message_delta event).
+// provider is plain from its name (Claude Code's default `claude-opus-5-5`) is called as named.
+// The request runs through the same chat pipeline as /v1/chat/completions; the decision is in
+// x-llm-router-* headers and a `routing` field (on the message, or on the stream's message_delta
+// event).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoutingHeaders } from '../protocol/discovery';
 import { httpStatusOf, RouterError } from '../protocol/errors';
