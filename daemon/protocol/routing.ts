@@ -85,6 +85,8 @@ export interface RoutingDecision {
   experiment?: { id: string; arm: string } | null;
   /** Whether the policy re-asks a stronger model on a low-confidence answer, and which one. */
   escalation?: { enabled: boolean; to: string | null };
+  /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
+  substitutedFor?: string;
   /** Predicted difficulty of this prompt, 0..1 (the quality model's). */
   difficulty?: number;
   /** Conversation affinity's part in this decision (routing/affinity.ts); absent when off. */
@@ -120,6 +122,8 @@ export interface RoutingInfo {
   costState: 'known' | 'unknown';
   fallbacksTried: string[];
   estimatedSavingsUsd: number | null;
+  /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
+  substitutedFor?: string;
   /** Present when the request belongs to a recognised conversation (affinity). */
   conversation?: ConversationRouting;
 }

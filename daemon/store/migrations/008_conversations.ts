@@ -5,7 +5,7 @@ import type { Migration } from '../migration';
 // totals (turns, kept/moved, tokens, cached tokens and what the cache saved). Per-turn decisions
 // are on the ledger rows themselves (their reason names the conversation rule that decided).
 export const conversations: Migration = {
-  version: 7,
+  version: 8,
   name: 'conversations',
   sql: `
     CREATE TABLE conversations (
