@@ -46,8 +46,8 @@ const TURNS = [
   'What time zone is Madrid in?',
 ];
 
-async function converse(headers: Record<string, string>, turns: readonly string[], model = 'auto', routing: Record<string, unknown> = { excludedProviders: ['anthropic', 'groq'] }): Promise<{ routing: Routing; cached: number }[]> {
-  const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'system', content: SYSTEM }];
+async function converse(headers: Record<string, string>, turns: readonly string[], model = 'auto', routing: Record<string, unknown> = { excludedProviders: ['anthropic', 'groq'] }, system: string | null = SYSTEM): Promise<{ routing: Routing; cached: number }[]> {
+  const messages: OpenAI.ChatCompletionMessageParam[] = system === null ? [] : [{ role: 'system', content: system }];
   const out: { routing: Routing; cached: number }[] = [];
   for (const turn of turns) {
     messages.push({ role: 'user', content: turn });
@@ -98,7 +98,8 @@ test('a turn that becomes a hard proof may move, and the decision says why', asy
     'hi',
     'ok',
     'Prove rigorously that there are infinitely many primes p with p ≡ 3 (mod 4); give a complete formal proof with every lemma justified, then prove the analogous statement for p ≡ 1 (mod 4) using quadratic residues.',
-  ]);
+    // A cheap and a strong model of one family: small talk goes to the first, a proof to the second.
+  ], 'auto', { allowedModels: ['gemini-2.0-flash', 'gemini-2.5-pro'] }, null);
   const [first, second, proof] = turns.map((t) => t.routing);
   assert.equal(second?.conversation?.outcome, 'kept');
   assert.equal(second?.model, first?.model);
