@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { loadConfig } from './config/config';
 import { createHandlers } from './handlers';
 import { LedgerService } from './ledger/service';
+import { ConversationAffinity } from './routing/affinityService';
 import { ProviderHttp } from './providers/http';
 import { openAiCompatible } from './providers/openai';
 import { PROVIDERS, ProviderRegistry } from './providers/registry';
@@ -116,7 +117,10 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     // The turn's stages, in this order. Planning: budgets (router input), then the experiment arm
     // or promotion, then the router. Each attempt: the ledger's hold. Recording: the ledger
     // settles, then experiments store the unit and evaluate.
-    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments)];
+    // Conversation affinity plans last (it judges the router's fresh decision) and records its
+    // conversation's totals in the ledger row's transaction.
+    const affinity = new ConversationAffinity({ store, catalog, enabled: config.affinity.enabled, now });
+    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), affinity.hooks];
     const chat = new ChatService({
       store,
       catalog,
@@ -127,6 +131,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       budgets: ledger,
       experiments: experimentPlanner(experiments),
       namedModelRoutes: config.routing.namedModels ?? [],
+      affinity,
       hooks,
     });
     const deps: DaemonDeps = {

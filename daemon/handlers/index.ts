@@ -13,6 +13,7 @@ import { experimentHandlers } from './experiments';
 import { feedbackHandlers } from './feedback';
 import { providersHandlers } from './providers';
 import { learningHandlers } from './learning';
+import { conversationHandlers } from './conversations';
 import type { Handlers } from './types';
 
 export type { CallContext, Handler, Handlers } from './types';
@@ -32,5 +33,6 @@ export function createHandlers(deps: DaemonDeps): Handlers {
     ...feedbackHandlers(deps),
     ...providersHandlers(deps),
     ...learningHandlers(deps),
+    ...conversationHandlers(deps),
   };
 }

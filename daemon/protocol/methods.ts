@@ -8,6 +8,7 @@ import type { LedgerRow } from './ledger';
 import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
 import { providerMethods } from './providers';
+import { conversationMethods } from './conversations';
 import { routingMethods } from './routing-methods';
 import { learningMethods } from './learning';
 
@@ -175,6 +176,7 @@ export const methods = {
   ...experimentMethods,
   ...providerMethods,
   ...learningMethods,
+  ...conversationMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -46,6 +46,8 @@ export const RoutingOptions = z.object({
   valueOfTimeUsdPerHour: z.number().nonnegative().max(100_000).optional(),
   /** The user confirmed going over a budget that allows it (the editor asks first). */
   confirmOverBudget: z.boolean().optional(),
+  /** false: route this turn afresh, ignoring conversation affinity (on by default). */
+  affinity: z.boolean().optional(),
 });
 export type RoutingOptions = z.infer<typeof RoutingOptions>;
 
@@ -96,6 +98,24 @@ export interface RoutingDecision {
   expectedWallMs?: number;
   /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
   substitutedFor?: string;
+  /** Predicted difficulty of this prompt, 0..1 (the quality model's). */
+  difficulty?: number;
+  /** Conversation affinity's part in this decision (routing/affinity.ts); absent when off. */
+  conversation?: ConversationRouting;
+}
+
+/** How a turn of a recognised conversation was routed. */
+export interface ConversationRouting {
+  /** The conversation key (explicit, or `prefix:<hash>` of its first messages). */
+  key: string;
+  keySource: 'header' | 'prompt_cache_key' | 'user' | 'metadata.user_id' | 'prefix';
+  /** 1 for the first turn seen. */
+  turn: number;
+  /** new: first turn; kept: stayed on the earlier model; moved: re-routed (why says which). */
+  outcome: 'new' | 'kept' | 'moved';
+  /** The model of the earlier turns (null on the first). */
+  previousModel: string | null;
+  why: string;
 }
 
 /** The `routing` object carried by every response. */
@@ -115,4 +135,6 @@ export interface RoutingInfo {
   estimatedSavingsUsd: number | null;
   /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
   substitutedFor?: string;
+  /** Present when the request belongs to a recognised conversation (affinity). */
+  conversation?: ConversationRouting;
 }

@@ -7,6 +7,7 @@ import { RouterError } from '../protocol/errors';
 import { priceOf, type ModelPrice } from '../ledger/pricing';
 import type { CategoryQuality } from './taskCategories';
 import { derivePrior, shippedCatalogData, type CatalogData, type DataModelResolved, type ReasoningSpec } from './catalogData';
+import { inferModel } from './modelInference';
 
 export interface CatalogModel {
   /** Our id, as clients name it (`model: "gpt-4o-mini"`). */
@@ -32,6 +33,8 @@ export interface CatalogModel {
   /** Defined or changed by the user (config.json routing.models, catalog/update). */
   userDefined?: boolean;
   priceOverride?: ModelPrice | null;
+  /** Not listed: inferred from a requested id's name (modelInference.ts); never an `auto` candidate. */
+  inferred?: boolean;
 }
 
 function fromData(m: DataModelResolved): CatalogModel {
@@ -114,6 +117,8 @@ export class Catalog {
   /** Every override applied so far, in order: re-applied when a newer data file replaces the figures. */
   private readonly applied: ModelOverride[] = [];
   private changes = 0;
+  /** Models adopted by name (see `resolveConcrete`): found by `get`, never in `list`. */
+  private readonly inferred = new Map<string, CatalogModel>();
 
   constructor(models: CatalogModel[], data: CatalogData | null = null) {
     this.byId = new Map(models.map((m) => [m.id, m]));
@@ -236,7 +241,31 @@ export class Catalog {
   }
 
   get(id: string): CatalogModel | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id) ?? this.inferred.get(id);
+  }
+
+  /**
+   * A concrete id a request names: the listed model, or one inferred from a name whose provider is
+   * plain (`claude-*`, `gpt-*`, `o<N>*`, `gemini-*`, `grok-*`, `deepseek-*`), adopted so the rest of
+   * the pipeline finds it with `get`. Undefined when neither applies.
+   */
+  resolveConcrete(id: string): CatalogModel | undefined {
+    const known = this.get(id);
+    if (known) {
+      return known;
+    }
+    const m = inferModel(id);
+    if (m) {
+      // Bounded: a client cycling through made-up names must not grow this forever.
+      if (this.inferred.size >= 256) {
+        const oldest = this.inferred.keys().next().value;
+        if (oldest !== undefined) {
+          this.inferred.delete(oldest);
+        }
+      }
+      this.inferred.set(id, m);
+    }
+    return m ?? undefined;
   }
 
   price(model: CatalogModel): ModelPrice | null {

@@ -187,7 +187,8 @@ export class Router {
     const vot = input.routing?.valueOfTimeUsdPerHour ?? this.env.config?.valueOfTimeUsdPerHour ?? DEFAULT_VALUE_OF_TIME_USD_PER_HOUR;
 
     if (requested.kind === 'model') {
-      const model = catalog.get(requested.model);
+      // A listed model, or one whose provider is plain from its name (modelInference.ts).
+      const model = catalog.resolveConcrete(requested.model);
       if (!model) {
         throw new RouterError('unknownModel', `unknown model "${requested.model}": see GET /v1/models for the models, policies and routing modes`, { model: requested.model });
       }
@@ -211,7 +212,7 @@ export class Router {
       const est = ranked[0]?.candidate ?? (options[0] as Estimate);
       const decision = this.decision({
         best: est, fallbacks: [], estimates: [est], scores: new Map([[est.model, 1]]), tradeoff, features,
-        strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: `${model.id} was requested by name${est.effort ? `, effort ${est.effort}` : ''}`, escalation: undefined,
+        strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: `${model.id} was requested by name${est.effort ? `, effort ${est.effort}` : ''}`, escalation: undefined, difficulty: pred.difficulty,
       });
       return { decision, features, rules: [], matchedRule: null };
     }
@@ -299,7 +300,7 @@ export class Router {
     }
     const decision = this.decision({
       best, fallbacks, estimates: perModel, scores: new Map(perModel.map((e) => [e.model, scores.get(e) ?? 0])), tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
-      escalation: policy.escalation,
+      escalation: policy.escalation, difficulty: prediction.difficulty,
     });
     return { decision, features, rules: ruleEval.traces, matchedRule: ruleId };
   }
@@ -604,6 +605,7 @@ export class Router {
     confidence: number;
     reason: string;
     escalation: Policy['escalation'];
+    difficulty: number;
   }): RoutingDecision {
     const baseline = this.env.baselineModel ? this.env.catalog.get(this.env.baselineModel) : undefined;
     // Savings compare like with like: the baseline answering at the chosen model's length.
@@ -635,6 +637,7 @@ export class Router {
       experiment: null,
       effort: a.best.effort,
       expectedWallMs: a.best.latencyMs,
+      difficulty: round3(a.difficulty),
     };
     const enabled = a.escalation?.enabled === true;
     decision.escalation = { enabled, to: enabled ? strongerCandidate(decision, a.escalation?.to) : null };

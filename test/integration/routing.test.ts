@@ -25,7 +25,7 @@ test('route/decide answers with the routing core, and dry runs honour candidates
   assert.ok(d.candidates.length > 1 && d.reason.length > 0);
   const dry = await ok<RoutingDecision>('route/decide', { messages: messages('hi'), dryRun: true, candidates: ['claude-opus-4', 'gpt-4.1-nano'] });
   assert.deepEqual(dry.candidates.map((c) => c.model).sort(), ['claude-opus-4', 'gpt-4.1-nano']);
-  const bad = await rpc('route/decide', { messages: messages('hi'), model: 'gpt-9' });
+  const bad = await rpc('route/decide', { messages: messages('hi'), model: 'mystery-9' });
   assert.equal(bad.error?.data?.code, 'unknownModel');
 });
 

@@ -76,7 +76,7 @@ test('a prompt larger than every context window is contextTooLong', () => {
 });
 
 test('unknown models, candidates and policies are named', () => {
-  assert.throws(() => router.decide({ request: ask('hi'), requestedModel: 'gpt-9' }), isRouterError('unknownModel', 'gpt-9'));
+  assert.throws(() => router.decide({ request: ask('hi'), requestedModel: 'mystery-9' }), isRouterError('unknownModel', 'mystery-9'));
   assert.throws(() => router.decide({ request: ask('hi'), requestedModel: 'auto', candidates: ['nope'] }), isRouterError('unknownModel', 'nope'));
   assert.throws(() => router.decide({ request: ask('hi'), requestedModel: 'auto', routing: { policy: 'nope' } }), isRouterError('unknownPolicy', 'nope'));
 });
