@@ -10,6 +10,7 @@ import { extractFeatures, messageText as textOf, type RequestFeatures } from './
 import { PolicySet } from './policies';
 import { PriorQuality, type QualityModel } from './quality';
 import { shippedQualityModel } from './learnedQuality';
+import { encodingForModel } from './tokenizer';
 import { evaluateRules, ruleFacts, type RuleMatch } from './rules';
 import { createStrategy, rank, type ScoringContext, type ScoringInput } from './strategies';
 import { strongerCandidate } from './escalation';
@@ -80,14 +81,17 @@ interface Estimate extends ScoringInput {
 
 export class Router {
   private policyCache: { key: unknown; set: PolicySet } | null = null;
-  private readonly defaultQuality: QualityModel;
+  /** Loaded on the first decision, not at start-up: an idle daemon does not hold the learned model. */
+  private defaultQuality: QualityModel | null = null;
 
-  constructor(private readonly env: RouterEnv) {
-    this.defaultQuality = env.quality ?? loadDefaultQuality();
-  }
+  constructor(private readonly env: RouterEnv) {}
 
   get quality(): QualityModel {
-    return this.env.quality ?? this.defaultQuality;
+    if (this.env.quality) {
+      return this.env.quality;
+    }
+    this.defaultQuality ??= loadDefaultQuality();
+    return this.defaultQuality;
   }
 
   policies(): PolicySet {
@@ -126,7 +130,7 @@ export class Router {
   /** `decide` with its workings: features, and every rule checked with the reasons. */
   trace(input: RouteInput, override?: { rules?: RoutingConfig['rules']; policies?: Policy[] }): RouteTrace {
     const { catalog } = this.env;
-    const features = extractFeatures(input.request, input.context);
+    const features = extractFeatures(input.request, input.context, encodingForModel(input.requestedModel));
     const policySet = override?.policies ? new PolicySet(override.policies, this.env.config?.taskPolicies ?? {}) : this.policies();
     const requested = this.parseRequested(input.requestedModel, policySet);
     const workspace = input.context?.workspace !== undefined ? this.env.config?.workspaces?.[input.context.workspace] : undefined;
