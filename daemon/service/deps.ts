@@ -13,6 +13,7 @@ import type { ClientHub } from './clients';
 import type { ChatHooks } from './hooks';
 import type { KeyPresence } from './keyPresence';
 import type { DaemonOptions } from './options';
+import type { ColdLedger } from '../ledger/archive';
 
 export interface DaemonDeps {
   options: DaemonOptions;
@@ -33,6 +34,8 @@ export interface DaemonDeps {
   ledger: LedgerService;
   /** Pipeline hooks (budgets, experiments, statistics register theirs here at start-up). */
   hooks: ChatHooks[];
+  /** Request rows older than the previous month, moved out of the hot store (ledger/archive.ts). */
+  cold?: ColdLedger | undefined;
   /** Where the transports actually listen (known once they are up). */
   endpoints: { port: number; socketPath: string };
   now(): number;
