@@ -21,7 +21,8 @@ import { periodStart } from './periods';
 import { rowFromDb } from './requests';
 import { compareKeys, type RowKey } from './rowOrder';
 
-const MAX_DATE = 8.64e15;
+/** The last instant whose ISO year has four digits, so month names compare as strings. */
+const MAX_DATE = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const SEGMENTS_KEY = 'cold.segments';
 const WATERMARK_KEY = 'cold.watermark';
 /** Rows per frame: about 100 kB compressed, a few hundred kB while a reader holds it. */
@@ -76,6 +77,8 @@ const MOVABLE = 'ts < ? AND experiment_id IS NULL';
 export interface ColdLedgerOptions {
   files?: SegmentFiles;
   log?: StoreLog;
+  /** Rows per frame (default MOVE_BATCH; the crash harness uses small frames to cut more often). */
+  batch?: number;
 }
 
 export class ColdLedger {
@@ -87,6 +90,7 @@ export class ColdLedger {
     private readonly store: Store,
     readonly segments: ColdSegments,
     private readonly log: StoreLog,
+    private readonly batch: number,
   ) {}
 
   /** Opens the segments in `dir` and cuts any frame a crash left uncommitted. */
@@ -94,7 +98,7 @@ export class ColdLedger {
     const log = options.log ?? ((level, message) => (level === 'error' ? console.error : console.warn)(`[ledger] ${message}`));
     const segments = new ColdSegments(dir, options.files ?? nodeSegmentFiles, log);
     segments.reconcile(store.read(readColdState).segments);
-    return new ColdLedger(store, segments, log);
+    return new ColdLedger(store, segments, log, options.batch ?? MOVE_BATCH);
   }
 
   /** The segments folder beside a store's files. */
@@ -163,7 +167,7 @@ export class ColdLedger {
       const w = st.watermark;
       const after = w === null ? '' : ' AND (ts > ? OR (ts = ? AND id > ?))';
       const params: SqlValue[] = w === null ? [cutoff] : [cutoff, w.ts, w.ts, w.id];
-      const batch = tx.all(`SELECT * FROM requests WHERE ${MOVABLE}${after} ORDER BY ts, id LIMIT ?`, [...params, MOVE_BATCH]);
+      const batch = tx.all(`SELECT * FROM requests WHERE ${MOVABLE}${after} ORDER BY ts, id LIMIT ?`, [...params, this.batch]);
       const first = batch[0];
       if (first === undefined) {
         return { state: st, rows: batch, attempts: [] as Row[] };

@@ -199,8 +199,28 @@ test('a row recorded late, below the watermark, stays hot and is listed in order
   }
 });
 
+test('with every row cold, an open-ended list and export still find them', async () => {
+  const store = await Store.open({ dir: null });
+  const dir = tempDir();
+  try {
+    await seed(store);
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir));
+    await cold.moveOlderThan(Date.parse('2030-01-01T00:00:00Z'));
+    assert.equal(hotCount(store), rows().filter((r) => r.row.experimentId !== null).length);
+    const page = store.read((tx) => listRequests(tx, SpendRequestsParams.parse({ limit: 20 }), (f, t, b) => cold.rowsDescending(tx, f, t, b)));
+    assert.equal(page.rows.length, 20, 'more than the 8 hot experiment rows');
+    assert.notEqual(page.nextCursor, null);
+    assert.equal(exportReport((fn) => store.read(fn), ReportExportParams.parse({ format: 'csv' }), Date.parse('2030-01-01T00:00:00Z'), cold).rows, 360);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the hot window is the current and the previous calendar month in the user zone', () => {
   assert.equal(hotCutoff(Date.parse('2026-03-15T12:00:00Z'), 'UTC'), Date.parse('2026-02-01T00:00:00Z'));
   assert.equal(hotCutoff(Date.parse('2026-03-01T03:00:00Z'), 'America/New_York'), Date.parse('2026-01-01T05:00:00Z'));
   assert.equal(monthOf(Date.parse('2026-02-28T23:59:59Z')), '2026-02');
+  // Open-ended ranges still name comparable months.
+  assert.equal(monthOf(Number.MAX_SAFE_INTEGER), '9999-12');
+  assert.equal(monthOf(8.64e15), '9999-12');
 });
