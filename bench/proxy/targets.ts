@@ -105,7 +105,9 @@ const daemonTarget = (name: string, homeParent: string | null, where: string, ch
       throw new Error(`${script} is missing: run npm run build first`);
     }
     const home = mkdtempSync(join(homeParent ?? tmpdir(), 'lr-bench-'));
-    const child = spawn(process.execPath, [script, '--home', home, '--simulate', '--json', '--port', '0'], {
+    // The flags `llm-router start` gives a daemon under Node (lifecycle/attach.ts).
+    const { DAEMON_NODE_FLAGS } = (await import('../../daemon/lifecycle/attach')) as typeof import('../../daemon/lifecycle/attach');
+    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, script, '--home', home, '--simulate', '--json', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LLM_ROUTER_HOME: home },
     });

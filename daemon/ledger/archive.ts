@@ -152,6 +152,10 @@ export class ColdLedger {
       }
       const n = await this.moveBatch(cutoff);
       if (n === 0) {
+        if (moved > 0) {
+          // Hand the freed pages back (memory and snapshot size) when the move freed most of them.
+          await this.store.compact();
+        }
         return moved;
       }
       moved += n;

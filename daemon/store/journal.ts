@@ -100,9 +100,12 @@ export class Journal {
     });
   }
 
-  /** Queues a snapshot of the current database if anything was journaled since the last one. */
-  snapshotNow(): Promise<void> {
-    if (this.state.recordsSinceSnapshot === 0 && this.queue.every((i) => i.kind !== 'record')) {
+  /**
+   * Queues a snapshot of the current database if anything was journaled since the last one, or
+   * always with `force` (the image changed without a record: VACUUM).
+   */
+  snapshotNow(force = false): Promise<void> {
+    if (!force && this.state.recordsSinceSnapshot === 0 && this.queue.every((i) => i.kind !== 'record')) {
       return this.idle();
     }
     return new Promise((resolve) => {
