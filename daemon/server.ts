@@ -16,7 +16,8 @@ import { ChatService } from './service/chatService';
 import { ClientHub } from './service/clients';
 import type { DaemonDeps } from './service/deps';
 import { Executor } from './service/execute';
-import type { ChatHooks } from './service/hooks';
+import type { TurnHooks } from './service/hooks';
+import { createExperimentService, experimentHooks, experimentPlanner } from './experiments/wiring';
 import { IdleWatch } from './service/idle';
 import { KeyPresence } from './service/keyPresence';
 import type { DaemonOptions, RunningDaemon } from './service/options';
@@ -93,12 +94,26 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     });
     const http = new ProviderHttp(config.timeouts);
     cleanup.push(() => http.close());
-    const hooks: ChatHooks[] = [];
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
-    hooks.push(ledger.hooks);
-    const chat = new ChatService({ store, catalog, router, executor, clients, hooks, now });
+    const experiments = createExperimentService({ store, router, catalog, now });
+    // The turn's stages, in this order. Planning: budgets (router input), then the experiment arm
+    // or promotion, then the router. Each attempt: the ledger's hold. Recording: the ledger
+    // settles, then experiments store the unit and evaluate.
+    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments)];
+    const chat = new ChatService({
+      store,
+      catalog,
+      router,
+      executor,
+      clients,
+      now,
+      budgets: ledger,
+      experiments: experimentPlanner(experiments),
+      namedModelRoutes: config.routing.namedModels ?? [],
+      hooks,
+    });
     const deps: DaemonDeps = {
       options,
       config,
@@ -114,6 +129,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       clients,
       chat,
       ledger,
+      experiments,
       hooks,
       cold,
       endpoints: { port: 0, socketPath: options.socketPath },

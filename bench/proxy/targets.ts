@@ -105,9 +105,11 @@ const daemonTarget = (name: string, homeParent: string | null, where: string, ch
       throw new Error(`${script} is missing: run npm run build first`);
     }
     const home = mkdtempSync(join(homeParent ?? tmpdir(), 'lr-bench-'));
-    // The flags `llm-router start` gives a daemon under Node (lifecycle/attach.ts).
+    // The flags `llm-router start` gives a daemon under Node (lifecycle/attach.ts); a baseline
+    // checkout runs as that checkout would start it.
     const { DAEMON_NODE_FLAGS } = (await import('../../daemon/lifecycle/attach')) as typeof import('../../daemon/lifecycle/attach');
-    const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, script, '--home', home, '--simulate', '--json', '--port', '0'], {
+    const flags = checkout === '../..' ? DAEMON_NODE_FLAGS : ((await import(resolve(__dirname, checkout, 'daemon/lifecycle/attach'))) as { DAEMON_NODE_FLAGS?: readonly string[] }).DAEMON_NODE_FLAGS ?? [];
+    const child = spawn(process.execPath, [...flags, script, '--home', home, '--simulate', '--json', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LLM_ROUTER_HOME: home },
     });

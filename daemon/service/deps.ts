@@ -10,7 +10,8 @@ import type { Router } from '../routing/router';
 import type { Store } from '../store/database';
 import type { ChatService } from './chatService';
 import type { ClientHub } from './clients';
-import type { ChatHooks } from './hooks';
+import type { TurnHooks } from './hooks';
+import type { ExperimentService } from '../experiments/service';
 import type { KeyPresence } from './keyPresence';
 import type { DaemonOptions } from './options';
 import type { ColdLedger } from '../ledger/archive';
@@ -32,8 +33,10 @@ export interface DaemonDeps {
   chat: ChatService;
   /** Budgets, estimates, rollups and reports (its `hooks` are in `hooks`). */
   ledger: LedgerService;
-  /** Pipeline hooks (budgets, experiments, statistics register theirs here at start-up). */
-  hooks: ChatHooks[];
+  /** A/B tests of routing and feedback; its stages are wired into `chat` by server.ts. */
+  experiments: ExperimentService;
+  /** The turn hooks after planning, in the order server.ts wired them (ledger, experiments, …). */
+  hooks: TurnHooks[];
   /** Request rows older than the previous month, moved out of the hot store (ledger/archive.ts). */
   cold?: ColdLedger | undefined;
   /** Where the transports actually listen (known once they are up). */
