@@ -15,7 +15,7 @@
 // is journaled like any other write.
 import { join } from 'node:path';
 import type { LedgerRow } from '../protocol/ledger';
-import type { ReadTx, Row, SqlValue, Store, StoreLog } from '../store/database';
+import type { ReadTx, Row, SqlValue, Store, StoreLog, WriteTx } from '../store/database';
 import { ColdSegments, nodeSegmentFiles, type SegmentFiles, type SegmentState } from '../store/coldSegments';
 import { periodStart } from './periods';
 import { rowFromDb } from './requests';
@@ -150,47 +150,70 @@ export class ColdLedger {
       if (this.stopped) {
         return moved;
       }
-      const n = await this.moveBatch(cutoff);
-      if (n === 0) {
+      const step = await this.moveBatch(cutoff);
+      if (step === 'done') {
         if (moved > 0) {
           // Hand the freed pages back (memory and snapshot size) when the move freed most of them.
           await this.store.compact();
         }
         return moved;
       }
-      moved += n;
+      moved += step;
       // Let requests in between batches.
       await new Promise((r) => setImmediate(r));
     }
   }
 
-  private async moveBatch(cutoff: number): Promise<number> {
+  /**
+   * Moves the next batch: whole timestamps from the watermark's up to the batch-th row, cut at the
+   * first row's month. Every query is a range on the `ts` index (no scan of the whole table per
+   * batch). Resolves with the rows moved (0 when the window held only rows that stay hot, whose
+   * window the watermark then passes), or 'done'.
+   */
+  private async moveBatch(cutoff: number): Promise<number | 'done'> {
     this.store.checkWritable();
-    const { state, rows, attempts } = this.store.read((tx) => {
+    const plan = this.store.read((tx) => {
       const st = readColdState(tx);
       const w = st.watermark;
-      const after = w === null ? '' : ' AND (ts > ? OR (ts = ? AND id > ?))';
-      const params: SqlValue[] = w === null ? [cutoff] : [cutoff, w.ts, w.ts, w.id];
-      const batch = tx.all(`SELECT * FROM requests WHERE ${MOVABLE}${after} ORDER BY ts, id LIMIT ?`, [...params, this.batch]);
-      const first = batch[0];
+      const fromTs = w?.ts ?? Number.MIN_SAFE_INTEGER;
+      const nth = tx.get('SELECT ts FROM requests WHERE ts >= ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?', [fromTs, cutoff, this.batch - 1]);
+      const hiTs = nth === undefined ? cutoff - 1 : Number(nth.ts);
+      const candidates = tx
+        .all(`SELECT * FROM requests WHERE ts >= ? AND ts <= ? AND ${MOVABLE} ORDER BY ts, id`, [fromTs, hiTs, cutoff])
+        .filter((r) => w === null || compareKeys(keyOf(r), w) > 0);
+      const first = candidates[0];
       if (first === undefined) {
-        return { state: st, rows: batch, attempts: [] as Row[] };
+        return { state: st, rows: [] as Row[], attempts: [] as Row[], hiTs, more: nth !== undefined };
       }
-      // One month per frame: keep the prefix in the first row's month.
+      // One month per frame: the prefix in the first row's month (a timestamp never spans two).
       const month = monthOf(Number(first.ts));
-      const inMonth = batch.filter((r) => monthOf(Number(r.ts)) === month);
-      const last = inMonth[inMonth.length - 1] as Row;
-      const [lo, hi] = [keyOf(first), keyOf(last)];
-      const found = tx.all(
-        `SELECT a.* FROM attempts a JOIN requests r ON r.id = a.request_id WHERE r.ts < ? AND r.experiment_id IS NULL
-           AND (r.ts > ? OR (r.ts = ? AND r.id >= ?)) AND (r.ts < ? OR (r.ts = ? AND r.id <= ?)) ORDER BY a.request_id, a.n`,
-        [cutoff, lo.ts, lo.ts, lo.id, hi.ts, hi.ts, hi.id],
-      );
-      return { state: st, rows: inMonth, attempts: found };
+      const rows = candidates.filter((r) => monthOf(Number(r.ts)) === month);
+      const lastTs = Number((rows[rows.length - 1] as Row).ts);
+      const ids = new Set(rows.map((r) => String(r.id)));
+      const attempts = tx
+        .all(`SELECT a.* FROM requests r JOIN attempts a ON a.request_id = r.id WHERE r.ts >= ? AND r.ts <= ? ORDER BY a.request_id, a.n`, [fromTs, lastTs])
+        .filter((a) => ids.has(String(a.request_id)));
+      return { state: st, rows, attempts, hiTs: lastTs, more: true };
     });
+    const { state, rows, attempts } = plan;
+    const w = state.watermark;
+    const sameWatermark = (tx: WriteTx): void => {
+      const now = readColdState(tx).watermark;
+      if ((now?.ts ?? null) !== (w?.ts ?? null) || (now?.id ?? null) !== (w?.id ?? null)) {
+        throw new Error('another move committed meanwhile');
+      }
+    };
     const first = rows[0];
     const last = rows[rows.length - 1];
     if (first === undefined || last === undefined) {
+      if (!plan.more) {
+        return 'done';
+      }
+      // A window of rows that stay hot (experiments, late rows below the watermark): pass it.
+      await this.store.withWrite((tx) => {
+        sameWatermark(tx);
+        tx.run(SET, [WATERMARK_KEY, JSON.stringify({ ts: plan.hiTs, id: '\uffff' })]);
+      });
       return 0;
     }
     const byRequest = new Map<string, Row[]>();
@@ -206,15 +229,13 @@ export class ColdLedger {
     const after = this.segments.append(month, before, records);
     const segments = Object.fromEntries(state.segments);
     segments[month] = after;
-    const [lo, hi] = [keyOf(first), keyOf(last)];
-    const range = [cutoff, lo.ts, lo.ts, lo.id, hi.ts, hi.ts, hi.id];
-    const inRange = `${MOVABLE} AND (ts > ? OR (ts = ? AND id >= ?)) AND (ts < ? OR (ts = ? AND id <= ?))`;
+    const hi = keyOf(last);
+    // Exactly the frame's rows: movable, after the old watermark, up to the last row's timestamp.
+    const inRange = `ts >= ? AND ts <= ? AND ${MOVABLE} AND NOT (ts = ? AND id <= ?)`;
+    const range: SqlValue[] = [w?.ts ?? Number.MIN_SAFE_INTEGER, hi.ts, cutoff, w?.ts ?? Number.MIN_SAFE_INTEGER, w?.id ?? ''];
     try {
       await this.store.withWrite((tx) => {
-        const w = readColdState(tx).watermark;
-        if ((w?.ts ?? null) !== (state.watermark?.ts ?? null) || (w?.id ?? null) !== (state.watermark?.id ?? null)) {
-          throw new Error('another move committed meanwhile');
-        }
+        sameWatermark(tx);
         tx.run(`DELETE FROM attempts WHERE request_id IN (SELECT id FROM requests WHERE ${inRange})`, range);
         const { changes } = tx.run(`DELETE FROM requests WHERE ${inRange}`, range);
         if (changes !== rows.length) {

@@ -216,6 +216,27 @@ test('with every row cold, an open-ended list and export still find them', async
   }
 });
 
+test('a window of rows that stay hot (an experiment) is passed, and the rows after it still move', async () => {
+  const store = await Store.open({ dir: null });
+  const dir = tempDir();
+  try {
+    const base = (rows()[1] as { row: LedgerRow }).row;
+    await store.withWrite((tx) => {
+      for (let i = 0; i < 20; i++) {
+        // Rows 3..12 belong to an experiment: more than a whole batch of them in a row.
+        const exp = i >= 3 && i < 13;
+        insertRequest(tx, { ...base, id: `req_${String(i).padStart(2, '0')}`, ts: JAN + i * 1000, experimentId: exp ? 'exp_1' : null, arm: exp ? 'a' : null }, []);
+      }
+    });
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { batch: 4 });
+    assert.equal(await cold.moveOlderThan(MAR), 10);
+    assert.deepEqual(store.read((tx) => tx.all('SELECT id FROM requests ORDER BY id')).map((r) => r.id), Array.from({ length: 10 }, (_, i) => `req_${String(i + 3).padStart(2, '0')}`));
+    assert.equal(await cold.moveOlderThan(MAR), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('the hot window is the current and the previous calendar month in the user zone', () => {
   assert.equal(hotCutoff(Date.parse('2026-03-15T12:00:00Z'), 'UTC'), Date.parse('2026-02-01T00:00:00Z'));
   assert.equal(hotCutoff(Date.parse('2026-03-01T03:00:00Z'), 'America/New_York'), Date.parse('2026-01-01T05:00:00Z'));
