@@ -96,14 +96,16 @@ function main(): void {
     const area = areaOf(f);
     byArea.set(area, (byArea.get(area) ?? 0) + us);
   }
-  const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-  const idle = byArea.get('(idle)') ?? 0;
-  process.stdout.write(`${file}: ${(total / 1e6).toFixed(2)} s sampled, ${pct(total - idle)} busy\n\ntop self time:\n`);
-  for (const [k, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  // Shares of the busy time: idle (waiting for sockets and fsyncs) says nothing about the cost.
+  const idle = byFunction.get('(idle)') ?? 0;
+  const busy = total - idle;
+  const pct = (us: number): string => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
+  process.stdout.write(`${file.split('/').pop() ?? file}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s busy (${((100 * busy) / total).toFixed(0)}%); shares below are of the busy time\n\ntop self time:\n`);
+  for (const [k, us] of [...byFunction].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
     process.stdout.write(`  ${pct(us)}  ${k}\n`);
   }
   process.stdout.write('\nby area:\n');
-  for (const [k, us] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+  for (const [k, us] of [...byArea].filter(([k]) => k !== '((idle))').sort((a, b) => b[1] - a[1]).slice(0, 25)) {
     process.stdout.write(`  ${pct(us)}  ${k}\n`);
   }
 }
