@@ -38,16 +38,20 @@ interface TargetResult {
 
 class Host {
   private readonly lines: Interface;
-  private readonly waiting: ((line: string) => void)[] = [];
+  private readonly waiting: { resolve: (line: string) => void; reject: (e: Error) => void }[] = [];
   constructor(readonly child: ChildProcessWithoutNullStreams) {
     this.lines = createInterface({ input: child.stdout });
-    this.lines.on('line', (l) => this.waiting.shift()?.(l));
+    this.lines.on('line', (l) => this.waiting.shift()?.resolve(l));
     child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
+    child.once('exit', (code) => {
+      for (const w of this.waiting.splice(0)) {
+        w.reject(new Error(`target host exited with ${String(code)}`));
+      }
+    });
   }
   next(): Promise<string> {
     return new Promise((resolve, reject) => {
-      this.waiting.push(resolve);
-      this.child.once('exit', (code) => reject(new Error(`target host exited with ${String(code)}`)));
+      this.waiting.push({ resolve, reject });
     });
   }
   async cpuMicros(): Promise<number> {
