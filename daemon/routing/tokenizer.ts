@@ -79,9 +79,22 @@ export function encoder(name: EncodingName): GptEncoding {
   return e;
 }
 
-/** Exact BPE count of `text` in `encoding`. */
+const unavailable = new Set<EncodingName>();
+
+/**
+ * Exact BPE count of `text` in `encoding`. If the rank table cannot be read (a broken install),
+ * routing must still work: it falls back to a length estimate and says so once on stderr.
+ */
 export function countTokensIn(text: string, encoding: EncodingName = DEFAULT_ENCODING): number {
-  return encoder(encoding).countTokens(text);
+  if (!unavailable.has(encoding)) {
+    try {
+      return encoder(encoding).countTokens(text);
+    } catch (e) {
+      unavailable.add(encoding);
+      console.error(`[routing] cannot load the ${encoding} tokenizer table (${(e as Error).message}); estimating tokens from text length instead — reinstall to restore exact counts`);
+    }
+  }
+  return Math.ceil(text.length / 4);
 }
 
 /** Which encodings this process has loaded (for tests and the memory bench). */
