@@ -9,6 +9,7 @@ import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
 import { providerMethods } from './providers';
 import { routingMethods } from './routing-methods';
+import { learningMethods } from './learning';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -54,6 +55,8 @@ export const ChatCompleteParams = GenerationParams.extend({
   context: ClientContext.optional(),
   /** When set, answer text is also pushed as `chat/delta` notifications with this id. */
   streamId: z.string().min(1).max(100).optional(),
+  /** The `requestId` route/estimate returned, so the plan that was shown is the plan that runs. */
+  requestId: z.string().regex(/^req_[0-9a-z]{21}$/, 'requestId must be one route/estimate returned').optional(),
 }).strict();
 export interface ChatCompleteResult {
   requestId: string;
@@ -171,6 +174,7 @@ export const methods = {
   ...routingMethods,
   ...experimentMethods,
   ...providerMethods,
+  ...learningMethods,
 } as const;
 
 export type Methods = typeof methods;
