@@ -26,6 +26,7 @@ import { KeyPresence } from './service/keyPresence';
 import type { DaemonOptions, RunningDaemon } from './service/options';
 import { startSimulator, type RunningSimulator } from './simulator/server';
 import { Store } from './store/database';
+import { ColdLedger, hotCutoff } from './ledger/archive';
 import { createHttpServer, listenLoopback } from './transport/http';
 import { startLspSocketServer, type LspSocketServer } from './transport/socketServer';
 
@@ -70,6 +71,9 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
   try {
     const store = await Store.open({ dir: options.home });
     cleanup.push(() => store.close());
+    // Old request rows move to cold segments so memory follows recent traffic (ledger/archive.ts).
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(options.home));
+    cleanup.push(() => cold.stop());
     const providers = simulator
       ? new ProviderRegistry(PROVIDERS, (p) => simulator.baseUrlFor(p), (p, url) => openAiCompatible(p, url))
       : new ProviderRegistry(PROVIDERS, (p) => config.providers[p]?.baseUrl);
@@ -151,9 +155,11 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       ledger,
       experiments,
       hooks,
+      cold,
       endpoints: { port: 0, socketPath: options.socketPath },
       now,
     };
+    cold.schedule(() => hotCutoff(now(), ledger.timeZone));
     const handlers = createHandlers(deps);
     const idle = new IdleWatch(options.idleTimeoutMs, () => clients.count(), options.onIdle);
     clients.onChange(() => idle.touch());

@@ -10,6 +10,7 @@ import { extractFeatures, messageText as textOf, type RequestFeatures } from './
 import { PolicySet } from './policies';
 import { PriorQuality, type QualityModel } from './quality';
 import { LearnedQuality, shippedQualityModel, type LearnedModelState, type OnlineState } from './learnedQuality';
+import { encodingForModel } from './tokenizer';
 import { evaluateRules, ruleFacts, type RuleMatch } from './rules';
 import { createStrategy, rank, type Scored, type ScoringContext, type ScoringInput, type Strategy } from './strategies';
 import { strongerCandidate } from './escalation';
@@ -97,14 +98,26 @@ const FLOOR_OF: Partial<Record<Tradeoff, Tradeoff>> = { balanced: 'cost', qualit
 export class Router {
   private policyCache: { key: unknown; set: PolicySet } | null = null;
   private readonly viewCache = new Map<string, Map<string, CatalogModel>>();
-  private readonly defaultQuality: QualityModel;
+  /** Loaded on the first decision, not at start-up: an idle daemon does not hold the learned model. */
+  private defaultQuality: QualityModel | null = null;
 
-  constructor(private readonly env: RouterEnv) {
-    this.defaultQuality = env.quality ?? loadDefaultQuality();
-  }
+  constructor(private readonly env: RouterEnv) {}
+
+  /** Online state restored at start-up, applied when the learned model is first loaded. */
+  private pendingOnline: Record<string, OnlineState> | null = null;
 
   get quality(): QualityModel {
-    return this.env.quality ?? this.defaultQuality;
+    if (this.env.quality) {
+      return this.env.quality;
+    }
+    if (this.defaultQuality === null) {
+      this.defaultQuality = loadDefaultQuality();
+      if (this.pendingOnline !== null && this.defaultQuality instanceof LearnedQuality) {
+        this.defaultQuality.importOnline(this.pendingOnline);
+      }
+      this.pendingOnline = null;
+    }
+    return this.defaultQuality;
   }
 
   policies(): PolicySet {
@@ -155,6 +168,11 @@ export class Router {
 
   /** Restores persisted online state (daemon start). */
   importOnline(state: Record<string, OnlineState>): void {
+    if (!this.env.quality && this.defaultQuality === null) {
+      // Kept until the first decision loads the model: restoring must not load it at start-up.
+      this.pendingOnline = { ...this.pendingOnline, ...state };
+      return;
+    }
     if (this.quality instanceof LearnedQuality) {
       this.quality.importOnline(state);
     }
@@ -163,7 +181,7 @@ export class Router {
   /** `decide` with its workings: features, and every rule checked with the reasons. */
   trace(input: RouteInput, override?: { rules?: RoutingConfig['rules']; policies?: Policy[] }): RouteTrace {
     const { catalog } = this.env;
-    const features = extractFeatures(input.request, input.context);
+    const features = extractFeatures(input.request, input.context, encodingForModel(input.requestedModel));
     const policySet = override?.policies ? new PolicySet(override.policies, this.env.config?.taskPolicies ?? {}) : this.policies();
     const requested = this.parseRequested(input.requestedModel, policySet);
     const workspace = input.context?.workspace !== undefined ? this.env.config?.workspaces?.[input.context.workspace] : undefined;

@@ -14,6 +14,7 @@ import type { TurnHooks } from './hooks';
 import type { ExperimentService } from '../experiments/service';
 import type { KeyPresence } from './keyPresence';
 import type { DaemonOptions } from './options';
+import type { ColdLedger } from '../ledger/archive';
 
 export interface DaemonDeps {
   options: DaemonOptions;
@@ -36,6 +37,8 @@ export interface DaemonDeps {
   experiments: ExperimentService;
   /** The turn hooks after planning, in the order server.ts wired them (ledger, experiments, …). */
   hooks: TurnHooks[];
+  /** Request rows older than the previous month, moved out of the hot store (ledger/archive.ts). */
+  cold?: ColdLedger | undefined;
   /** Where the transports actually listen (known once they are up). */
   endpoints: { port: number; socketPath: string };
   now(): number;

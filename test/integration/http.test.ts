@@ -191,7 +191,7 @@ test('the store stays whole after all of it', async () => {
   // Open a copy: a second live Store on the daemon's own files could touch them.
   const dir = mkdtempSync(join(tmpdir(), 'llm-router-copy-'));
   for (const f of readdirSync(h.home).filter((n) => n.startsWith('ledger'))) {
-    cpSync(join(h.home, f), join(dir, f));
+    cpSync(join(h.home, f), join(dir, f), { recursive: true });
   }
   const copy = await Store.open({ dir });
   try {
