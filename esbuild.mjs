@@ -1,5 +1,7 @@
 // Bundles the three programs: the extension (CommonJS, `vscode` external), the daemon and its
-// CLI (Node), and the dashboard webview (browser). sql.js's wasm is copied beside the daemon.
+// CLI (Node), and the dashboard webview (browser). sql.js's wasm is copied beside the daemon, and
+// the tokenizer's rank tables into dist/tokenizer/ and the learned model's files into dist/model/
+// (read on first use, see routing/tokenizer.ts and routing/modelFiles.ts).
 // @napi-rs/keyring is native: it stays external and ships in node_modules inside the .vsix.
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -9,7 +11,7 @@ const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 // The wasm path is only resolved from node_modules when not running from the bundle (tests).
-const nodeExternal = ['@napi-rs/keyring', 'sql.js/dist/sql-wasm.wasm'];
+const nodeExternal = ['@napi-rs/keyring', 'sql.js/dist/sql-wasm.wasm', 'gpt-tokenizer/data/*'];
 
 mkdirSync('dist', { recursive: true });
 await Promise.all([
@@ -19,3 +21,11 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist', platform: 'browser', format: 'iife', target: 'es2022' }),
 ]);
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
+mkdirSync('dist/model', { recursive: true });
+for (const name of ['router-model.json', 'word-vectors.json']) {
+  copyFileSync(`daemon/routing/model/${name}`, `dist/model/${name}`);
+}
+mkdirSync('dist/tokenizer', { recursive: true });
+for (const name of ['cl100k_base', 'o200k_base']) {
+  copyFileSync(require.resolve(`gpt-tokenizer/data/${name}.tiktoken`), `dist/tokenizer/${name}.tiktoken`);
+}

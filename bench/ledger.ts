@@ -16,6 +16,8 @@ import { LedgerService } from '../daemon/ledger/service';
 import { insertRequest } from '../daemon/ledger/requests';
 import { recordInRollups } from '../daemon/ledger/rollups';
 import { spendSummary, spendTimeseries } from '../daemon/ledger/reports';
+import { ColdLedger, hotCutoff } from '../daemon/ledger/archive';
+import { systemTimeZone } from '../daemon/ledger/periods';
 import { Catalog } from '../daemon/routing/catalog';
 import { BudgetSetParams, SpendTimeseriesParams } from '../daemon/protocol/budget';
 import { SpendSummaryParams } from '../daemon/protocol/methods';
@@ -114,14 +116,14 @@ async function recordedRate(withBudget: boolean): Promise<number> {
 }
 
 // ---- 2. queries at 10k / 100k / 1M ------------------------------------------------------------
-async function fill(store: Store, from: number, to: number): Promise<void> {
+async function fill(store: Store, from: number, to: number, end = NOW, spanDays = SPAN_DAYS): Promise<void> {
   const BATCH = 20_000;
-  const span = SPAN_DAYS * 86_400_000;
+  const span = spanDays * 86_400_000;
   for (let i = from; i < to; i += BATCH) {
     await store.withWrite((tx) => {
       for (let j = i; j < Math.min(to, i + BATCH); j++) {
         // Spread over the last SPAN_DAYS days, deterministic and interleaved.
-        const ts = NOW - span + Math.floor(((j * 2654435761) % 1_000_003) / 1_000_003 * span);
+        const ts = end - span + Math.floor(((j * 2654435761) % 1_000_003) / 1_000_003 * span);
         const r = row(j, ts);
         insertRequest(tx, r, []);
         recordInRollups(tx, r);
@@ -176,25 +178,19 @@ async function queries(): Promise<void> {
 }
 
 // ---- 3. daemon RSS at 1M rows ------------------------------------------------------------------
-// The store is filled here; the daemon is the real bundle (dist/daemon.js) in its own process,
-// because WebAssembly memory never shrinks: this process's sql.js heap still holds the fill.
-async function daemonRss(): Promise<void> {
-  const rows = SIZES[SIZES.length - 1] ?? 1_000_000;
+// The store is filled here with a year of history before the real clock (the daemon reads the real
+// clock); the daemon is the real bundle (dist/daemon.js) in its own process, because WebAssembly
+// memory never shrinks: this process's sql.js heap still holds the fill. Measured twice: with every
+// row hot (a ledger that never archived), then after the rows older than the hot window (current
+// and previous month) moved to cold segments, as a daemon that has run all year leaves its ledger.
+async function daemonOver(home: string, rows: number, label: string): Promise<void> {
   const script = join(__dirname, '..', 'dist', 'daemon.js');
-  if (!existsSync(script)) {
-    console.log('\n3. daemon RSS: not measured, dist/daemon.js is missing (npm run build first)');
-    return;
-  }
-  const home = mkdtempSync(join(tmpdir(), 'llmr-bench-rss-'));
-  let pid: number | undefined;
+  const files = readdirSync(home).map((f) => `${f} ${statSync(join(home, f)).isDirectory() ? `${readdirSync(join(home, f)).length} segments` : mb(statSync(join(home, f)).size)}`).join(', ');
+  const started = performance.now();
+  const { DAEMON_NODE_FLAGS } = await import('../daemon/lifecycle/attach');
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, script, '--home', home, '--simulate', '--idle-timeout', '0'], { stdio: 'ignore', env: { ...process.env, LLM_ROUTER_HOME: home } });
+  const pid = child.pid;
   try {
-    const store = await Store.open({ dir: home });
-    await fill(store, 0, rows);
-    await store.close();
-    const files = readdirSync(home).map((f) => `${f} ${mb(statSync(join(home, f)).size)}`).join(', ');
-    const started = performance.now();
-    const child = spawn(process.execPath, [script, '--home', home, '--simulate', '--idle-timeout', '0'], { stdio: 'ignore', env: { ...process.env, LLM_ROUTER_HOME: home } });
-    pid = child.pid;
     let info = readDiscovery(home);
     for (let i = 0; i < 1200 && (info === null || info.pid !== pid); i++) {
       await new Promise((r) => setTimeout(r, 250));
@@ -212,8 +208,8 @@ async function daemonRss(): Promise<void> {
     const body = (await res.json()) as { result?: { requests: number } };
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) * 1024;
-    console.log(`\n3. the daemon (dist/daemon.js, own process) over a ${rows}-row store (${files})`);
-    console.log(`   ready in ${(ready / 1000).toFixed(1)} s; ${body.result?.requests ?? '?'} requests summarised over HTTP; RSS ${mb(kb('VmRSS'))}, peak ${mb(kb('VmHWM'))}`);
+    console.log(`   ${label}: ${files}`);
+    console.log(`     ready in ${(ready / 1000).toFixed(1)} s; ${body.result?.requests ?? '?'} of ${rows} requests summarised over HTTP; RSS ${mb(kb('VmRSS'))}, peak ${mb(kb('VmHWM'))}`);
   } finally {
     if (pid !== undefined) {
       try {
@@ -230,6 +226,32 @@ async function daemonRss(): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+  }
+}
+
+async function daemonRss(): Promise<void> {
+  const rows = SIZES[SIZES.length - 1] ?? 1_000_000;
+  if (!existsSync(join(__dirname, '..', 'dist', 'daemon.js'))) {
+    console.log('\n3. daemon RSS: not measured, dist/daemon.js is missing (npm run build first)');
+    return;
+  }
+  const home = mkdtempSync(join(tmpdir(), 'llmr-bench-rss-'));
+  try {
+    const now = Date.now();
+    let store = await Store.open({ dir: home });
+    await fill(store, 0, rows, now, 365);
+    await store.close();
+    console.log(`\n3. the daemon (dist/daemon.js, own process) over ${rows} rows spread over the last 365 days`);
+    await daemonOver(home, rows, 'every row hot (never archived)');
+    store = await Store.open({ dir: home });
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(home));
+    const t0 = performance.now();
+    const moved = await cold.moveOlderThan(hotCutoff(now, systemTimeZone()));
+    const moveMs = performance.now() - t0;
+    await store.close();
+    console.log(`   moved ${moved} rows older than the previous month to cold segments in ${(moveMs / 1000).toFixed(1)} s (${((moved / moveMs) * 1000).toFixed(0)} rows/s); ${rows - moved} stay hot`);
+    await daemonOver(home, rows, 'after archiving');
+  } finally {
     rmSync(home, { recursive: true, force: true });
   }
 }

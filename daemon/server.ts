@@ -6,11 +6,13 @@ import type { Server } from 'node:http';
 import { loadConfig } from './config/config';
 import { createHandlers } from './handlers';
 import { LedgerService } from './ledger/service';
+import { ConversationAffinity } from './routing/affinityService';
 import { ProviderHttp } from './providers/http';
 import { openAiCompatible } from './providers/openai';
 import { PROVIDERS, ProviderRegistry } from './providers/registry';
 import { resilienceFromConfig } from './providers/resilience/fromConfig';
 import { Catalog } from './routing/catalog';
+import { startupCatalogData } from './routing/catalogData';
 import { Router } from './routing/router';
 import { restoreLearnedState } from './routing/learnedStateStore';
 import { ChatService } from './service/chatService';
@@ -27,6 +29,7 @@ import { KeyPresence } from './service/keyPresence';
 import type { DaemonOptions, RunningDaemon } from './service/options';
 import { startSimulator, type RunningSimulator } from './simulator/server';
 import { Store } from './store/database';
+import { ColdLedger, hotCutoff } from './ledger/archive';
 import { createHttpServer, listenLoopback } from './transport/http';
 import { startLspSocketServer, type LspSocketServer } from './transport/socketServer';
 
@@ -71,13 +74,17 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
   try {
     const store = await Store.open({ dir: options.home });
     cleanup.push(() => store.close());
+    // Old request rows move to cold segments so memory follows recent traffic (ledger/archive.ts).
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(options.home));
+    cleanup.push(() => cold.stop());
     const providers = simulator
       ? new ProviderRegistry(PROVIDERS, (p) => simulator.baseUrlFor(p), (p, url) => openAiCompatible(p, url))
       : new ProviderRegistry(PROVIDERS, (p) => config.providers[p]?.baseUrl);
     const keyPresence = new KeyPresence(options.keys, providers.ids());
     await keyPresence.refresh();
     // The user's model overrides (prices, context windows, new models) apply to every decision and price.
-    const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models');
+    // The data file `catalog update` saved (or the shipped one), then the user's models from config.json.
+    const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models', startupCatalogData(options.home).data);
     // Health, circuits, rate limits, balancing and the cache: shared by every request of this daemon.
     const resilience = resilienceFromConfig(config, now);
     const clients = new ClientHub();
@@ -120,7 +127,10 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     // The turn's stages, in this order. Planning: budgets (router input), then the experiment arm
     // or promotion, then the router. Each attempt: the ledger's hold. Recording: the ledger
     // settles, then experiments store the unit and evaluate.
-    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), decisions.hooks];
+    // Conversation affinity plans last (it judges the router's fresh decision) and records its
+    // conversation's totals in the ledger row's transaction.
+    const affinity = new ConversationAffinity({ store, catalog, enabled: config.affinity.enabled, now });
+    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), affinity.hooks, decisions.hooks];
     const chat = new ChatService({
       store,
       catalog,
@@ -131,6 +141,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       budgets: ledger,
       experiments: experimentPlanner(experiments),
       namedModelRoutes: config.routing.namedModels ?? [],
+      affinity,
       hooks,
       admit: () => spending.check(),
     });
@@ -153,9 +164,11 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       hooks,
       spending,
       decisions,
+      cold,
       endpoints: { port: 0, socketPath: options.socketPath },
       now,
     };
+    cold.schedule(() => hotCutoff(now(), ledger.timeZone));
     const handlers = createHandlers(deps);
     const idle = new IdleWatch(options.idleTimeoutMs, () => clients.count(), options.onIdle);
     clients.onChange(() => idle.touch());

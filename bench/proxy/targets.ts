@@ -3,8 +3,7 @@
 import { createServer, request, Agent, type Server } from 'node:http';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 // Each target imports what it runs when it starts, so a target's RSS is not inflated by modules
 // only another target needs.
@@ -22,6 +21,8 @@ export interface StartedTarget {
   close(): Promise<void>;
   /** Memory of the processes serving this target, when they are not only the host process. */
   stats?(): Promise<{ rssBytes: number; maxRssBytes: number }>;
+  /** CPU time of the processes serving this target, µs, when they are not only the host process. */
+  cpuMicros?(): Promise<number>;
 }
 
 export interface BenchTarget {
@@ -88,34 +89,54 @@ const passThrough: BenchTarget = {
 };
 
 /**
- * The whole daemon: auth, validation, routing `auto`, the simulated provider call, the ledger row.
- * `homeParent` null: the OS temp folder (a real disk here, so each commit pays an fdatasync);
- * '/dev/shm' puts the journal on tmpfs, where fdatasync is free, to separate the disk's latency
- * from the daemon's own overhead.
+ * The whole daemon as people run it: the bundle (dist/daemon.js, `npm run build` first) in its own
+ * process, with auth, validation, routing, the simulated provider call (in-process simulator) and
+ * the durable ledger row. `homeParent` null: the OS temp folder (a real disk here, so each commit
+ * pays an fdatasync); '/dev/shm' puts the journal on tmpfs, where fdatasync is free. BENCH_MODEL
+ * picks the requested model (default a concrete one, as the issue's CPU target says; `auto` routes).
  */
 const daemonTarget = (name: string, homeParent: string | null, where: string, checkout = '../..'): BenchTarget => ({
   name,
-  description: `client → llm-router daemon${checkout === '../..' ? '' : ` of ${checkout}`} (simulate, model auto, durable journaled ledger ${where}) → simulator`,
+  description: `client → llm-router daemon${checkout === '../..' ? '' : ` of ${checkout}`} (dist/daemon.js, simulate, model ${process.env.BENCH_MODEL ?? 'gpt-4o-mini'}, durable journaled ledger ${where}) → simulator`,
   async start() {
-    const { startDaemon } = (await import(`${checkout}/daemon/server`)) as typeof import('../../daemon/server');
-    const { createKeychainKeyStore } = (await import(`${checkout}/daemon/keys/keychain`)) as typeof import('../../daemon/keys/keychain');
-    const { daemonSocketPath } = (await import(`${checkout}/daemon/lifecycle/socketPath`)) as typeof import('../../daemon/lifecycle/socketPath');
+    const { spawn } = await import('node:child_process');
+    const script = resolve(__dirname, checkout, 'dist', 'daemon.js');
+    if (!existsSync(script)) {
+      throw new Error(`${script} is missing: run npm run build first`);
+    }
     const home = mkdtempSync(join(homeParent ?? tmpdir(), 'lr-bench-'));
-    const token = randomBytes(32).toString('hex');
-    const running = await startDaemon({
-      home,
-      version: 'bench',
-      token,
-      port: 0,
-      socketPath: daemonSocketPath(home),
-      keys: createKeychainKeyStore({ env: {}, backend: { get: async () => null, set: async () => undefined, delete: async () => false } }),
-      simulate: true,
-      idleTimeoutMs: 0,
+    // The flags `llm-router start` gives a daemon under Node (lifecycle/attach.ts); a baseline
+    // checkout runs as that checkout would start it.
+    const { DAEMON_NODE_FLAGS } = (await import('../../daemon/lifecycle/attach')) as typeof import('../../daemon/lifecycle/attach');
+    const flags = checkout === '../..' ? DAEMON_NODE_FLAGS : ((await import(resolve(__dirname, checkout, 'daemon/lifecycle/attach'))) as { DAEMON_NODE_FLAGS?: readonly string[] }).DAEMON_NODE_FLAGS ?? [];
+    const child = spawn(process.execPath, [...flags, script, '--home', home, '--simulate', '--json', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LLM_ROUTER_HOME: home },
     });
+    const ready = await new Promise<{ port: number; token: string }>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`the daemon did not start within 60 s: ${out.slice(-500)}`)), 60_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += String(d);
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line !== undefined) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line) as { port: number; token: string });
+        }
+      });
+      child.stderr.on('data', (d: Buffer) => (out += String(d)));
+      child.once('exit', (code) => reject(new Error(`the daemon exited with ${String(code)}: ${out.slice(-500)}`)));
+    });
+    child.stdout.resume();
+    child.stderr.resume();
     return {
-      endpoint: { port: running.port, path: '/v1/chat/completions', headers: { authorization: `Bearer ${token}` }, model: 'auto' },
+      endpoint: { port: ready.port, path: '/v1/chat/completions', headers: { authorization: `Bearer ${ready.token}` }, model: process.env.BENCH_MODEL ?? 'gpt-4o-mini' },
+      stats: () => procMemory(child.pid),
+      cpuMicros: () => procCpuMicros(child.pid),
       close: async () => {
-        await running.close();
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        await exited;
         rmSync(home, { recursive: true, force: true });
       },
     };
@@ -132,6 +153,20 @@ const baselineDir = process.env.BENCH_BASELINE;
 const baselines = baselineDir
   ? [daemonTarget('base-daemon', null, `in ${tmpdir()}`, baselineDir), ...(existsSync('/dev/shm') ? [daemonTarget('base-tmpfs', '/dev/shm', 'on tmpfs /dev/shm', baselineDir)] : [])]
   : [];
+
+/** User + system CPU time of a process, µs, from /proc (Linux); NaN elsewhere. */
+async function procCpuMicros(pid: number | undefined): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const stat = await readFile(`/proc/${String(pid)}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces): utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1e6) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** VmRSS and VmHWM (peak) of a child process, from /proc (Linux); zeros elsewhere. */
 async function procMemory(pid: number | undefined): Promise<{ rssBytes: number; maxRssBytes: number }> {
@@ -186,6 +221,10 @@ const portkey: BenchTarget = {
         path: '/v1/chat/completions',
         headers: { authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${sim.url}/openai/v1` },
         model: 'gpt-4o-mini',
+      },
+      async cpuMicros() {
+        const u = process.cpuUsage();
+        return (await procCpuMicros(child.pid)) + u.user + u.system;
       },
       async stats() {
         const gateway = await procMemory(child.pid);

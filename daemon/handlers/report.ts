@@ -6,6 +6,6 @@ import type { Handlers } from './types';
 export function reportHandlers(deps: DaemonDeps): Pick<Handlers, 'spend/timeseries' | 'report/export'> {
   return {
     'spend/timeseries': async (params) => deps.store.read((tx) => spendTimeseries(tx, params, deps.now(), deps.ledger.timeZone)),
-    'report/export': async (params) => exportReport((fn) => deps.store.read(fn), params, deps.now()),
+    'report/export': async (params) => exportReport((fn) => deps.store.read(fn), params, deps.now(), deps.cold ?? null),
   };
 }

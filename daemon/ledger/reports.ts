@@ -8,7 +8,9 @@ import type { LedgerRow } from '../protocol/ledger';
 import type { Params, SpendSummaryResult } from '../protocol/methods';
 import type { ReadTx } from '../store/database';
 import type { z } from 'zod';
+import type { ColdLedger } from './archive';
 import { rowFromDb } from './requests';
+import { mergeByKey } from './rowOrder';
 import { periodEnd, periodStart } from './periods';
 import type { ModelPrice } from './pricing';
 import { summarize, timeseries } from './rollups';
@@ -50,6 +52,7 @@ export function spendSummary(
   now: number,
   zone: string,
   baseline: { model: string | null; price: ModelPrice | null },
+  cold: ColdLedger | null = null,
 ): SpendSummaryResult & SummaryExtras {
   const explicit = params.from !== undefined || params.to !== undefined;
   const bounds = explicit
@@ -57,7 +60,7 @@ export function spendSummary(
     : params.period === 'all'
       ? { from: 0, to: FAR_FUTURE }
       : { from: periodStart(now, params.period, zone), to: periodEnd(now, params.period, zone) };
-  const s = summarize(tx, bounds.from, bounds.to, params.groupBy ?? null, baseline.price);
+  const s = summarize(tx, bounds.from, bounds.to, params.groupBy ?? null, baseline.price, cold === null ? undefined : (a, b) => cold.rowsAscending(tx, a, b));
   return {
     from: bounds.from,
     to: bounds.to,
@@ -92,8 +95,8 @@ function csvCell(v: unknown): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Rows in [from, to), oldest first, a page at a time (keyset on ts, id). */
-function* ledgerPages(tx: ReadTx, from: number, to: number): Generator<LedgerRow[]> {
+/** Hot rows in [from, to), oldest first, a page at a time (keyset on ts, id). */
+function* hotPages(tx: ReadTx, from: number, to: number): Generator<LedgerRow[]> {
   let after: { ts: number; id: string } | null = null;
   for (;;) {
     const rows: LedgerRow[] = (
@@ -113,6 +116,33 @@ function* ledgerPages(tx: ReadTx, from: number, to: number): Generator<LedgerRow
   }
 }
 
+/**
+ * Every row in [from, to), oldest first, a page at a time: the hot rows merged with the cold
+ * segments' (streamed a frame at a time), so an export of years holds one page and one frame.
+ */
+function* ledgerPages(tx: ReadTx, from: number, to: number, cold: ColdLedger | null): Generator<LedgerRow[]> {
+  if (cold === null) {
+    yield* hotPages(tx, from, to);
+    return;
+  }
+  const hot = (function* () {
+    for (const page of hotPages(tx, from, to)) {
+      yield* page;
+    }
+  })();
+  let page: LedgerRow[] = [];
+  for (const row of mergeByKey(hot, cold.rowsAscending(tx, from, to), 'ascending')) {
+    page.push(row);
+    if (page.length === EXPORT_PAGE) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) {
+    yield page;
+  }
+}
+
 function writable(path: string): void {
   if (!isAbsolute(path)) {
     throw new RouterError('pathNotWritable', `export path "${path}" must be absolute: the daemon's working folder is not yours`, { path });
@@ -128,8 +158,16 @@ function writable(path: string): void {
   }
 }
 
-/** Exports the ledger. Read-only: a failed export leaves no partial file and touches no row. */
-export function exportReport(read: <T>(fn: (tx: ReadTx) => T) => T, params: z.output<typeof ReportExportParams>, now: number): ReportExportResult {
+/**
+ * Exports the ledger, cold rows included. Read-only: a failed export (a damaged cold segment too)
+ * leaves no partial file and touches no row.
+ */
+export function exportReport(
+  read: <T>(fn: (tx: ReadTx) => T) => T,
+  params: z.output<typeof ReportExportParams>,
+  now: number,
+  cold: ColdLedger | null = null,
+): ReportExportResult {
   const r = range(toMs(params.from, 'from'), toMs(params.to, 'to'), 0, now + 1);
   const header = params.format === 'csv' ? `${CSV_COLUMNS.join(',')}\n` : '[';
   const encode = (row: LedgerRow, first: boolean): string =>
@@ -140,7 +178,7 @@ export function exportReport(read: <T>(fn: (tx: ReadTx) => T) => T, params: z.ou
     return read((tx) => {
       const parts = [header];
       let n = 0;
-      for (const page of ledgerPages(tx, r.from, r.to)) {
+      for (const page of ledgerPages(tx, r.from, r.to, cold)) {
         for (const row of page) {
           n += 1;
           if (n > INLINE_EXPORT_LIMIT) {
@@ -167,7 +205,7 @@ export function exportReport(read: <T>(fn: (tx: ReadTx) => T) => T, params: z.ou
   try {
     writeSync(fd, header);
     read((tx) => {
-      for (const page of ledgerPages(tx, r.from, r.to)) {
+      for (const page of ledgerPages(tx, r.from, r.to, cold)) {
         let chunk = '';
         for (const row of page) {
           n += 1;

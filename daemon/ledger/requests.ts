@@ -6,6 +6,7 @@ import type { SpendRequestsResult } from '../protocol/methods';
 import type { Endpoint, LedgerRow, RequestStatus } from '../protocol/ledger';
 import { RouterError } from '../protocol/errors';
 import type { ReadTx, Row, SqlValue, WriteTx } from '../store/database';
+import { mergeByKey, type RowKey } from './rowOrder';
 
 export interface AttemptRow {
   n: number;
@@ -117,12 +118,19 @@ function decodeCursor(cursor: string): { ts: number; id: string } {
   throw new RouterError('invalidParams', 'cursor is not one this daemon handed out: pass nextCursor from the previous page unchanged');
 }
 
-/** Newest first, keyset-paginated on (ts, id) so pages stay stable while rows are added. */
-export function listRequests(tx: ReadTx, params: Params<'spend/requests'>): SpendRequestsResult {
+/** Cold rows newest first, strictly before `before` when given, in [from, to) (archive.ts). */
+export type ColdRowsDescending = (from: number, to: number, before: RowKey | null) => Iterator<LedgerRow>;
+
+/**
+ * Newest first, keyset-paginated on (ts, id) so pages stay stable while rows are added. With
+ * `cold`, the page continues into the cold segments once the hot rows run out (merged by key).
+ */
+export function listRequests(tx: ReadTx, params: Params<'spend/requests'>, cold?: ColdRowsDescending): SpendRequestsResult {
   const where: string[] = [];
   const args: SqlValue[] = [];
-  if (params.cursor !== undefined) {
-    const c = decodeCursor(params.cursor);
+  const cursor = params.cursor === undefined ? null : decodeCursor(params.cursor);
+  if (cursor !== null) {
+    const c = cursor;
     where.push('(ts < ? OR (ts = ? AND id < ?))');
     args.push(c.ts, c.ts, c.id);
   }
@@ -147,9 +155,31 @@ export function listRequests(tx: ReadTx, params: Params<'spend/requests'>): Spen
     args.push(params.to);
   }
   args.push(params.limit + 1);
-  const rows = tx
+  let rows = tx
     .all(`SELECT * FROM requests ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ?`, args)
     .map(rowFromDb);
+  if (cold !== undefined) {
+    const matches = (r: LedgerRow): boolean =>
+      (params.model === undefined || r.model === params.model) &&
+      (params.provider === undefined || r.provider === params.provider) &&
+      (params.status === undefined || r.status === params.status);
+    const coldRows = (function* () {
+      const it = cold(params.from ?? 0, params.to ?? Number.MAX_SAFE_INTEGER, cursor);
+      for (let x = it.next(); !x.done; x = it.next()) {
+        if (matches(x.value)) {
+          yield x.value;
+        }
+      }
+    })();
+    const merged: LedgerRow[] = [];
+    for (const r of mergeByKey(rows[Symbol.iterator](), coldRows, 'descending')) {
+      merged.push(r);
+      if (merged.length > params.limit) {
+        break;
+      }
+    }
+    rows = merged;
+  }
   const page = rows.slice(0, params.limit);
   const last = page[page.length - 1];
   return { rows: page, nextCursor: rows.length > params.limit && last ? encodeCursor(last) : null };

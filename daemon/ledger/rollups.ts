@@ -66,7 +66,10 @@ const REQUEST_COLUMN: Record<SpendDimension, string> = {
   endpoint: 'endpoint',
 };
 
-/** Rebuilds the rollup from `requests` (after importing rows recorded without it). */
+/**
+ * Rebuilds the rollup from `requests` (after importing rows recorded without it). Only for a
+ * ledger with no cold segments: the hours of moved rows would be lost (see archive.ts).
+ */
 export function rebuildRollups(tx: WriteTx): void {
   tx.run('DELETE FROM spend_hourly', []);
   for (const dim of [...DIMENSIONS, TOTAL_DIM] as const) {
@@ -107,8 +110,28 @@ function add(into: Map<string, Agg>, r: AggRow): void {
   into.set(r.k, a);
 }
 
-/** Aggregates [from, to) by one key expression: whole hours from the rollup, edges from requests. */
-function aggregate(tx: ReadTx, from: number, to: number, dim: SpendDimension | null): Map<string, Agg> {
+/** Rows of a range that are no longer in `requests` (the cold segments, see archive.ts). */
+export type ColdRows = (from: number, to: number) => Iterable<LedgerRow>;
+
+function addRow(into: Map<string, Agg>, row: LedgerRow, dim: SpendDimension | null): void {
+  const known = row.costState === 'known' && row.costUsd !== null;
+  add(into, {
+    k: dim ? keyOf(row, dim) : '',
+    cost: known ? (row.costUsd as number) : 0,
+    n: 1,
+    errors: row.status === 'ok' ? 0 : 1,
+    unknown: row.costState === 'unknown' ? 1 : 0,
+    pin: known ? row.tokensIn : 0,
+    pcached: known ? row.tokensCached : 0,
+    pout: known ? row.tokensOut : 0,
+  });
+}
+
+/**
+ * Aggregates [from, to) by one key expression: whole hours from the rollup, the partial hours at
+ * the edges from the rows (hot ones from `requests`, cold ones streamed from `cold`).
+ */
+function aggregate(tx: ReadTx, from: number, to: number, dim: SpendDimension | null, cold?: ColdRows): Map<string, Agg> {
   const out = new Map<string, Agg>();
   if (to <= from) {
     return out;
@@ -122,10 +145,16 @@ function aggregate(tx: ReadTx, from: number, to: number, dim: SpendDimension | n
       COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_in END), 0) AS pin, COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_cached END), 0) AS pcached,
       COALESCE(sum(CASE WHEN cost_state = 'known' THEN tokens_out END), 0) AS pout
     FROM requests WHERE ts >= ? AND ts < ? GROUP BY 1`;
-  if (firstHour >= lastHour) {
-    for (const r of tx.all<AggRow>(rawSql, [from, to])) {
+  const edge = (a: number, b: number): void => {
+    for (const r of tx.all<AggRow>(rawSql, [a, b])) {
       add(out, r);
     }
+    for (const row of cold?.(a, b) ?? []) {
+      addRow(out, row, dim);
+    }
+  };
+  if (firstHour >= lastHour) {
+    edge(from, to);
     return out;
   }
   for (const r of tx.all<AggRow>(
@@ -141,9 +170,7 @@ function aggregate(tx: ReadTx, from: number, to: number, dim: SpendDimension | n
     [lastHour * HOUR, to],
   ] as const) {
     if (b > a) {
-      for (const r of tx.all<AggRow>(rawSql, [a, b])) {
-        add(out, r);
-      }
+      edge(a, b);
     }
   }
   return out;
@@ -164,8 +191,8 @@ function baselineCost(a: { pricedIn: number; pricedCached: number; pricedOut: nu
   return (Math.max(0, a.pricedIn - a.pricedCached) * p.inputPerMTok + a.pricedCached * p.cachedInputPerMTok + a.pricedOut * p.outputPerMTok) / 1e6;
 }
 
-export function summarize(tx: ReadTx, from: number, to: number, groupBy: SpendDimension | null, baseline: ModelPrice | null): SpendTotals {
-  const byKey = aggregate(tx, from, to, groupBy);
+export function summarize(tx: ReadTx, from: number, to: number, groupBy: SpendDimension | null, baseline: ModelPrice | null, cold?: ColdRows): SpendTotals {
+  const byKey = aggregate(tx, from, to, groupBy, cold);
   let costUsd = 0;
   let requests = 0;
   let errors = 0;

@@ -8,6 +8,7 @@ import type { LedgerRow } from './ledger';
 import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
 import { providerMethods } from './providers';
+import { conversationMethods } from './conversations';
 import { routingMethods } from './routing-methods';
 import { editorMethods } from './editor';
 import { learningMethods } from './learning';
@@ -181,6 +182,7 @@ export const methods = {
   ...providerMethods,
   ...editorMethods,
   ...learningMethods,
+  ...conversationMethods,
 } as const;
 
 export type Methods = typeof methods;

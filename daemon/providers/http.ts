@@ -112,11 +112,18 @@ export class ProviderHttp {
       headers: res.headers,
       chunks,
       async text() {
-        let all = '';
-        for await (const c of chunks()) {
-          all += c;
+        // One decode of the collected body instead of a decoder, a generator and a concatenation per chunk.
+        if (consumed) {
+          throw new Error('the response body was already read');
         }
-        return all;
+        consumed = true;
+        try {
+          return await body.text();
+        } catch (e) {
+          throw classify(e);
+        } finally {
+          done();
+        }
       },
       async discard() {
         done();

@@ -1,11 +1,11 @@
 // What the router knows about a request before choosing: size, code, task type, complexity and
 // the editor's context. Computed once per decision, so it must stay well under a millisecond.
-import { countTokens } from 'gpt-tokenizer';
 import type { ChatMessage, ChatRequest } from '../protocol/chat';
 import type { ClientContext, TaskType } from '../protocol/routing';
+import { countTokensIn, DEFAULT_ENCODING, type EncodingName } from './tokenizer';
 
 export interface RequestFeatures {
-  /** Input tokens: exact (o200k) below `EXACT_TOKEN_CHAR_LIMIT` characters, estimated above. */
+  /** Input tokens: exact (in the request's encoding, see tokenizer.ts) below `EXACT_TOKEN_CHAR_LIMIT` characters, estimated above. */
   inputTokens: number;
   tokenCountExact: boolean;
   /** The text the quality model reads: the last user turn (where the difficulty is). */
@@ -67,7 +67,7 @@ export function messageText(m: ChatMessage): string {
 // estimate depends on, so hashing never reads more than the sample.
 const tokenCache = new Map<string, { tokens: number; exact: boolean }>();
 
-function contentKey(text: string, end: number): string {
+function contentKey(text: string, end: number, encoding: EncodingName): string {
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
   for (let i = 0; i < end; i++) {
@@ -75,7 +75,7 @@ function contentKey(text: string, end: number): string {
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
   }
-  return `${text.length}:${end}:${a >>> 0}:${b >>> 0}`;
+  return `${encoding}:${text.length}:${end}:${a >>> 0}:${b >>> 0}`;
 }
 
 /** Where the estimate's exact sample ends: at a space, so a word split in two does not inflate the rate. */
@@ -84,18 +84,18 @@ function sampleEnd(text: string): number {
   return cut > SAMPLE_CHARS / 2 ? cut : SAMPLE_CHARS;
 }
 
-export function countTextTokens(text: string): { tokens: number; exact: boolean } {
+export function countTextTokens(text: string, encoding: EncodingName = DEFAULT_ENCODING): { tokens: number; exact: boolean } {
   if (text.length < CACHE_MIN_CHARS) {
-    return { tokens: countTokens(text), exact: true };
+    return { tokens: countTokensIn(text, encoding), exact: true };
   }
   const exact = text.length <= EXACT_TOKEN_CHAR_LIMIT;
   const end = exact ? text.length : sampleEnd(text);
-  const key = contentKey(text, end);
+  const key = contentKey(text, end, encoding);
   const hit = tokenCache.get(key);
   if (hit) {
     return hit;
   }
-  const c = exact ? { tokens: countTokens(text), exact } : { tokens: Math.ceil((text.length * countTokens(text.slice(0, end))) / end), exact };
+  const c = exact ? { tokens: countTokensIn(text, encoding), exact } : { tokens: Math.ceil((text.length * countTokensIn(text.slice(0, end), encoding)) / end), exact };
   if (tokenCache.size >= CACHE_ENTRIES) {
     // Oldest first (Map keeps insertion order): bounded memory, recent conversations stay.
     const oldest = tokenCache.keys().next().value;
@@ -116,7 +116,8 @@ const ANALYSIS_HINT = /\b(analy[sz]e|compare|evaluate|explain why|pros and cons|
 const REASONING_HINT = /\b(step by step|prove|derive|why|explain|optimi[sz]e|design|trade-?off|edge cases?|complexity)\b/gi;
 const CODE_COMMANDS = /(code|refactor|fix|test|explain|generate|review)/i;
 
-export function extractFeatures(request: ChatRequest, context?: ClientContext): RequestFeatures {
+/** `encoding`: the requested model's (tokenizer.ts encodingForModel); `auto` uses the default. */
+export function extractFeatures(request: ChatRequest, context?: ClientContext, encoding: EncodingName = DEFAULT_ENCODING): RequestFeatures {
   let tokens = 0;
   let exact = true;
   let totalChars = 0;
@@ -127,7 +128,7 @@ export function extractFeatures(request: ChatRequest, context?: ClientContext): 
   for (const m of request.messages) {
     const text = messageText(m);
     totalChars += text.length;
-    const c = countTextTokens(text);
+    const c = countTextTokens(text, encoding);
     tokens += c.tokens + TOKENS_PER_MESSAGE;
     exact &&= c.exact;
     if (m.role === 'system' || m.role === 'developer') {

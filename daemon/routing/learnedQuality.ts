@@ -19,7 +19,7 @@ import { CategoryProfiler } from './promptProfile';
 import type { QualityModel, QualityPrediction } from './quality';
 import { TASK_CATEGORIES, type PromptProfile, type TaskCategory } from './taskCategories';
 import { shippedWordVectors, type WordVectors } from './wordVectors';
-import shippedModelJson from './model/router-model.json';
+import { readModelJson } from './modelFiles';
 
 const Encoded = z.object({ scale: z.number(), int16: z.string() });
 /** [strong, weak] weights of one expert, stored sparsely. */
@@ -303,6 +303,6 @@ let shipped: LearnedQuality | null = null;
  * own, empty online state; the weights are decoded once per process and shared.
  */
 export function shippedQualityModel(): LearnedQuality {
-  shipped ??= LearnedQuality.fromFile(ModelFile.parse(shippedModelJson));
+  shipped ??= LearnedQuality.fromFile(ModelFile.parse(readModelJson('router-model.json')));
   return shipped.fresh();
 }

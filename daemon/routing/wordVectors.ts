@@ -5,7 +5,7 @@
 // get similar vectors, so a prompt about a subject never seen in training still lands near the
 // subjects it resembles ("limerick" near "poem", "eigenvalue" near "matrix").
 import { z } from 'zod';
-import shippedVectorsJson from './model/word-vectors.json';
+import { readModelJson } from './modelFiles';
 
 export const WordVectorFile = z.object({
   version: z.literal(1),
@@ -98,6 +98,6 @@ let shipped: WordVectors | null = null;
 
 /** The vectors committed with the daemon, decoded once per process (≈ 10 ms). */
 export function shippedWordVectors(): WordVectors {
-  shipped ??= new WordVectors(WordVectorFile.parse(shippedVectorsJson));
+  shipped ??= new WordVectors(WordVectorFile.parse(readModelJson('word-vectors.json')));
   return shipped;
 }

@@ -16,6 +16,7 @@ import type { KeyPresence } from './keyPresence';
 import type { DaemonOptions } from './options';
 import type { SpendingPause } from './spendingPause';
 import type { RecentDecisions } from './recentDecisions';
+import type { ColdLedger } from '../ledger/archive';
 
 export interface DaemonDeps {
   options: DaemonOptions;
@@ -42,6 +43,8 @@ export interface DaemonDeps {
   spending: SpendingPause;
   /** Full decisions of recent requests (`request/decision`). */
   decisions: RecentDecisions;
+  /** Request rows older than the previous month, moved out of the hot store (ledger/archive.ts). */
+  cold?: ColdLedger | undefined;
   /** Where the transports actually listen (known once they are up). */
   endpoints: { port: number; socketPath: string };
   now(): number;

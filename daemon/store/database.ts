@@ -252,6 +252,35 @@ export class Store {
     }
   }
 
+  /**
+   * Rewrites the database without its free pages (VACUUM) when at least `minFreeRatio` of them are
+   * free — after old rows moved to cold segments — and snapshots the smaller image, so that both
+   * this process (sql.js gives a shrunk file's memory back) and the next start hold only live rows.
+   * VACUUM changes no row, so nothing is journaled; it blocks the event loop for as long as it runs
+   * (about a second per 100k rows on this machine). Resolves with the page counts, or null when
+   * there was too little to gain.
+   */
+  async compact(minFreeRatio = 0.5): Promise<{ pagesBefore: number; pagesAfter: number } | null> {
+    this.assertOpen();
+    this.assertWritable();
+    if (this.inWrite) {
+      throw new RouterError('internal', 'compact() inside a write transaction');
+    }
+    const count = (pragma: string): number => Number(this.read((tx) => tx.get(`PRAGMA ${pragma}`))?.[pragma] ?? 0);
+    const pagesBefore = count('page_count');
+    if (pagesBefore === 0 || count('freelist_count') / pagesBefore < minFreeRatio) {
+      return null;
+    }
+    // Statements cached against the old layout are re-prepared on demand.
+    this.freeStatements();
+    this.db.exec('VACUUM');
+    const pagesAfter = count('page_count');
+    if (this.durable !== null && this.failure === null) {
+      await this.durable.journal.snapshotNow(true);
+    }
+    return { pagesBefore, pagesAfter };
+  }
+
   async close(): Promise<void> {
     if (this.closed) {
       return;

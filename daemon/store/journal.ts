@@ -41,6 +41,8 @@ type QueueItem =
 
 export class Journal {
   private queue: QueueItem[] = [];
+  /** Queued items someone waits for (durable records and snapshots): mustWrite without a scan. */
+  private urgent = 0;
   private draining = false;
   private handle: AppendFile | null = null;
   private handleGen = -1;
@@ -81,6 +83,9 @@ export class Journal {
   append(frame: Buffer, deferred = false): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ kind: 'record', frame, deferred, resolve, reject });
+      if (!deferred) {
+        this.urgent++;
+      }
       if (deferred) {
         this.armDeferredFlush();
       } else {
@@ -100,9 +105,12 @@ export class Journal {
     });
   }
 
-  /** Queues a snapshot of the current database if anything was journaled since the last one. */
-  snapshotNow(): Promise<void> {
-    if (this.state.recordsSinceSnapshot === 0 && this.queue.every((i) => i.kind !== 'record')) {
+  /**
+   * Queues a snapshot of the current database if anything was journaled since the last one, or
+   * always with `force` (the image changed without a record: VACUUM).
+   */
+  snapshotNow(force = false): Promise<void> {
+    if (!force && this.state.recordsSinceSnapshot === 0 && this.queue.every((i) => i.kind !== 'record')) {
       return this.idle();
     }
     return new Promise((resolve) => {
@@ -129,7 +137,7 @@ export class Journal {
 
   /** Whether the queue holds something that must be written now (not only deferred records). */
   private mustWrite(): boolean {
-    return this.flushDeferred || this.idleWaiters.length > 0 || this.queue.some((i) => i.kind === 'snapshot' || !i.deferred);
+    return this.flushDeferred || this.idleWaiters.length > 0 || this.urgent > 0;
   }
 
   private schedule(): void {
@@ -148,6 +156,7 @@ export class Journal {
     this.state.journalBytesSinceSnapshot = 0;
     this.snapshotQueued = true;
     this.queue.push({ kind: 'snapshot', image, gen: this.state.journalGen, done });
+    this.urgent++;
     this.schedule();
   }
 
@@ -159,6 +168,7 @@ export class Journal {
       const head = this.queue[0];
       if (head?.kind === 'snapshot') {
         this.queue.shift();
+        this.urgent--;
         await this.writeSnapshot(head.image, head.gen);
         gen = head.gen;
         head.done();
@@ -172,6 +182,11 @@ export class Journal {
         batch.push(item);
       }
       this.queue.splice(0, batch.length);
+      for (const item of batch) {
+        if (!item.deferred) {
+          this.urgent--;
+        }
+      }
       const data = batch.length === 1 ? (batch[0] as { frame: Buffer }).frame : Buffer.concat(batch.map((b) => b.frame));
       try {
         const file = await this.fileFor(gen);
@@ -244,6 +259,7 @@ export class Journal {
     const error = new RouterError('storeUnavailable', `the ledger could not be saved to ${this.layout.dir}: ${cause.message}. Nothing was recorded; free disk space or fix the folder's permissions`);
     const rest = this.queue;
     this.queue = [];
+    this.urgent = 0;
     this.snapshotQueued = false;
     for (const item of batch) {
       item.reject(error);

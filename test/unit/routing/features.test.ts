@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countTokens } from 'gpt-tokenizer';
+// The library's own generated tables are the oracle for the tables tokenizer.ts reads from disk.
+import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
+import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { extractFeatures, countTextTokens, classifyTask, EXACT_TOKEN_CHAR_LIMIT } from '../../../daemon/routing/features';
 
-test('token counts are exact (o200k) below the limit and estimated above it', () => {
+test('token counts are exact (cl100k by default) below the limit and estimated above it', () => {
   const text = 'Routing decides which model answers, within the budget.';
   assert.deepEqual(countTextTokens(text), { tokens: countTokens(text), exact: true });
   const big = 'word '.repeat(EXACT_TOKEN_CHAR_LIMIT);
@@ -15,6 +17,10 @@ test('token counts are exact (o200k) below the limit and estimated above it', ()
   assert.equal(f.inputTokens, countTokens('be brief') + countTokens(text) + 8);
   assert.equal(f.tokenCountExact, true);
   assert.equal(f.hasSystemPrompt, true);
+  // A model of the o200k family is counted in o200k.
+  const o = extractFeatures({ messages: [{ role: 'user', content: text }] }, undefined, 'o200k_base');
+  assert.equal(o.inputTokens, countO200k(text) + 4);
+  assert.deepEqual(countTextTokens(text, 'o200k_base'), { tokens: countO200k(text), exact: true });
 });
 
 test('long texts are estimated from an exact sample, so scripts with other token rates stay close', () => {

@@ -50,3 +50,31 @@ test('write callbacks must be synchronous', async () => {
   await assert.rejects(store.withWrite(async () => 1), /synchronous/);
   await store.close();
 });
+
+test('compact() drops free pages only when most are free, changes no row, and the smaller image survives a restart', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'llmr-compact-'));
+  try {
+    let store = await Store.open({ dir, log: () => undefined });
+    await store.withWrite((tx) => {
+      tx.run('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)', []);
+      for (let i = 0; i < 3000; i++) {
+        tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [i, 'x'.repeat(200)]);
+      }
+    });
+    await store.withWrite((tx) => tx.run('DELETE FROM t WHERE id % 10 = 0', []));
+    assert.equal(await store.compact(), null, 'a tenth free is not worth a rewrite');
+    await store.withWrite((tx) => tx.run('DELETE FROM t WHERE id >= 500', []));
+    const r = await store.compact();
+    assert.ok(r !== null && r.pagesAfter < r.pagesBefore / 3, JSON.stringify(r));
+    const rows = store.read((tx) => tx.all('SELECT id, v FROM t ORDER BY id'));
+    assert.equal(rows.length, 450);
+    await store.withWrite((tx) => tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [9999, 'after']));
+    await store.close();
+    store = await Store.open({ dir, log: () => undefined });
+    assert.equal(store.read((tx) => tx.all('SELECT id FROM t')).length, 451);
+    assert.equal(store.integrityCheck(), 'ok');
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,120 @@
+// Crash harness for the cold segments: a child records rows and moves old ones to segments without
+// pause, and is killed with SIGKILL at seeded random moments. After every kill, every acknowledged
+// row must be readable exactly once (hot or cold, never both, never neither), the hot store must
+// pass integrity_check and every committed frame must pass its checksum.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as esbuild from 'esbuild';
+import { Store } from '../../daemon/store/database';
+import { ColdLedger, readColdState } from '../../daemon/ledger/archive';
+import { mulberry32 } from './prng';
+
+const ROUNDS = 12;
+const SEED = 0xc01d5e6;
+
+let work = '';
+let childJs = '';
+const children = new Set<ChildProcess>();
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'llmr-coldcrash-'));
+  childJs = join(work, 'coldMover.js');
+  await esbuild.build({ entryPoints: [join(__dirname, 'coldMover.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: childJs, logLevel: 'warning' });
+  copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), join(work, 'sql-wasm.wasm'));
+});
+
+after(() => {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) {
+      process.kill(c.pid, 'SIGKILL');
+    }
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+function runRound(dir: string, tag: string, start: number, killAfterAcks: number, jitterMs: number): Promise<{ acked: string[]; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [childJs, dir, tag, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    const acked: string[] = [];
+    let pending = '';
+    let stderr = '';
+    let killed = false;
+    const kill = (): void => {
+      if (!killed && child.pid !== undefined) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    };
+    const guard = setTimeout(kill, 15_000);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('ack ')) {
+          acked.push(line.slice(4));
+        }
+      }
+      if (acked.length >= killAfterAcks) {
+        setTimeout(kill, jitterMs);
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (c: string) => (stderr += c));
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      children.delete(child);
+      if (signal !== 'SIGKILL') {
+        reject(new Error(`child exited by itself (code ${code}): ${stderr}`));
+        return;
+      }
+      resolve({ acked, stderr });
+    });
+  });
+}
+
+test(`SIGKILL at ${ROUNDS} random points while rows move to cold segments loses and doubles nothing`, { timeout: 180_000 }, async () => {
+  const rand = mulberry32(SEED);
+  const dir = join(work, 'home');
+  const everAcked: string[] = [];
+  let start = Date.parse('2026-01-01T00:00:00Z');
+  let coldMax = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const { acked } = await runRound(dir, `r${round}`, start, 20 + Math.floor(rand() * 400), Math.floor(rand() * 15));
+    everAcked.push(...acked);
+    // Each round's rows come after the previous round's (the writers advance 3 minutes a row).
+    start += 3 * 60_000 * (acked.length + 200);
+    const store = await Store.open({ dir, log: () => undefined });
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { log: () => undefined });
+    const seen = new Map<string, number>();
+    for (const r of store.read((tx) => tx.all<{ id: string }>('SELECT id FROM requests'))) {
+      seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
+    }
+    let coldRows = 0;
+    store.read((tx) => {
+      for (const r of cold.rowsAscending(tx, 0, 8.64e15)) {
+        seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
+        coldRows++;
+      }
+    });
+    coldMax = Math.max(coldMax, coldRows);
+    const missing = everAcked.filter((id) => !seen.has(id));
+    const doubled = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+    assert.deepEqual(missing.slice(0, 5), [], `round ${round}: ${missing.length} acknowledged rows missing`);
+    assert.deepEqual(doubled.slice(0, 5), [], `round ${round}: ${doubled.length} rows both hot and cold`);
+    assert.equal(store.integrityCheck(), 'ok', `round ${round}`);
+    assert.equal(cold.segments.verify(store.read(readColdState).segments).records, coldRows);
+    // Attempts follow their rows: none is left hot for a cold row.
+    const orphans = store.read((tx) => tx.get('SELECT count(*) AS n FROM attempts WHERE request_id NOT IN (SELECT id FROM requests)'))?.n;
+    assert.equal(Number(orphans), 0, `round ${round}: attempts of moved rows left hot`);
+    await store.close();
+  }
+  console.log(`cold crash harness: ${ROUNDS} kills, ${everAcked.length} acknowledged rows, up to ${coldMax} cold`);
+  assert.ok(coldMax > 100, `only ${coldMax} rows ever went cold: the harness did not exercise moves`);
+});

@@ -1,0 +1,247 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store } from '../../../daemon/store/database';
+import { ColdLedger, hotCutoff, monthOf } from '../../../daemon/ledger/archive';
+import { exportReport, spendSummary } from '../../../daemon/ledger/reports';
+import { recordInRollups } from '../../../daemon/ledger/rollups';
+import { insertRequest, listRequests, type AttemptRow } from '../../../daemon/ledger/requests';
+import { ReportExportParams } from '../../../daemon/protocol/budget';
+import { SpendRequestsParams, SpendSummaryParams } from '../../../daemon/protocol/methods';
+import type { LedgerRow } from '../../../daemon/protocol/ledger';
+import { RouterError } from '../../../daemon/protocol/errors';
+import { nodeSegmentFiles, type SegmentFiles } from '../../../daemon/store/coldSegments';
+import { errno, FaultyFiles } from '../store/faultyFiles';
+
+const JAN = Date.parse('2026-01-01T00:00:00Z');
+const MAR = Date.parse('2026-03-01T00:00:00Z');
+const MODELS = ['gpt-4o-mini', 'claude-sonnet-4', 'gemini-2.5-flash'];
+
+/** 360 rows over January–April, several per timestamp, some with attempts, some errors, some unknown prices. */
+function rows(): { row: LedgerRow; attempts: AttemptRow[] }[] {
+  const out: { row: LedgerRow; attempts: AttemptRow[] }[] = [];
+  for (let i = 0; i < 360; i++) {
+    const ts = JAN + Math.floor(i / 3) * 27 * 3_600_000 + (i % 3 === 2 ? 0 : (i * 7919) % 3_600_000);
+    const unknown = i % 17 === 0;
+    const row: LedgerRow = {
+      id: `req_${((i * 37) % 360).toString().padStart(4, '0')}`, ts, clientKind: i % 2 ? 'script' : 'editor', clientName: null, workspace: i % 4 ? '/w' : null,
+      endpoint: 'chat.completions', requestedModel: 'auto', model: MODELS[i % 3] as string, provider: 'p', policy: null, strategy: 'prior', taskType: 'chat',
+      reason: 'r', stream: false, tokensIn: 100 + i, tokensOut: 20 + (i % 9), tokensCached: 0, tokensReasoning: 0, estimatedCostUsd: 0.001,
+      costUsd: unknown ? null : 0.001 * (1 + (i % 5)), costState: unknown ? 'unknown' : 'known', latencyMs: 100, ttftMs: null,
+      status: i % 11 === 0 ? 'error' : 'ok', errorCode: null, fallbacks: i % 13 === 0 ? ['gpt-4o'] : [],
+      // An experiment's rows stay hot for its analysis, however old.
+      experimentId: i % 50 === 7 ? 'exp_1' : null, arm: i % 50 === 7 ? 'a' : null,
+    };
+    const attempts: AttemptRow[] = i % 13 === 0 ? [{ n: 1, ts, model: 'gpt-4o', provider: 'p', status: 'error', errorCode: 'providerError', latencyMs: 5 }] : [];
+    out.push({ row, attempts });
+  }
+  return out;
+}
+
+async function seed(store: Store): Promise<void> {
+  await store.withWrite((tx) => {
+    for (const { row, attempts } of rows()) {
+      insertRequest(tx, row, attempts);
+      recordInRollups(tx, row);
+    }
+  });
+}
+
+/** Everything a person can read about the rows: export, every page of the list, sums over odd ranges. */
+function answers(store: Store, cold: ColdLedger | null): unknown {
+  const exported = exportReport((fn) => store.read(fn), ReportExportParams.parse({ format: 'json' }), Date.parse('2026-06-01T00:00:00Z'), cold);
+  const pages: string[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = store.read((tx) =>
+      listRequests(tx, SpendRequestsParams.parse({ limit: 7, ...(cursor ? { cursor } : {}) }), cold ? (from, to, before) => cold.rowsDescending(tx, from, to, before) : undefined),
+    );
+    pages.push(...page.rows.map((r) => `${r.ts}/${r.id}`));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  const filtered = store.read((tx) =>
+    listRequests(tx, SpendRequestsParams.parse({ limit: 500, model: 'claude-sonnet-4', status: 'ok', from: JAN + 5e8, to: MAR + 7e8 }), cold ? (f, t, b) => cold.rowsDescending(tx, f, t, b) : undefined),
+  ).rows.map((r) => r.id);
+  const sums = [
+    [JAN + 1_234_567, MAR + 9_876_543],
+    [JAN + 20 * 86_400_000 + 60_000, JAN + 20 * 86_400_000 + 1_800_000],
+    [0, 8.64e15],
+  ].map(([from, to]) => {
+    const s = store.read((tx) => spendSummary(tx, SpendSummaryParams.parse({ from, to, groupBy: 'model' }), 0, 'UTC', { model: null, price: null }, cold));
+    return { ...s, costUsd: s.costUsd.toFixed(9), groups: s.groups.map((g) => ({ ...g, costUsd: g.costUsd.toFixed(9) })) };
+  });
+  return { exported: exported.content, pages, filtered, sums };
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'llmr-archive-'));
+}
+
+const hotCount = (store: Store): number => Number(store.read((tx) => tx.get('SELECT count(*) AS n FROM requests'))?.n);
+
+test('moving old rows to cold segments changes no answer, before and after a restart', async () => {
+  const dir = tempDir();
+  try {
+    let store = await Store.open({ dir });
+    await seed(store);
+    const before = answers(store, null);
+    let cold = ColdLedger.open(store, ColdLedger.dirIn(dir));
+    const moved = await cold.moveOlderThan(MAR);
+    const older = rows().filter((r) => r.row.ts < MAR);
+    assert.equal(moved, older.filter((r) => r.row.experimentId === null).length);
+    assert.equal(hotCount(store), 360 - moved);
+    assert.notDeepEqual(answers(store, null), before, 'the hot rows alone no longer give the answers');
+    assert.deepEqual(answers(store, cold), before);
+    // Attempts of moved rows left with them; those of hot rows stayed.
+    assert.equal(Number(store.read((tx) => tx.get('SELECT count(*) AS n FROM attempts'))?.n), rows().filter((r) => r.attempts.length > 0 && (r.row.ts >= MAR || r.row.experimentId !== null)).length);
+    // Nothing left to move: a second run is a no-op.
+    assert.equal(await cold.moveOlderThan(MAR), 0);
+    await cold.stop();
+    await store.close();
+    store = await Store.open({ dir });
+    cold = ColdLedger.open(store, ColdLedger.dirIn(dir));
+    assert.deepEqual(answers(store, cold), before);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a move interrupted between the frame and its commit (crash, refused journal) loses and doubles nothing', async () => {
+  const dir = tempDir();
+  try {
+    let failJournal = false;
+    let clock = Date.parse('2026-05-01T00:00:00Z');
+    const files = new FaultyFiles({ before: (op) => (failJournal && op === 'appendDurably' ? errno('ENOSPC', 'no space left on device') : null) });
+    let store = await Store.open({ dir, files, now: () => clock, log: () => undefined });
+    await seed(store);
+    const before = answers(store, null);
+    let cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { log: () => undefined });
+    // The journal refuses the move's commit: the frame was written, the rows must stay hot.
+    failJournal = true;
+    await assert.rejects(cold.moveOlderThan(MAR), (e: unknown) => e instanceof RouterError && e.code === 'storeUnavailable');
+    failJournal = false;
+    assert.equal(hotCount(store), 360);
+    assert.deepEqual(answers(store, cold), before);
+    assert.equal(statSync(cold.segments.pathOf('2026-01')).size, 0, 'the uncommitted frame was cut');
+
+    // A crash right after a frame's fsync: write one as a move would, then stop without committing.
+    cold.segments.append('2026-01', undefined, [{ r: { id: 'req_ghost', ts: JAN }, a: [] }]);
+    await store.close();
+    store = await Store.open({ dir, now: () => clock, log: () => undefined });
+    cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { log: () => undefined });
+    assert.equal(statSync(cold.segments.pathOf('2026-01')).size, 0, 'start-up cut the uncommitted frame');
+    assert.deepEqual(answers(store, cold), before);
+
+    // And the next move completes.
+    clock += 2000;
+    assert.ok((await cold.moveOlderThan(MAR)) > 0);
+    assert.deepEqual(answers(store, cold), before);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a full disk under the segments stops the move with every row still hot; a later run moves them', async () => {
+  const dir = tempDir();
+  try {
+    let full = true;
+    const files: SegmentFiles = {
+      ...nodeSegmentFiles,
+      writeDurably(path, offset, data) {
+        if (full) {
+          nodeSegmentFiles.writeDurably(path, offset, data.subarray(0, 100));
+          throw errno('ENOSPC', 'no space left on device');
+        }
+        nodeSegmentFiles.writeDurably(path, offset, data);
+      },
+    };
+    const store = await Store.open({ dir });
+    await seed(store);
+    const before = answers(store, null);
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { files, log: () => undefined });
+    await assert.rejects(cold.moveOlderThan(MAR), /ENOSPC/);
+    assert.equal(hotCount(store), 360);
+    assert.deepEqual(answers(store, cold), before);
+    full = false;
+    assert.ok((await cold.moveOlderThan(MAR)) > 0);
+    assert.deepEqual(answers(store, cold), before);
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a row recorded late, below the watermark, stays hot and is listed in order', async () => {
+  const dir = tempDir();
+  try {
+    const store = await Store.open({ dir });
+    await seed(store);
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir));
+    await cold.moveOlderThan(MAR);
+    const late = { ...(rows()[5] as { row: LedgerRow }).row, id: 'req_late', ts: JAN + 3 * 86_400_000 };
+    await store.withWrite((tx) => {
+      insertRequest(tx, late, []);
+      recordInRollups(tx, late);
+    });
+    assert.equal(await cold.moveOlderThan(MAR), 0, 'it cannot join a segment without breaking its order');
+    const exported = JSON.parse(exportReport((fn) => store.read(fn), ReportExportParams.parse({ format: 'json' }), MAR * 2, cold).content ?? '[]') as LedgerRow[];
+    assert.equal(exported.length, 361);
+    const keys = exported.map((r) => [r.ts, r.id] as const);
+    assert.deepEqual(keys, [...keys].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : 1)));
+    assert.ok(exported.some((r) => r.id === 'req_late'));
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with every row cold, an open-ended list and export still find them', async () => {
+  const store = await Store.open({ dir: null });
+  const dir = tempDir();
+  try {
+    await seed(store);
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir));
+    await cold.moveOlderThan(Date.parse('2030-01-01T00:00:00Z'));
+    assert.equal(hotCount(store), rows().filter((r) => r.row.experimentId !== null).length);
+    const page = store.read((tx) => listRequests(tx, SpendRequestsParams.parse({ limit: 20 }), (f, t, b) => cold.rowsDescending(tx, f, t, b)));
+    assert.equal(page.rows.length, 20, 'more than the 8 hot experiment rows');
+    assert.notEqual(page.nextCursor, null);
+    assert.equal(exportReport((fn) => store.read(fn), ReportExportParams.parse({ format: 'csv' }), Date.parse('2030-01-01T00:00:00Z'), cold).rows, 360);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a window of rows that stay hot (an experiment) is passed, and the rows after it still move', async () => {
+  const store = await Store.open({ dir: null });
+  const dir = tempDir();
+  try {
+    const base = (rows()[1] as { row: LedgerRow }).row;
+    await store.withWrite((tx) => {
+      for (let i = 0; i < 20; i++) {
+        // Rows 3..12 belong to an experiment: more than a whole batch of them in a row.
+        const exp = i >= 3 && i < 13;
+        insertRequest(tx, { ...base, id: `req_${String(i).padStart(2, '0')}`, ts: JAN + i * 1000, experimentId: exp ? 'exp_1' : null, arm: exp ? 'a' : null }, []);
+      }
+    });
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { batch: 4 });
+    assert.equal(await cold.moveOlderThan(MAR), 10);
+    assert.deepEqual(store.read((tx) => tx.all('SELECT id FROM requests ORDER BY id')).map((r) => r.id), Array.from({ length: 10 }, (_, i) => `req_${String(i + 3).padStart(2, '0')}`));
+    assert.equal(await cold.moveOlderThan(MAR), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the hot window is the current and the previous calendar month in the user zone', () => {
+  assert.equal(hotCutoff(Date.parse('2026-03-15T12:00:00Z'), 'UTC'), Date.parse('2026-02-01T00:00:00Z'));
+  assert.equal(hotCutoff(Date.parse('2026-03-01T03:00:00Z'), 'America/New_York'), Date.parse('2026-01-01T05:00:00Z'));
+  assert.equal(monthOf(Date.parse('2026-02-28T23:59:59Z')), '2026-02');
+  // Open-ended ranges still name comparable months.
+  assert.equal(monthOf(Number.MAX_SAFE_INTEGER), '9999-12');
+  assert.equal(monthOf(8.64e15), '9999-12');
+});
