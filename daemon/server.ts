@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { loadConfig } from './config/config';
 import { createHandlers } from './handlers';
 import { LedgerService } from './ledger/service';
+import { createMetrics } from './metrics/metrics';
 import { ProviderHttp } from './providers/http';
 import { openAiCompatible } from './providers/openai';
 import { PROVIDERS, ProviderRegistry } from './providers/registry';
@@ -22,6 +23,9 @@ import { KeyPresence } from './service/keyPresence';
 import type { DaemonOptions, RunningDaemon } from './service/options';
 import { startSimulator, type RunningSimulator } from './simulator/server';
 import { Store } from './store/database';
+import { TEAM_PASSWORD_KEY } from './team/connection';
+import { teamHooks } from './team/hooks';
+import { TeamService } from './team/service';
 import { createHttpServer, listenLoopback } from './transport/http';
 import { startLspSocketServer, type LspSocketServer } from './transport/socketServer';
 
@@ -94,6 +98,24 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
     hooks.push(ledger.hooks);
+    // Team mode: after the local budgets (a call they refuse never takes team money). Connects in
+    // the background: an unreachable or misconfigured team database never stops the daemon.
+    const team = config.team
+      ? new TeamService({
+          config: config.team,
+          store,
+          password: { env: options.env ?? process.env, keychain: () => options.keys.get(TEAM_PASSWORD_KEY) },
+          now,
+          log: (m) => console.warn(m),
+        })
+      : null;
+    if (team) {
+      hooks.push(teamHooks(team));
+      team.start();
+      cleanup.push(() => team.close());
+    }
+    const metrics = createMetrics({ ledger, team });
+    hooks.push(metrics.hooks);
     const chat = new ChatService({ store, catalog, router, executor, clients, hooks, now });
     const deps: DaemonDeps = {
       options,
@@ -111,6 +133,8 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       chat,
       ledger,
       hooks,
+      team,
+      metrics,
       endpoints: { port: 0, socketPath: options.socketPath },
       now,
     };
@@ -119,7 +143,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     clients.onChange(() => idle.touch());
     cleanup.push(async () => idle.stop());
 
-    const httpServer: Server = createHttpServer({ handlers, chat, catalog, token: options.token, version: options.version, idle, policyNames: () => router.policies().list().map((p) => p.name) });
+    const httpServer: Server = createHttpServer({ handlers, chat, catalog, token: options.token, version: options.version, idle, policyNames: () => router.policies().list().map((p) => p.name), metrics: { ...metrics, requireToken: config.metrics.requireToken } });
     deps.endpoints.port = await listenLoopback(httpServer, options.port);
     cleanup.push(() => closeHttp(httpServer));
     const lsp: LspSocketServer = await startLspSocketServer(options.socketPath, { handlers, token: options.token, clients, version: options.version, onActivity: () => idle.touch() });

@@ -12,6 +12,7 @@ import { spendHandlers } from './spend';
 import { experimentHandlers } from './experiments';
 import { feedbackHandlers } from './feedback';
 import { providersHandlers } from './providers';
+import { teamHandlers } from './team';
 import type { Handlers } from './types';
 
 export type { CallContext, Handler, Handlers } from './types';
@@ -30,5 +31,6 @@ export function createHandlers(deps: DaemonDeps): Handlers {
     ...experimentHandlers(deps),
     ...feedbackHandlers(deps),
     ...providersHandlers(deps),
+    ...teamHandlers(deps),
   };
 }

@@ -1,13 +1,17 @@
 import { listRequests } from '../ledger/requests';
 import { spendSummary } from '../ledger/reports';
 import type { DaemonDeps } from '../service/deps';
+import { teamSummary } from '../team/reports';
+import { teamOf } from './team';
 import type { Handlers } from './types';
 
 export function spendHandlers(deps: DaemonDeps): Pick<Handlers, 'spend/summary' | 'spend/requests'> {
   return {
     // Rollup-backed (ledger/reports.ts): whole hours from spend_hourly, so it stays fast at 1M rows.
     'spend/summary': async (params) =>
-      deps.store.read((tx) => spendSummary(tx, params, deps.now(), deps.ledger.timeZone, { model: deps.ledger.baselineModel, price: deps.ledger.baselinePrice() })),
+      params.scope === 'team'
+        ? teamSummary(teamOf(deps).reportPool(), teamOf(deps).config.teamId, params, deps.now(), deps.ledger.timeZone)
+        : deps.store.read((tx) => spendSummary(tx, params, deps.now(), deps.ledger.timeZone, { model: deps.ledger.baselineModel, price: deps.ledger.baselinePrice() })),
     'spend/requests': async (params) => deps.store.read((tx) => listRequests(tx, params)),
   };
 }

@@ -9,6 +9,7 @@ import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
 import { providerMethods } from './providers';
 import { routingMethods } from './routing-methods';
+import { ReportScope, teamMethods } from './team';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -97,7 +98,9 @@ export const SpendSummaryParams = z.object({
   period: Period.default('day'),
   from: z.number().int().nonnegative().optional(),
   to: z.number().int().nonnegative().optional(),
-  groupBy: z.enum(['model', 'provider', 'policy', 'workspace', 'client']).optional(),
+  groupBy: z.enum(['model', 'provider', 'policy', 'workspace', 'client', 'member']).optional(),
+  /** `team`: the team ledger in PostgreSQL (team mode), where `member` grouping applies. */
+  scope: ReportScope.optional(),
 }).strict();
 export interface SpendGroup {
   key: string;
@@ -171,6 +174,7 @@ export const methods = {
   ...routingMethods,
   ...experimentMethods,
   ...providerMethods,
+  ...teamMethods,
 } as const;
 
 export type Methods = typeof methods;
