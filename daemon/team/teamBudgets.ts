@@ -64,13 +64,15 @@ export async function loadTeamBudgets(db: Pool | PoolClient, teamId: string): Pr
 
 /**
  * What the lease table still holds of a budget's period, in one statement (one snapshot): the
- * spend that reached the ledger and the open/returned leases' part not yet there.
+ * spend that reached the ledger and the open/returned leases' part not yet there. An open lease
+ * past its expiry holds nothing (its daemon stopped renewing it: the slice returns to the team).
  */
 export const FREE_SQL = `
   SELECT
     coalesce((SELECT spent_usd FROM team_budget_usage WHERE budget_id = $1 AND period_start = $2), 0) AS spent,
     coalesce((SELECT sum(greatest(0, CASE WHEN state = 'open' THEN greatest(granted_usd, used_usd) ELSE used_usd END - arrived_usd))
-              FROM team_leases WHERE budget_id = $1 AND period_start = $2 AND state <> 'expired'), 0) AS leased`;
+              FROM team_leases WHERE budget_id = $1 AND period_start = $2 AND state <> 'expired'
+                AND NOT (state = 'open' AND expires_at <= (extract(epoch FROM clock_timestamp()) * 1000)::bigint)), 0) AS leased`;
 
 export async function budgetStatuses(db: Pool | PoolClient, teamId: string, now: number): Promise<TeamBudgetStatus[]> {
   const budgets = await loadTeamBudgets(db, teamId);

@@ -10,5 +10,6 @@ import { exportCommand } from './export';
 import { routeCommand } from './route';
 import { experimentCommand } from './experiment';
 import { feedbackCommand } from './feedback';
+import { teamCommand } from './team';
 
-export const commands: readonly CliCommand[] = [daemonCommand, statusCommand, askCommand, stopCommand, spendCommand, budgetCommand, exportCommand, routeCommand, experimentCommand, feedbackCommand];
+export const commands: readonly CliCommand[] = [daemonCommand, statusCommand, askCommand, stopCommand, spendCommand, budgetCommand, exportCommand, routeCommand, experimentCommand, feedbackCommand, teamCommand];
