@@ -37,10 +37,23 @@ export async function teamPassword(src: PasswordSources): Promise<string | null>
   }
 }
 
+/**
+ * The URL with the password, in memory only. pg lets the connection string override a separate
+ * `password` option (with '' when the URL has none, then falling back to PGPASSWORD), so a
+ * keychain password only reaches the server inside the URL.
+ */
+export function withPassword(url: string, password: string | null): string {
+  if (password === null) {
+    return url;
+  }
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
 export function createTeamPool(config: TeamConfig, password: string | null): Pool {
   const pool = new Pool({
-    connectionString: config.url,
-    ...(password !== null ? { password } : {}),
+    connectionString: withPassword(config.url, password),
     max: 4,
     connectionTimeoutMillis: config.connectTimeoutMs,
     idleTimeoutMillis: 30_000,

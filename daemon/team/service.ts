@@ -36,7 +36,7 @@ interface Hold {
 const SHIP_BATCH = 500;
 /** A lease nobody spent from for this share of its TTL goes back to the team. */
 const IDLE_SHARE = 0.5;
-const usd = (n: number): string => `$${n.toFixed(n < 1 ? 4 : 2)}`;
+const usd = (n: number): string => `$${n.toFixed(n < 0.01 ? 6 : n < 1 ? 4 : 2)}`;
 
 export class TeamService {
   readonly target: TeamDbTarget;

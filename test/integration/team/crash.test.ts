@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client } from 'pg';
 import { Store } from '../../../daemon/store/database';
+import { withPassword } from '../../../daemon/team/connection';
 import { SKIP_NO_PG, chat, cleanupDaemons, freshDatabase, newHome, rpcOk, sql, startTeamDaemon, stopDaemon, testPg, until, writeTeamConfig, type TeamDaemon } from './teamHarness';
 
 const pg = testPg();
@@ -31,7 +32,7 @@ async function localIds(home: string): Promise<string[]> {
 test('kill -9 mid-lease and mid-outbox: the lease expires and returns, the outbox drains on restart, no row lost or doubled', { skip: pg === null ? SKIP_NO_PG : false, timeout: 180_000 }, async () => {
   const p = pg as NonNullable<typeof pg>;
   const db = await freshDatabase(p);
-  const locker = new Client({ connectionString: db.url, password: p.password });
+  const locker = new Client({ connectionString: withPassword(db.url, p.password) });
   try {
     const homeA = newHome();
     const homeB = newHome();

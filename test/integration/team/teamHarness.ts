@@ -8,6 +8,7 @@ import { request, Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { withPassword } from '../../../daemon/team/connection';
 import { DIST_DAEMON, childEnv, ensureBundle, killPids } from '../lifecycle/helpers';
 
 export interface TestPg {
@@ -38,14 +39,14 @@ function withDb(url: string, db: string): string {
 /** A fresh database in the test cluster; `drop()` removes it. */
 export async function freshDatabase(pg: TestPg): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `llmr_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: pg.url, password: pg.password });
+  const admin = new Client({ connectionString: withPassword(pg.url, pg.password) });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   return {
     url: withDb(pg.url, name),
     async drop() {
-      const c = new Client({ connectionString: pg.url, password: pg.password });
+      const c = new Client({ connectionString: withPassword(pg.url, pg.password) });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
@@ -55,7 +56,7 @@ export async function freshDatabase(pg: TestPg): Promise<{ url: string; drop(): 
 
 /** A direct client on a test database (to look at what the daemons wrote). */
 export async function sql<T extends Record<string, unknown>>(url: string, password: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new Client({ connectionString: url, password });
+  const c = new Client({ connectionString: withPassword(url, password) });
   await c.connect();
   try {
     return (await c.query<T>(text, params)).rows;
