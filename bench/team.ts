@@ -184,7 +184,8 @@ async function tightLeases(pg: Pg): Promise<void> {
       await d.deps.chat.complete(call(i));
     }
     const trips = d.deps.team?.counters.leaseRoundTrips ?? 0;
-    console.log(`  tight slices (at most $0.001): ${((trips * 1000) / CALLS).toFixed(1)} lease round trips per 1,000 calls`);
+    const spent = d.deps.store.read((tx) => Number(tx.get<{ s: number | null }>('SELECT sum(cost_usd) AS s FROM requests')?.s ?? 0));
+    console.log(`  tight slices (at most $0.001): ${((trips * 1000) / CALLS).toFixed(1)} lease round trips per 1,000 calls ($${spent.toFixed(4)} spent, ~$${(spent / CALLS).toFixed(6)} a call)`);
     await d.close();
   } finally {
     await db.drop();
