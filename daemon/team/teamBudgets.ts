@@ -105,17 +105,23 @@ export async function saveTeamBudget(pool: Pool, teamId: string, p: z.output<typ
     }
     const name = p.name ?? `${p.period}ly ${p.scope}${scopeValue ? ` ${scopeValue}` : ''}`.replace('dayly', 'daily');
     if (p.id !== undefined) {
-      const u = await c.query('UPDATE team_budgets SET name = $3, scope = $4, scope_value = $5, period = $6, limit_usd = $7, updated_at = $8 WHERE id = $1 AND team_id = $2', [
-        p.id,
-        teamId,
-        name,
-        p.scope,
-        scopeValue,
-        p.period,
-        p.limitUsd,
-        now,
-      ]);
-      if ((u.rowCount ?? 0) > 0) {
+      const old = (await c.query<BudgetRow>('SELECT * FROM team_budgets WHERE id = $1 AND team_id = $2 FOR UPDATE', [p.id, teamId])).rows[0];
+      if (old) {
+        await c.query('UPDATE team_budgets SET name = $2, scope = $3, scope_value = $4, period = $5, limit_usd = $6, updated_at = $7 WHERE id = $1', [
+          p.id,
+          p.name ?? old.name,
+          p.scope,
+          scopeValue,
+          p.period,
+          p.limitUsd,
+          now,
+        ]);
+        if (old.scope !== p.scope || old.scope_value !== scopeValue || old.period !== p.period) {
+          // Spend and leases of the old scope or period mean nothing for the new one.
+          await c.query('DELETE FROM team_budget_usage WHERE budget_id = $1', [p.id]);
+          await c.query("UPDATE team_leases SET state = 'expired', closed_at = $2 WHERE budget_id = $1 AND state <> 'expired'", [p.id, now]);
+          await backfill(c, teamId, fromRow({ ...old, scope: p.scope, scope_value: scopeValue, period: p.period }), now);
+        }
         return p.id;
       }
     }
