@@ -21,7 +21,8 @@ import { BudgetSetParams, SpendTimeseriesParams } from '../daemon/protocol/budge
 import { SpendSummaryParams } from '../daemon/protocol/methods';
 import type { LedgerRow } from '../daemon/protocol/ledger';
 import type { RoutingDecision } from '../daemon/protocol/routing';
-import type { ChatCall } from '../daemon/service/chatService';
+import { Turn, type PlanCall } from '../daemon/pipeline/turn';
+import type { CatalogModel } from '../daemon/routing/catalog';
 
 const RECORDED = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 64);
@@ -87,14 +88,16 @@ async function recordedRate(withBudget: boolean): Promise<number> {
       while (next < RECORDED) {
         const i = next++;
         const r = row(i, Date.now());
-        const call = { context: { kind: r.clientKind, workspace: r.workspace }, routing: undefined, request: { messages: [], max_tokens: 500 } } as unknown as ChatCall;
-        const decision = { model: r.model, provider: r.provider, policy: r.policy, taskType: r.taskType, inputTokens: r.tokensIn, estimatedOutputTokens: 0, estimatedCostUsd: null, reason: '' } as unknown as RoutingDecision;
-        await hooks.beforeExecute?.(r.id, call, decision);
+        const turn = new Turn({ context: { kind: r.clientKind, workspace: r.workspace ?? undefined }, requestedModel: r.model, routing: undefined, request: { messages: [], max_tokens: 500 } } as PlanCall, r.ts, r.id);
+        const decision = { model: r.model, provider: r.provider, policy: r.policy, taskType: r.taskType, inputTokens: r.tokensIn, estimatedOutputTokens: 0, estimatedCostUsd: null, reason: '', fallbacks: [], candidates: [] } as unknown as RoutingDecision;
+        turn.setPlan({ decision, routing: undefined, substitutedFor: null, namedRoute: null });
+        const model = { id: r.model, provider: r.provider } as CatalogModel;
+        turn.reservations.push(await ledger.reserve(turn, model, r.costUsd));
         await store.withWrite((tx: WriteTx) => {
           insertRequest(tx, r, [{ n: 1, ts: r.ts, model: r.model, provider: r.provider, status: r.status, errorCode: null, latencyMs: r.latencyMs }]);
-          hooks.onRecord?.(tx, r, []);
+          hooks.onRecord?.(tx, r, [], turn);
         });
-        hooks.afterRecord?.(r);
+        hooks.afterRecord?.(r, turn);
       }
     };
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));

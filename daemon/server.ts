@@ -17,14 +17,15 @@ import { ChatService } from './service/chatService';
 import { ClientHub } from './service/clients';
 import type { DaemonDeps } from './service/deps';
 import { Executor } from './service/execute';
-import type { ChatHooks } from './service/hooks';
+import type { TurnHooks } from './service/hooks';
+import { createExperimentService, experimentHooks, experimentPlanner } from './experiments/wiring';
 import { IdleWatch } from './service/idle';
 import { KeyPresence } from './service/keyPresence';
 import type { DaemonOptions, RunningDaemon } from './service/options';
 import { startSimulator, type RunningSimulator } from './simulator/server';
 import { Store } from './store/database';
 import { TEAM_PASSWORD_KEY } from './team/connection';
-import { teamHooks } from './team/hooks';
+import { teamHooks, withTeamGate } from './team/hooks';
 import { TeamService } from './team/service';
 import { createHttpServer, listenLoopback } from './transport/http';
 import { startLspSocketServer, type LspSocketServer } from './transport/socketServer';
@@ -93,13 +94,13 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     });
     const http = new ProviderHttp(config.timeouts);
     cleanup.push(() => http.close());
-    const hooks: ChatHooks[] = [];
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
-    hooks.push(ledger.hooks);
-    // Team mode: after the local budgets (a call they refuse never takes team money). Connects in
-    // the background: an unreachable or misconfigured team database never stops the daemon.
+    const experiments = createExperimentService({ store, router, catalog, now });
+    // Team mode: its gate holds team money after the local budgets held theirs (a call they refuse
+    // never takes team money). Connects in the background: an unreachable or misconfigured team
+    // database never stops the daemon.
     const team = config.team
       ? new TeamService({
           config: config.team,
@@ -110,13 +111,27 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
         })
       : null;
     if (team) {
-      hooks.push(teamHooks(team));
       team.start();
       cleanup.push(() => team.close());
     }
     const metrics = createMetrics({ ledger, team });
-    hooks.push(metrics.hooks);
-    const chat = new ChatService({ store, catalog, router, executor, clients, hooks, now });
+    // The turn's stages, in this order. Planning: budgets (router input), then the experiment arm
+    // or promotion, then the router. Each attempt: the ledger's hold, then the team lease's.
+    // Recording: the ledger settles, experiments store the unit and evaluate, the team lease is
+    // charged and the row queued for the team ledger, metrics count.
+    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), ...(team ? [teamHooks(team)] : []), metrics.hooks];
+    const chat = new ChatService({
+      store,
+      catalog,
+      router,
+      executor,
+      clients,
+      now,
+      budgets: team ? withTeamGate(ledger, team) : ledger,
+      experiments: experimentPlanner(experiments),
+      namedModelRoutes: config.routing.namedModels ?? [],
+      hooks,
+    });
     const deps: DaemonDeps = {
       options,
       config,
@@ -132,6 +147,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       clients,
       chat,
       ledger,
+      experiments,
       hooks,
       team,
       metrics,

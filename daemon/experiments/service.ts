@@ -18,6 +18,7 @@ import { WEIGHT_SUM_TOLERANCE, type ExperimentCreateParams, type FeedbackSubmitP
 import type { ClientContext, RoutingOptions } from '../protocol/routing';
 import type { LedgerRow } from '../protocol/ledger';
 import type { Store } from '../store/database';
+import type { ExperimentAssignment } from '../pipeline/turn';
 import type { z } from 'zod';
 import { analyze, type ArmObservations } from './analysis';
 import { assign, unitKey } from './assignment';
@@ -61,6 +62,15 @@ export interface RouteCall {
 export interface RouteAssignment {
   routing: RoutingOptions;
   experiment: { id: string; arm: string } | null;
+  /** The unit the request was assigned by; null under a promotion. Carried by the turn to its row. */
+  assignment: ExperimentAssignment | null;
+}
+
+/** What the service reads from a recorded turn (see pipeline/turn.ts). */
+export interface RecordedTurn {
+  assignment: ExperimentAssignment | null;
+  escalated: boolean;
+  call: { request: ChatRequest; context: ClientContext };
 }
 
 const RECENT_REQUESTS = 500;
@@ -141,14 +151,11 @@ export class ExperimentService {
   private readonly evaluating = new Set<string>();
   /** Running per-arm summaries of each running experiment, fed by every recorded row. */
   private readonly live = new Map<string, LiveSummaries>();
-  /** Unit facts between the ledger transaction and the after-record hook. */
-  private readonly recordedUnits = new Map<string, { unitHash: string; fallback: boolean }>();
-  /** Recorded rows (of an experiment) that escalated, until afterRow reads them. */
-  private readonly escalatedRows = new Set<string>();
-  /** Recent calls, so feedback can update the quality model with the prompt's features. */
+  /**
+   * Prompts of recently answered requests (bounded), so later feedback can update the quality
+   * model with their features. A cache of finished turns, not state of one in flight.
+   */
   private readonly recent = new Map<string, { request: ChatRequest; context: ClientContext }>();
-  /** Unit bookkeeping between assignment and the ledger row. */
-  private readonly pendingUnits = new Map<string, { experimentId: string; unitHash: string; fallback: boolean }>();
 
   constructor(private readonly deps: ExperimentServiceDeps) {
     this.reload();
@@ -265,7 +272,6 @@ export class ExperimentService {
    * and no policy are touched: a caller who asks for something specific gets it.
    */
   route(requestId: string, call: RouteCall): RouteAssignment | null {
-    this.remember(requestId, call);
     if (!isAutoRouted(call.requestedModel) || call.routing?.strategy !== undefined || call.routing?.policy !== undefined) {
       return null;
     }
@@ -273,32 +279,23 @@ export class ExperimentService {
     if (e) {
       const a = assign(e.salt, e.unit, e.arms, call.context, requestId);
       const key = a.unitFallback ? requestId : (unitKey(e.unit, call.context, requestId) ?? requestId);
-      this.pendingUnits.set(requestId, { experimentId: e.id, unitHash: createHash('sha256').update(`${e.salt}\u0000${key}`).digest('hex').slice(0, 16), fallback: a.unitFallback });
-      if (this.pendingUnits.size > RECENT_REQUESTS * 4) {
-        // Requests that failed before being recorded never come back for their entry.
-        const oldest = this.pendingUnits.keys().next().value;
-        if (oldest !== undefined) {
-          this.pendingUnits.delete(oldest);
-        }
-      }
-      return { routing: applySetting(call.routing, armSetting(a.arm)), experiment: { id: e.id, arm: a.arm.name } };
+      const unitHash = createHash('sha256').update(`${e.salt}\u0000${key}`).digest('hex').slice(0, 16);
+      return {
+        routing: applySetting(call.routing, armSetting(a.arm)),
+        experiment: { id: e.id, arm: a.arm.name },
+        assignment: { experimentId: e.id, arm: a.arm.name, unitHash, unitFallback: a.unitFallback },
+      };
     }
     if (this.promoted) {
-      return { routing: applySetting(call.routing, this.promoted.setting), experiment: null };
+      return { routing: applySetting(call.routing, this.promoted.setting), experiment: null, assignment: null };
     }
     return null;
   }
 
   /** Inside the ledger transaction: which unit the request was assigned by. */
-  recordUnit(tx: Parameters<typeof repo.insertUnit>[0], requestId: string, experimentId: string | null, escalated = false): void {
-    if (experimentId !== null && escalated) {
-      this.escalatedRows.add(requestId);
-    }
-    const unit = this.pendingUnits.get(requestId);
-    this.pendingUnits.delete(requestId);
-    if (experimentId !== null && unit && unit.experimentId === experimentId) {
-      repo.insertUnit(tx, requestId, experimentId, unit.unitHash, unit.fallback);
-      this.recordedUnits.set(requestId, { unitHash: unit.unitHash, fallback: unit.fallback });
+  recordUnit(tx: Parameters<typeof repo.insertUnit>[0], requestId: string, assignment: ExperimentAssignment | null): void {
+    if (assignment !== null) {
+      repo.insertUnit(tx, requestId, assignment.experimentId, assignment.unitHash, assignment.unitFallback);
     }
   }
 
@@ -306,10 +303,13 @@ export class ExperimentService {
    * After a row is durable: add it to the experiment's running summaries and look every few rows
    * (the sequential test is valid at any schedule), auto-stopping when the verdict is reached.
    */
-  async afterRow(row: LedgerRow): Promise<void> {
-    const unit = this.recordedUnits.get(row.id);
-    this.recordedUnits.delete(row.id);
-    const escalated = this.escalatedRows.delete(row.id);
+  async afterRow(row: LedgerRow, turn: RecordedTurn | null = null): Promise<void> {
+    if (turn !== null) {
+      this.remember(row.id, turn.call);
+    }
+    const a = turn?.assignment ?? null;
+    const unit = a !== null && a.experimentId === row.experimentId ? { unitHash: a.unitHash, fallback: a.unitFallback } : null;
+    const escalated = turn?.escalated === true;
     const id = row.experimentId;
     if (id === null || row.arm === null) {
       return;
@@ -519,7 +519,7 @@ export class ExperimentService {
     }
   }
 
-  private remember(requestId: string, call: RouteCall): void {
+  private remember(requestId: string, call: RecordedTurn['call']): void {
     let chars = 0;
     for (const m of call.request.messages) {
       chars += typeof m.content === 'string' ? m.content.length : JSON.stringify(m.content ?? '').length;

@@ -1,16 +1,15 @@
-// Connects the experiment service to a running daemon: one service per daemon, its hooks in the
-// chat pipeline (assignment before routing, unit bookkeeping in the ledger transaction,
-// evaluation after each row), and feedback into the routing core's online quality update.
+// Connects the experiment service to a running daemon: server.ts builds one service and wires its
+// two stages explicitly (the arm or promotion while planning a turn; the unit in the ledger
+// transaction and evaluation after each row), and feedback into the routing core's online update.
 import { RouterError } from '../protocol/errors';
-import type { DaemonDeps } from '../service/deps';
-import type { ChatHooks } from '../service/hooks';
+import type { TurnHooks } from '../service/hooks';
+import type { ExperimentPlanner } from '../pipeline/planTurn';
+import type { Store } from '../store/database';
 import { extractFeatures } from '../routing/features';
 import { createStrategy } from '../routing/strategies';
 import type { Router } from '../routing/router';
 import type { Catalog } from '../routing/catalog';
 import { ExperimentService, type OutcomeRecorder, type RoutingRegistry } from './service';
-
-const services = new WeakMap<DaemonDeps, ExperimentService>();
 
 export function routingRegistry(router: Router, catalog: Catalog): RoutingRegistry {
   return {
@@ -37,36 +36,33 @@ export function qualityRecorder(router: Router): OutcomeRecorder {
   };
 }
 
-export function experimentHooks(service: ExperimentService): ChatHooks {
+/** Planning step 2: the arm (or promoted setting) for an auto-routed turn. */
+export function experimentPlanner(service: ExperimentService): ExperimentPlanner {
   return {
-    beforeRoute: (requestId, call) => {
-      const a = service.route(requestId, call);
-      if (a === null) {
-        return undefined;
-      }
-      return a.experiment ? { routing: a.routing, experiment: a.experiment } : { routing: a.routing };
-    },
-    // The chat pipeline marks the attempt it escalated from with error code `escalated`.
-    onRecord: (tx, row, attempts) => service.recordUnit(tx, row.id, row.experimentId, attempts.some((a) => a.errorCode === 'escalated')),
-    afterRecord: (row) => {
-      // Evaluation failures must not fail the request that triggered them; the next look retries.
-      service.afterRow(row).catch(() => undefined);
+    assign: (turn, call) => {
+      const a = service.route(turn.id, call);
+      return a === null ? null : { routing: a.routing, assignment: a.assignment };
     },
   };
 }
 
-/** The daemon's one experiment service; created (and its hooks registered) on first use. */
-export function experimentServiceFor(deps: DaemonDeps): ExperimentService {
-  let s = services.get(deps);
-  if (!s) {
-    s = new ExperimentService({
-      store: deps.store,
-      routing: routingRegistry(deps.router, deps.catalog),
-      now: () => deps.now(),
-      recordOutcome: qualityRecorder(deps.router),
-    });
-    services.set(deps, s);
-    deps.hooks.push(experimentHooks(s));
-  }
-  return s;
+/** After planning: the turn's unit inside the ledger transaction, evaluation once it is durable. */
+export function experimentHooks(service: ExperimentService): TurnHooks {
+  return {
+    onRecord: (tx, row, _attempts, turn) => service.recordUnit(tx, row.id, turn.assignment),
+    afterRecord: (row, turn) => {
+      // Evaluation failures must not fail the request that triggered them; the next look retries.
+      service.afterRow(row, turn).catch(() => undefined);
+    },
+  };
+}
+
+/** The daemon's one experiment service (server.ts wires its stages; handlers share it). */
+export function createExperimentService(deps: { store: Store; router: Router; catalog: Catalog; now(): number }): ExperimentService {
+  return new ExperimentService({
+    store: deps.store,
+    routing: routingRegistry(deps.router, deps.catalog),
+    now: () => deps.now(),
+    recordOutcome: qualityRecorder(deps.router),
+  });
 }

@@ -14,17 +14,8 @@ export function budgetHandlers(deps: DaemonDeps): Pick<Handlers, 'budget/list' |
     'budget/status': async (params) => ({ statuses: ledger.guard.status(params.id), timeZone: ledger.timeZone, now: deps.now() }),
     'route/estimate': async (params, ctx) => {
       const context = mergeContext(ctx.client, params.context);
-      // The same steps a real call takes before the provider: threshold actions, routing, estimate.
-      const adjusted = ledger.adjustRouting(context, params.routing);
-      const decision = deps.router.decide({
-        request: toChatRequest(params),
-        requestedModel: params.model,
-        routing: adjusted.routing ?? params.routing,
-        context,
-      });
-      if (adjusted.reasons.length > 0) {
-        decision.reason = `${decision.reason}; ${adjusted.reasons.join('; ')}`;
-      }
+      // The plan chat/complete runs for the same request: budgets, experiment arm or promotion, router.
+      const { decision } = deps.chat.plan({ request: toChatRequest(params), requestedModel: params.model, routing: params.routing, context }).plan;
       const over = ledger.guard.wouldExceed(scopeOfContext(context, decision), decision.estimatedCostUsd);
       const confirmAbove = ledger.askConfirmAboveUsd;
       const exceeds: RouteEstimateResult['exceeds'] = over

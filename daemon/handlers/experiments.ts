@@ -1,5 +1,4 @@
 // experiment/create|list|get|pause|resume|stop|promote.
-import { experimentServiceFor } from '../experiments/wiring';
 import type { DaemonDeps } from '../service/deps';
 import type { CallContext, Handlers } from './types';
 
@@ -11,7 +10,7 @@ function caller(ctx: CallContext): string {
 }
 
 export function experimentHandlers(deps: DaemonDeps): Pick<Handlers, ExperimentMethods> {
-  const service = experimentServiceFor(deps);
+  const service = deps.experiments;
   return {
     'experiment/create': async (params, ctx) => service.create(params, caller(ctx)),
     'experiment/list': async (params) => service.list(params.status),

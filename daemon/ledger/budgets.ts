@@ -6,6 +6,10 @@ import type { Budget, BudgetAction, BudgetPeriod, BudgetScope, BudgetSetParams }
 import { RouterError } from '../protocol/errors';
 import type { ReadTx, WriteTx } from '../store/database';
 
+/** A validated budget/set request; the flags added later are optional for callers in code. */
+export type BudgetDefinition = Omit<z.output<typeof BudgetSetParams>, 'hardStop' | 'downgradeNamedModels'> &
+  Partial<Pick<z.output<typeof BudgetSetParams>, 'hardStop' | 'downgradeNamedModels'>>;
+
 /** Who and what a request is, as far as budgets care. */
 export interface SpendScope {
   workspace: string | null;
@@ -26,6 +30,8 @@ type BudgetRow = {
   actions: string;
   pause_above_per_mtok: number | null;
   confirm_over_budget: number;
+  hard_stop: number;
+  downgrade_named: number;
   created_at: number;
   updated_at: number;
 };
@@ -42,6 +48,8 @@ function fromRow(r: BudgetRow): Budget {
     actions: JSON.parse(r.actions) as BudgetAction[],
     pauseAbovePerMTok: r.pause_above_per_mtok,
     confirmOverBudget: r.confirm_over_budget === 1,
+    hardStop: r.hard_stop === 1,
+    downgradeNamedModels: r.downgrade_named === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -65,7 +73,7 @@ export function defaultName(scope: BudgetScope, scopeValue: string | undefined, 
  * Inserts or updates a budget inside the caller's write. Two budgets on the same scope and period
  * would disagree about one number, so a second one is refused with `conflict`.
  */
-export function saveBudget(tx: WriteTx, p: z.output<typeof BudgetSetParams>, now: number): { budget: Budget; created: boolean } {
+export function saveBudget(tx: WriteTx, p: BudgetDefinition, now: number): { budget: Budget; created: boolean } {
   const scopeValue = p.scopeValue ?? '';
   const clash = tx.get<{ id: string; name: string }>('SELECT id, name FROM budgets WHERE scope = ? AND scope_value = ? AND period = ?', [p.scope, scopeValue, p.period]);
   if (clash && clash.id !== p.id) {
@@ -81,8 +89,8 @@ export function saveBudget(tx: WriteTx, p: z.output<typeof BudgetSetParams>, now
     if (existing) {
       tx.run(
         `UPDATE budgets SET name = ?, scope = ?, scope_value = ?, period = ?, limit_usd = ?, alert_threshold = ?, actions = ?,
-           pause_above_per_mtok = ?, confirm_over_budget = ?, updated_at = ? WHERE id = ?`,
-        [p.name ?? existing.name, p.scope, scopeValue, p.period, p.limitUsd, p.alertThreshold, actions, p.pauseAbovePerMTok ?? null, p.confirmOverBudget ? 1 : 0, now, p.id],
+           pause_above_per_mtok = ?, confirm_over_budget = ?, hard_stop = ?, downgrade_named = ?, updated_at = ? WHERE id = ?`,
+        [p.name ?? existing.name, p.scope, scopeValue, p.period, p.limitUsd, p.alertThreshold, actions, p.pauseAbovePerMTok ?? null, p.confirmOverBudget ? 1 : 0, p.hardStop === true ? 1 : 0, p.downgradeNamedModels === true ? 1 : 0, now, p.id],
       );
       if (existing.scope !== p.scope || existing.scope_value !== scopeValue || existing.period !== p.period) {
         // Counters of the old scope or period mean nothing for the new one.
@@ -96,9 +104,9 @@ export function saveBudget(tx: WriteTx, p: z.output<typeof BudgetSetParams>, now
   }
   const id = p.id ?? randomUUID();
   tx.run(
-    `INSERT INTO budgets (id, name, scope, scope_value, period, limit_usd, alert_threshold, actions, pause_above_per_mtok, confirm_over_budget, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [id, p.name ?? defaultName(p.scope, p.scopeValue, p.period), p.scope, scopeValue, p.period, p.limitUsd, p.alertThreshold, actions, p.pauseAbovePerMTok ?? null, p.confirmOverBudget ? 1 : 0, now, now],
+    `INSERT INTO budgets (id, name, scope, scope_value, period, limit_usd, alert_threshold, actions, pause_above_per_mtok, confirm_over_budget, hard_stop, downgrade_named, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [id, p.name ?? defaultName(p.scope, p.scopeValue, p.period), p.scope, scopeValue, p.period, p.limitUsd, p.alertThreshold, actions, p.pauseAbovePerMTok ?? null, p.confirmOverBudget ? 1 : 0, p.hardStop === true ? 1 : 0, p.downgradeNamedModels === true ? 1 : 0, now, now],
   );
   return { budget: fromRow(tx.get<BudgetRow>('SELECT * FROM budgets WHERE id = ?', [id]) as BudgetRow), created: true };
 }

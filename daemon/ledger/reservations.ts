@@ -4,13 +4,12 @@
 // follows cannot interleave with another caller's: concurrent requests cannot overrun a budget by
 // more than their estimates' error. Reserve and release do not wait for the fsync (see `reserve`).
 import { randomUUID } from 'node:crypto';
-import type { Budget, BudgetAction, BudgetAlertNotification, BudgetChangedNotification, BudgetSetParams, BudgetStatus } from '../protocol/budget';
+import type { Budget, BudgetAction, BudgetAlertNotification, BudgetChangedNotification, BudgetStatus } from '../protocol/budget';
 import { budgetNotifications } from '../protocol/budget';
 import { RouterError } from '../protocol/errors';
 import type { Tradeoff } from '../protocol/routing';
 import type { Store, WriteTx, ReadTx } from '../store/database';
-import type { z } from 'zod';
-import { deleteBudget, describeBudget, inScope, loadBudgets, saveBudget, scopeCondition, type SpendScope } from './budgets';
+import { deleteBudget, describeBudget, inScope, type BudgetDefinition, loadBudgets, saveBudget, scopeCondition, type SpendScope } from './budgets';
 import { periodEnd, periodStart, type CalendarPeriod } from './periods';
 
 export interface Hold {
@@ -44,6 +43,8 @@ export interface SettledRequest {
   scope: SpendScope;
   /** null = price unknown. */
   costUsd: number | null;
+  /** Requests this charge counts (default 1; an escalation's second answer counts 0). */
+  requests?: number;
 }
 
 export interface RoutingAdjustment {
@@ -53,6 +54,20 @@ export interface RoutingAdjustment {
   excludedModels: string[];
   /** One line per action taken, for the decision's reason. */
   reasons: string[];
+}
+
+/** Budget state as the planner reads it (see `BudgetGuard.planning`). */
+export interface BudgetPlanning {
+  /** Forced by a `downgrade` action. */
+  tradeoff: Tradeoff | null;
+  /** Models paused by a `pauseAbovePrice` action, each with its reason. */
+  paused: Map<string, string>;
+  /** One line per action taken, for the decision's reason. */
+  reasons: string[];
+  /** Set when a hot `downgrade` budget opted in to replacing named models: the line saying so. */
+  downgradeNamed: string | null;
+  /** Why a budget in scope cannot afford this model at this estimate now; null when it can. */
+  unaffordable(model: { id: string; provider: string }, estimateUsd: number | null): string | null;
 }
 
 export interface PricedCatalogModel {
@@ -111,7 +126,7 @@ export class BudgetGuard {
 
   // ---- definitions ----------------------------------------------------------------------------
 
-  async set(params: z.output<typeof BudgetSetParams>): Promise<BudgetStatus> {
+  async set(params: BudgetDefinition): Promise<BudgetStatus> {
     const now = this.now();
     const { budget, created } = await this.store.withWrite((tx) => {
       const saved = saveBudget(tx, params, now);
@@ -145,36 +160,73 @@ export class BudgetGuard {
 
   /** Threshold actions that change the route: force the cost tradeoff, pause expensive models. */
   adjustRouting(scope: SpendScope): RoutingAdjustment {
-    const out: RoutingAdjustment = { tradeoff: null, excludedModels: [], reasons: [] };
+    const p = this.planning(scope);
+    return { tradeoff: p.tradeoff, excludedModels: [...p.paused.keys()].sort(), reasons: p.reasons };
+  }
+
+  /**
+   * Budget state as router input, read once per plan: threshold actions (forced tradeoff, paused
+   * models, each with its reason) and what each budget in scope has left, so the planner can skip
+   * a model the budget cannot afford instead of refusing the call. Budgets with `hardStop` (or
+   * that the user may confirm going over) are left to the reservation, which refuses.
+   */
+  planning(scope: SpendScope, confirmOverBudget = false): BudgetPlanning {
+    const out: BudgetPlanning = { tradeoff: null, paused: new Map(), reasons: [], downgradeNamed: null, unaffordable: () => null };
+    if (this.budgets.length === 0) {
+      return out;
+    }
     const now = this.now();
-    const hot = this.store.read((tx) =>
-      this.budgets
-        .filter((b) => isCalendar(b.period) && b.actions.some((a) => a !== 'notify') && inScopeBeforeRouting(b, scope))
-        .map((b) => this.statusOf(tx, b, now))
-        .filter((s) => s.state !== 'ok'),
-    );
-    const excluded = new Set<string>();
-    for (const s of hot) {
+    const relevant = this.budgets.filter((b) => inScopeBeforeRouting(b, scope) || b.scope === 'model' || b.scope === 'provider');
+    const statuses = this.store.read((tx) => relevant.map((b) => this.statusOf(tx, b, now)));
+    for (const s of statuses) {
       const b = s.budget;
+      if (!isCalendar(b.period) || s.state === 'ok' || !b.actions.some((a) => a !== 'notify') || !inScopeBeforeRouting(b, scope)) {
+        continue;
+      }
       const pct = Math.round(s.fraction * 100);
       if (b.actions.includes('downgrade')) {
         out.tradeoff = 'cost';
         out.reasons.push(`budget ${describeBudget(b)} at ${pct}%: cost tradeoff`);
+        if (b.downgradeNamedModels) {
+          out.downgradeNamed ??= `budget ${describeBudget(b)} at ${pct}% downgrades named models`;
+        }
       }
       if (b.actions.includes('pauseAbovePrice') && b.pauseAbovePerMTok !== null && this.options.models) {
         const limit = b.pauseAbovePerMTok;
+        const why = `paused by budget ${describeBudget(b)} at ${pct}%: output above $${limit}/MTok`;
         const paused = this.options.models().filter(
           (m) => (b.scope !== 'model' || m.id === b.scopeValue) && (b.scope !== 'provider' || m.provider === b.scopeValue) && (m.outputPerMTok === null || m.outputPerMTok > limit),
         );
         for (const m of paused) {
-          excluded.add(m.id);
+          if (!out.paused.has(m.id)) {
+            out.paused.set(m.id, why);
+          }
         }
         if (paused.length > 0) {
           out.reasons.push(`budget ${describeBudget(b)} at ${pct}%: models above $${limit}/MTok output paused`);
         }
       }
     }
-    out.excludedModels = [...excluded].sort();
+    const steering = statuses.filter((s) => !s.budget.hardStop && !(s.budget.confirmOverBudget && confirmOverBudget) && !s.budget.confirmOverBudget);
+    if (steering.length > 0) {
+      out.unaffordable = (model, estimateUsd) => {
+        const at: SpendScope = { ...scope, model: model.id, provider: model.provider };
+        for (const s of steering) {
+          const b = s.budget;
+          if (!inScope(b, at)) {
+            continue;
+          }
+          if (estimateUsd === null) {
+            return `price unknown under budget ${describeBudget(b)}`;
+          }
+          const left = b.period === 'request' ? b.limitUsd : b.limitUsd - s.spentUsd - s.reservedUsd;
+          if (estimateUsd > left + 1e-12) {
+            return `budget ${describeBudget(b)} has $${Math.max(0, left).toFixed(4)} left, ~$${estimateUsd.toFixed(4)} needed`;
+          }
+        }
+        return null;
+      };
+    }
     return out;
   }
 
@@ -285,10 +337,10 @@ export class BudgetGuard {
       const start = periodStart(done.ts, b.period, this.options.timeZone);
       const known = done.costUsd !== null;
       tx.run(
-        `INSERT INTO budget_usage (budget_id, period_start, spent_usd, requests, unknown_price) VALUES (?, ?, ?, 1, ?)
+        `INSERT INTO budget_usage (budget_id, period_start, spent_usd, requests, unknown_price) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (budget_id, period_start) DO UPDATE SET spent_usd = spent_usd + excluded.spent_usd,
-           requests = requests + 1, unknown_price = unknown_price + excluded.unknown_price`,
-        [b.id, start, known ? (done.costUsd as number) : 0, known ? 0 : 1],
+           requests = requests + excluded.requests, unknown_price = unknown_price + excluded.unknown_price`,
+        [b.id, start, known ? (done.costUsd as number) : 0, done.requests ?? 1, known ? 0 : 1],
       );
       const a = this.alertIfCrossed(tx, b, done.ts);
       if (a) {

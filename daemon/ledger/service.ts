@@ -1,17 +1,18 @@
-// The ledger's part of the daemon: budget enforcement hooked into the chat pipeline, estimates
-// before a call, rollups and reports. server.ts builds one, registers `hooks`, calls
-// `reconcileReservations()` before serving, and hands it to the budget/report handlers.
-import type { BudgetAlertNotification } from '../protocol/budget';
+// The ledger's part of the daemon: the turn's budget stage (planning input, a hold before each
+// attempt, settling in the row's transaction), estimates, rollups and reports. server.ts builds
+// one, wires it into the chat pipeline, calls `reconcileReservations()` before serving, and hands
+// it to the budget/report handlers.
 import type { LedgerRow } from '../protocol/ledger';
 import type { ClientContext, RoutingDecision, RoutingOptions } from '../protocol/routing';
-import type { Catalog } from '../routing/catalog';
-import type { ChatHooks } from '../service/hooks';
+import type { Catalog, CatalogModel } from '../routing/catalog';
+import type { TurnBudgets, TurnHooks } from '../service/hooks';
+import type { PlanCall, Turn } from '../pipeline/turn';
 import type { Store } from '../store/database';
 import type { SpendScope } from './budgets';
-import { OutputPredictor, estimateCallCost } from './estimates';
+import { OutputPredictor } from './estimates';
 import { assertTimeZone, systemTimeZone } from './periods';
 import { priceOf, type ModelPrice } from './pricing';
-import { BudgetGuard, type Reservation, type RoutingAdjustment } from './reservations';
+import { BudgetGuard, type BudgetPlanning, type Reservation, type RoutingAdjustment } from './reservations';
 import { recordInRollups } from './rollups';
 
 export interface LedgerServiceOptions {
@@ -55,15 +56,11 @@ export function adjustOptions(routing: RoutingOptions | undefined, adj: RoutingA
   };
 }
 
-export class LedgerService {
+export class LedgerService implements TurnBudgets {
   readonly guard: BudgetGuard;
   readonly predictor: OutputPredictor;
   readonly timeZone: string;
-  readonly hooks: ChatHooks;
-  /** Holds per in-flight request: the call's, plus one per escalation. */
-  private readonly held = new Map<string, Reservation[]>();
-  private readonly adjustments = new Map<string, string[]>();
-  private readonly alerts = new Map<string, BudgetAlertNotification[]>();
+  readonly hooks: TurnHooks;
 
   constructor(private readonly options: LedgerServiceOptions) {
     this.timeZone = assertTimeZone(options.timeZone ?? systemTimeZone());
@@ -108,58 +105,46 @@ export class LedgerService {
     return { routing: adjustOptions(routing, adj), reasons: adj.reasons };
   }
 
-  private createHooks(): ChatHooks {
+  // ---- the turn's budget stage ----------------------------------------------------------------
+
+  /** Planning input: threshold actions and what each budget in the call's scopes has left. */
+  planning(call: PlanCall): BudgetPlanning {
+    const policy = call.routing?.policy ?? null;
+    return this.guard.planning(scopeOfContext(call.context, policy ? { model: '', provider: '', policy } : undefined), call.routing?.confirmOverBudget === true);
+  }
+
+  /** One attempt's hold, in that attempt's own scopes (model, provider, policy, client, workspace, global). */
+  reserve(turn: Turn, model: CatalogModel, estimateUsd: number | null): Promise<Reservation> {
+    const decision = turn.plan.decision;
+    return this.guard.reserve({
+      requestId: turn.id,
+      scope: scopeOfContext(turn.context, { model: model.id, provider: model.provider, policy: decision.policy }),
+      estimateUsd,
+      confirmOverBudget: turn.call.routing?.confirmOverBudget === true,
+    });
+  }
+
+  release(reservation: Reservation): Promise<void> {
+    return this.guard.release(reservation);
+  }
+
+  private createHooks(): TurnHooks {
     return {
-      beforeRoute: (requestId, call) => {
-        const { routing, reasons } = this.adjustRouting(call.context, call.routing);
-        if (routing === null) {
-          return undefined;
-        }
-        this.adjustments.set(requestId, reasons);
-        return { routing };
-      },
-      beforeExecute: async (requestId, call, decision) => {
-        const reasons = this.adjustments.get(requestId);
-        if (reasons) {
-          this.adjustments.delete(requestId);
-          decision.reason = `${decision.reason}; ${reasons.join('; ')}`;
-        }
-        const reservation = await this.guard.reserve({
-          requestId,
-          scope: scopeOfContext(call.context, decision),
-          estimateUsd: decision.estimatedCostUsd,
-          confirmOverBudget: call.routing?.confirmOverBudget === true,
-        });
-        this.held.set(requestId, [reservation]);
-      },
-      beforeEscalate: async (requestId, call, decision, to) => {
-        const out = this.outputTokens(to.id, decision.taskType, decision.estimatedOutputTokens);
-        const reservation = await this.guard.reserve({
-          requestId,
-          scope: scopeOfContext(call.context, { model: to.id, provider: to.provider, policy: decision.policy }),
-          estimateUsd: estimateCallCost(to, decision.inputTokens, Math.min(out, call.request.max_tokens ?? out)),
-          confirmOverBudget: call.routing?.confirmOverBudget === true,
-        });
-        this.held.get(requestId)?.push(reservation);
-      },
-      onRecord: (tx, row) => {
-        const [reservation = null, ...escalations] = this.held.get(row.id) ?? [];
-        for (const r of escalations) {
+      onRecord: (tx, row, _attempts, turn) => {
+        for (const r of turn.reservations) {
           this.guard.releaseInTx(tx, r);
         }
-        const alerts = this.guard.settleInTx(tx, reservation, { ts: row.ts, scope: scopeOfRow(row), costUsd: row.costState === 'known' ? row.costUsd : null });
+        // Each answer is charged to its own model's scopes (an escalation is two); the request counts once.
+        const charges = turn.charges.length > 0 ? turn.charges : [{ model: row.model, provider: row.provider, costUsd: row.costState === 'known' ? row.costUsd : null }];
+        charges.forEach((c, i) => {
+          const alerts = this.guard.settleInTx(tx, null, { ts: row.ts, scope: { ...scopeOfRow(row), model: c.model, provider: c.provider }, costUsd: c.costUsd, requests: i === 0 ? 1 : 0 });
+          turn.alerts.push(...alerts);
+        });
         recordInRollups(tx, row);
-        if (alerts.length > 0) {
-          this.alerts.set(row.id, alerts);
-        }
       },
-      afterRecord: (row) => {
-        this.held.delete(row.id);
-        this.adjustments.delete(row.id);
-        const alerts = this.alerts.get(row.id);
-        if (alerts) {
-          this.alerts.delete(row.id);
-          this.guard.emitAlerts(alerts);
+      afterRecord: (row, turn) => {
+        if (turn.alerts.length > 0) {
+          this.guard.emitAlerts(turn.alerts);
         }
         if (row.status === 'ok') {
           this.predictor.observe(row.model, row.taskType, row.tokensOut);

@@ -3,7 +3,7 @@
 // the ledger write; budget, lease and outbox gauges are read when scraped.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LedgerService } from '../ledger/service';
-import type { ChatHooks } from '../service/hooks';
+import type { TurnHooks } from '../service/hooks';
 import type { TeamService } from '../team/service';
 
 export interface MetricsSources {
@@ -13,7 +13,7 @@ export interface MetricsSources {
 
 export interface DaemonMetrics {
   readonly contentType: string;
-  readonly hooks: ChatHooks;
+  readonly hooks: TurnHooks;
   render(): Promise<string>;
 }
 
@@ -127,7 +127,7 @@ export function createMetrics(src: MetricsSources): DaemonMetrics {
     teamWindow('llm_router_team_budget_left_usd', 'Team budget: free for new leases, current window (USD).', (s) => s.remainingUsd);
   }
 
-  const hooks: ChatHooks = {
+  const hooks: TurnHooks = {
     onRecord: (_tx, row, attempts) => {
       requests.inc({ endpoint: row.endpoint, model: row.model, provider: row.provider, status: row.status });
       tokens.inc({ model: row.model, kind: 'input' }, row.tokensIn);

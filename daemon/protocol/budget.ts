@@ -38,6 +38,13 @@ export const BudgetSetParams = z
     pauseAbovePerMTok: z.number().finite().nonnegative().optional(),
     /** At the limit, an editor may ask the user and resend with `routing.confirmOverBudget`. */
     confirmOverBudget: z.boolean().default(false),
+    /**
+     * At the limit, refuse (402) even when a cheaper model would still fit. Without it the plan
+     * steers to the best model the budget can still afford and says so.
+     */
+    hardStop: z.boolean().default(false),
+    /** With `downgrade`: a request that names a model may be answered by a cheaper one (headers say so). */
+    downgradeNamedModels: z.boolean().default(false),
   })
   .strict()
   .superRefine((v, ctx) => {
@@ -66,6 +73,8 @@ export interface Budget {
   actions: BudgetAction[];
   pauseAbovePerMTok: number | null;
   confirmOverBudget: boolean;
+  hardStop: boolean;
+  downgradeNamedModels: boolean;
   createdAt: number;
   updatedAt: number;
 }

@@ -115,6 +115,25 @@ export const RoutingConfig = z.object({
   defaultStrategy: StrategyConfig.optional(),
   /** Per-workspace defaults (key: the workspace path clients send); a request's own choice wins. */
   workspaces: z.record(z.string(), z.object({ tradeoff: Tradeoff.optional(), policy: PolicyName.optional() }).strict()).default({}),
+  /**
+   * Per-client routing of requests that name a model (off by default: a named model is answered
+   * by that model). E.g. `{ client: "claude-code", match: "claude-*", allowedModels: [...] }` routes
+   * those requests like `auto` within the allowed models; the decision's reason says so.
+   */
+  namedModels: z
+    .array(
+      z
+        .object({
+          /** Client kind (editor, script, cli) or the client's name. */
+          client: z.string().min(1).max(200),
+          /** Glob on the requested model id (`*` matches anything). */
+          match: z.string().min(1).max(200),
+          allowedModels: z.array(z.string().min(1).max(200)).max(100).default([]),
+        })
+        .strict(),
+    )
+    .max(50)
+    .optional(),
 }).strict();
 export type RoutingConfig = z.infer<typeof RoutingConfig>;
 

@@ -3,26 +3,27 @@
 import type { FinishReason } from '../protocol/chat';
 import type { RoutingDecision } from '../protocol/routing';
 
-export type EscalationSignal = 'length' | 'refusal' | 'empty' | 'hedging' | 'low-logprob';
+export type EscalationSignal = 'length' | 'refusal' | 'empty' | 'hedging';
 
 export interface AnswerForEscalation {
   text: string;
   finishReason: FinishReason;
   /** True when the answer is tool calls (an empty text is then expected). */
   hasToolCalls?: boolean;
-  /** Per-token log probabilities, when the provider returned them. */
-  logprobs?: readonly number[];
+  /**
+   * The caller set max_tokens: a `length` finish is what they asked for, and the stronger model
+   * would be cut at the same place. (No log-probability signal: no provider call requests them.)
+   */
+  callerMaxTokens?: boolean;
 }
 
 const REFUSAL = /^\s*(I['’]m sorry|I am sorry|I apologi[sz]e|I can(?:no|['’])t (?:help|assist|provide|do that)|I(?: am|['’]m) (?:not able|unable) to|As an AI(?: language model)?,? I)/i;
 const HEDGING = /\b(I['’]m not (?:sure|certain)|I am not (?:sure|certain)|I don['’]t know|it['’]s unclear|I cannot be certain|I may be wrong|I think,? but I['’]m not sure)\b/i;
-/** Mean token log-probability below this (≈ 45% average token probability) reads as a guess. */
-const LOW_MEAN_LOGPROB = -0.8;
 
 export function shouldEscalate(answer: AnswerForEscalation): { escalate: boolean; signal: EscalationSignal | null } {
   const yes = (signal: EscalationSignal) => ({ escalate: true, signal });
   if (answer.finishReason === 'length') {
-    return yes('length');
+    return answer.callerMaxTokens === true ? { escalate: false, signal: null } : yes('length');
   }
   const text = answer.text.trim();
   if (text.length === 0 && answer.hasToolCalls !== true) {
@@ -35,12 +36,6 @@ export function shouldEscalate(answer: AnswerForEscalation): { escalate: boolean
   }
   if (HEDGING.test(head)) {
     return yes('hedging');
-  }
-  if (answer.logprobs && answer.logprobs.length >= 8) {
-    const mean = answer.logprobs.reduce((s, x) => s + x, 0) / answer.logprobs.length;
-    if (mean < LOW_MEAN_LOGPROB) {
-      return yes('low-logprob');
-    }
   }
   return { escalate: false, signal: null };
 }

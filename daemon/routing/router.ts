@@ -24,6 +24,11 @@ export interface RouteInput {
   candidates?: string[] | undefined;
   /** A dry run ignores key availability and health: nothing will be called. */
   dryRun?: boolean | undefined;
+  /**
+   * Planning-time checks of each candidate at its estimate (a budget's money left, a provider's
+   * rate limit): a string excludes the model with that reason. Runs after the router's own filters.
+   */
+  vet?: ((model: CatalogModel, estimateUsd: number | null) => string | null) | undefined;
 }
 
 export interface RouterEnv {
@@ -164,6 +169,11 @@ export class Router {
     const pool = this.pool(input, policy);
     const prediction = this.quality.predict(features, pool);
     const estimates = pool.map((m) => this.estimate(m, features, outputFor(m), maxTokens, prediction.quality.get(m.id) ?? m.qualityPrior, routing, input.dryRun === true));
+    if (input.vet) {
+      for (const e of estimates) {
+        e.excluded ??= input.vet(e.catalogModel, e.costUsd);
+      }
+    }
     const eligible = estimates.filter((e) => e.excluded === null);
     if (eligible.length === 0) {
       throw this.nothingFits(estimates, features);

@@ -1,37 +1,29 @@
-// The one chat pipeline behind POST /v1/chat/completions, RPC chat/complete (and later
-// /v1/messages): route → execute with fallbacks → price → record → notify.
-import { randomUUID } from 'node:crypto';
-import type { ChatRequest, ChatResult, StreamEvent, Usage } from '../protocol/chat';
+// The one chat pipeline behind POST /v1/chat/completions, /v1/messages and RPC chat/complete, on
+// one Turn per request: plan (planTurn) → execute, each attempt reserved before it is sent →
+// escalate (reserved too) → price → record with the turn hooks → notify. route/estimate and
+// route/decide call `plan` with the same stages, so the estimate a person confirms is the plan
+// that runs.
+import type { ChatResult, Usage } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
-import type { Endpoint, LedgerRow, RequestStatus } from '../protocol/ledger';
+import type { LedgerRow, RequestStatus } from '../protocol/ledger';
 import { notifications, type SpendChangedNotification } from '../protocol/methods';
-import type { ClientContext, RoutingDecision, RoutingInfo, RoutingOptions } from '../protocol/routing';
+import type { RoutingDecision, RoutingInfo } from '../protocol/routing';
+import { estimateCallCost } from '../ledger/estimates';
 import { costOf } from '../ledger/pricing';
 import { insertRequest, type AttemptRow } from '../ledger/requests';
+import type { Reservation } from '../ledger/reservations';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import type { Router } from '../routing/router';
 import { escalationTarget, shouldEscalate, type EscalationSignal } from '../routing/escalation';
+import { planTurn, type ExperimentPlanner, type NamedModelRoute, type PlanningStages } from '../pipeline/planTurn';
+import { Turn, type ChatCall, type PlanCall } from '../pipeline/turn';
 import type { Store } from '../store/database';
 import type { ClientHub } from './clients';
-import { ExecuteFailure, type ExecuteOutcome, type Executor } from './execute';
-import type { ChatHooks } from './hooks';
+import { ExecuteFailure, rateLimitTokens, type AttemptGate, type ExecuteOutcome, type Executor } from './execute';
+import type { TurnBudgets, TurnHooks } from './hooks';
 
-export interface ChatCall {
-  endpoint: Endpoint;
-  /** `auto`, `auto:<tradeoff>`, a policy name or a concrete model id. */
-  requestedModel: string;
-  request: ChatRequest;
-  routing?: RoutingOptions | undefined;
-  context: ClientContext;
-  stream: boolean;
-  signal: AbortSignal;
-  /** Streamed pieces, with the model that produces them (known only once an attempt answers). */
-  onEvent?: ((event: StreamEvent, model: CatalogModel) => void) | undefined;
-  /** Called once routing has decided, before any provider call (streaming endpoints send headers from it). */
-  onDecision?: ((decision: RoutingDecision, requestId: string) => void) | undefined;
-  /** A caller may assign the ledger id itself (see newRequestId). */
-  requestId?: string | undefined;
-}
+export type { ChatCall } from '../pipeline/turn';
+export { newRequestId } from '../pipeline/turn';
 
 export interface ChatOutcome {
   requestId: string;
@@ -39,6 +31,7 @@ export interface ChatOutcome {
   decision: RoutingDecision;
   routing: RoutingInfo;
   row: LedgerRow;
+  turn: Turn;
 }
 
 export interface ChatServiceDeps {
@@ -47,13 +40,15 @@ export interface ChatServiceDeps {
   router: Router;
   executor: Executor;
   clients: ClientHub;
-  hooks: ChatHooks[];
+  /** After planning, in order: settle (ledger), units (experiments), statistics. */
+  hooks: TurnHooks[];
+  /** Planning step 1 and a hold before every attempt; null = no budgets (tests). */
+  budgets?: TurnBudgets | null;
+  /** Planning step 2; null = no experiments. */
+  experiments?: ExperimentPlanner | null;
+  /** Per-client routing of named models (config `routing.namedModels`); none by default. */
+  namedModelRoutes?: readonly NamedModelRoute[];
   now(): number;
-}
-
-/** Ledger ids sort by time, so keyset pages and ties stay in insertion order. */
-export function newRequestId(now: number): string {
-  return `req_${now.toString(36).padStart(9, '0')}${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 }
 
 /** A low-confidence answer re-asked once on a stronger model (see escalate). */
@@ -75,23 +70,40 @@ export class ChatService {
     return this.escalationCount;
   }
 
-  async complete(original: ChatCall): Promise<ChatOutcome> {
+  /** Plans a turn without sending anything (route/estimate, route/decide): the same stages as complete. */
+  plan(call: PlanCall): Turn {
+    const turn = new Turn(call, this.deps.now());
+    planTurn(turn, this.stagesFor(call));
+    return turn;
+  }
+
+  private stagesFor(call: PlanCall): PlanningStages {
     const { deps } = this;
-    const started = deps.now();
-    const requestId = original.requestId ?? newRequestId(started);
-    let call = original;
-    let experiment: { id: string; arm: string } | null = null;
-    for (const h of deps.hooks) {
-      const adj = await h.beforeRoute?.(requestId, call);
-      if (adj) {
-        call = adj.routing ? { ...call, routing: adj.routing } : call;
-        experiment = adj.experiment ?? experiment;
-      }
-    }
-    // Bad input (unknown model, impossible constraints) throws here, before anything is recorded.
-    const decision = deps.router.decide({ request: call.request, requestedModel: call.requestedModel, routing: call.routing, context: call.context });
-    decision.experiment = experiment;
-    call.onDecision?.(decision, requestId);
+    const limiter = deps.executor.resilience.rateLimiter;
+    // The executor's own rate-limit reservation for this call (counted only when limits are set).
+    let tokens: number | null = null;
+    return {
+      router: deps.router,
+      catalog: deps.catalog,
+      budgets: deps.budgets ?? null,
+      experiments: deps.experiments ?? null,
+      namedModelRoutes: deps.namedModelRoutes ?? [],
+      rateLimited: limiter
+        ? (m) => {
+            tokens ??= rateLimitTokens(call.request);
+            const a = limiter.peek(m.provider, tokens);
+            return a.ok || a.waitMs <= deps.executor.resilience.maxRateLimitWaitMs ? null : `rate limit: ${m.provider}'s ${a.limit} bucket is full for ${a.waitMs} ms`;
+          }
+        : null,
+    };
+  }
+
+  async complete(call: ChatCall): Promise<ChatOutcome> {
+    const { deps } = this;
+    const turn = new Turn(call, deps.now());
+    // Bad input (unknown model, impossible constraints, a paused named model) throws here, before anything is recorded.
+    const decision = planTurn(turn, this.stagesFor(call));
+    call.onDecision?.(decision, turn.id);
     const models = [decision.model, ...decision.fallbacks].map((id) => {
       const m = deps.catalog.get(id);
       if (!m) {
@@ -104,10 +116,7 @@ export class ChatService {
     deps.store.checkWritable();
     let out: ExecuteOutcome;
     try {
-      for (const h of deps.hooks) {
-        await h.beforeExecute?.(requestId, call, decision);
-      }
-      out = await deps.executor.execute({ models, request: call.request, stream: call.stream, signal: call.signal, onEvent: call.onEvent });
+      out = await deps.executor.execute({ models, request: call.request, stream: call.stream, signal: call.signal, onEvent: call.onEvent, gate: this.gateFor(turn) });
     } catch (e) {
       const failure = e instanceof ExecuteFailure ? e : null;
       const error = failure ? failure.error : e instanceof RouterError ? e : new RouterError('internal', (e as Error).message ?? String(e));
@@ -121,24 +130,32 @@ export class ChatService {
         cacheWriteTokens: 0,
         reasoningTokens: 0,
       };
-      const row = this.row(requestId, started, call, decision, model, {
+      const costUsd = failure?.partial ? costOf(model, partialUsage) : 0;
+      turn.charges = [{ model: model.id, provider: model.provider, costUsd }];
+      const row = this.row(turn, model, {
         usage: partialUsage,
-        costUsd: failure?.partial ? costOf(model, partialUsage) : 0,
+        costUsd,
         status: error.code === 'cancelled' ? 'cancelled' : 'error',
         errorCode: error.code,
         ttftMs: failure?.partial?.ttftMs ?? null,
         attempts,
       });
-      await this.record(row, attempts);
-      throw new RouterError(error.code, error.message, { ...(error.details ?? {}), requestId, fallbacksTried: row.fallbacks });
+      await this.record(turn, row, attempts);
+      const skipped = turn.skipped.length > 0 ? { skipped: turn.skipped } : {};
+      throw new RouterError(error.code, error.message, { ...(error.details ?? {}), requestId: turn.id, fallbacksTried: row.fallbacks, ...skipped });
     }
-    const esc = await this.escalate(requestId, call, decision, out);
+    const esc = await this.escalate(turn, out);
     const final = esc?.second ?? out;
     const attempts = esc ? esc.attempts : out.attempts;
     // Both answers were paid for: the row carries the sum, so budgets and reports see the escalation.
     const firstCost = costOf(out.model, out.result.usage);
     const secondCost = esc?.second ? costOf(esc.second.model, esc.second.result.usage) : 0;
-    const row = this.row(requestId, started, call, decision, final.model, {
+    turn.charges = [{ model: out.model.id, provider: out.model.provider, costUsd: out.cached === true ? 0 : firstCost }];
+    if (esc?.second) {
+      turn.charges.push({ model: esc.second.model.id, provider: esc.second.model.provider, costUsd: secondCost });
+    }
+    turn.result = final.result;
+    const row = this.row(turn, final.model, {
       usage: esc?.second ? addUsage(out.result.usage, esc.second.result.usage) : out.result.usage,
       costUsd: firstCost === null || secondCost === null ? null : firstCost + secondCost,
       status: 'ok',
@@ -152,8 +169,57 @@ export class ChatService {
         ? `${row.reason ?? decision.reason}; escalated from ${out.model.id} (${esc.signal}) to ${esc.to.id}`
         : `${row.reason ?? decision.reason}; escalation from ${out.model.id} (${esc.signal}) to ${esc.to.id} failed, first answer kept`;
     }
-    await this.record(row, attempts);
-    return { requestId, result: final.result, decision, routing: routingInfo(row, decision), row };
+    await this.record(turn, row, attempts);
+    return { requestId: turn.id, result: final.result, decision, routing: routingInfo(row, decision), row, turn };
+  }
+
+  /** What one attempt on `model` is expected to cost: the plan's estimate for that model. */
+  private attemptEstimate(turn: Turn, model: CatalogModel): number | null {
+    const d = turn.plan.decision;
+    if (model.id === d.model) {
+      return d.estimatedCostUsd;
+    }
+    const c = d.candidates.find((x) => x.model === model.id);
+    if (c) {
+      return c.costUsd;
+    }
+    const max = turn.call.request.max_tokens;
+    return estimateCallCost(model, d.inputTokens, max === undefined ? d.estimatedOutputTokens : Math.min(max, d.estimatedOutputTokens));
+  }
+
+  /**
+   * Each model is reserved in its own scopes before it is sent. The planned model's refusal ends
+   * the call (402, nothing sent); a fallback the budgets cannot afford is skipped with the reason.
+   */
+  private gateFor(turn: Turn): AttemptGate | undefined {
+    const budgets = this.deps.budgets;
+    if (!budgets) {
+      return undefined;
+    }
+    let held: { model: string; reservation: Reservation } | null = null;
+    return {
+      admit: async (model, index) => {
+        try {
+          const reservation = await budgets.reserve(turn, model, this.attemptEstimate(turn, model));
+          turn.reservations.push(reservation);
+          held = { model: model.id, reservation };
+          return null;
+        } catch (e) {
+          if (index === 0 || !(e instanceof RouterError) || e.code !== 'budgetExceeded') {
+            throw e;
+          }
+          turn.skipped.push({ model: model.id, reason: e.message });
+          return `fallback ${model.id} skipped: ${e.message}`;
+        }
+      },
+      release: async (model) => {
+        if (held !== null && held.model === model.id) {
+          const r = held.reservation;
+          held = null;
+          await budgets.release(r);
+        }
+      },
+    };
   }
 
   /**
@@ -162,7 +228,9 @@ export class ChatService {
    * not escalated: their text already reached the client. The answering attempt is marked
    * `escalated` on the ledger, which is how the experiments' escalation rate reads it.
    */
-  private async escalate(requestId: string, call: ChatCall, decision: RoutingDecision, out: ExecuteOutcome): Promise<Escalation | null> {
+  private async escalate(turn: Turn, out: ExecuteOutcome): Promise<Escalation | null> {
+    const call = turn.call as ChatCall;
+    const decision = turn.plan.decision;
     if (call.stream || out.cached === true || call.signal.aborted) {
       return null;
     }
@@ -171,47 +239,58 @@ export class ChatService {
     if (!to || to.id === out.model.id) {
       return null;
     }
-    const s = shouldEscalate({ text: out.result.text, finishReason: out.result.finishReason, hasToolCalls: out.result.toolCalls.length > 0 });
+    const s = shouldEscalate({ text: out.result.text, finishReason: out.result.finishReason, hasToolCalls: out.result.toolCalls.length > 0, callerMaxTokens: call.request.max_tokens !== undefined });
     if (!s.escalate || s.signal === null) {
       return null;
     }
-    try {
-      for (const h of this.deps.hooks) {
-        await h.beforeEscalate?.(requestId, call, decision, to);
+    // An escalation is spend too: reserved in the stronger model's scopes, or the first answer stands.
+    let hold: Reservation | null = null;
+    if (this.deps.budgets) {
+      try {
+        hold = await this.deps.budgets.reserve(turn, to, this.attemptEstimate(turn, to));
+        turn.reservations.push(hold);
+      } catch (e) {
+        if (e instanceof RouterError && e.code === 'budgetExceeded') {
+          turn.skipped.push({ model: to.id, reason: `escalation skipped: ${e.message}` });
+          return null;
+        }
+        throw e;
       }
-    } catch (e) {
-      // A budget that cannot afford the stronger model keeps the first answer.
-      if (e instanceof RouterError && e.code === 'budgetExceeded') {
-        return null;
-      }
-      throw e;
     }
     this.escalationCount++;
+    turn.escalated = true;
     const first = out.attempts.map((a, i) => (i === out.attempts.length - 1 && a.status === 'ok' ? { ...a, errorCode: 'escalated' } : a));
     const renumber = (later: readonly AttemptRow[]) => later.map((a, i) => ({ ...a, n: first.length + i + 1 }));
     try {
       const second = await this.deps.executor.execute({ models: [to], request: call.request, stream: false, signal: call.signal });
       return { signal: s.signal, to, second, attempts: [...first, ...renumber(second.attempts)] };
     } catch (e) {
+      if (hold !== null) {
+        await this.deps.budgets?.release(hold);
+      }
       const failed = e instanceof ExecuteFailure ? e.attempts : [];
       return { signal: s.signal, to, second: null, attempts: [...first, ...renumber(failed)] };
     }
   }
 
   private row(
-    requestId: string,
-    started: number,
-    call: ChatCall,
-    decision: RoutingDecision,
+    turn: Turn,
     model: CatalogModel,
     r: { usage: Usage; costUsd: number | null; status: RequestStatus; errorCode: string | null; ttftMs: number | null; attempts: AttemptRow[] },
   ): LedgerRow {
+    const call = turn.call as ChatCall;
+    const decision = turn.plan.decision;
     // A model retried several times is still one fallback step.
     const failed = [...new Set(r.attempts.filter((a) => a.status !== 'ok' && a.model !== model.id).map((a) => a.model))];
-    const fellBack = model.id !== decision.model;
+    // An escalated answer comes from another model too, but nothing failed before it.
+    const fellBack = model.id !== decision.model && failed.length > 0;
+    let reason = fellBack ? `${decision.reason}; answered by fallback ${model.id} after ${failed.join(', ')} failed` : decision.reason;
+    for (const s of turn.skipped) {
+      reason += `; ${s.model} skipped: ${s.reason}`;
+    }
     return {
-      id: requestId,
-      ts: started,
+      id: turn.id,
+      ts: turn.startedAt,
       clientKind: call.context.kind,
       clientName: call.context.name ?? null,
       workspace: call.context.workspace ?? null,
@@ -222,7 +301,7 @@ export class ChatService {
       policy: decision.policy,
       strategy: decision.strategy,
       taskType: decision.taskType,
-      reason: fellBack ? `${decision.reason}; answered by fallback ${model.id} after ${failed.join(', ')} failed` : decision.reason,
+      reason,
       stream: call.stream,
       tokensIn: r.usage.inputTokens,
       tokensOut: r.usage.outputTokens,
@@ -231,7 +310,7 @@ export class ChatService {
       estimatedCostUsd: decision.estimatedCostUsd,
       costUsd: r.costUsd,
       costState: r.costUsd === null ? 'unknown' : 'known',
-      latencyMs: this.deps.now() - started,
+      latencyMs: this.deps.now() - turn.startedAt,
       ttftMs: r.ttftMs,
       status: r.status,
       errorCode: r.errorCode,
@@ -241,16 +320,18 @@ export class ChatService {
     };
   }
 
-  private async record(row: LedgerRow, attempts: readonly AttemptRow[]): Promise<void> {
+  private async record(turn: Turn, row: LedgerRow, attempts: readonly AttemptRow[]): Promise<void> {
     const { hooks } = this.deps;
+    turn.row = row;
+    turn.attempts = [...attempts];
     await this.deps.store.withWrite((tx) => {
       insertRequest(tx, row, attempts);
       for (const h of hooks) {
-        h.onRecord?.(tx, row, attempts);
+        h.onRecord?.(tx, row, attempts, turn);
       }
     });
     for (const h of hooks) {
-      h.afterRecord?.(row);
+      h.afterRecord?.(row, turn);
     }
     const note: SpendChangedNotification = { requestId: row.id, costUsd: row.costUsd };
     this.deps.clients.broadcast(notifications.spendChanged, note);

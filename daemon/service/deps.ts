@@ -12,7 +12,8 @@ import type { Store } from '../store/database';
 import type { TeamService } from '../team/service';
 import type { ChatService } from './chatService';
 import type { ClientHub } from './clients';
-import type { ChatHooks } from './hooks';
+import type { TurnHooks } from './hooks';
+import type { ExperimentService } from '../experiments/service';
 import type { KeyPresence } from './keyPresence';
 import type { DaemonOptions } from './options';
 
@@ -33,8 +34,10 @@ export interface DaemonDeps {
   chat: ChatService;
   /** Budgets, estimates, rollups and reports (its `hooks` are in `hooks`). */
   ledger: LedgerService;
-  /** Pipeline hooks (budgets, experiments, statistics register theirs here at start-up). */
-  hooks: ChatHooks[];
+  /** A/B tests of routing and feedback; its stages are wired into `chat` by server.ts. */
+  experiments: ExperimentService;
+  /** The turn hooks after planning, in the order server.ts wired them (ledger, experiments, …). */
+  hooks: TurnHooks[];
   /** Team mode (config.json `team`); null when off. */
   team?: TeamService | null;
   /** GET /metrics. */

@@ -25,6 +25,19 @@ export interface ExecuteInput {
   signal: AbortSignal;
   /** Streamed pieces, as they arrive; once one is delivered the call is committed to that model. */
   onEvent?: ((event: StreamEvent, model: CatalogModel) => void) | undefined;
+  /** Budgets: a hold before each model is tried, given back when it fails (see AttemptGate). */
+  gate?: AttemptGate | undefined;
+}
+
+/** What must hold before a model is sent anything (the turn's budget reservation). */
+export interface AttemptGate {
+  /**
+   * Before the first try of the model at `index` in the list: null admits it; a string skips it
+   * with that reason (nothing is sent); a throw ends the call with that error.
+   */
+  admit(model: CatalogModel, index: number): Promise<string | null>;
+  /** The model failed without answering: release what `admit` held for it. */
+  release(model: CatalogModel): Promise<void>;
 }
 
 export interface ExecuteOutcome {
@@ -96,6 +109,11 @@ export interface AttemptResult {
 const SIMULATED_KEY = 'sk-simulated';
 const DEFAULT_OUTPUT_RESERVE = 400;
 
+/** The tokens a call takes from its provider's tpm bucket before its usage is known. */
+export function rateLimitTokens(request: ChatRequest): number {
+  return estimateTokens(request.messages) + Math.min(request.max_tokens ?? DEFAULT_OUTPUT_RESERVE, 4 * DEFAULT_OUTPUT_RESERVE);
+}
+
 /** Waits `ms`, or less if the caller goes away (the next step then sees the abort). */
 export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0 || signal.aborted) {
@@ -147,14 +165,27 @@ export class Executor {
     let lastModel: CatalogModel | undefined;
     let waited = 0;
     // Counted only when a rate limit needs it: this is the hot path.
-    const reserveTokens = r.rateLimiter ? estimateTokens(input.request.messages) + Math.min(input.request.max_tokens ?? DEFAULT_OUTPUT_RESERVE, 4 * DEFAULT_OUTPUT_RESERVE) : 0;
+    const reserveTokens = r.rateLimiter ? rateLimitTokens(input.request) : 0;
 
-    for (const model of input.models) {
+    for (const [index, model] of input.models.entries()) {
       lastModel = model;
       const cached = r.cache ? this.fromCache(model, input) : null;
       if (cached) {
         row(model, this.deps.now(), 'ok', null, 'cache');
         return { ...cached, attempts };
+      }
+      if (input.gate) {
+        let skip: string | null;
+        try {
+          skip = await input.gate.admit(model, index);
+        } catch (e) {
+          throw new ExecuteFailure(toRouterError(e, model), attempts, model, null);
+        }
+        if (skip !== null) {
+          // Not an attempt (nothing was sent): an earlier real failure stays the error.
+          lastError ??= new RouterError('budgetExceeded', skip, { model: model.id });
+          continue;
+        }
       }
       for (let retry = 0; ; retry++) {
         const started = this.deps.now();
@@ -226,6 +257,8 @@ export class Executor {
           break;
         }
       }
+      // Only the breaks above get here: nothing of this model reached the client.
+      await input.gate?.release(model);
     }
     if (lastModel === undefined) {
       throw new RouterError('noCandidate', 'the routing decision named no model to call');

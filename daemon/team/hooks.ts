@@ -1,10 +1,12 @@
-// The team gate as pipeline hooks (the narrow surface the chat pipeline sees): reserve on the
-// leases before the provider call (and before an escalation), settle and queue the row inside the
-// ledger write, ship after it is durable. Registered after the local budgets' hooks, so a call
-// the local budgets refuse never takes team money.
-import { estimateCallCost } from '../ledger/estimates';
+// The team gate in the turn pipeline, through its two narrow seams:
+//  - budgets: wraps the local TurnBudgets so that every attempt (the call, a fallback, an
+//    escalation) holds team money on the leases right after the local budgets held theirs, and a
+//    released attempt gives both back; a call the local budgets refuse never takes team money;
+//  - hooks: inside the ledger write the leases are charged and the row is queued for the team
+//    ledger; once it is durable the outbox ships (in the background).
+import type { Reservation } from '../ledger/reservations';
 import type { ClientContext } from '../protocol/routing';
-import type { ChatHooks } from '../service/hooks';
+import type { TurnBudgets, TurnHooks } from '../service/hooks';
 import type { TeamService } from './service';
 import type { TeamScope } from './teamBudgets';
 
@@ -12,17 +14,36 @@ export function teamScopeOf(context: ClientContext, member: string, model: { id:
   return { workspace: context.workspace ?? null, member, model: model?.id ?? null, provider: model?.provider ?? null };
 }
 
-export function teamHooks(team: TeamService): ChatHooks {
+export function withTeamGate(local: TurnBudgets, team: TeamService): TurnBudgets {
   const member = team.config.memberId;
+  // Which team holds each local reservation took (released together).
+  const teamHolds = new WeakMap<Reservation, number>();
   return {
-    beforeExecute: (requestId, call, decision) =>
-      team.reserve(requestId, teamScopeOf(call.context, member, { id: decision.model, provider: decision.provider }), decision.estimatedCostUsd),
-    beforeEscalate: (requestId, call, decision, to) =>
-      team.reserve(
-        requestId,
-        teamScopeOf(call.context, member, to),
-        estimateCallCost(to, decision.inputTokens, Math.min(decision.estimatedOutputTokens, call.request.max_tokens ?? decision.estimatedOutputTokens)),
-      ),
+    planning: (call) => local.planning(call),
+    reserve: async (turn, model, estimateUsd) => {
+      const reservation = await local.reserve(turn, model, estimateUsd);
+      try {
+        const ticket = await team.reserve(turn.id, teamScopeOf(turn.context, member, model), estimateUsd);
+        teamHolds.set(reservation, ticket);
+      } catch (e) {
+        await local.release(reservation);
+        throw e;
+      }
+      return reservation;
+    },
+    release: async (reservation) => {
+      const ticket = teamHolds.get(reservation);
+      if (ticket !== undefined) {
+        team.release(reservation.requestId, ticket);
+        teamHolds.delete(reservation);
+      }
+      await local.release(reservation);
+    },
+  };
+}
+
+export function teamHooks(team: TeamService): TurnHooks {
+  return {
     onRecord: (tx, row) => team.settleInTx(tx, row),
     afterRecord: (row) => team.afterRecord(row),
   };

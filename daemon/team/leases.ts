@@ -99,8 +99,10 @@ export async function growLease(
         'UPDATE team_leases SET granted_usd = granted_usd + $2, grants = grants + 1, renewed_at = $3, expires_at = $4 WHERE id = $1 RETURNING granted_usd',
         [current.id, delta, now, expiresAtDb],
       );
-      const granted = Number(u.rows[0]?.granted_usd ?? current.grantedUsd + delta);
-      return { kind: 'granted', deltaUsd: delta, lease: { ...current, grantedUsd: granted, expiresAt: localExpiry } } as const;
+      // The same object: calls in flight hold against it and settle into it.
+      current.grantedUsd = Number(u.rows[0]?.granted_usd ?? current.grantedUsd + delta);
+      current.expiresAt = localExpiry;
+      return { kind: 'granted', deltaUsd: delta, lease: current } as const;
     }
     const id = randomUUID();
     await c.query(

@@ -31,9 +31,13 @@ export interface TeamServiceOptions {
 interface Hold {
   lease: LocalLease;
   amountUsd: number;
+  /** Which reserve() took it (one per attempt), so a failed attempt gives back only its own. */
+  ticket: number;
 }
 
 const SHIP_BATCH = 500;
+/** How long shutdown may spend returning leases and shipping the outbox. */
+const CLOSE_BUDGET_MS = 5000;
 /** A lease nobody spent from for this share of its TTL goes back to the team. */
 const IDLE_SHARE = 0.5;
 const usd = (n: number): string => `$${n.toFixed(n < 0.01 ? 6 : n < 1 ? 4 : 2)}`;
@@ -56,6 +60,7 @@ export class TeamService {
   private syncing: Promise<void> | null = null;
   private connecting: Promise<void> | null = null;
   private closed = false;
+  private tickets = 0;
   private lastSyncAt: number | null = null;
   /** Counters for status, metrics and the bench. */
   readonly counters = { shippedRows: 0, leaseRoundTrips: 0, refusedCalls: 0, offlineCalls: 0 };
@@ -88,18 +93,19 @@ export class TeamService {
     await this.syncing?.catch(() => undefined);
     const pool = this.pool;
     if (pool !== null && this.connection === 'connected') {
-      // Best effort within a few seconds: what does not make it stays in the outbox for next time.
+      // Best effort, bounded: leases first (others may be waiting for that money), then the outbox;
+      // what does not make it stays in the outbox for next time, and an unreturned lease expires.
       await withTimeout(
         (async () => {
-          await this.shipAll(pool);
           for (const [key, lease] of this.leases) {
             if (lease.heldUsd <= 1e-12) {
               await returnLease(pool, lease);
               this.leases.delete(key);
             }
           }
+          await this.shipAll(pool);
         })(),
-        3000,
+        CLOSE_BUDGET_MS,
       ).catch(() => undefined);
     }
     this.pool = null;
@@ -112,7 +118,8 @@ export class TeamService {
    * Holds `estimateUsd` on the lease of every team budget the call falls under. In memory when the
    * leases have room (no round trip); grows a lease in one PostgreSQL transaction otherwise.
    */
-  async reserve(requestId: string, scope: TeamScope, estimateUsd: number | null): Promise<void> {
+  async reserve(requestId: string, scope: TeamScope, estimateUsd: number | null): Promise<number> {
+    const ticket = ++this.tickets;
     if (this.budgets === null && this.connecting !== null) {
       await this.connecting;
     }
@@ -120,7 +127,7 @@ export class TeamService {
     if (budgets === null) {
       if (this.config.offline === 'localBudgets') {
         this.counters.offlineCalls += 1;
-        return;
+        return ticket;
       }
       this.counters.refusedCalls += 1;
       throw new RouterError(
@@ -131,7 +138,7 @@ export class TeamService {
     }
     const applicable = budgets.filter((b) => covers(b, scope));
     if (applicable.length === 0) {
-      return;
+      return ticket;
     }
     if (estimateUsd === null) {
       this.counters.refusedCalls += 1;
@@ -145,9 +152,9 @@ export class TeamService {
     const held: Hold[] = [];
     try {
       for (const b of applicable) {
-        const hold = this.holdFast(b, now, estimateUsd) ?? (await this.holdSlow(b, estimateUsd));
-        if (hold !== null) {
-          held.push(hold);
+        const lease = this.holdFast(b, now, estimateUsd) ?? (await this.holdSlow(b, estimateUsd));
+        if (lease !== null) {
+          held.push({ lease, amountUsd: estimateUsd, ticket });
         }
       }
     } catch (e) {
@@ -158,6 +165,19 @@ export class TeamService {
       throw e;
     }
     this.holds.set(requestId, [...(this.holds.get(requestId) ?? []), ...held]);
+    return ticket;
+  }
+
+  /** An attempt that failed before answering gives its holds back (the call's others stay). */
+  release(requestId: string, ticket: number): void {
+    const holds = this.holds.get(requestId);
+    if (!holds) {
+      return;
+    }
+    for (const h of holds.filter((x) => x.ticket === ticket)) {
+      h.lease.heldUsd = Math.max(0, h.lease.heldUsd - h.amountUsd);
+    }
+    this.holds.set(requestId, holds.filter((x) => x.ticket !== ticket));
   }
 
   /**
@@ -190,18 +210,18 @@ export class TeamService {
     }
   }
 
-  private holdFast(b: TeamBudget, now: number, amount: number): Hold | null {
+  private holdFast(b: TeamBudget, now: number, amount: number): LocalLease | null {
     const lease = this.leases.get(leaseKey(b, now));
     if (lease && lease.expiresAt > now && availableOf(lease) + 1e-12 >= amount) {
       lease.heldUsd += amount;
       lease.touchedAt = now;
-      return { lease, amountUsd: amount };
+      return lease;
     }
     return null;
   }
 
   /** One grower per budget at a time; the others wait and re-check (the grown lease may fit them). */
-  private async holdSlow(b: TeamBudget, amount: number): Promise<Hold | null> {
+  private async holdSlow(b: TeamBudget, amount: number): Promise<LocalLease | null> {
     for (;;) {
       const now = this.now();
       const fast = this.holdFast(b, now, amount);
@@ -214,7 +234,7 @@ export class TeamService {
         await busy.catch(() => undefined);
         continue;
       }
-      let result: Hold | null = null;
+      let result: LocalLease | null = null;
       const work = this.grow(b, key, now, amount).then((h) => {
         result = h;
       });
@@ -228,7 +248,7 @@ export class TeamService {
     }
   }
 
-  private async grow(b: TeamBudget, key: string, now: number, amount: number): Promise<Hold | null> {
+  private async grow(b: TeamBudget, key: string, now: number, amount: number): Promise<LocalLease | null> {
     const existing = this.leases.get(key);
     const current = existing && existing.expiresAt > now ? existing : null;
     const need = amount - (current ? Math.max(0, availableOf(current)) : 0);
@@ -271,7 +291,7 @@ export class TeamService {
     this.leases.set(key, result.lease);
     result.lease.heldUsd += amount;
     result.lease.touchedAt = now;
-    return { lease: result.lease, amountUsd: amount };
+    return result.lease;
   }
 
   // ---- background sync --------------------------------------------------------------------------

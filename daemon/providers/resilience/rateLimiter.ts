@@ -64,6 +64,21 @@ export class ProviderRateLimiter {
     return { ok: true };
   }
 
+  /** How long a call of about `tokens` tokens would wait now, without counting it (planning). */
+  peek(provider: string, tokens: number): Admission {
+    const b = this.bucketsFor(provider);
+    if (!b) {
+      return { ok: true };
+    }
+    const now = this.now();
+    const rpmWait = b.rpm?.waitMs(1, now) ?? 0;
+    const tpmWait = b.tpm?.waitMs(tokens, now) ?? 0;
+    if (rpmWait > 0 || tpmWait > 0) {
+      return rpmWait >= tpmWait ? { ok: false, waitMs: rpmWait, limit: 'rpm' } : { ok: false, waitMs: tpmWait, limit: 'tpm' };
+    }
+    return { ok: true };
+  }
+
   /** Settles a call: tokens reserved beyond what it used go back to the bucket. */
   settle(provider: string, reservedTokens: number, usedTokens: number): void {
     const b = this.bucketsFor(provider);

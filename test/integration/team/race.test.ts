@@ -56,6 +56,7 @@ test('five daemons racing one team budget end within the lease bound, each ackno
     assert.match(refusals[0] as string, /team budget .* would be exceeded/);
 
     // A graceful stop ships the outbox and returns the leases.
+    const before = await Promise.all(daemons.map((d) => rpcOk<{ connection: string; leases: { heldUsd: number }[] }>(d, 'team/status', {})));
     for (const d of daemons) {
       await stopDaemon(d);
     }
@@ -85,7 +86,7 @@ test('five daemons racing one team budget end within the lease bound, each ackno
     assert.ok(overshoot <= bound, `overshoot $${overshoot} within the bound $${bound}`);
     assert.ok(spent >= LIMIT_USD * 0.8, `the budget was spent across daemons ($${spent})`);
     const open = await sql<{ n: string }>(db.url, p.password, "SELECT count(*) AS n FROM team_leases WHERE state = 'open'");
-    assert.equal(Number(open[0]?.n), 0, 'every lease returned on a graceful stop');
+    assert.equal(Number(open[0]?.n), 0, `every lease returned on a graceful stop: ${JSON.stringify(before)}`);
   } finally {
     await cleanupDaemons();
     await db.drop();

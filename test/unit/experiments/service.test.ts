@@ -143,7 +143,7 @@ test('results from ledger rows and feedback; auto-stop on a winner promotes it a
     const row = ledgerRow(id, clock.t, a.experiment.arm, e.id, cost, rng.next() < 0.02 ? 'error' : 'ok');
     await store.withWrite((tx) => {
       insertRequest(tx, row, []);
-      service.recordUnit(tx, id, e.id);
+      service.recordUnit(tx, id, a.assignment);
     });
     if (i % 25 === 24) {
       const r = await service.get(e.id);
@@ -206,9 +206,9 @@ test('running summaries fed by recorded rows agree with a full read of the ledge
       : [];
     await store.withWrite((tx) => {
       insertRequest(tx, row, attempts);
-      service.recordUnit(tx, id, e.id, escalated);
+      service.recordUnit(tx, id, a.assignment);
     });
-    await service.afterRow(row);
+    await service.afterRow(row, { assignment: a.assignment, escalated, call: { request: { messages: [] }, context: { kind: 'script' } } });
   };
   for (let i = 0; i < 120; i++) {
     await record(i);

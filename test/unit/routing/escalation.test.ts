@@ -10,8 +10,9 @@ test('low-confidence answers are recognised', () => {
   assert.equal(shouldEscalate({ text: "I'm sorry, but I can't help with that.", finishReason: 'stop' }).signal, 'refusal');
   assert.equal(shouldEscalate({ text: 'blocked', finishReason: 'content_filter' }).signal, 'refusal');
   assert.equal(shouldEscalate({ text: "I'm not sure, but it might be 42.", finishReason: 'stop' }).signal, 'hedging');
-  assert.equal(shouldEscalate({ text: 'It is 42.', finishReason: 'stop', logprobs: [-2, -1.5, -3, -1, -2, -2, -1, -2] }).signal, 'low-logprob');
-  assert.deepEqual(shouldEscalate({ text: 'It is 42.', finishReason: 'stop', logprobs: [-0.01, -0.1, 0, 0, -0.2, 0, 0, -0.05] }), { escalate: false, signal: null });
+  // A cut the caller asked for (max_tokens) is not a low-confidence answer.
+  assert.deepEqual(shouldEscalate({ text: 'It is', finishReason: 'length', callerMaxTokens: true }), { escalate: false, signal: null });
+  assert.equal(shouldEscalate({ text: 'It is', finishReason: 'length' }).signal, 'length');
 });
 
 test('the target is a stronger eligible model, only where the policy enables escalation', () => {

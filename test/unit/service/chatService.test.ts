@@ -166,17 +166,18 @@ test('bad input is refused before anything is recorded', async () => {
   assert.equal(store.read((tx) => tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM requests'))?.n, 0);
 });
 
-test('a low-confidence answer (cut by length) under an escalating policy is re-asked once on the stronger model; both attempts and both costs are recorded', async () => {
+test('a low-confidence answer (hedging) under an escalating policy is re-asked once on the stronger model; both attempts and both costs are recorded', async () => {
   fault = () => null;
   const { store, router, chat } = await setup();
-  const request = { messages: [{ role: 'user' as const, content: 'Refactor this parser for speed' }], max_tokens: 3 };
+  // The simulator echoes the prompt, so its answer hedges.
+  const request = { messages: [{ role: 'user' as const, content: "I'm not sure: refactor this parser for speed" }] };
   const planned = router.decide({ request, requestedModel: 'code' });
   const target = planned.escalation?.to;
   assert.ok(planned.escalation?.enabled && target, 'the code policy escalates');
   const out = await chat.complete(call('', { requestedModel: 'code', request }));
   assert.equal(out.decision.model, planned.model);
   assert.equal(out.routing.model, target);
-  assert.match(out.routing.reason, new RegExp(`escalated from ${planned.model} \\(length\\) to ${target}`));
+  assert.match(out.routing.reason, new RegExp(`escalated from ${planned.model} \\(hedging\\) to ${target}`));
   assert.equal(chat.escalations, 1);
   const attempts = store.read((tx) => attemptsOf(tx, out.requestId));
   assert.deepEqual(attempts.map((a) => [a.n, a.model, a.status, a.errorCode]), [[1, planned.model, 'ok', 'escalated'], [2, target, 'ok', null]]);
@@ -208,7 +209,7 @@ test('no escalation for a confident answer, for a policy without escalation, or 
 
 test('a failed escalation keeps the first answer and says so; the failure is not counted as a fallback', async () => {
   const { store, router, chat } = await setup();
-  const request = { messages: [{ role: 'user' as const, content: 'Refactor this parser, escalation fails' }], max_tokens: 3 };
+  const request = { messages: [{ role: 'user' as const, content: "I'm not sure: refactor this parser, escalation fails" }] };
   const planned = router.decide({ request, requestedModel: 'code' });
   const target = planned.escalation?.to;
   assert.ok(target);
@@ -222,4 +223,36 @@ test('a failed escalation keeps the first answer and says so; the failure is not
   assert.deepEqual(attempts[0] && [attempts[0].model, attempts[0].errorCode], [planned.model, 'escalated']);
   assert.ok(attempts.slice(1).every((a) => a.model === target && a.status === 'error'));
   assert.deepEqual(out.routing.fallbacksTried, []);
+});
+
+test('a length finish is re-asked only when the caller set no max_tokens: a cut they asked for is not paid twice', async () => {
+  fault = () => null;
+  const { store, router, chat } = await setup();
+  const cut = { messages: [{ role: 'user' as const, content: 'Refactor this parser for speed' }], max_tokens: 3 };
+  const planned = router.decide({ request: cut, requestedModel: 'code' });
+  assert.ok(planned.escalation?.enabled && planned.escalation.to);
+  const kept = await chat.complete(call('', { requestedModel: 'code', request: cut }));
+  assert.equal(kept.result.finishReason, 'length');
+  assert.equal(kept.routing.model, planned.model);
+  assert.equal(chat.escalations, 0);
+  assert.deepEqual(store.read((tx) => attemptsOf(tx, kept.requestId)).map((a) => a.errorCode), [null]);
+
+  // Without max_tokens a provider's own limit cut the answer: the stronger model is asked once.
+  const catalog = Catalog.builtIn();
+  const providers = new ProviderRegistry(PROVIDERS, (p) => sim.baseUrlFor(p), (p, url) => openAiCompatible(p, url));
+  class CutFirst extends Executor {
+    private calls = 0;
+    override async attempt(input: Parameters<Executor['attempt']>[0]) {
+      const out = await super.attempt(input);
+      return this.calls++ === 0 ? { ...out, result: { ...out.result, finishReason: 'length' as const } } : out;
+    }
+  }
+  const executor = new CutFirst({ providers, http, keyFor: async () => null, simulate: true, now: Date.now });
+  const chat2 = new ChatService({ store, catalog, router, executor, clients: new ClientHub(), hooks: [], now: Date.now });
+  const open = { messages: [{ role: 'user' as const, content: 'Refactor this parser for speed' }] };
+  const target = router.decide({ request: open, requestedModel: 'code' }).escalation?.to;
+  const escalated = await chat2.complete(call('', { requestedModel: 'code', request: open }));
+  assert.equal(chat2.escalations, 1);
+  assert.equal(escalated.routing.model, target);
+  assert.match(escalated.routing.reason, /\(length\)/);
 });

@@ -39,7 +39,7 @@ async function setup() {
   });
   const providers = new ProviderRegistry(PROVIDERS, (p) => sim.baseUrlFor(p), (p, url) => openAiCompatible(p, url));
   const executor = new Executor({ providers, http, keyFor: async () => null, simulate: true, now: Date.now });
-  const chat = new ChatService({ store, catalog, router, executor, clients: new ClientHub(), hooks: [ledger.hooks], now: Date.now });
+  const chat = new ChatService({ store, catalog, router, executor, clients: new ClientHub(), hooks: [ledger.hooks], budgets: ledger, now: Date.now });
   return { store, catalog, ledger, router, chat };
 }
 
@@ -73,15 +73,19 @@ test('one estimate everywhere: the decision prices each model with the ledger hi
 
 test('an escalation the budget cannot afford keeps the first answer; one it can afford is reserved and released', async () => {
   const { store, catalog, ledger, router, chat } = await setup();
-  const request = { messages: [{ role: 'user' as const, content: 'Refactor this parser for speed' }], max_tokens: 3 };
+  // The simulator echoes the prompt, so the first answer hedges and the code policy escalates.
+  const request = { messages: [{ role: 'user' as const, content: "I'm not sure: refactor this parser for speed" }] };
   const planned = router.decide({ request, requestedModel: 'code' });
   const target = planned.escalation?.to;
   assert.ok(target, 'the code policy escalates');
   const firstEstimate = planned.estimatedCostUsd!;
-  const targetEstimate = estimateCallCost(catalog.get(target)!, planned.inputTokens, 3)!;
+  // The escalation reserves the plan's own estimate for the stronger model.
+  const targetEstimate = planned.candidates.find((c) => c.model === target)!.costUsd!;
+  assert.ok(catalog.get(target));
   assert.ok(firstEstimate < targetEstimate, `${firstEstimate} < ${targetEstimate}`);
 
-  await ledger.guard.set({ scope: 'global', period: 'request', limitUsd: (firstEstimate + targetEstimate) / 2, alertThreshold: 0.8, actions: ['notify'], confirmOverBudget: false });
+  // hardStop: the plan does not steer around this budget, so the escalation meets it at its reservation.
+  await ledger.guard.set({ scope: 'global', period: 'request', limitUsd: (firstEstimate + targetEstimate) / 2, alertThreshold: 0.8, actions: ['notify'], confirmOverBudget: false, hardStop: true });
   const kept = await chat.complete(call({ requestedModel: 'code', request }));
   assert.equal(kept.routing.model, planned.model);
   assert.equal(chat.escalations, 0);
