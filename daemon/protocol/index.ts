@@ -8,3 +8,4 @@ export * from './budget';
 export * from './routing-methods';
 export * from './experiments';
 export * from './providers';
+export * from './team';
