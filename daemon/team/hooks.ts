@@ -5,6 +5,7 @@
 //  - hooks: inside the ledger write the leases are charged and the row is queued for the team
 //    ledger; once it is durable the outbox ships (in the background).
 import type { Reservation } from '../ledger/reservations';
+import { RouterError } from '../protocol/errors';
 import type { ClientContext } from '../protocol/routing';
 import type { TurnBudgets, TurnHooks } from '../service/hooks';
 import type { TeamService } from './service';
@@ -27,6 +28,12 @@ export function withTeamGate(local: TurnBudgets, team: TeamService): TurnBudgets
         teamHolds.set(reservation, ticket);
       } catch (e) {
         await local.release(reservation);
+        // After the turn's first hold (a fallback, an escalation) the pipeline skips a model only
+        // for budgetExceeded and would otherwise drop an answer already paid for: an unreachable
+        // team database is reported as that, with its own reason.
+        if (e instanceof RouterError && e.code === 'teamUnavailable' && turn.reservations.length > 0) {
+          throw new RouterError('budgetExceeded', e.message, { ...(e.details ?? {}), reason: 'teamUnavailable' });
+        }
         throw e;
       }
       return reservation;
