@@ -132,3 +132,60 @@ test('kill -9 mid-lease and mid-outbox: the lease expires and returns, the outbo
     await db.drop();
   }
 });
+
+test('the overshoot a killed daemon leaves is bounded by its lease: its unreported spend arrives after its slice went to others', { skip: pg === null ? SKIP_NO_PG : false, timeout: 180_000 }, async () => {
+  const p = pg as NonNullable<typeof pg>;
+  const db = await freshDatabase(p);
+  const locker = new Client({ connectionString: withPassword(db.url, p.password) });
+  const LIMIT = 0.0008;
+  try {
+    const homeA = newHome();
+    const homeB = newHome();
+    const setup = { url: db.url, lease: { maxSliceUsd: 0.0004, shareOfRemaining: 1, ttlMs: TTL_MS }, syncIntervalMs: 200 };
+    writeTeamConfig(homeA, { ...setup, memberId: 'alice' });
+    writeTeamConfig(homeB, { ...setup, memberId: 'bob' });
+    let a = await startTeamDaemon(homeA, p.password);
+    await until(async () => (await rpcOk<Status>(a, 'team/status', {})).connection === 'connected', 15_000, 'A connected');
+    await rpcOk(a, 'team/budgetSet', { scope: 'team', period: 'day', limitUsd: LIMIT });
+    await until(async () => (await rpcOk<Status>(a, 'team/status', {})).budgets.length === 1, 10_000, 'A sees the budget');
+    // A's rows cannot ship: its spend reaches the team only after its lease is gone.
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE team_requests IN EXCLUSIVE MODE');
+    for (let i = 0; i < 6; i++) {
+      const r = await chat(a, i % 2 === 0);
+      assert.ok(r.complete, r.body);
+    }
+    a.child.kill('SIGKILL');
+    await a.exited;
+    await locker.query('ROLLBACK');
+    await locker.end();
+    const lease = await sql<{ granted_usd: number; used_usd: number }>(db.url, p.password, "SELECT granted_usd, used_usd FROM team_leases WHERE member_id = 'alice'");
+    const granted = Number(lease[0]?.granted_usd);
+
+    // Once A's lease expired, B may take everything the table shows free.
+    const b = await startTeamDaemon(homeB, p.password);
+    await until(async () => (await rpcOk<Status>(b, 'team/status', {})).budgets.length === 1, 15_000, 'B sees the budget');
+    await new Promise((r) => setTimeout(r, TTL_MS + 500));
+    let refused = false;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const r = await chat(b, i % 2 === 1);
+      refused = r.status === 402;
+      assert.ok(r.complete || refused, r.body);
+    }
+    assert.ok(refused, 'B ran the budget out');
+    await stopDaemon(b);
+    a = await startTeamDaemon(homeA, p.password);
+    await until(async () => (await rpcOk<Status>(a, 'team/status', {})).outboxBacklog === 0, 15_000, "A's rows to arrive");
+    await stopDaemon(a);
+    const spent = Number((await sql<{ s: number }>(db.url, p.password, "SELECT coalesce(sum(cost_usd), 0) AS s FROM team_requests WHERE cost_state = 'known'"))[0]?.s);
+    const overshoot = spent - LIMIT;
+    console.log(`crash overshoot: spent $${spent.toFixed(6)} of $${LIMIT} (over by $${overshoot.toFixed(6)}); the dead lease was $${granted.toFixed(6)}`);
+    assert.ok(overshoot > 0, 'the dead daemon’s late rows pushed the team over (the case the bound covers)');
+    assert.ok(overshoot <= granted + 1e-12, `over by $${overshoot}, at most the dead lease's $${granted}`);
+  } finally {
+    await locker.end().catch(() => undefined);
+    await cleanupDaemons();
+    await db.drop();
+  }
+});
