@@ -33,9 +33,12 @@ interface Hold {
   amountUsd: number;
   /** Which reserve() took it (one per attempt), so a failed attempt gives back only its own. */
   ticket: number;
+  at: number;
 }
 
 const SHIP_BATCH = 500;
+/** Longer than any call's own time limits: a hold this old belongs to a call that will not settle. */
+const STALE_HOLD_MS = 30 * 60_000;
 /** How long shutdown may spend returning leases and shipping the outbox. */
 const CLOSE_BUDGET_MS = 5000;
 /** A lease nobody spent from for this share of its TTL goes back to the team. */
@@ -154,7 +157,7 @@ export class TeamService {
       for (const b of applicable) {
         const lease = this.holdFast(b, now, estimateUsd) ?? (await this.holdSlow(b, estimateUsd));
         if (lease !== null) {
-          held.push({ lease, amountUsd: estimateUsd, ticket });
+          held.push({ lease, amountUsd: estimateUsd, ticket, at: now });
         }
       }
     } catch (e) {
@@ -365,6 +368,7 @@ export class TeamService {
   private async renewLeases(pool: Pool): Promise<void> {
     const now = this.now();
     const ttl = this.config.lease.ttlMs;
+    this.dropStaleHolds(now);
     for (const [key, lease] of [...this.leases]) {
       const budget = this.budgets?.find((b) => b.id === lease.budgetId);
       const over = budget === undefined || periodEnd(lease.periodStart, budget.period, TEAM_ZONE) <= now;
@@ -380,6 +384,23 @@ export class TeamService {
       } else {
         // The database expired it (we were away too long): the next call takes a new one.
         this.leases.delete(key);
+      }
+    }
+  }
+
+  /**
+   * A call whose row could not be recorded (the store refused the write) never settles: after
+   * STALE_HOLD_MS its holds are charged in full (the call may have been paid for) so the lease
+   * neither stays blocked nor under-reports.
+   */
+  private dropStaleHolds(now: number): void {
+    for (const [requestId, holds] of this.holds) {
+      if (holds.length > 0 && holds.every((h) => now - h.at > STALE_HOLD_MS)) {
+        for (const h of holds) {
+          h.lease.heldUsd = Math.max(0, h.lease.heldUsd - h.amountUsd);
+          h.lease.usedUsd += h.amountUsd;
+        }
+        this.holds.delete(requestId);
       }
     }
   }
