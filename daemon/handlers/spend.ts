@@ -1,7 +1,8 @@
 import { listRequests } from '../ledger/requests';
 import { spendSummary } from '../ledger/reports';
 import type { DaemonDeps } from '../service/deps';
-import { teamSummary } from '../team/reports';
+import { RouterError } from '../protocol/errors';
+import { teamRequests, teamSummary } from '../team/reports';
 import { teamOf } from './team';
 import type { Handlers } from './types';
 
@@ -12,6 +13,14 @@ export function spendHandlers(deps: DaemonDeps): Pick<Handlers, 'spend/summary' 
       params.scope === 'team'
         ? teamSummary(teamOf(deps).reportPool(), teamOf(deps).config.teamId, params, deps.now(), deps.ledger.timeZone)
         : deps.store.read((tx) => spendSummary(tx, params, deps.now(), deps.ledger.timeZone, { model: deps.ledger.baselineModel, price: deps.ledger.baselinePrice() })),
-    'spend/requests': async (params) => deps.store.read((tx) => listRequests(tx, params)),
+    'spend/requests': async (params) => {
+      if (params.scope === 'team') {
+        return teamRequests(teamOf(deps).reportPool(), teamOf(deps).config.teamId, params);
+      }
+      if (params.member !== undefined) {
+        throw new RouterError('invalidParams', 'member filters the team ledger: add scope "team" (team mode)', { member: params.member });
+      }
+      return deps.store.read((tx) => listRequests(tx, params));
+    },
   };
 }

@@ -133,6 +133,9 @@ export const SpendRequestsParams = z.object({
   status: z.enum(['ok', 'error', 'cancelled']).optional(),
   from: z.number().int().nonnegative().optional(),
   to: z.number().int().nonnegative().optional(),
+  /** `team`: every member's rows from the team ledger (team mode); `member` filters them. */
+  scope: ReportScope.optional(),
+  member: z.string().min(1).max(100).optional(),
 }).strict();
 export interface SpendRequestsResult {
   rows: LedgerRow[];

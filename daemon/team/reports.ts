@@ -6,7 +6,8 @@ import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { ReportDimension, ReportExportParams, ReportExportResult, SpendTimeseriesParams, SpendTimeseriesResult } from '../protocol/budget';
 import { RouterError } from '../protocol/errors';
-import type { Params, SpendSummaryResult } from '../protocol/methods';
+import type { LedgerRow } from '../protocol/ledger';
+import type { Params, SpendRequestsResult, SpendSummaryResult } from '../protocol/methods';
 import { periodEnd, periodStart } from '../ledger/periods';
 import { INLINE_EXPORT_LIMIT, range, toMs } from '../ledger/reports';
 
@@ -182,4 +183,86 @@ export async function teamExport(pool: Pool, teamId: string, params: z.output<ty
     throw e instanceof RouterError ? e : new RouterError('pathNotWritable', `cannot export to ${path}: ${(e as Error).message}`, { path });
   }
   return { format: params.format, from: r.from, to: r.to, rows: n, path, content: null };
+}
+
+type TeamRow = {
+  request_id: string; member_id: string; ts: string; client_kind: string; workspace: string | null; endpoint: string; requested_model: string;
+  model: string; provider: string; policy: string | null; task_type: string | null; stream: boolean; tokens_in: string; tokens_out: string;
+  tokens_cached: string; tokens_reasoning: string; estimated_cost_usd: number | null; cost_usd: number | null; cost_state: string;
+  latency_ms: string; ttft_ms: string | null; status: string; error_code: string | null;
+};
+
+/** The team ledger's rows, newest first, keyset-paginated like the local spend/requests. */
+export async function teamRequests(pool: Pool, teamId: string, params: Params<'spend/requests'>): Promise<SpendRequestsResult> {
+  const where = ['team_id = $1'];
+  const args: unknown[] = [teamId];
+  const add = (sql: string, v: unknown): void => {
+    args.push(v);
+    where.push(sql.replace('?', `$${args.length}`));
+  };
+  if (params.cursor !== undefined) {
+    const c = decodeTeamCursor(params.cursor);
+    args.push(c.ts, c.id);
+    where.push(`(ts, request_id) < ($${args.length - 1}::bigint, $${args.length})`);
+  }
+  const filters: [string, unknown][] = [
+    ['member_id = ?', params.member],
+    ['model = ?', params.model],
+    ['provider = ?', params.provider],
+    ['status = ?', params.status],
+    ['ts >= ?', params.from],
+    ['ts < ?', params.to],
+  ];
+  for (const [sql, value] of filters) {
+    if (value !== undefined) {
+      add(sql, value);
+    }
+  }
+  args.push(params.limit + 1);
+  const res = await pool.query<TeamRow>(`SELECT * FROM team_requests WHERE ${where.join(' AND ')} ORDER BY ts DESC, request_id DESC LIMIT $${args.length}`, args);
+  const rows: LedgerRow[] = res.rows.slice(0, params.limit).map((r) => ({
+    id: r.request_id,
+    ts: Number(r.ts),
+    clientKind: r.client_kind,
+    clientName: null,
+    workspace: r.workspace,
+    endpoint: r.endpoint as LedgerRow['endpoint'],
+    requestedModel: r.requested_model,
+    model: r.model,
+    provider: r.provider,
+    policy: r.policy,
+    strategy: null,
+    taskType: r.task_type,
+    reason: null,
+    stream: r.stream,
+    tokensIn: Number(r.tokens_in),
+    tokensOut: Number(r.tokens_out),
+    tokensCached: Number(r.tokens_cached),
+    tokensReasoning: Number(r.tokens_reasoning),
+    estimatedCostUsd: r.estimated_cost_usd,
+    costUsd: r.cost_usd,
+    costState: r.cost_state === 'known' ? 'known' : 'unknown',
+    latencyMs: Number(r.latency_ms),
+    ttftMs: r.ttft_ms === null ? null : Number(r.ttft_ms),
+    status: r.status as LedgerRow['status'],
+    errorCode: r.error_code,
+    fallbacks: [],
+    experimentId: null,
+    arm: null,
+    memberId: r.member_id,
+  }));
+  const last = rows[rows.length - 1];
+  return { rows, nextCursor: res.rows.length > params.limit && last ? Buffer.from(JSON.stringify(['team', last.ts, last.id])).toString('base64url') : null };
+}
+
+function decodeTeamCursor(cursor: string): { ts: number; id: string } {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v[0] === 'team' && typeof v[1] === 'number' && typeof v[2] === 'string') {
+      return { ts: v[1], id: v[2] };
+    }
+  } catch {
+    // Reported below.
+  }
+  throw new RouterError('invalidParams', 'cursor is not one this daemon handed out for the team scope: pass nextCursor from the previous page unchanged');
 }

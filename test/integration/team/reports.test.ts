@@ -87,6 +87,14 @@ test('team views read every member’s rows; a member budget stops that member o
     assert.equal(days.points.reduce((s, x) => s + x.requests, 0), byMember.requests);
     assert.ok(days.points.every((x) => x.key === 'alice' || x.key === 'bob'));
 
+    const page1 = await rpcOk<{ rows: { id: string; memberId?: string }[]; nextCursor: string | null }>(alice, 'spend/requests', { scope: 'team', member: 'bob', limit: 2 });
+    assert.equal(page1.rows.length, 2);
+    assert.ok(page1.rows.every((r) => r.memberId === 'bob'));
+    assert.ok(page1.nextCursor !== null);
+    const page2 = await rpcOk<{ rows: { id: string; memberId?: string }[]; nextCursor: string | null }>(alice, 'spend/requests', { scope: 'team', member: 'bob', limit: 2, cursor: page1.nextCursor });
+    assert.equal(page2.rows.length, 1);
+    assert.equal(page2.nextCursor, null);
+    assert.equal(new Set([...page1.rows, ...page2.rows].map((r) => r.id)).size, 3, "bob's three rows, each once across pages");
     const csv = await rpcOk<{ rows: number; content: string }>(alice, 'report/export', { scope: 'team', format: 'csv' });
     assert.equal(csv.rows, byMember.requests);
     const lines = csv.content.trim().split('\n');
