@@ -128,6 +128,10 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
       onIdle: () => {
         void stop('idle timeout');
       },
+      warn: (message) => {
+        logger.log('warn', message);
+        process.stderr.write(`llm-router: ${message}\n`);
+      },
     });
     info = { version, pid: process.pid, socketPath: running.socketPath, port: running.port, token, startedAt: Date.now() };
     if (!lock.stillHeld()) {

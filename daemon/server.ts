@@ -1,7 +1,7 @@
 // Builds and starts one daemon: store, catalog, router, providers, the chat pipeline, the handler
 // table, and both transports (HTTP on 127.0.0.1 and LSP over a local socket). main.ts owns the
 // process; tests call startDaemon in-process.
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { loadConfig } from './config/config';
 import { createHandlers } from './handlers';
@@ -37,15 +37,29 @@ export interface StartedDaemon extends RunningDaemon {
   simulator: RunningSimulator | null;
 }
 
-function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (process.platform !== 'win32') {
+/**
+ * A folder the daemon creates is private (0700: the discovery file's token guards the user's
+ * spend). A folder that already exists — one the user pointed `llmRouter.home` or
+ * LLM_ROUTER_HOME at — is theirs: never chmod'ed, only reported when others can get in.
+ */
+export function ensurePrivateDir(dir: string, warn: (message: string) => void): void {
+  const created = mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') {
+    return;
+  }
+  if (created !== undefined) {
+    // mkdir's mode is masked by the umask.
     chmodSync(dir, 0o700);
+    return;
+  }
+  const mode = statSync(dir).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    warn(`the home folder ${dir} is open to other users (mode ${mode.toString(8).padStart(4, '0')}); it was left as it is: \`chmod 700 ${dir}\` keeps its ledger and daemon.json private`);
   }
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon> {
-  ensurePrivateDir(options.home);
+  ensurePrivateDir(options.home, options.warn ?? (() => undefined));
   const config = loadConfig(options.home);
   const now = (): number => Date.now();
   const startedAt = now();
@@ -107,7 +121,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
           store,
           password: { env: options.env ?? process.env, keychain: () => options.keys.get(TEAM_PASSWORD_KEY) },
           now,
-          log: (m) => console.warn(m),
+          log: (m) => (options.warn ?? console.warn)(m),
         })
       : null;
     if (team) {

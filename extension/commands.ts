@@ -71,7 +71,8 @@ export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatComplete
       diagnosticsCount: editor ? vscode.languages.getDiagnostics(editor.document.uri).length : 0,
     },
   };
-  if (!(await confirmCost(ctx, request))) {
+  const confirmed = await confirmCost(ctx, request);
+  if (confirmed === false) {
     return undefined;
   }
 
@@ -84,7 +85,8 @@ export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatComplete
   });
   const started = Date.now();
   try {
-    const result = await ctx.daemon.call('chat/complete', { ...request, streamId });
+    // The planned id makes the daemon run the plan that was shown (a per-request A/B arm included).
+    const result = await ctx.daemon.call('chat/complete', { ...request, streamId, ...(confirmed.requestId !== undefined ? { requestId: confirmed.requestId } : {}) });
     const latencyMs = Date.now() - started;
     ctx.answers.finish({ result, latencyMs });
     ctx.log.info(`ask answered by ${result.routing.model} (${result.routing.provider}) for ${formatUsd(result.routing.actualCostUsd)} in ${formatMs(latencyMs)}: ${result.routing.reason}`);
@@ -105,17 +107,18 @@ export const ask: Factory = (ctx) => async (arg?: unknown): Promise<ChatComplete
  * an unknown price, or a budget the request would exceed that allows confirming). On yes, an
  * over-budget request is resent with `confirmOverBudget`. A failed estimate never blocks asking.
  */
-async function confirmCost(ctx: CommandContext, request: ParamsIn<'route/estimate'> & { routing: RoutingOptions }): Promise<boolean> {
+async function confirmCost(ctx: CommandContext, request: ParamsIn<'route/estimate'> & { routing: RoutingOptions }): Promise<false | { requestId?: string }> {
   let estimate: RouteEstimateResult;
   try {
     estimate = await ctx.daemon.call('route/estimate', request);
   } catch (err) {
     ctx.log.warn(`route/estimate failed, asking without a cost check: ${toRouterError(err).message}`);
-    return true;
+    return {};
   }
+  const planned = { requestId: estimate.requestId };
   if (!estimate.needsConfirmation || (estimate.exceeds !== null && !estimate.exceeds.confirmable)) {
     // Nothing to confirm, or a hard limit: the daemon refuses with a message naming the budget.
-    return true;
+    return planned;
   }
   const choice = await vscode.window.showWarningMessage(costConfirmationMessage(estimate), { modal: true }, 'Send');
   if (choice !== 'Send') {
@@ -124,7 +127,7 @@ async function confirmCost(ctx: CommandContext, request: ParamsIn<'route/estimat
   if (estimate.exceeds?.confirmable) {
     request.routing.confirmOverBudget = true;
   }
-  return true;
+  return planned;
 }
 
 export function costConfirmationMessage(estimate: RouteEstimateResult): string {

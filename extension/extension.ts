@@ -1,6 +1,6 @@
 // Entry point: wires the parts together on activation and tears them down on deactivation.
 import * as vscode from 'vscode';
-import type { ChatDeltaNotification, DiscoveryInfo, MethodName, ParamsIn, Result, SpendSummaryResult } from '../daemon/protocol';
+import type { ChatDeltaNotification, ParamsIn, Result, SpendSummaryResult } from '../daemon/protocol';
 import type { AnswerSnapshot } from '../webview/bridge';
 import { AnswerPanel } from './answerPanel';
 import { watchBudgetAlerts } from './budgetAlerts';
@@ -9,13 +9,15 @@ import { Config } from './config';
 import { OUTPUT_CHANNEL_NAME } from './constants';
 import { DashboardPanel } from './dashboardPanel';
 import { DaemonClient, errorMessage } from './daemonClient';
+import { readOnlyCall, withoutToken, type ApiMethod, type PublicDaemonInfo } from './publicApi';
 import { SpendStatusBar } from './statusBar';
 
-/** What `activate` returns: read-only views for tests and other extensions. */
+/** What `activate` returns: read-only views for tests and other extensions (see publicApi.ts). */
 export interface LlmRouterApi {
-  /** Resolves once this window is attached to the daemon. */
-  ready(): Promise<DiscoveryInfo>;
-  call<M extends MethodName>(method: M, params: ParamsIn<M>): Promise<Result<M>>;
+  /** Resolves once this window is attached to the daemon (its discovery record, without the token). */
+  ready(): Promise<PublicDaemonInfo>;
+  /** Read-only daemon methods only (API_METHODS); keys, budgets, chat and shutdown are refused. */
+  call<M extends ApiMethod>(method: M, params: ParamsIn<M>): Promise<Result<M>>;
   /** Streamed answer pieces of every `chat/complete` this window sent with a streamId. */
   onChatDelta: vscode.Event<ChatDeltaNotification>;
   statusBarText(): string;
@@ -59,8 +61,8 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
   });
 
   return {
-    ready: () => daemon.start(),
-    call: (method, params) => daemon.call(method, params),
+    ready: async () => withoutToken(await daemon.start()),
+    call: readOnlyCall((method, params) => daemon.call(method, params)),
     onChatDelta: daemon.onChatDelta,
     statusBarText: () => statusBar.text,
     refreshStatusBar: async () => {

@@ -77,7 +77,7 @@ export class SpendStatusBar implements vscode.Disposable {
       this.lastSummary = summary;
       this.lastDailyBudget = daily;
       this.item.text = statusText(summary, daily);
-      this.item.tooltip = statusTooltip(summary, daily);
+      this.item.tooltip = statusTooltip(summary, daily, budgets?.statuses.filter(isOtherGlobalWindow));
       this.item.backgroundColor =
         daily?.state === 'exceeded'
           ? new vscode.ThemeColor('statusBarItem.errorBackground')
@@ -109,12 +109,17 @@ function isGlobalDaily(status: BudgetStatus): boolean {
   return status.budget.scope === 'global' && status.budget.period === 'day';
 }
 
+/** The global budget's other windows (hour, week, month): the tooltip shows each one too. */
+function isOtherGlobalWindow(status: BudgetStatus): boolean {
+  return status.budget.scope === 'global' && status.budget.period !== 'day' && status.budget.period !== 'request';
+}
+
 export function statusText(summary: SpendSummaryResult, daily?: BudgetStatus): string {
   const spend = `$(pulse) ${formatUsd(summary.costUsd)} today`;
   return daily ? `${spend} · ${formatPercent(daily.fraction)} of daily` : spend;
 }
 
-export function statusTooltip(summary: SpendSummaryResult, daily?: BudgetStatus): vscode.MarkdownString {
+export function statusTooltip(summary: SpendSummaryResult, daily?: BudgetStatus, otherWindows: readonly BudgetStatus[] = []): vscode.MarkdownString {
   const lines = [
     `**LLM Router** — today`,
     '',
@@ -127,6 +132,10 @@ export function statusTooltip(summary: SpendSummaryResult, daily?: BudgetStatus)
   if (daily) {
     const reserved = daily.reservedUsd > 0 ? ` (+${formatUsd(daily.reservedUsd)} in flight)` : '';
     lines.push(`Daily budget "${daily.budget.name}": ${formatUsd(daily.spentUsd)}${reserved} of ${formatUsd(daily.budget.limitUsd)} — ${formatPercent(daily.fraction)}${daily.state === 'ok' ? '' : `, ${daily.state}`}`);
+  }
+  for (const w of otherWindows) {
+    const per = w.budget.period.charAt(0).toUpperCase() + w.budget.period.slice(1);
+    lines.push(`${per}ly budget "${w.budget.name}": ${formatUsd(w.spentUsd)} used, ${formatUsd(w.leftUsd)} left of ${formatUsd(w.budget.limitUsd)}${w.state === 'ok' ? '' : `, ${w.state}`}`);
   }
   lines.push('', 'Click to open the dashboard.');
   return new vscode.MarkdownString(lines.join('  \n'));

@@ -126,7 +126,8 @@ export class WebviewBridge {
       return createJSONRPCErrorResponse(idOf(message), rpcCodeOf('invalidRequest'), `Not a JSON-RPC 2.0 request: ${problem}`, { code: 'invalidRequest' });
     }
     const { method } = envelope.data;
-    if (!isBridgedMethod(method) && !(method in this.deps.local) && !(method in (this.deps.writes ?? {}))) {
+    // Own keys only: `in` is true for every name on Object.prototype (toString, constructor, …).
+    if (!isBridgedMethod(method) && !Object.hasOwn(this.deps.local, method) && !Object.hasOwn(this.deps.writes ?? {}, method)) {
       this.deps.log(`rejected webview call to ${method}: not allowed`);
       const allowed = [...BRIDGED_METHODS, ...Object.keys(this.deps.writes ?? {}), ...Object.keys(this.deps.local)].join(', ');
       return createJSONRPCErrorResponse(envelope.data.id, rpcCodeOf('methodNotFound'), `Method ${method} is not available to this view (allowed: ${allowed}).`, { code: 'methodNotFound' });

@@ -15,7 +15,8 @@ export function budgetHandlers(deps: DaemonDeps): Pick<Handlers, 'budget/list' |
     'route/estimate': async (params, ctx) => {
       const context = mergeContext(ctx.client, params.context);
       // The plan chat/complete runs for the same request: budgets, experiment arm or promotion, router.
-      const { decision } = deps.chat.plan({ request: toChatRequest(params), requestedModel: params.model, routing: params.routing, context }).plan;
+      const turn = deps.chat.plan({ request: toChatRequest(params), requestedModel: params.model, routing: params.routing, context });
+      const { decision } = turn.plan;
       const over = ledger.guard.wouldExceed(scopeOfContext(context, decision), decision.estimatedCostUsd);
       const confirmAbove = ledger.askConfirmAboveUsd;
       const exceeds: RouteEstimateResult['exceeds'] = over
@@ -30,7 +31,7 @@ export function budgetHandlers(deps: DaemonDeps): Pick<Handlers, 'budget/list' |
         : null;
       const needsConfirmation =
         (confirmAbove !== null && (decision.estimatedCostUsd === null || decision.estimatedCostUsd > confirmAbove)) || (exceeds !== null && exceeds.confirmable);
-      return { decision, estimatedCostUsd: decision.estimatedCostUsd, confirmAboveUsd: confirmAbove, needsConfirmation, exceeds };
+      return { decision, requestId: turn.id, estimatedCostUsd: decision.estimatedCostUsd, confirmAboveUsd: confirmAbove, needsConfirmation, exceeds };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { RouterError } from '../protocol/errors';
 import { notifications, type ChatDeltaNotification } from '../protocol/methods';
 import type { DaemonDeps } from '../service/deps';
 import { mergeContext, toChatRequest } from './request';
@@ -6,7 +7,10 @@ import type { Handlers } from './types';
 export function chatHandlers(deps: DaemonDeps): Pick<Handlers, 'chat/complete'> {
   return {
     'chat/complete': async (params, ctx) => {
-      const streamId = params.streamId;
+      const { streamId, requestId } = params;
+      if (requestId !== undefined && deps.store.read((tx) => tx.get('SELECT 1 AS x FROM requests WHERE id = ?', [requestId])) !== undefined) {
+        throw new RouterError('conflict', `request ${requestId} was already sent: get a new plan from route/estimate`, { requestId });
+      }
       const out = await deps.chat.complete({
         endpoint: 'rpc',
         requestedModel: params.model,
@@ -15,6 +19,7 @@ export function chatHandlers(deps: DaemonDeps): Pick<Handlers, 'chat/complete'> 
         context: mergeContext(ctx.client, params.context),
         stream: streamId !== undefined,
         signal: ctx.signal,
+        requestId,
         onEvent:
           streamId === undefined
             ? undefined

@@ -1,10 +1,15 @@
-// The daemon's KeyStore: the OS keychain through @napi-rs/keyring (service `llm-router`, one
-// account per provider), environment variables as the fallback. Keys never appear in logs,
+// The daemon's KeyStore: the OS keychain through @napi-rs/keyring (service `llm-router`, or
+// `$LLM_ROUTER_KEYCHAIN_SERVICE`; one account per provider), environment variables as the fallback. Keys never appear in logs,
 // errors or files: every message built here names providers and variables, never values.
 import { RouterError } from '../protocol/errors';
 import type { KeychainStatus, KeySource, KeyStore } from './keyStore';
 
 export const KEYCHAIN_SERVICE = 'llm-router';
+/**
+ * Names another keychain service: side-by-side installs (a second home, a development build) and
+ * every test daemon keep their keys apart from the person's own `llm-router` entries.
+ */
+export const KEYCHAIN_SERVICE_ENV = 'LLM_ROUTER_KEYCHAIN_SERVICE';
 const PROBE_ACCOUNT = '__llm-router-probe__';
 const STATUS_CACHE_MS = 60_000;
 
@@ -37,6 +42,12 @@ export interface KeychainKeyStoreOptions {
   timeoutMs?: number;
   /** Keychain reads are D-Bus/OS calls; a found key is reused this long (0 disables). Default 30 s. */
   cacheMs?: number;
+}
+
+/** The keychain service this daemon uses: `$LLM_ROUTER_KEYCHAIN_SERVICE` when set, else `llm-router`. */
+export function keychainService(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[KEYCHAIN_SERVICE_ENV]?.trim();
+  return override !== undefined && override !== '' ? override : KEYCHAIN_SERVICE;
 }
 
 /** Loads the native module lazily so a missing binary degrades to "keychain unavailable". */
@@ -101,7 +112,7 @@ function scrub(message: string, secret: string): string {
 export function createKeychainKeyStore(options: KeychainKeyStoreOptions = {}): KeyStore {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
-  const backend = options.backend ?? napiKeyringBackend(KEYCHAIN_SERVICE, options.timeoutMs ?? 5_000);
+  const backend = options.backend ?? napiKeyringBackend(keychainService(env), options.timeoutMs ?? 5_000);
 
   const fromEnv = (provider: string): string | null => {
     for (const name of ENV_KEY_VARIABLES[provider] ?? [`${provider.toUpperCase().replace(/-/g, '_')}_API_KEY`]) {

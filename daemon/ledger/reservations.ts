@@ -87,6 +87,9 @@ export interface BudgetGuardOptions {
   models?: () => PricedCatalogModel[];
 }
 
+/** Planning with no budgets defined (shared: readers never change it). */
+const NO_BUDGETS: BudgetPlanning = Object.freeze({ tradeoff: null, paused: new Map<string, string>(), reasons: [], downgradeNamed: null, unaffordable: () => null });
+
 type UsageRow = { spent_usd: number; reserved_usd: number; requests: number; unknown_price: number; alerted: number };
 
 const isCalendar = (p: Budget['period']): p is CalendarPeriod => p !== 'request';
@@ -170,13 +173,16 @@ export class BudgetGuard {
    * a model the budget cannot afford instead of refusing the call. Budgets with `hardStop` (or
    * that the user may confirm going over) are left to the reservation, which refuses.
    */
-  planning(scope: SpendScope, confirmOverBudget = false): BudgetPlanning {
-    const out: BudgetPlanning = { tradeoff: null, paused: new Map(), reasons: [], downgradeNamed: null, unaffordable: () => null };
+  planning(scope: SpendScope): BudgetPlanning {
     if (this.budgets.length === 0) {
-      return out;
+      return NO_BUDGETS;
     }
+    const out: BudgetPlanning = { tradeoff: null, paused: new Map(), reasons: [], downgradeNamed: null, unaffordable: () => null };
     const now = this.now();
     const relevant = this.budgets.filter((b) => inScopeBeforeRouting(b, scope) || b.scope === 'model' || b.scope === 'provider');
+    if (relevant.length === 0) {
+      return out;
+    }
     const statuses = this.store.read((tx) => relevant.map((b) => this.statusOf(tx, b, now)));
     for (const s of statuses) {
       const b = s.budget;
@@ -207,7 +213,8 @@ export class BudgetGuard {
         }
       }
     }
-    const steering = statuses.filter((s) => !s.budget.hardStop && !(s.budget.confirmOverBudget && confirmOverBudget) && !s.budget.confirmOverBudget);
+    // Budgets the user may confirm going over keep that conversation (the editor asks) instead of steering.
+    const steering = statuses.filter((s) => !s.budget.hardStop && !s.budget.confirmOverBudget);
     if (steering.length > 0) {
       out.unaffordable = (model, estimateUsd) => {
         const at: SpendScope = { ...scope, model: model.id, provider: model.provider };
@@ -420,7 +427,7 @@ export class BudgetGuard {
 
   private statusOf(tx: ReadTx, b: Budget, now: number): BudgetStatus {
     if (!isCalendar(b.period)) {
-      return { budget: b, periodStart: null, resetsAt: null, spentUsd: 0, reservedUsd: 0, requests: 0, unknownPriceRequests: 0, fraction: 0, state: 'ok' };
+      return { budget: b, periodStart: null, resetsAt: null, spentUsd: 0, reservedUsd: 0, requests: 0, unknownPriceRequests: 0, leftUsd: b.limitUsd, fraction: 0, state: 'ok' };
     }
     const start = periodStart(now, b.period, this.options.timeZone);
     const u = usageOf(tx, b.id, start);
@@ -433,6 +440,7 @@ export class BudgetGuard {
       reservedUsd: u.reserved_usd,
       requests: u.requests,
       unknownPriceRequests: u.unknown_price,
+      leftUsd: Math.max(0, b.limitUsd - u.spent_usd - u.reserved_usd),
       fraction,
       state: u.spent_usd >= b.limitUsd ? 'exceeded' : fraction >= b.alertThreshold ? 'alert' : 'ok',
     };
@@ -508,6 +516,7 @@ export class BudgetGuard {
       resetsAtIso: resets === null ? null : resets.toISOString(),
       timeZone: this.options.timeZone,
       confirmable: b.confirmOverBudget,
+      hardStop: b.hardStop,
     });
   }
 

@@ -3,7 +3,7 @@
 // one, wires it into the chat pipeline, calls `reconcileReservations()` before serving, and hands
 // it to the budget/report handlers.
 import type { LedgerRow } from '../protocol/ledger';
-import type { ClientContext, RoutingDecision, RoutingOptions } from '../protocol/routing';
+import type { ClientContext, RoutingDecision } from '../protocol/routing';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import type { TurnBudgets, TurnHooks } from '../service/hooks';
 import type { PlanCall, Turn } from '../pipeline/turn';
@@ -12,7 +12,7 @@ import type { SpendScope } from './budgets';
 import { OutputPredictor } from './estimates';
 import { assertTimeZone, systemTimeZone } from './periods';
 import { priceOf, type ModelPrice } from './pricing';
-import { BudgetGuard, type BudgetPlanning, type Reservation, type RoutingAdjustment } from './reservations';
+import { BudgetGuard, type BudgetPlanning, type Reservation } from './reservations';
 import { recordInRollups } from './rollups';
 
 export interface LedgerServiceOptions {
@@ -41,19 +41,6 @@ export function scopeOfContext(context: ClientContext, decision?: Pick<RoutingDe
 
 export function scopeOfRow(row: LedgerRow): SpendScope {
   return { workspace: row.workspace, clientKind: row.clientKind, provider: row.provider, model: row.model, policy: row.policy };
-}
-
-/** Merges threshold actions into the caller's routing options (never loosening them). */
-export function adjustOptions(routing: RoutingOptions | undefined, adj: RoutingAdjustment): RoutingOptions | null {
-  if (adj.tradeoff === null && adj.excludedModels.length === 0) {
-    return null;
-  }
-  const excluded = [...new Set([...(routing?.excludedModels ?? []), ...adj.excludedModels])];
-  return {
-    ...(routing ?? {}),
-    ...(adj.tradeoff !== null ? { tradeoff: adj.tradeoff } : {}),
-    ...(excluded.length > 0 ? { excludedModels: excluded } : {}),
-  };
 }
 
 export class LedgerService implements TurnBudgets {
@@ -100,17 +87,12 @@ export class LedgerService implements TurnBudgets {
     return this.predictor.predict(modelId, taskType, null, typical).tokens;
   }
 
-  adjustRouting(context: ClientContext, routing: RoutingOptions | undefined): { routing: RoutingOptions | null; reasons: string[] } {
-    const adj = this.guard.adjustRouting(scopeOfContext(context, routing?.policy ? { model: '', provider: '', policy: routing.policy } : undefined));
-    return { routing: adjustOptions(routing, adj), reasons: adj.reasons };
-  }
-
   // ---- the turn's budget stage ----------------------------------------------------------------
 
   /** Planning input: threshold actions and what each budget in the call's scopes has left. */
   planning(call: PlanCall): BudgetPlanning {
     const policy = call.routing?.policy ?? null;
-    return this.guard.planning(scopeOfContext(call.context, policy ? { model: '', provider: '', policy } : undefined), call.routing?.confirmOverBudget === true);
+    return this.guard.planning(scopeOfContext(call.context, policy ? { model: '', provider: '', policy } : undefined));
   }
 
   /** One attempt's hold, in that attempt's own scopes (model, provider, policy, client, workspace, global). */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { DISCOVERY_FILE, DiscoveryInfo } from '../protocol/discovery';
+import { HEALTH_CHALLENGE_PARAM, newChallenge, verifyTokenProof } from './tokenProof';
 
 export function discoveryPath(home: string): string {
   return join(home, DISCOVERY_FILE);
@@ -88,14 +89,14 @@ export function isPidAlive(pid: number): boolean {
   }
 }
 
-/** What GET /health answers; only the fields liveness needs are required. */
-export const HealthAnswer = z.object({ pid: z.number().int().positive(), version: z.string().optional() }).loose();
+/** What GET /health answers; only the fields liveness needs are required (`proof` when challenged). */
+export const HealthAnswer = z.object({ pid: z.number().int().positive(), version: z.string().optional(), proof: z.string().optional() }).loose();
 export type HealthAnswer = z.infer<typeof HealthAnswer>;
 
 /** What GET /health told us: an answer (ours if it parses), a refused connection, or silence. */
 export type HealthProbe = { kind: 'answered'; health: HealthAnswer | null } | { kind: 'refused' } | { kind: 'timeout' };
 
-export function probeHealth(port: number, timeoutMs = 1500): Promise<HealthProbe> {
+export function probeHealth(port: number, timeoutMs = 1500, challenge?: string): Promise<HealthProbe> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (p: HealthProbe): void => {
@@ -104,7 +105,8 @@ export function probeHealth(port: number, timeoutMs = 1500): Promise<HealthProbe
         resolve(p);
       }
     };
-    const req = request({ host: '127.0.0.1', port, path: '/health', method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
+    const path = challenge === undefined ? '/health' : `/health?${HEALTH_CHALLENGE_PARAM}=${challenge}`;
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -148,8 +150,10 @@ export async function fetchHealth(port: number, timeoutMs = 1500): Promise<Healt
 }
 
 /**
- * - live: the pid exists and its port answers /health with that pid;
- * - stale: the pid is dead, or the port answers for someone else (the pid was reused);
+ * - live: the pid exists and its port answers /health with that pid and proves it holds the
+ *   recorded token (see tokenProof.ts): only then may a client send the token;
+ * - stale: the pid is dead, or the port answers for someone else (the pid was reused, or a
+ *   process that cannot prove the token: e.g. another user's, which our kill(pid, 0) sees as EPERM);
  * - closing: the pid exists but nothing listens (a daemon flushing on its way out, or a reused pid);
  * - unresponsive: the port accepts but does not answer in time (overloaded or hung).
  */
@@ -159,14 +163,15 @@ export async function daemonState(info: DiscoveryInfo, timeoutMs = 1500): Promis
   if (!isPidAlive(info.pid)) {
     return 'stale';
   }
-  const p = await probeHealth(info.port, timeoutMs);
+  const challenge = newChallenge();
+  const p = await probeHealth(info.port, timeoutMs, challenge);
   if (p.kind === 'refused') {
     return 'closing';
   }
   if (p.kind === 'timeout') {
     return 'unresponsive';
   }
-  return p.health !== null && p.health.pid === info.pid ? 'live' : 'stale';
+  return p.health !== null && p.health.pid === info.pid && verifyTokenProof(info.token, challenge, info.port, p.health.proof) ? 'live' : 'stale';
 }
 
 /** A recorded daemon is live when its process exists AND its port answers /health with the same pid. */

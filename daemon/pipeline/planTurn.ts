@@ -63,20 +63,14 @@ export function planTurn(turn: Turn, stages: PlanningStages): RoutingDecision {
   const budget = stages.budgets?.planning(call) ?? NO_BUDGETS;
   let routing: RoutingOptions | undefined = budget.tradeoff !== null ? { ...call.routing, tradeoff: budget.tradeoff } : call.routing;
   let requestedModel = call.requestedModel;
-  const notes = [...budget.reasons];
+  const notes = budget.reasons.length > 0 ? [...budget.reasons] : [];
   let substitutedFor: string | null = null;
   let namedRoute: string | null = null;
   let ceiling: number | null = null;
   const named = namedModel(requestedModel, stages);
   if (named) {
-    const paused = budget.paused.get(named.id);
-    if (paused !== undefined && !budget.downgradeNamed) {
-      throw new RouterError('budgetExceeded', `${named.id} was requested by name and is ${paused}: ask for a cheaper model or "auto", or raise the budget`, {
-        model: named.id,
-        reason: 'paused',
-      });
-    }
     const route = stages.namedModelRoutes?.find((r) => (r.client === call.context.kind || r.client === call.context.name) && globMatch(r.match, named.id));
+    const paused = budget.paused.get(named.id);
     if (budget.downgradeNamed) {
       // The budget opted in: answer with a cheaper model, never a dearer one than was asked for.
       substitutedFor = named.id;
@@ -88,10 +82,20 @@ export function planTurn(turn: Turn, stages: PlanningStages): RoutingDecision {
       requestedModel = 'auto';
       routing = route.allowedModels.length > 0 ? { ...routing, allowedModels: route.allowedModels } : routing;
       notes.unshift(namedRoute);
+    } else if (paused !== undefined) {
+      throw new RouterError('budgetExceeded', `${named.id} was requested by name and is ${paused}: ask for a cheaper model or "auto", or raise the budget`, {
+        model: named.id,
+        reason: 'paused',
+      });
+    } else {
+      // The named model answers: threshold actions that only steer auto-routing did not apply.
+      notes.length = 0;
+      routing = call.routing;
     }
   }
   // 2. Experiments: only for auto-routed turns, after budgets so an arm cannot undo their limits.
-  const assigned = stages.experiments?.assign(turn, { ...call, requestedModel, routing }) ?? null;
+  // A named model (even one routed or replaced above) is never an experiment unit: the caller asked for it.
+  const assigned = stages.experiments?.assign(turn, { ...call, routing }) ?? null;
   if (assigned) {
     routing = budget.tradeoff !== null ? { ...assigned.routing, tradeoff: budget.tradeoff } : assigned.routing;
     turn.assignment = assigned.assignment;
@@ -133,8 +137,14 @@ export function planTurn(turn: Turn, stages: PlanningStages): RoutingDecision {
     const shown = budgetSkips.slice(0, 2).join('; ');
     notes.push(`budget steered: ${shown}${budgetSkips.length > 2 ? ` (+${budgetSkips.length - 2} more)` : ''}`);
   }
-  const experiment = turn.assignment ? { id: turn.assignment.experimentId, arm: turn.assignment.arm } : null;
-  const planned: RoutingDecision = { ...decision, reason: notes.length > 0 ? `${decision.reason}; ${notes.join('; ')}` : decision.reason, experiment };
-  turn.setPlan({ decision: planned, routing, substitutedFor, namedRoute });
-  return planned;
+  // The router's decision is this turn's own object: completed here, then frozen with the plan.
+  decision.experiment = turn.assignment ? { id: turn.assignment.experimentId, arm: turn.assignment.arm } : null;
+  if (notes.length > 0) {
+    decision.reason = `${decision.reason}; ${notes.join('; ')}`;
+  }
+  if (substitutedFor !== null) {
+    decision.substitutedFor = substitutedFor;
+  }
+  turn.setPlan({ decision, routing, substitutedFor, namedRoute });
+  return decision;
 }

@@ -89,6 +89,8 @@ export interface BudgetStatus {
   requests: number;
   /** Requests in the period whose price is unknown: not in spentUsd, never counted as $0. */
   unknownPriceRequests: number;
+  /** What the current period (or each request) still allows: limit − spent − reserved, never below 0. */
+  leftUsd: number;
   /** (spent + reserved) / limit. */
   fraction: number;
   state: 'ok' | 'alert' | 'exceeded';
@@ -185,6 +187,11 @@ export const RouteEstimateParams = GenerationParams.extend({
 }).strict();
 export interface RouteEstimateResult {
   decision: RoutingDecision;
+  /**
+   * The id this plan was made for: send it as chat/complete's `requestId` and the same plan runs
+   * (an A/B test whose unit is the request assigns its arm by this id).
+   */
+  requestId: string;
   /** null when the chosen model's price is unknown. */
   estimatedCostUsd: number | null;
   /** The user's `ask confirm above` amount; null when confirmation is off. */

@@ -22,4 +22,6 @@ export const RoutingHeaders = {
   requestId: 'x-llm-router-request-id',
   reason: 'x-llm-router-reason',
   tradeoff: 'x-llm-router-tradeoff',
+  /** The model the caller named, when a budget's `downgrade` (opted in) answered with another. */
+  substitutedFor: 'x-llm-router-substituted-for',
 } as const;

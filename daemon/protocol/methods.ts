@@ -55,6 +55,8 @@ export const ChatCompleteParams = GenerationParams.extend({
   context: ClientContext.optional(),
   /** When set, answer text is also pushed as `chat/delta` notifications with this id. */
   streamId: z.string().min(1).max(100).optional(),
+  /** The `requestId` route/estimate returned, so the plan that was shown is the plan that runs. */
+  requestId: z.string().regex(/^req_[0-9a-z]{21}$/, 'requestId must be one route/estimate returned').optional(),
 }).strict();
 export interface ChatCompleteResult {
   requestId: string;

@@ -83,6 +83,8 @@ export interface RoutingDecision {
   experiment?: { id: string; arm: string } | null;
   /** Whether the policy re-asks a stronger model on a low-confidence answer, and which one. */
   escalation?: { enabled: boolean; to: string | null };
+  /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
+  substitutedFor?: string;
 }
 
 /** The `routing` object carried by every response. */
@@ -100,4 +102,6 @@ export interface RoutingInfo {
   costState: 'known' | 'unknown';
   fallbacksTried: string[];
   estimatedSavingsUsd: number | null;
+  /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
+  substitutedFor?: string;
 }

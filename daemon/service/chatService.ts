@@ -62,6 +62,8 @@ interface Escalation {
 
 export class ChatService {
   private escalationCount = 0;
+  /** The planning stages that do not depend on the call (built once). */
+  private fixedStages: PlanningStages | null = null;
 
   constructor(private readonly deps: ChatServiceDeps) {}
 
@@ -80,21 +82,26 @@ export class ChatService {
   private stagesFor(call: PlanCall): PlanningStages {
     const { deps } = this;
     const limiter = deps.executor.resilience.rateLimiter;
-    // The executor's own rate-limit reservation for this call (counted only when limits are set).
-    let tokens: number | null = null;
-    return {
+    this.fixedStages ??= {
       router: deps.router,
       catalog: deps.catalog,
       budgets: deps.budgets ?? null,
       experiments: deps.experiments ?? null,
       namedModelRoutes: deps.namedModelRoutes ?? [],
-      rateLimited: limiter
-        ? (m) => {
-            tokens ??= rateLimitTokens(call.request);
-            const a = limiter.peek(m.provider, tokens);
-            return a.ok || a.waitMs <= deps.executor.resilience.maxRateLimitWaitMs ? null : `rate limit: ${m.provider}'s ${a.limit} bucket is full for ${a.waitMs} ms`;
-          }
-        : null,
+      rateLimited: null,
+    };
+    if (!limiter) {
+      return this.fixedStages;
+    }
+    // The executor's own rate-limit reservation for this call, counted once and only when asked.
+    let tokens: number | null = null;
+    return {
+      ...this.fixedStages,
+      rateLimited: (m) => {
+        tokens ??= rateLimitTokens(call.request);
+        const a = limiter.peek(m.provider, tokens);
+        return a.ok || a.waitMs <= deps.executor.resilience.maxRateLimitWaitMs ? null : `rate limit: ${m.provider}'s ${a.limit} bucket is full for ${a.waitMs} ms`;
+      },
     };
   }
 
@@ -188,8 +195,10 @@ export class ChatService {
   }
 
   /**
-   * Each model is reserved in its own scopes before it is sent. The planned model's refusal ends
-   * the call (402, nothing sent); a fallback the budgets cannot afford is skipped with the reason.
+   * Each model is reserved in its own scopes before it is sent. A model a budget cannot afford now
+   * is skipped with the reason (planning steered around what it knew; concurrent calls may have
+   * spent since); a refusal by a `hardStop` or confirmable budget, or of an unknown price, ends the
+   * call with that budget's 402 instead.
    */
   private gateFor(turn: Turn): AttemptGate | undefined {
     const budgets = this.deps.budgets;
@@ -205,11 +214,15 @@ export class ChatService {
           held = { model: model.id, reservation };
           return null;
         } catch (e) {
-          if (index === 0 || !(e instanceof RouterError) || e.code !== 'budgetExceeded') {
+          if (!(e instanceof RouterError) || e.code !== 'budgetExceeded') {
+            throw e;
+          }
+          const d = e.details ?? {};
+          if (index === 0 && (d.hardStop === true || d.confirmable === true || d.reason === 'priceUnknown')) {
             throw e;
           }
           turn.skipped.push({ model: model.id, reason: e.message });
-          return `fallback ${model.id} skipped: ${e.message}`;
+          return e;
         }
       },
       release: async (model) => {
@@ -349,7 +362,7 @@ function addUsage(a: Usage, b: Usage): Usage {
 }
 
 export function routingInfo(row: LedgerRow, decision: RoutingDecision): RoutingInfo {
-  return {
+  const info: RoutingInfo = {
     requestId: row.id,
     model: row.model,
     provider: row.provider,
@@ -363,4 +376,8 @@ export function routingInfo(row: LedgerRow, decision: RoutingDecision): RoutingI
     fallbacksTried: row.fallbacks,
     estimatedSavingsUsd: decision.estimatedSavingsUsd,
   };
+  if (decision.substitutedFor !== undefined) {
+    info.substitutedFor = decision.substitutedFor;
+  }
+  return info;
 }

@@ -32,10 +32,10 @@ export interface ExecuteInput {
 /** What must hold before a model is sent anything (the turn's budget reservation). */
 export interface AttemptGate {
   /**
-   * Before the first try of the model at `index` in the list: null admits it; a string skips it
-   * with that reason (nothing is sent); a throw ends the call with that error.
+   * Before the first try of the model at `index` in the list: null admits it; an error skips it
+   * (nothing is sent; it is the call's error if no later model answers); a throw ends the call.
    */
-  admit(model: CatalogModel, index: number): Promise<string | null>;
+  admit(model: CatalogModel, index: number): Promise<RouterError | null>;
   /** The model failed without answering: release what `admit` held for it. */
   release(model: CatalogModel): Promise<void>;
 }
@@ -175,7 +175,7 @@ export class Executor {
         return { ...cached, attempts };
       }
       if (input.gate) {
-        let skip: string | null;
+        let skip: RouterError | null;
         try {
           skip = await input.gate.admit(model, index);
         } catch (e) {
@@ -183,7 +183,7 @@ export class Executor {
         }
         if (skip !== null) {
           // Not an attempt (nothing was sent): an earlier real failure stays the error.
-          lastError ??= new RouterError('budgetExceeded', skip, { model: model.id });
+          lastError ??= skip;
           continue;
         }
       }

@@ -21,6 +21,8 @@ export interface DaemonOptions {
   onIdle?: () => void;
   /** Environment for settings read at start (team mode's PGPASSWORD); process.env when absent. */
   env?: NodeJS.ProcessEnv;
+  /** Something the user should fix that does not stop the daemon (e.g. a home folder open to others). */
+  warn?: (message: string) => void;
 }
 
 export interface RunningDaemon {

@@ -27,6 +27,8 @@ export interface RunningSimulator {
   baseUrlFor(provider: string): string;
   /** Calls served so far (for tests that check a call did or did not reach a provider). */
   calls(): number;
+  /** Calls whose client hung up before the answer was complete (tests of cancellation). */
+  abortedCalls(): number;
   /** Faults scripted at run time; also settable over HTTP with POST /_sim/faults. */
   faults: FaultScript;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const pacing: Pacing = { ttftMs: options.ttftMs ?? 0, tokensPerSecond: options.tokensPerSecond ?? 0 };
   const formats = [...(options.formats ?? []), anthropicFormat, googleFormat, openAiFormat];
   let seq = 0;
+  let aborted = 0;
   // Scripted faults set at run time (POST /_sim/faults, or `faults` in-process).
   const script = new FaultScript();
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
@@ -81,6 +84,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       return;
     }
     seq++;
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        aborted++;
+      }
+    });
     await format.handle({
       req,
       res,
@@ -106,6 +114,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     url,
     baseUrlFor: (provider) => `${url}/${provider}/v1`,
     calls: () => seq,
+    abortedCalls: () => aborted,
     faults: script,
     close: () =>
       new Promise<void>((resolve) => {

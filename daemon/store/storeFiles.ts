@@ -28,6 +28,12 @@ export interface StoreFiles {
   syncDir(dir: string): void;
 }
 
+/**
+ * The ledger holds prompts' metadata and spend: its files are created the user's alone (0600)
+ * rather than relying on the folder's 0700 — a folder the user chose may be open to others.
+ */
+const FILE_MODE = 0o600;
+
 export const nodeStoreFiles: StoreFiles = {
   mkdir(dir) {
     mkdirSync(dir, { recursive: true });
@@ -48,7 +54,7 @@ export const nodeStoreFiles: StoreFiles = {
     rmSync(path, { force: true });
   },
   async openAppend(path) {
-    const handle = await open(path, 'a');
+    const handle = await open(path, 'a', FILE_MODE);
     const { size } = await handle.stat();
     return {
       size,
@@ -68,9 +74,9 @@ export const nodeStoreFiles: StoreFiles = {
     };
   },
   async writeDurably(path, data) {
-    const handle = await open(path, 'w');
+    const handle = await open(path, 'w', FILE_MODE);
     try {
-      await handle.writeFile(data);
+        await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();

@@ -61,13 +61,17 @@ export function costHeader(routing: Pick<RoutingInfo, 'actualCostUsd' | 'costSta
 
 /** The x-llm-router-* headers every answer carries (both compatible endpoints). */
 export function decisionHeaders(requestId: string, decision: RoutingDecision, model: Pick<CatalogModel, 'id' | 'provider'>, reason: string): Record<string, string> {
-  return {
+  const headers: Record<string, string> = {
     [RoutingHeaders.requestId]: requestId,
     [RoutingHeaders.model]: model.id,
     [RoutingHeaders.provider]: model.provider,
     [RoutingHeaders.reason]: headerSafe(reason),
     [RoutingHeaders.tradeoff]: decision.tradeoff,
   };
+  if (decision.substitutedFor !== undefined) {
+    headers[RoutingHeaders.substitutedFor] = decision.substitutedFor;
+  }
+  return headers;
 }
 
 function completionBody(requestId: string, created: number, result: ChatResult, routing: RoutingInfo): Record<string, unknown> {

@@ -15,6 +15,7 @@ import { asRouterError, httpErrorOf, rpcErrorOf } from './errors';
 import { disconnectSignal, MAX_BODY_BYTES, parseJsonBody, readBody, sendJson } from './httpIo';
 import { RpcEndpoint } from './rpcEndpoint';
 import { checkRequest } from './security';
+import { challengeOf, tokenProof } from '../lifecycle/tokenProof';
 
 export interface HttpTransportDeps {
   handlers: Handlers;
@@ -45,7 +46,10 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
     const method = req.method ?? 'GET';
     if (path === '/health') {
       checkRequest(req.headers, deps.token, false);
-      sendJson(res, 200, { status: 'ok', pid: process.pid, version: deps.version });
+      // Liveness needs no token; a client about to send the token first asks for proof we hold it.
+      const challenge = challengeOf(req.url);
+      const proof = challenge !== null ? { proof: tokenProof(deps.token, challenge, req.socket.localPort ?? 0) } : {};
+      sendJson(res, 200, { status: 'ok', pid: process.pid, version: deps.version, ...proof });
       return;
     }
     if (path === '/metrics' && method === 'GET' && deps.metrics) {
@@ -74,7 +78,7 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
     }
     const one = /^\/(?:v1\/)?models\/(.+)$/.exec(path);
     if (one?.[1] !== undefined && method === 'GET') {
-      const id = decodeURIComponent(one[1]);
+      const id = decodePathSegment(one[1]);
       const m = deps.catalog.get(id);
       if (!m && !TRADEOFF_MODES.includes(id) && !(deps.policyNames?.() ?? []).includes(id)) {
         throw new RouterError('unknownModel', `unknown model "${id}": GET /v1/models lists the models and routing modes`, { model: id });
@@ -118,7 +122,7 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
   const server = createServer((req, res) => {
     const end = deps.idle?.begin();
     res.on('close', () => end?.());
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const path = requestPath(req.url);
     route(req, res, path).catch((e: unknown) => {
       const err = asRouterError(e);
       if (res.headersSent) {
@@ -142,6 +146,26 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
   server.requestTimeout = 120_000;
   server.keepAliveTimeout = 5_000;
   return server;
+}
+
+/**
+ * The path of the request target, as sent (no query). Not `new URL(...)`: it throws on targets
+ * such as `//%2F..` (read as a host name) before any handler could answer, and it would let
+ * `//host/v1/models` pass for `/v1/models`.
+ */
+export function requestPath(target: string | undefined): string {
+  const raw = target ?? '/';
+  const query = raw.indexOf('?');
+  return query < 0 ? raw : raw.slice(0, query);
+}
+
+/** A percent-encoded path segment; a broken escape (`%ZZ`, half a UTF-8 sequence) is the client's error. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RouterError('invalidRequest', `the path segment "${segment.slice(0, 100)}" is not valid percent-encoding`);
+  }
 }
 
 /** Listens on 127.0.0.1 only; resolves with the bound port. */

@@ -1,5 +1,5 @@
-// The LSP channel's listener: a Unix socket (or Windows named pipe) in the home folder, mode 0600.
-import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+// The LSP channel's listener: a Unix socket (or Windows named pipe) in the home folder, created 0600.
+import { lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { SocketMessageReader, SocketMessageWriter } from 'vscode-languageserver/node';
 import { serveLsp, type LspDeps, type LspSession } from './lsp';
@@ -8,6 +8,9 @@ export interface LspSocketServer {
   path: string;
   close(): Promise<void>;
 }
+
+/** Owner read/write only (0600); at least as strict as 0077. */
+const SOCKET_UMASK = 0o177;
 
 function isPipe(path: string): boolean {
   return path.startsWith('\\\\.\\pipe\\') || path.startsWith('//./pipe/');
@@ -54,14 +57,21 @@ export async function startLspSocketServer(path: string, deps: LspDeps): Promise
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
-    });
+    // The socket file is created by bind() inside listen(), synchronously: under this umask it is
+    // 0600 from its first instant (a chmod after listen would leave a window in which another
+    // user could connect).
+    const previous = isPipe(path) ? null : process.umask(SOCKET_UMASK);
+    try {
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    } finally {
+      if (previous !== null) {
+        process.umask(previous);
+      }
+    }
   });
-  if (!isPipe(path)) {
-    chmodSync(path, 0o600);
-  }
   return {
     path,
     close: async () => {

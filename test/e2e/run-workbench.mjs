@@ -541,6 +541,8 @@ async function main() {
     LLM_ROUTER_E2E_RESULTS: resultsFile,
     // No session bus: the keychain is unreachable on purpose (never the developer's real one).
     DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(root, 'no-session-bus')}`,
+    // And a keychain service name of its own, should a bus ever be reachable.
+    LLM_ROUTER_KEYCHAIN_SERVICE: `llm-router-test-workbench-${process.pid}`,
   };
   // One code-server per phase: stopping it ends its extension hosts, so no window of the first
   // phase can restart the daemon while the second phase starts its own (from the .vsix, if given).

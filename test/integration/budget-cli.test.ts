@@ -22,6 +22,17 @@ test('budget set, list, spend and export through the CLI; bad input exits with a
   assert.equal(list.status, 0, list.stderr);
   assert.match(list.stdout, new RegExp(`${created.budget.id}.*limit \\$5\\.00.*resets`));
 
+  // Several windows on one scope, listed under it from the shortest, each with what is used and left.
+  const hourly = cli('budget', 'set', '--scope', 'global', '--period', 'hour', '--limit', '1', '--hard-stop', '--json');
+  assert.equal(hourly.status, 0, hourly.stderr);
+  const h = JSON.parse(hourly.stdout) as { budget: { id: string; hardStop: boolean }; leftUsd: number };
+  assert.equal(h.budget.hardStop, true);
+  assert.ok(h.leftUsd > 0 && h.leftUsd <= 1);
+  const windows = cli('budget', 'status');
+  assert.equal(windows.status, 0, windows.stderr);
+  assert.match(windows.stdout, /^global\n {2}.*\[global, hour\].* left .*\n {2}.*\[global, day\].* left /m);
+  assert.equal(cli('budget', 'delete', '--id', h.budget.id).status, 0);
+
   const notNumber = cli('budget', 'set', '--scope', 'global', '--period', 'day', '--limit', 'ten');
   assert.equal(notNumber.status, 2);
   assert.match(notNumber.stderr, /--limit expects a number/);

@@ -147,13 +147,13 @@ interface Reply {
   body: string;
 }
 
-function post(path: string, body: string | Buffer, extraHeaders: Record<string, string> = {}): Promise<Reply> {
+function post(path: string, body: string | Buffer, extraHeaders: Record<string, string> = {}, method = 'POST'): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: '127.0.0.1',
         port: h.daemon.port,
-        method: 'POST',
+        method,
         path,
         agent,
         headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json', ...extraHeaders },
@@ -168,7 +168,7 @@ function post(path: string, body: string | Buffer, extraHeaders: Record<string, 
     );
     req.setTimeout(HANG_MS, () => req.destroy(new Error(`no answer within ${HANG_MS} ms (hang)`)));
     req.on('error', reject);
-    req.end(body);
+    req.end(method === 'GET' && body.length === 0 ? undefined : body);
   });
 }
 
@@ -214,6 +214,10 @@ function checkApiReply(r: Reply): string | null {
     if (r.contentType.startsWith('text/event-stream')) {
       return r.body.length > 0 ? null : 'an empty event stream';
     }
+    // GET /metrics: Prometheus text exposition.
+    if (r.contentType.startsWith('text/plain; version=0.0.4')) {
+      return /^# TYPE llm_router_\w+ \w+$/m.test(r.body) ? null : 'a metrics body without # TYPE lines';
+    }
     try {
       JSON.parse(r.body);
       return null;
@@ -232,7 +236,10 @@ function checkApiReply(r: Reply): string | null {
   }
 }
 
-async function fuzzHttp(path: string, makeInput: (g: Gen) => string | Buffer, check: (r: Reply) => string | null, seed: number): Promise<Map<string, number>> {
+/** One input: a body for a fixed POST path, or a whole request (method and path) for GET fuzzing. */
+type FuzzInput = string | Buffer | { method: string; path: string };
+
+async function fuzzHttp(path: string, makeInput: (g: Gen) => FuzzInput, check: (r: Reply) => string | null, seed: number): Promise<Map<string, number>> {
   const g = new Gen(mulberry32(seed));
   const inputs = Array.from({ length: COUNT }, () => makeInput(g));
   const statuses = new Map<string, number>();
@@ -241,11 +248,11 @@ async function fuzzHttp(path: string, makeInput: (g: Gen) => string | Buffer, ch
   const worker = async (): Promise<void> => {
     while (next < inputs.length && failures.length < 5) {
       const i = next++;
-      const input = inputs[i] as string | Buffer;
+      const input = inputs[i] as FuzzInput;
       let problem: string | null;
       let status = 'error';
       try {
-        const reply = await post(path, input);
+        const reply = typeof input === 'string' || Buffer.isBuffer(input) ? await post(path, input) : await post(input.path, '', {}, input.method);
         status = String(reply.status);
         problem = check(reply);
         if (problem !== null) {
@@ -256,7 +263,8 @@ async function fuzzHttp(path: string, makeInput: (g: Gen) => string | Buffer, ch
       }
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (problem !== null) {
-        failures.push(`input #${i} (seed ${seed}) ${JSON.stringify(input.toString().slice(0, 300))} → ${problem}`);
+        const shown = typeof input === 'string' || Buffer.isBuffer(input) ? input.toString() : `${input.method} ${input.path}`;
+        failures.push(`input #${i} (seed ${seed}) ${JSON.stringify(shown.slice(0, 300))} → ${problem}`);
       }
     }
   };
@@ -356,6 +364,62 @@ test(`/v1/messages answers ${COUNT} random and malformed inputs with well-formed
   await assertHealthy();
 });
 
+/** Bytes a request line may carry: anything outside printable ASCII is percent-encoded, byte by byte. */
+function requestTarget(text: string): string {
+  return [...Buffer.from(text, 'utf8')].map((b) => (b > 0x20 && b < 0x7f ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+}
+
+/** A path segment as clients (and attackers) send them: broken escapes, odd ids, traversal. */
+function pathSegment(g: Gen): string {
+  const kinds: (() => string)[] = [
+    () => '%ZZ',
+    () => '%',
+    () => '%E0%A4%A',
+    () => '%C0%AF',
+    () => '%ED%A0%80',
+    () => '%00',
+    () => '%2F..%2F..%2Fetc%2Fpasswd',
+    () => Array.from({ length: g.int(20) }, () => `%${g.int(256).toString(16).padStart(2, '0')}`).join(''),
+    () => {
+      try {
+        return encodeURIComponent(g.string().slice(0, 200));
+      } catch {
+        return '%ZZ%';
+      }
+    },
+    () => requestTarget(g.string().slice(0, 200)),
+    () => g.pick(['gpt-4o-mini', 'auto', 'auto:cost', 'normal', 'claude-3-5-haiku-latest', 'nonexistent-model', '..', '.', '__proto__', 'constructor']),
+  ];
+  return g.pick(kinds)();
+}
+
+function getRequest(g: Gen): { method: string; path: string } {
+  const base = g.pick(['/v1/models/', '/models/', '/v1/models', '/models', '/health', '/rpc', '/v1/chat/completions', '/v1/messages', '/', '//', '/v1/', '/v1/models//', '/metrics', '/v1/messages/count_tokens']);
+  const path = `${base}${g.chance(0.7) ? pathSegment(g) : ''}${g.chance(0.2) ? `/${pathSegment(g)}` : ''}${g.chance(0.2) ? `?${pathSegment(g)}=${pathSegment(g)}` : ''}`;
+  return { method: g.chance(0.85) ? 'GET' : g.pick(['DELETE', 'PUT', 'PATCH', 'OPTIONS']), path: path.startsWith('/') ? path : `/${path}` };
+}
+
+test('GET /v1/models/%ZZ (a broken percent-escape) is a 400 invalidRequest, not a 500; a target read as a host name is a 404, not a throw', async () => {
+  const r = await post('/v1/models/%ZZ', '', {}, 'GET');
+  assert.equal(r.status, 400, r.body);
+  assert.equal((JSON.parse(r.body) as { error?: { code?: unknown } }).error?.code, 'invalidRequest', r.body);
+  // `new URL('//%2F..', base)` throws before any handler runs (in the daemon process: a crash).
+  for (const path of ['//%2F..%2F..%2Fetc%2Fpasswd', '//127.0.0.1/v1/models']) {
+    const odd = await post(path, '', {}, 'GET');
+    assert.equal(odd.status, 404, `${path}: ${odd.body}`);
+  }
+  await assertHealthy();
+});
+
+test(`GET (and other body-less) requests: ${COUNT} random paths get well-formed answers or errors`, { timeout: 600_000 }, async () => {
+  const statuses = await fuzzHttp('(random paths)', getRequest, checkApiReply, SEED + 4);
+  console.log(`GET statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
+  for (const s of ['200', '400', '404']) {
+    assert.ok((statuses.get(s) ?? 0) > 0, `some requests answered ${s}`);
+  }
+  await assertHealthy();
+});
+
 function frame(body: string | Buffer): Buffer {
   const b = typeof body === 'string' ? Buffer.from(body) : body;
   return Buffer.concat([Buffer.from(`Content-Length: ${b.byteLength}\r\n\r\n`), b]);
@@ -423,7 +487,11 @@ function lspSession(inputs: Buffer[], expectedIds: (string | number)[]): Promise
 
 test(`the LSP channel survives ${COUNT} random and malformed messages`, { timeout: 600_000 }, async () => {
   const g = new Gen(mulberry32(SEED + 3));
-  const lspMethods = [...methodNames, 'initialize', 'shutdown', '$/cancelRequest', 'textDocument/didOpen', 'workspace/executeCommand', 'nope/nothing'];
+  // The handshake (client/hello, initialize) is fuzzed in sessions of its own (below): a bad
+  // one ends the connection by design, which would cut short every input after it.
+  const lspMethods = [...methodNames.filter((m) => m !== 'client/hello'), 'shutdown', '$/cancelRequest', 'textDocument/didOpen', 'workspace/executeCommand', 'nope/nothing'];
+  const methodOf = new Map<string | number, string>();
+  const outcome = { handler: 0, invalidParams: 0, methodNotFound: 0, other: 0 };
   let sent = 0;
   let sessions = 0;
   let brokenFrames = 0;
@@ -477,6 +545,7 @@ test(`the LSP channel survives ${COUNT} random and malformed messages`, { timeou
       // Ids must be unique per connection (JSON-RPC): a repeated id replaces the queued request.
       if ((typeof id === 'number' || typeof id === 'string') && typeof method === 'string' && !expected.includes(id)) {
         expected.push(id);
+        methodOf.set(id, method);
       }
     }
     try {
@@ -487,12 +556,22 @@ test(`the LSP channel survives ${COUNT} random and malformed messages`, { timeou
           failures.push(`session ${sessions}: malformed reply ${JSON.stringify(r).slice(0, 300)}`);
         }
       }
-      // A hello or initialize without the right token ends the connection by design (no second
-      // guess), and the replies still being computed go with it.
-      const refusedAuth =
-        replies.some((r) => (r as { error?: { data?: { code?: unknown } } }).error?.data?.code === 'unauthorized') ||
-        inputsText.some((t) => /"method":"(initialize|client\/hello)"/.test(t));
-      if (closed && replies.length < expected.length + 1 && !refusedAuth) {
+      for (const r of replies.slice(1)) {
+        const reply = r as { id?: string | number; result?: unknown; error?: { code?: number } };
+        const known = reply.id !== undefined && methodNames.includes(methodOf.get(reply.id) ?? '');
+        if (known && (reply.error === undefined || ![-32600, -32601, -32602, -32700, -32001].includes(reply.error.code ?? 0))) {
+          outcome.handler++;
+        } else if (reply.error?.code === -32602) {
+          outcome.invalidParams++;
+        } else if (reply.error?.code === -32601) {
+          outcome.methodNotFound++;
+        } else {
+          outcome.other++;
+        }
+      }
+      // Every session was authenticated by a valid hello: a hang-up before every request was
+      // answered is a failure, whatever the inputs were.
+      if (closed && replies.length < expected.length + 1) {
         if (process.env.FUZZ_DUMP !== undefined) {
           appendFileSync(process.env.FUZZ_DUMP, `${JSON.stringify(inputsText)}\n`);
         }
@@ -503,9 +582,113 @@ test(`the LSP channel survives ${COUNT} random and malformed messages`, { timeou
     }
   }
   assert.deepEqual(failures, []);
-  console.log(`LSP: ${sent} inputs over ${sessions} connections (${brokenFrames} broken frames)`);
+  const answered = outcome.handler + outcome.invalidParams + outcome.methodNotFound + outcome.other;
+  console.log(
+    `LSP: ${sent} inputs over ${sessions} connections (${brokenFrames} broken frames); ${answered} requests answered: ${outcome.handler} reached a handler of the method table, ` +
+      `${outcome.invalidParams} refused by parameter validation, ${outcome.methodNotFound} unknown methods, ${outcome.other} other`,
+  );
+  assert.ok(outcome.handler >= (sent - brokenFrames) * 0.1, `only ${outcome.handler} of ${sent} inputs reached a handler`);
   await assertHealthy();
   assert.ok(h.daemon.clientCount() <= 1, `sessions are released when connections close (${h.daemon.clientCount()} left)`);
+});
+
+/**
+ * One connection: a handshake message (maybe broken) and then a `daemon/status` probe. Resolves
+ * with the replies by id once the probe is answered or the daemon hangs up; a hang fails.
+ */
+function handshakeSession(hello: string): Promise<{ replies: Map<unknown, { result?: unknown; error?: { code?: number } }>; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const s = connect(h.daemon.socketPath);
+    const replies = new Map<unknown, { result?: unknown; error?: { code?: number } }>();
+    let buf = Buffer.alloc(0);
+    let done = false;
+    const finish = (closed: boolean): void => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        s.destroy();
+        resolve({ replies, closed });
+      }
+    };
+    const timer = setTimeout(() => {
+      done = true;
+      s.destroy();
+      reject(new Error(`handshake session: no answer to the probe within ${HANG_MS} ms (hang)`));
+    }, HANG_MS);
+    s.on('connect', () => {
+      s.write(frame(hello));
+      s.write(frame(JSON.stringify({ jsonrpc: '2.0', id: 'probe', method: 'daemon/status', params: {} })));
+    });
+    s.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      for (;;) {
+        const headerEnd = buf.indexOf('\r\n\r\n');
+        const len = headerEnd < 0 ? -1 : Number(/Content-Length: (\d+)/i.exec(buf.subarray(0, headerEnd).toString('ascii'))?.[1] ?? -1);
+        if (len < 0 || buf.byteLength < headerEnd + 4 + len) {
+          break;
+        }
+        const parsed = JSON.parse(buf.subarray(headerEnd + 4, headerEnd + 4 + len).toString('utf8')) as { id?: unknown; result?: unknown; error?: { code?: number } };
+        buf = buf.subarray(headerEnd + 4 + len);
+        if ('id' in parsed) {
+          replies.set(parsed.id, parsed);
+        }
+      }
+      if (replies.has('probe')) {
+        finish(false);
+      }
+    });
+    s.on('end', () => finish(true));
+    s.on('error', () => finish(true));
+  });
+}
+
+const HANDSHAKES = Math.max(100, Math.floor(COUNT / 5));
+
+test(`the LSP handshake: ${HANDSHAKES} fuzzed client/hello and initialize messages, each in its own connection; no wrong token ever gets an answer`, { timeout: 600_000 }, async () => {
+  const g = new Gen(mulberry32(SEED + 5));
+  const counts = { accepted: 0, refused: 0, hungUp: 0 };
+  const failures: string[] = [];
+  for (let i = 0; i < HANDSHAKES && failures.length < 5; i++) {
+    const token = g.pick<unknown>([h.token, h.token, h.token, `${h.token}x`, h.token.slice(0, 63), '', undefined, g.value(), h.token.toUpperCase()]);
+    const client = g.chance(0.8) ? { kind: g.pick(['editor', 'editor', 'script', 'cli', 'robot']), name: 'fuzz' } : g.value();
+    let msg: unknown = g.chance(0.6)
+      ? { jsonrpc: '2.0', id: 'h', method: 'client/hello', params: { client, token } }
+      : { jsonrpc: '2.0', id: 'h', method: 'initialize', params: { processId: null, rootUri: null, capabilities: {}, clientInfo: { name: 'fuzz' }, initializationOptions: { token, client } } };
+    if (g.chance(0.4)) {
+      msg = g.mutate(msg);
+    }
+    const text = JSON.stringify(msg) ?? 'null';
+    // What the daemon received as the token, wherever the (mutated) message carries it.
+    const m = msg as { method?: unknown; params?: { token?: unknown; initializationOptions?: { token?: unknown } } } | null;
+    const sentToken = m?.method === 'client/hello' ? m.params?.token : m?.method === 'initialize' ? m.params?.initializationOptions?.token : undefined;
+    try {
+      const { replies, closed } = await handshakeSession(text);
+      const probe = replies.get('probe');
+      if (probe?.result !== undefined) {
+        counts.accepted++;
+        if (sentToken !== h.token) {
+          failures.push(`handshake #${i}: answered daemon/status after a handshake without the right token: ${text.slice(0, 300)}`);
+        }
+      } else if (probe?.error !== undefined) {
+        counts.refused++;
+        if (probe.error.code !== -32001) {
+          failures.push(`handshake #${i}: the probe was refused with ${JSON.stringify(probe.error)} instead of unauthorized: ${text.slice(0, 300)}`);
+        }
+      } else if (closed) {
+        counts.hungUp++;
+      }
+      const hello = replies.get('h');
+      if (hello?.error?.code === -32603) {
+        failures.push(`handshake #${i}: internal error: ${text.slice(0, 300)}`);
+      }
+    } catch (e) {
+      failures.push(`handshake #${i} (seed ${SEED + 5}): ${(e as Error).message}; input ${text.slice(0, 300)}`);
+    }
+  }
+  assert.deepEqual(failures, []);
+  console.log(`LSP handshake: ${HANDSHAKES} connections: ${counts.accepted} accepted, ${counts.refused} refused (unauthorized), ${counts.hungUp} hung up after a refusal`);
+  assert.ok(counts.accepted > 0 && counts.refused + counts.hungUp > 0, 'both accepted and refused handshakes were exercised');
+  await assertHealthy();
 });
 
 // Slow clients: a request whose headers never finish is cut off by the server's headersTimeout
@@ -523,9 +706,15 @@ test('a client that never finishes its headers is disconnected while others are 
   await new Promise<void>((r) => s.on('connect', () => r()));
   s.write(`POST /rpc HTTP/1.1\r\nHost: 127.0.0.1:${h.daemon.port}\r\nAuthorization: Bearer ${h.token}\r\n`);
   await assertHealthy();
-  const guard = setTimeout(() => s.destroy(new Error('still open after 75 s')), 75_000);
+  // Our own guard must not be what closes the socket: had it fired, the server never hung up.
+  let guardFired = false;
+  const guard = setTimeout(() => {
+    guardFired = true;
+    s.destroy(new Error('still open after 75 s'));
+  }, 75_000);
   const reply = await closed;
   clearTimeout(guard);
+  assert.equal(guardFired, false, 'the server never closed the connection: the test\'s own 75 s guard did');
   assert.ok(s.destroyed);
   assert.ok(reply === '' || /^HTTP\/1\.1 408/.test(reply), `closed with: ${reply.slice(0, 100)}`);
   await assertHealthy();

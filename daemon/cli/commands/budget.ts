@@ -8,12 +8,15 @@ import { oneOf, usd, withDaemon } from './ledgerClient';
 const USAGE = `llm-router budget list|status [--id ID] [--home DIR] [--json]
 llm-router budget set --scope global|workspace|client|provider|model|policy [--value V] --period request|hour|day|week|month
                       --limit USD [--threshold 0.8] [--actions notify,downgrade,pauseAbovePrice] [--pause-above USD_PER_MTOK]
-                      [--confirm] [--name NAME] [--id ID] [--home DIR] [--json]
+                      [--confirm] [--hard-stop] [--downgrade-named] [--name NAME] [--id ID] [--home DIR] [--json]
 llm-router budget delete --id ID [--home DIR] [--json]
 
-  One budget per scope, value and period: give --id to change an existing one.
-  --value     the workspace path, client kind (editor|script|cli), provider, model or policy
-  --confirm   at the limit the editor asks, instead of refusing outright`;
+  One budget per scope, value and period (a scope may hold several windows: hour, day, month…);
+  give --id to change an existing one.
+  --value            the workspace path, client kind (editor|script|cli), provider, model or policy
+  --confirm          at the limit the editor asks, instead of refusing outright
+  --hard-stop        at the limit refuse, instead of routing to a model the budget still affords
+  --downgrade-named  with the downgrade action, requests naming a model may get a cheaper one`;
 
 function money(name: string, value: string | undefined): number | undefined {
   if (value === undefined) {
@@ -34,9 +37,23 @@ function line(s: BudgetStatus): string {
     return `${head}  (per request)`;
   }
   const pct = Math.round(s.fraction * 100);
-  return `${head}  spent ${usd(s.spentUsd)}${s.reservedUsd > 0 ? ` +${usd(s.reservedUsd)} in flight` : ''} (${pct}%, ${s.state})${
+  return `${head}  spent ${usd(s.spentUsd)}${s.reservedUsd > 0 ? ` +${usd(s.reservedUsd)} in flight` : ''}, ${usd(s.leftUsd)} left (${pct}%, ${s.state})${
     s.unknownPriceRequests > 0 ? `, ${s.unknownPriceRequests} unknown-price requests` : ''
   }  resets ${new Date(s.resetsAt ?? 0).toISOString()}`;
+}
+
+const PERIOD_ORDER: Record<string, number> = { request: 0, hour: 1, day: 2, week: 3, month: 4 };
+
+/** Budgets grouped by scope, each scope's windows from the shortest to the longest. */
+function grouped(statuses: readonly BudgetStatus[]): string {
+  const key = (s: BudgetStatus) => (s.budget.scope === 'global' ? 'global' : `${s.budget.scope}=${s.budget.scopeValue ?? ''}`);
+  const groups = new Map<string, BudgetStatus[]>();
+  for (const s of statuses) {
+    groups.set(key(s), [...(groups.get(key(s)) ?? []), s]);
+  }
+  return [...groups.entries()]
+    .map(([k, list]) => `${k}\n${list.sort((a, b) => (PERIOD_ORDER[a.budget.period] ?? 9) - (PERIOD_ORDER[b.budget.period] ?? 9)).map((s) => `  ${line(s)}`).join('\n')}`)
+    .join('\n');
 }
 
 function print(io: CliIo, json: boolean, value: unknown, text: string): void {
@@ -63,6 +80,8 @@ export const budgetCommand: CliCommand = {
       actions: { type: 'string' },
       'pause-above': { type: 'string' },
       confirm: { type: 'boolean' },
+      'hard-stop': { type: 'boolean' },
+      'downgrade-named': { type: 'boolean' },
       name: { type: 'string' },
       home: { type: 'string' },
       json: { type: 'boolean' },
@@ -73,7 +92,7 @@ export const budgetCommand: CliCommand = {
       case 'status':
         return withDaemon(values.home, io, async (client) => {
           const r = await client.call('budget/status', values.id !== undefined ? { id: values.id } : {});
-          print(io, json, r, r.statuses.length === 0 ? 'no budgets' : `${r.statuses.map(line).join('\n')}\n(time zone ${r.timeZone})`);
+          print(io, json, r, r.statuses.length === 0 ? 'no budgets' : `${grouped(r.statuses)}\n(time zone ${r.timeZone})`);
           return EXIT_OK;
         });
       case 'set': {
@@ -98,6 +117,8 @@ export const budgetCommand: CliCommand = {
             ...(actions !== undefined ? { actions } : {}),
             ...(pause !== undefined ? { pauseAbovePerMTok: pause } : {}),
             ...(values.confirm === true ? { confirmOverBudget: true } : {}),
+            ...(values['hard-stop'] === true ? { hardStop: true } : {}),
+            ...(values['downgrade-named'] === true ? { downgradeNamedModels: true } : {}),
           });
           print(io, json, s, line(s));
           return EXIT_OK;

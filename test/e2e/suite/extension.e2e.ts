@@ -1,10 +1,11 @@
 // vscode-API tests in a real workbench (code-server's extension host), against a real daemon
 // started by the extension in simulate mode under the run's private LLM_ROUTER_HOME.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ChatCompleteResult, DaemonStatusResult } from '../../../daemon/protocol';
+import type { ChatCompleteResult, DaemonStatusResult, MethodName, ParamsIn, Result } from '../../../daemon/protocol';
+import { createHttpRpcClient } from '../../../daemon/client/httpClient';
 import type { RouterError } from '../../../daemon/protocol/errors';
 import { Commands, EXTENSION_ID } from '../../../extension/constants';
 import type { LlmRouterApi } from '../../../extension/extension';
@@ -23,6 +24,17 @@ async function eventually<T>(what: string, probe: () => T | undefined | Promise<
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/** Writes go to the daemon itself, with the token from daemon.json: the extension's exported API is read-only. */
+async function daemonRpc<M extends MethodName>(home: string, method: M, params: ParamsIn<M>): Promise<Result<M>> {
+  const info = JSON.parse(readFileSync(join(home, 'daemon.json'), 'utf8')) as { port: number; token: string };
+  const client = createHttpRpcClient({ port: info.port, token: info.token });
+  try {
+    return await client.call(method, params);
+  } finally {
+    client.close();
   }
 }
 
@@ -114,11 +126,11 @@ export function registerExtensionSuite(): void {
       // The answer panel's 👍/👎 send exactly this through the bridge (the UI phase clicks them).
       const answered = api.lastAnswer()?.done?.result.requestId;
       assert.ok(answered, 'an earlier test answered a question');
-      const recorded = await api.call('feedback/submit', { requestId: answered, thumbs: 'down' });
+      const recorded = await daemonRpc(home, 'feedback/submit', { requestId: answered, thumbs: 'down' });
       assert.equal(recorded.requestId, answered);
       assert.equal(recorded.value, 0, 'thumbs down is 0 on the 0..1 scale');
       assert.ok(recorded.feedbackId.length > 0);
-      await assert.rejects(api.call('feedback/submit', { requestId: 'req_not_a_real_request', thumbs: 'up' }), (err: RouterError) => {
+      await assert.rejects(daemonRpc(home, 'feedback/submit', { requestId: 'req_not_a_real_request', thumbs: 'up' }), (err: RouterError) => {
         assert.equal(err.code, 'notFound');
         return true;
       });
@@ -150,9 +162,27 @@ export function registerExtensionSuite(): void {
       assert.equal(status.home, home);
     });
 
+    it('the exported API is read-only: writes are refused as methodNotFound and ready() carries no token', async () => {
+      const anyCall = api.call as (method: string, params: unknown) => Promise<unknown>;
+      for (const [method, params] of [
+        ['keys/set', { provider: 'openai', apiKey: 'sk-test-not-a-real-key' }],
+        ['budget/delete', { id: 'x' }],
+        ['daemon/shutdown', {}],
+        ['chat/complete', { messages: [{ role: 'user', content: 'hi' }] }],
+      ] as const) {
+        await assert.rejects(anyCall(method, params), (err: RouterError) => {
+          assert.equal(err.code, 'methodNotFound', `${method}: ${err.message}`);
+          return true;
+        });
+      }
+      const info = await api.ready();
+      assert.equal('token' in info, false);
+      assert.equal((await api.call('daemon/status', {})).pid, info.pid, 'the daemon is still up');
+    });
+
     it('an unreachable keychain comes back as keychainUnavailable with a message naming what is missing', async () => {
       // The harness gives the server no session bus, so the daemon cannot reach a keychain.
-      await assert.rejects(api.call('keys/set', { provider: 'openai', apiKey: 'sk-test-not-a-real-key' }), (err: RouterError) => {
+      await assert.rejects(daemonRpc(home, 'keys/set', { provider: 'openai', apiKey: 'sk-test-not-a-real-key' }), (err: RouterError) => {
         assert.equal(err.code, 'keychainUnavailable');
         assert.ok(err.message.length > 20, `a message a person can act on: ${err.message}`);
         return true;
@@ -161,7 +191,7 @@ export function registerExtensionSuite(): void {
 
     it('a global daily budget shows as a share of the day in the status bar', async () => {
       // Small enough to show a visible share, large enough that the run's few requests stay under it.
-      const status = await api.call('budget/set', { name: 'Daily', scope: 'global', period: 'day', limitUsd: 0.005 });
+      const status = await daemonRpc(home, 'budget/set', { name: 'Daily', scope: 'global', period: 'day', limitUsd: 0.005 });
       assert.equal(status.budget.period, 'day');
       // budget/changed drives the refresh; no explicit refresh here.
       const text = await eventually('the status bar to show the daily share', () => {

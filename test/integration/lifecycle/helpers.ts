@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isPidAlive, readDiscovery } from '../../../daemon/lifecycle/discovery';
+import { testKeychainService } from '../../privateKeyring';
 
 export const DIST_DAEMON = resolve('dist/daemon.js');
 export const DIST_CLI = resolve('dist/cli.js');
@@ -21,11 +22,16 @@ export function tempHome(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Environment for children: a private home, no provider keys, no session bus (keys from env only). */
+/**
+ * Environment for children: a private home, its own keychain service name, no provider keys and
+ * no keychain at all. The keyring library finds a desktop's session bus through
+ * DBUS_SESSION_BUS_ADDRESS *or* $XDG_RUNTIME_DIR/bus, so both go: a test daemon must never reach
+ * the person's own keychain (tests of the real keychain start a bus of their own).
+ */
 export function childEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LLM_ROUTER_HOME: home, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, LLM_ROUTER_HOME: home, LLM_ROUTER_KEYCHAIN_SERVICE: testKeychainService(), ...extra };
   for (const k of Object.keys(env)) {
-    if (/_API_KEY$/.test(k) || k === 'DBUS_SESSION_BUS_ADDRESS' || k === 'NODE_TEST_CONTEXT' || k === 'NODE_OPTIONS') {
+    if (/_API_KEY$/.test(k) || k === 'DBUS_SESSION_BUS_ADDRESS' || k === 'XDG_RUNTIME_DIR' || k === 'NODE_TEST_CONTEXT' || k === 'NODE_OPTIONS') {
       delete env[k];
     }
   }

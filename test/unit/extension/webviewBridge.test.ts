@@ -181,3 +181,18 @@ test('feedback/submit is not available to a view that did not opt in (the dashbo
   assert.equal(h.calls.length, 0);
   assert.equal(h.posted[0]?.error?.code, rpcCodeOf('methodNotFound'));
 });
+
+test('names from Object.prototype are not methods: toString, constructor, __proto__, hasOwnProperty are refused like any unknown method', async () => {
+  const h = harness();
+  const names = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', '__defineGetter__'];
+  for (const method of names) {
+    await h.bridge.receive({ jsonrpc: '2.0', id: method, method, params: {} });
+  }
+  assert.equal(h.calls.length, 0);
+  assert.equal(h.posted.length, names.length);
+  for (const p of h.posted) {
+    assert.equal(p.error?.code, rpcCodeOf('methodNotFound'), JSON.stringify(p));
+    assert.match(p.error?.message ?? '', /is not available to this view/);
+  }
+  assert.equal(h.logs.filter((l) => /not allowed/.test(l)).length, names.length);
+});

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
-import { createKeychainKeyStore, describeKeychainProblem, napiKeyringBackend, type KeychainBackend } from '../../../daemon/keys/keychain';
+import { createKeychainKeyStore, describeKeychainProblem, keychainService, type KeychainBackend } from '../../../daemon/keys/keychain';
+import { privateKeyringUnavailable, runInPrivateKeyring, summarize, testKeychainService } from '../../privateKeyring';
 import { RouterError } from '../../../daemon/protocol/errors';
 
 const SECRET = 'sk-test-PLANTED-5f1c9e7a';
@@ -81,30 +82,33 @@ test('a store that does not return what it accepted is reported, not trusted', a
   await assert.rejects(keys.set('openai', SECRET), (e: unknown) => e instanceof RouterError && e.code === 'keychainUnavailable' && !e.message.includes(SECRET));
 });
 
-// The real OS keychain: runs where a Secret Service is reachable (CI wraps the tests in
-// dbus-run-session with an unlocked gnome-keyring, see TESTING.md).
-const realService = `llm-router-test-${process.pid}`;
-test('real keychain: set, get, delete', async (t) => {
-  const probe = await createKeychainKeyStore({ backend: napiKeyringBackend(realService), env: {} }).status();
-  if (!probe.available) {
-    t.skip(`no keychain here: ${probe.problem ?? ''}`);
+test('the real-keychain tests pass inside a private session bus of their own (never the machine\'s keychain)', { timeout: 150_000 }, (t) => {
+  const why = privateKeyringUnavailable();
+  if (why !== null) {
+    t.skip(`no private keyring session: ${why}`);
     return;
   }
-  const keys = createKeychainKeyStore({ backend: napiKeyringBackend(realService), env: {}, cacheMs: 0 });
-  await keys.set('openai', SECRET);
-  assert.equal(await keys.get('openai'), SECRET);
-  assert.equal(await keys.sourceOf('openai'), 'keychain');
-  assert.equal(await keys.delete('openai'), true);
-  assert.equal(await keys.get('openai'), null);
+  const r = summarize(runInPrivateKeyring(resolve('test/unit/keys/realKeychain.keyring.ts')));
+  assert.equal(r.failed, 0, r.text);
+  assert.equal(r.skipped, 0, r.text);
+  assert.equal(r.passed, 3, r.text);
+});
+
+test('LLM_ROUTER_KEYCHAIN_SERVICE names the service; blank means the default', () => {
+  assert.equal(keychainService({}), 'llm-router');
+  assert.equal(keychainService({ LLM_ROUTER_KEYCHAIN_SERVICE: '  ' }), 'llm-router');
+  assert.equal(keychainService({ LLM_ROUTER_KEYCHAIN_SERVICE: 'llm-router-dev' }), 'llm-router-dev');
 });
 
 test('real keychain without a session bus: a clear keychainUnavailable error', { skip: process.platform !== 'linux' }, () => {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // No bus at all: neither the variable nor the $XDG_RUNTIME_DIR/bus the library falls back to.
+  const env: NodeJS.ProcessEnv = { ...process.env, LLM_ROUTER_KEYCHAIN_SERVICE: testKeychainService() };
   delete env.DBUS_SESSION_BUS_ADDRESS;
+  delete env.XDG_RUNTIME_DIR;
   const script = `
-    const { createKeychainKeyStore, napiKeyringBackend } = require(${JSON.stringify(resolve('daemon/keys/keychain.ts'))});
+    const { createKeychainKeyStore } = require(${JSON.stringify(resolve('daemon/keys/keychain.ts'))});
     (async () => {
-      const keys = createKeychainKeyStore({ backend: napiKeyringBackend('llm-router-test-nobus') });
+      const keys = createKeychainKeyStore();
       const status = await keys.status();
       let error = null;
       try { await keys.set('openai', ${JSON.stringify(SECRET)}); } catch (e) { error = { code: e.code, message: e.message }; }

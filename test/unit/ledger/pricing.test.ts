@@ -58,6 +58,13 @@ test('an override replaces the bundled price', () => {
   assert.equal(costOf(withOverride(gpt41, null), usage(10, 10)), null);
 });
 
+test('an override charges cached input and cache writes at their own rates, and not again as plain input', () => {
+  const m = withOverride(gpt41, { inputPerMTok: 1, outputPerMTok: 2, cachedInputPerMTok: 0.1, cacheWritePerMTok: 1.25 });
+  // 1M input: 500k read from the cache, 100k written to it, 400k plain; 200k output.
+  const c = costOf(m, usage(1_000_000, 200_000, { cachedInputTokens: 500_000, cacheWriteTokens: 100_000 }));
+  assert.ok(c !== null && Math.abs(c - (0.4 * 1 + 0.5 * 0.1 + 0.1 * 1.25 + 0.2 * 2)) < 1e-12, String(c));
+});
+
 test('a provider-reported cost in the wrong units is caught and our computed cost kept', () => {
   const u = usage(1000, 500);
   const ours = costOf(gpt41, u) as number;

@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { challengeOf, tokenProof } from '../../../daemon/lifecycle/tokenProof';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +32,7 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<numbe
 }
 
 test('a live record is returned; a dead one is removed', async () => {
-  const port = await serve((_q, res) => res.end(JSON.stringify({ pid: process.pid })));
+  const port = await serve((q, res) => res.end(JSON.stringify({ pid: process.pid, proof: tokenProof(record(0).token, challengeOf(q.url) ?? '', q.socket.localPort ?? 0) })));
   writeDiscovery(home, record(port));
   assert.equal((await settleRecordedDaemon(home, Date.now() + 2_000))?.pid, process.pid);
   writeDiscovery(home, record(port, 2 ** 22 + 99));

@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, statSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { challengeOf, isChallenge, newChallenge, tokenProof, verifyTokenProof } from '../../../daemon/lifecycle/tokenProof';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
@@ -21,11 +22,14 @@ function info(over: Partial<DiscoveryInfo> = {}): DiscoveryInfo {
   return { version: '1.0.0', pid: process.pid, socketPath: join(home, 's.sock'), port: 1, token: 'a'.repeat(64), startedAt: 1, ...over };
 }
 
-function healthServer(body: unknown): Promise<number> {
+/** A stand-in daemon; with `token` it answers a challenge the way the real one does. */
+function healthServer(body: Record<string, unknown>, token?: string): Promise<number> {
   return new Promise((resolve) => {
-    const s = createServer((_req, res) => {
+    const s = createServer((req, res) => {
+      const challenge = challengeOf(req.url);
+      const proof = token !== undefined && challenge !== null ? { proof: tokenProof(token, challenge, req.socket.localPort ?? 0) } : {};
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(body));
+      res.end(JSON.stringify({ ...body, ...proof }));
     });
     servers.push(s);
     s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port));
@@ -60,13 +64,43 @@ test('pid liveness', () => {
 });
 
 test('live only when the pid exists and /health answers with that pid', async () => {
-  const ours = await healthServer({ status: 'ok', pid: process.pid, version: '1.0.0' });
-  const someoneElse = await healthServer({ status: 'ok', pid: 1 });
+  const ours = await healthServer({ status: 'ok', pid: process.pid, version: '1.0.0' }, info().token);
+  const someoneElse = await healthServer({ status: 'ok', pid: 1 }, info().token);
   const notUs = await healthServer({ hello: 'world' });
   assert.equal(await isDaemonLive(info({ port: ours })), true);
   assert.equal(await isDaemonLive(info({ port: someoneElse })), false);
   assert.equal(await isDaemonLive(info({ port: notUs })), false);
   assert.equal(await isDaemonLive(info({ port: ours, pid: 2 ** 22 + 12345 })), false);
+});
+
+test('a process with the recorded pid and port that cannot prove it holds the token is not trusted', async () => {
+  // Another user's process (kill(pid, 0) answers EPERM: alive) now owns the pid and the port.
+  const noProof = await healthServer({ status: 'ok', pid: process.pid, version: '1.0.0' });
+  const otherToken = await healthServer({ status: 'ok', pid: process.pid, version: '1.0.0' }, 'b'.repeat(64));
+  const replayed = await healthServer({ status: 'ok', pid: process.pid, proof: tokenProof(info().token, 'c'.repeat(64), 1) });
+  for (const port of [noProof, otherToken, replayed]) {
+    assert.equal(await daemonState(info({ port })), 'stale', `port ${port}`);
+  }
+  const real = await healthServer({ status: 'ok', pid: process.pid, version: '1.0.0' }, info().token);
+  assert.equal(await daemonState(info({ port: real })), 'live');
+});
+
+test('the proof: an HMAC of the challenge and port keyed by the token; any other token, challenge or port fails', () => {
+  const token = 'e'.repeat(64);
+  const challenge = newChallenge();
+  assert.ok(isChallenge(challenge));
+  const proof = tokenProof(token, challenge, 4242);
+  assert.equal(verifyTokenProof(token, challenge, 4242, proof), true);
+  assert.equal(verifyTokenProof('f'.repeat(64), challenge, 4242, proof), false);
+  assert.equal(verifyTokenProof(token, newChallenge(), 4242, proof), false);
+  assert.equal(verifyTokenProof(token, challenge, 4243, proof), false);
+  for (const bad of [undefined, null, 42, '', 'zz', proof.toUpperCase(), `${proof}00`]) {
+    assert.equal(verifyTokenProof(token, challenge, 4242, bad), false, String(bad));
+  }
+  assert.equal(challengeOf(`/health?challenge=${challenge}`), challenge);
+  for (const target of ['/health', '/health?challenge=short', '/health?challenge=ZZ' + challenge, undefined]) {
+    assert.equal(challengeOf(target), null, String(target));
+  }
 });
 
 test('daemon states: closing when the port refuses, unresponsive when it never answers', async () => {
