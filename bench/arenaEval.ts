@@ -2,7 +2,7 @@
 // priced models and trace realised mean judge score against realised cost as λ sweeps. Models
 // without a public price are left out of the cost curve (an unknown price is not $0).
 import type { BenchRow } from './routingData';
-import type { Difficulty } from '../daemon/routing/learnedQuality';
+import type { PromptReading } from '../daemon/routing/learnedQuality';
 
 export interface Price {
   in: number;
@@ -44,14 +44,15 @@ export function realisedCost(row: BenchRow, model: string, price: Price): number
   return ((row.prompt_tokens_est ?? 0) * price.in + (row.output_tokens_est?.[model] ?? 0) * price.out) / 1e6;
 }
 
-/** Per prompt: its difficulty and which stats (trained without it) apply. */
+/** Per prompt: what the quality model read from it and which stats (from prompts other than it) apply. */
 export interface ArenaCase {
   row: BenchRow;
-  difficulty: Difficulty;
+  reading: PromptReading;
   stats: ArenaModelStats;
 }
 
-export type QualityFn = (model: string, prior: number, d: number) => number;
+/** Predicted quality of `model` for this case's prompt. */
+export type QualityFn = (c: ArenaCase, model: string) => number;
 
 export function routeCurve(cases: readonly ArenaCase[], prices: ReadonlyMap<string, Price>, quality: QualityFn, lambdas: readonly number[]): CurvePoint[] {
   const models = [...prices.keys()];
@@ -68,7 +69,7 @@ export function routeCurve(cases: readonly ArenaCase[], prices: ReadonlyMap<stri
           continue;
         }
         const predCost = ((c.row.prompt_tokens_est ?? 0) * p.in + (c.stats.meanOut.get(m) ?? 400) * p.out) / 1e6;
-        const u = quality(m, c.stats.prior.get(m) ?? 0.5, c.difficulty.d) - lambda * predCost;
+        const u = quality(c, m) - lambda * predCost;
         if (u > bestU) {
           bestU = u;
           best = m;
@@ -105,7 +106,7 @@ export function thresholdCurve(cases: readonly ArenaCase[], prices: ReadonlyMap<
         if (!p) {
           continue;
         }
-        const q = quality(m, c.stats.prior.get(m) ?? 0.5, c.difficulty.d);
+        const q = quality(c, m);
         const predCost = ((c.row.prompt_tokens_est ?? 0) * p.in + (c.stats.meanOut.get(m) ?? 400) * p.out) / 1e6;
         if (q >= t && predCost < pickCost) {
           pick = m;

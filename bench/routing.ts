@@ -3,12 +3,15 @@
 // arena-bench-v1 judgments, Apache-2.0; prices from @pydantic/genai-prices, MIT).
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, type BenchRow } from './routingData';
 import { pairReport, type PairReport } from './pairEval';
-import { costToReach, lambdaGrid, modelStats, oracle, oracleMatching, oracleTradeoffCurve, routeCurve, singleModels, thresholdCurve, type ArenaCase, type Price } from './arenaEval';
+import { costToReach, lambdaGrid, oracle, oracleMatching, oracleTradeoffCurve, routeCurve, singleModels, thresholdCurve, type ArenaCase, type CurvePoint, type Price } from './arenaEval';
+import { benchModels, casesFor, learnFromOutcomes, pricedArena, type BenchModel } from './arenaCatalog';
 import { dot, seededRandom, trainLinear } from '../daemon/routing/linearModel';
 import { apgr } from './routingMetrics';
 import { DIMENSIONS, promptVector } from '../daemon/routing/promptFeatures';
-import { shippedQualityModel } from '../daemon/routing/learnedQuality';
+import { shippedQualityModel, type LearnedQuality } from '../daemon/routing/learnedQuality';
+import { scorer, trainExperts } from '../scripts/routerTraining';
 import { runLatency } from './routingLatency';
+import { SUBJECT_HOLDOUT_EVERY } from './routingData';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -43,6 +46,21 @@ function pairSection(): void {
     const ci = bootstrapApgr(rowsB, (r) => model.difficultyOf(promptVector(r.prompt)).d);
     console.log(`  learned APGR 95% bootstrap interval over held-out prompts: ${ci[0].toFixed(3)}–${ci[1].toFixed(3)}`);
   }
+  // Whole MMLU subjects never trained on: the same training, without them (the shipped model has seen them).
+  const subjects = [...new Set(rows.filter((r) => r.benchmark === 'mmlu').map((r) => r.category))].sort();
+  const unseen = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === 0));
+  const seenTrain = train.filter((r) => !unseen.has(r.category));
+  const unseenRows = rows.filter((r) => unseen.has(r.category));
+  const vec = (r: BenchRow) => promptVector(r.prompt);
+  const subjectScore = scorer(trainExperts(seenTrain, vec, { choice: 1, open: 1 }), vec);
+  const bowSeen = trainLinear(seenTrain.map((r) => promptVector(r.prompt, 1)), seenTrain.map((r) => ((r.outcomes[STRONG] ?? 0) > (r.outcomes[WEAK] ?? 0) ? 1 : 0)), DIMENSIONS, { loss: 'logistic', epochs: 5, learningRate: 0.1, l2: 1e-4, seed: 3 });
+  printPair(`MMLU, ${unseen.size} whole subjects never trained on (${[...unseen].join(', ')}): ${unseenRows.length} prompts`, [
+    pairReport('random (expected)', unseenRows, () => 0),
+    pairReport('bag-of-words baseline', unseenRows, (r) => dot(bowSeen, promptVector(r.prompt, 1))),
+    pairReport('learned', unseenRows, subjectScore),
+  ]);
+  const ci = bootstrapApgr(unseenRows, subjectScore);
+  console.log(`  learned APGR 95% bootstrap interval: ${ci[0].toFixed(3)}–${ci[1].toFixed(3)}`);
 }
 
 /** Resamples the held-out prompts (seeded) to show how much the APGR figure could move by chance. */
@@ -57,75 +75,123 @@ function bootstrapApgr(rows: readonly BenchRow[], score: (r: BenchRow) => number
   return [values[4] ?? 0, values[194] ?? 0];
 }
 
-function arenaSection(): void {
-  const arena = loadArena();
-  const prices = new Map<string, Price>();
-  const unpriced: string[] = [];
-  const inArena = new Set(arena.flatMap((r) => Object.keys(r.outcomes)));
-  for (const [m, p] of loadPrices()) {
-    if (!inArena.has(m)) {
-      continue;
-    }
-    if (p) {
-      prices.set(m, p);
-    } else {
-      unpriced.push(m);
-    }
-  }
-  const model = shippedQualityModel();
-  const models = [...prices.keys()];
-  const quality = (m: string, prior: number, d: number) => model.qualityOf(m, prior, d);
-  const folds = 5;
+interface ArenaRun {
+  label: string;
+  cases: ArenaCase[];
+  quality: (c: ArenaCase, id: string) => number;
+}
+
+/** The same f the router uses: catalog figures × the prompt's category mix, lowered by difficulty, plus what outcomes taught. */
+function fRun(label: string, test: readonly BenchRow[], teach: readonly BenchRow[] | null, cv: boolean, arena: readonly BenchRow[], models: Map<string, BenchModel>): ArenaRun {
+  const ids = [...models.keys()];
+  const byCase = new Map<ArenaCase, LearnedQuality>();
   const cases: ArenaCase[] = [];
+  const folds = cv ? 5 : 1;
   for (let f = 0; f < folds; f++) {
-    const stats = modelStats(arena.filter((_, i) => i % folds !== f), models);
-    arena.forEach((row, i) => {
-      if (i % folds === f) {
-        cases.push({ row, difficulty: model.difficultyOf(promptVector(row.prompt)), stats });
-      }
-    });
+    const inFold = (i: number) => !cv || i % folds === f;
+    const measured = cv ? arena.filter((_, i) => inFold(i)) : test;
+    const others = cv ? arena.filter((_, i) => !inFold(i)) : (teach ?? []);
+    const m = shippedQualityModel();
+    if (teach !== null) {
+      learnFromOutcomes(m, others, models);
+    }
+    for (const c of casesFor(measured, others, m, ids)) {
+      byCase.set(c, m);
+      cases.push(c);
+    }
   }
-  const singles = singleModels(arena, prices);
+  return {
+    label,
+    cases,
+    quality: (c, id) => {
+      const m = models.get(id);
+      return m ? (byCase.get(c) as LearnedQuality).qualityOf(m, c.reading) : 0;
+    },
+  };
+}
+
+function printArena(title: string, rows: readonly BenchRow[], runs: ArenaRun[], routable: Map<string, Price>): void {
+  const singles = singleModels(rows, routable);
   const best = singles[0];
   if (!best) {
     return;
   }
-  const curve = routeCurve(cases, prices, quality, lambdaGrid());
-  const twoTier = routeCurve(cases, prices, (_m, prior) => prior, lambdaGrid());
   const target = 0.95 * best.meanScore;
-  const reach = costToReach(curve, target);
-  const reachPrior = costToReach(twoTier, target);
-  const reachSingles = costToReach(singles, target);
-  const orc = oracle(arena, prices);
-  const matchBest = oracleMatching(arena, prices, best.model);
-  const oracleReach = costToReach(oracleTradeoffCurve(arena, prices), 0.95 * best.meanScore);
-  console.log(`\nArena (arena-bench-v1): ${arena.length} prompts, 5-fold cross-validation by prompt (priors and answer lengths from the other folds)`);
-  console.log(`  priced models: ${models.join(', ')}`);
-  console.log(`  left out of the cost curve (no public price, not $0): ${unpriced.join(', ')}`);
+  console.log(`\n${title}: ${rows.length} prompts`);
   console.log('  single models (mean judge score, total cost):');
   for (const s of singles) {
     console.log(`    ${s.model.padEnd(28)} ${s.meanScore.toFixed(2)}  $${s.costUsd.toFixed(3)}`);
   }
+  const orc = oracle(rows, routable);
+  const matchBest = oracleMatching(rows, routable, best.model);
+  const oracleReach = costToReach(oracleTradeoffCurve(rows, routable), target);
   console.log(`  oracle (cheapest top-scoring model per prompt): ${orc.meanScore.toFixed(2)} for $${orc.costUsd.toFixed(3)} (${pct(orc.costUsd / best.costUsd)} of ${best.model})`);
   console.log(`  oracle (cheapest model scoring at least ${best.model}'s score, per prompt): ${matchBest.meanScore.toFixed(2)} for $${matchBest.costUsd.toFixed(3)} (${pct(matchBest.costUsd / best.costUsd)})`);
-  console.log(`  oracle reaching 95% of ${best.model}'s mean at least cost (per prompt argmax true score − λ·cost): ${oracleReach.direct === null ? 'n/a' : `$${oracleReach.direct.toFixed(3)} (${pct(oracleReach.direct / best.costUsd)})`}`);
-  console.log('  learned router cost–quality curve (each model scored by predicted quality − λ × estimated USD):');
+  console.log(`  oracle reaching 95% of ${best.model}'s mean at least cost: ${oracleReach.direct === null ? 'n/a' : `$${oracleReach.direct.toFixed(3)} (${pct(oracleReach.direct / best.costUsd)})`}`);
+  const share = (c: number | null) => (c === null ? 'not reached' : `${pct(c / best.costUsd)} of ${best.model}'s cost ($${c.toFixed(3)})`);
+  console.log(`  cost to reach 95% of the best single model's mean (${target.toFixed(2)}), on the curve / on its upper convex hull:`);
+  for (const run of runs) {
+    const curve = routeCurve(run.cases, routable, run.quality, lambdaGrid());
+    const reach = costToReach(curve, target);
+    const byThreshold = costToReach(thresholdCurve(run.cases, routable, run.quality), target);
+    console.log(`    ${run.label}: ${share(reach.direct)} / ${share(reach.hull)}; cheapest-above-threshold rule: hull ${share(byThreshold.hull)}`);
+  }
+  console.log(`    mixing single models only: hull ${share(costToReach(singles, target).hull)}`);
+  const main = runs[runs.length - 1];
+  if (main) {
+    console.log(`  ${main.label}, cost–quality curve (each model scored by predicted quality − λ × estimated USD):`);
+    printCurve(routeCurve(main.cases, routable, main.quality, lambdaGrid()), best.costUsd);
+  }
+}
+
+function printCurve(curve: CurvePoint[], bestCost: number): void {
   let last = '';
   for (const p of curve) {
     const line = `${p.meanScore.toFixed(2)}  $${p.costUsd.toFixed(3)}`;
     if (line !== last) {
       const mix = Object.entries(p.mix).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([m, s]) => `${m} ${pct(s)}`).join(', ');
-      console.log(`    λ=${p.lambda.toPrecision(3).padEnd(8)} mean ${line}  (${pct(p.costUsd / best.costUsd)} of best's cost)  ${mix}`);
+      console.log(`    λ=${p.lambda.toPrecision(3).padEnd(8)} mean ${line}  (${pct(p.costUsd / bestCost)} of best's cost)  ${mix}`);
       last = line;
     }
   }
-  const share = (c: number | null) => (c === null ? 'not reached' : `$${c.toFixed(3)} = ${pct(c / best.costUsd)} of ${best.model}'s cost`);
-  console.log(`  95% of the best single model's mean (${target.toFixed(2)}):`);
-  console.log(`    learned router: ${share(reach.direct)} on the curve; ${share(reach.hull)} on its upper convex hull`);
-  console.log(`    per-model priors only (no prompt signal): ${share(reachPrior.direct)}; hull ${share(reachPrior.hull)}`);
-  const byThreshold = costToReach(thresholdCurve(cases, prices, quality), target);
-  console.log(`    learned, cheapest model predicted to reach a quality threshold (threshold swept): ${share(byThreshold.direct)}; hull ${share(byThreshold.hull)}`);
-  console.log(`    mixing single models only: ${share(reachSingles.hull)}`);
+}
+
+function arenaSection(): void {
+  const arena = loadArena();
+  const { priced, unpriced } = pricedArena(arena, loadPrices());
+  const { models, missing, source } = benchModels([...new Set(arena.flatMap((r) => Object.keys(r.outcomes)))]);
+  const routable = new Map([...priced].filter(([m]) => models.has(m)));
+  const train = arena.filter((r) => !isTest(r));
+  const test = arena.filter((r) => isTest(r));
+  console.log(`\nArena (arena-bench-v1, GPT-4 judge scores 1–10): per-model figures per category from LMArena, ${source}`);
+  for (const [id, m] of models) {
+    const cats = Object.entries(m.qualityByCategory ?? {}).map(([c, q]) => `${c} ${q.toFixed(2)}`).join(', ');
+    console.log(`    ${id.padEnd(28)} overall ${m.qualityPrior.toFixed(3)}; ${cats}`);
+  }
+  console.log(`  no LMArena row, so no figure (left out, never invented): ${missing.join(', ')}`);
+  console.log(`  no public price (left out of the cost curve, not $0): ${unpriced.join(', ')}`);
+  console.log(`  routed: ${[...routable.keys()].join(', ')}`);
+  // Per-model priors fitted on the training prompts' judge scores: the previous model's approach.
+  const judgeMeans = (rows: readonly BenchRow[]) => new Map([...routable.keys()].map((id) => {
+    const s = rows.map((r) => r.outcomes[id]).filter((v): v is number => typeof v === 'number');
+    return [id, s.length ? s.reduce((a, b) => a + b, 0) / s.length / 10 : 0.5] as const;
+  }));
+  const priorsOnly = (label: string, cases: ArenaCase[], stats: (c: ArenaCase) => Map<string, number>): ArenaRun => ({ label, cases, quality: (c, id) => stats(c).get(id) ?? 0 });
+  const heldRuns = [
+    fRun('catalog figures × prompt profile, no outcomes learned', test, null, false, arena, models),
+    (() => {
+      const r = fRun('x', test, train, false, arena, models);
+      const means = judgeMeans(train);
+      return priorsOnly('per-model judge means of the training prompts (no prompt signal)', r.cases, () => means);
+    })(),
+    fRun(`f = catalog figures × profile + online learning from the ${train.length} training prompts' outcomes`, test, train, false, arena, models),
+  ];
+  printArena(`Arena held out (never trained on, nor used to choose anything)`, test, heldRuns, routable);
+  const cvRuns = [
+    fRun('catalog figures × prompt profile, no outcomes learned', arena, null, true, arena, models),
+    fRun('f with online learning from the other folds', arena, arena, true, arena, models),
+  ];
+  printArena('Arena, 5-fold cross-validation over all prompts (more prompts, less noise; κ was chosen on the training ones)', arena, cvRuns, routable);
 }
 
 // `--only=pair|arena|latency` runs one section (the latency one alone takes seconds, the others train a baseline).

@@ -1,12 +1,22 @@
 // The shared routing-bench data (../shared/routing-bench, see its README for sources and licences)
 // and the one split every script uses: held out BY PROMPT TEXT, so no prompt is both trained on and
 // measured, and for MMLU a second check that holds out whole subjects.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { stableUnit } from '../daemon/routing/rules';
 
-export const BENCH_DIR = process.env.ROUTING_BENCH_DIR ?? join(__dirname, '..', '..', 'shared', 'routing-bench');
+/** `shared/` beside the checkout (CI's fresh clone), or beside the folder of worktrees. */
+export function sharedDir(name: string, envVar: string): string {
+  const fromEnv = process.env[envVar];
+  if (fromEnv) {
+    return fromEnv;
+  }
+  const candidates = [join(__dirname, '..', '..', 'shared', name), join(__dirname, '..', '..', '..', 'shared', name)];
+  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
+}
+
+export const BENCH_DIR = sharedDir('routing-bench', 'ROUTING_BENCH_DIR');
 export const STRONG = 'gpt-4-1106-preview';
 export const WEAK = 'mixtral-8x7b-instruct-v0.1';
 /** Share of prompts held out for measurement; never trained on. */

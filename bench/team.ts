@@ -94,7 +94,7 @@ function teamSection(url: string, member: string, lease: Record<string, number> 
 function call(i: number): ChatCall {
   return {
     endpoint: 'rpc',
-    requestedModel: 'auto',
+    requestedModel: 'auto:cost',
     request: { messages: [{ role: 'user', content: `bench call ${i}: name a prime number` }], max_tokens: 64 },
     context: { kind: 'script' },
     stream: false,

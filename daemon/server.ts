@@ -13,6 +13,7 @@ import { PROVIDERS, ProviderRegistry } from './providers/registry';
 import { resilienceFromConfig } from './providers/resilience/fromConfig';
 import { Catalog } from './routing/catalog';
 import { Router } from './routing/router';
+import { restoreLearnedState } from './routing/learnedStateStore';
 import { ChatService } from './service/chatService';
 import { ClientHub } from './service/clients';
 import type { DaemonDeps } from './service/deps';
@@ -106,6 +107,8 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       stats: resilience.health,
       outputTokens: (id, taskType, typical) => ledger.outputTokens(id, taskType, typical),
     });
+    // What feedback taught the router in earlier runs (routing_learned table).
+    restoreLearnedState(store, router);
     const http = new ProviderHttp(config.timeouts);
     cleanup.push(() => http.close());
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });

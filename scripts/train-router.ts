@@ -1,63 +1,86 @@
 // Trains the learned quality model from ../shared/routing-bench (training rows only; the held-out
-// split is never read for fitting) and writes daemon/routing/model/{router-model,metrics}.json.
+// split is never read for fitting or for choosing anything) and writes
+// daemon/routing/model/{word-vectors,router-model,metrics}.json.
 // Deterministic: fixed seeds, stable split, no clock or randomness in what is written.
+// Bounded: about a minute of one core (the machine is shared).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, SUBJECT_HOLDOUT_EVERY, TEST_SHARE, type BenchRow } from '../bench/routingData';
 import { pairReport } from '../bench/pairEval';
-import { costToReach, lambdaGrid, modelStats, routeCurve, singleModels, type ArenaCase, type Price } from '../bench/arenaEval';
-import { averageWeights, dot, encodeSparse, seededRandom, sigmoid, trainLinear, type TrainOptions } from '../daemon/routing/linearModel';
-import { DIMENSIONS, HAS_OPTIONS, HASH_BITS, promptVector, type SparseVector } from '../daemon/routing/promptFeatures';
+import { costToReach, lambdaGrid, routeCurve, singleModels } from '../bench/arenaEval';
+import { benchModels, casesFor, learnFromOutcomes, pricedArena, type BenchModel } from '../bench/arenaCatalog';
+import { encodeSparse, sigmoid } from '../daemon/routing/linearModel';
+import { BAGS, scorer, trainExperts, withoutEmbedding, type Vectorise } from './routerTraining';
+import { EMBEDDING_DIMS, HASH_BITS, promptVector, type SparseVector } from '../daemon/routing/promptFeatures';
 import { LearnedQuality, type Expert, type ModelFile } from '../daemon/routing/learnedQuality';
+import { WordVectors } from '../daemon/routing/wordVectors';
+import { stableUnit } from '../daemon/routing/rules';
+import { buildWordVectorTable } from './wordVectorTable';
 
 const OUT_DIR = join(__dirname, '..', 'daemon', 'routing', 'model');
-// Chosen by 3-fold validation inside the training split (never the held-out prompts): more,
-// slower epochs and bagging help the multiple-choice expert; the open expert (≈ 690 prompts)
-// overfits quickly, so it gets two epochs and no bagging.
-const BAGS: Record<'choice' | 'open', number> = { choice: 5, open: 1 };
-const OPTIONS: Record<'choice' | 'open', TrainOptions> = {
-  choice: { loss: 'logistic', epochs: 10, learningRate: 0.05, l2: 1e-4, seed: 7 },
-  open: { loss: 'logistic', epochs: 2, learningRate: 0.1, l2: 1e-4, seed: 11 },
-};
-const KAPPAS = [0, 0.1, 0.2, 0.35, 0.5, 0.75, 1, 1.5, 2, 3];
+/** Word vectors shipped: most frequent words, dimensions kept, top ranks skipped as stop words. */
+const VECTOR_WORDS = 40_000;
+const VECTOR_STOP_RANKS = 100;
+const PRIOR_STRENGTHS = [5, 20, 80];
+const MAX_ADJUSTMENTS = [0.1, 0.2];
 const ARENA_FOLDS = 5;
+const VALIDATION_FOLDS = 3;
 
-const hasOptions = (x: SparseVector): boolean => {
-  for (let i = x.idx.length - 1; i >= 0; i--) {
-    if (x.idx[i] === HAS_OPTIONS) {
-      return (x.val[i] ?? 0) > 0.5;
+/**
+ * Validation inside the training split only: 3-fold CV by prompt (MMLU, GSM8K) and MMLU
+ * subject-group CV (each group of training subjects predicted by a model trained without it — the
+ * held-out "unseen subjects" are excluded from it entirely).
+ */
+function validate(train: BenchRow[], unseen: Set<string>, vec: Vectorise): { mmlu: number; gsm8k: number; subjects: number; kappa: number; kappaLogLoss: number } {
+  const scores = new Map<BenchRow, number>();
+  for (let f = 0; f < VALIDATION_FOLDS; f++) {
+    const inFold = (r: BenchRow) => Math.floor(stableUnit(`cv:${r.prompt}`) * VALIDATION_FOLDS) === f;
+    const score = scorer(trainExperts(train.filter((r) => !inFold(r)), vec, { choice: 1, open: 1 }), vec);
+    for (const r of train.filter(inFold)) {
+      scores.set(r, score(r));
     }
   }
-  return false;
-};
-
-function trainExpert(xs: SparseVector[], rows: BenchRow[], o: TrainOptions, bags: number): Expert {
-  const strong: Float32Array[] = [];
-  const weak: Float32Array[] = [];
-  for (let b = 0; b < bags; b++) {
-    const rnd = seededRandom(o.seed * 1000 + b);
-    const pick = bags === 1 ? xs.map((_, i) => i) : xs.map(() => Math.floor(rnd() * xs.length));
-    const bx = pick.map((i) => xs[i] as SparseVector);
-    const opts = { ...o, seed: o.seed + b };
-    strong.push(trainLinear(bx, pick.map((i) => rows[i]?.outcomes[STRONG] ?? 0), DIMENSIONS, opts));
-    weak.push(trainLinear(bx, pick.map((i) => rows[i]?.outcomes[WEAK] ?? 0), DIMENSIONS, opts));
+  const cv = (b: string) => pairReport(b, train.filter((r) => r.benchmark === b), (r) => scores.get(r) ?? 0).apgr;
+  const seen = train.filter((r) => !unseen.has(r.category));
+  const subjects = [...new Set(seen.filter((r) => r.benchmark === 'mmlu').map((r) => r.category))].sort();
+  const bySubject = new Map<BenchRow, number>();
+  for (let g = 0; g < SUBJECT_HOLDOUT_EVERY; g++) {
+    const group = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === g));
+    const score = scorer(trainExperts(seen.filter((r) => !group.has(r.category)), vec, { choice: 1, open: 1 }), vec);
+    for (const r of seen.filter((r) => group.has(r.category))) {
+      bySubject.set(r, score(r));
+    }
   }
-  const e: Expert = { strong: averageWeights(strong), weak: averageWeights(weak), mean: 0, sd: 1 };
-  const gaps = xs.map((x) => sigmoid(dot(e.strong, x)) - sigmoid(dot(e.weak, x)));
-  e.mean = gaps.reduce((s, g) => s + g, 0) / Math.max(1, gaps.length);
-  e.sd = Math.sqrt(gaps.reduce((s, g) => s + (g - e.mean) ** 2, 0) / Math.max(1, gaps.length)) || 1;
-  return e;
+  const subjectRows = [...bySubject.keys()];
+  const k = calibrateKappa(train, scores);
+  return { mmlu: round4(cv('mmlu')), gsm8k: round4(cv('gsm8k')), subjects: round4(pairReport('subjects', subjectRows, (r) => bySubject.get(r) ?? 0).apgr), kappa: k.kappa, kappaLogLoss: k.logLoss };
 }
 
-function trainExperts(rows: BenchRow[], bags: Record<'choice' | 'open', number>): Record<'choice' | 'open', Expert> {
-  const xs = rows.map((r) => promptVector(r.prompt));
-  const split = (choice: boolean) => {
-    const i = xs.map((x, k) => ({ x, k })).filter((o) => hasOptions(o.x) === choice);
-    return { xs: i.map((o) => o.x), rows: i.map((o) => rows[o.k] as BenchRow) };
-  };
-  const c = split(true);
-  const o = split(false);
-  return { choice: trainExpert(c.xs, c.rows, OPTIONS.choice, bags.choice), open: trainExpert(o.xs, o.rows, OPTIONS.open, bags.open) };
+/**
+ * κ by maximum likelihood on out-of-fold difficulties: each training prompt's strong and weak
+ * outcomes predicted as σ(logit(that model's training accuracy) − κ·D), the form the router uses.
+ */
+function calibrateKappa(train: BenchRow[], d: Map<BenchRow, number>): { kappa: number; logLoss: number } {
+  const acc = (m: string) => train.reduce((s, r) => s + (r.outcomes[m] ?? 0), 0) / Math.max(1, train.length);
+  const logit = (p: number) => Math.log(p / (1 - p));
+  const bases = [STRONG, WEAK].map((m) => ({ m, l: logit(acc(m)) }));
+  let best = { kappa: 0, logLoss: Number.POSITIVE_INFINITY };
+  for (let kappa = 0; kappa <= 3.0001; kappa += 0.05) {
+    let loss = 0;
+    let n = 0;
+    for (const r of train) {
+      const x = Math.max(-3, Math.min(3, d.get(r) ?? 0));
+      for (const b of bases) {
+        const p = Math.min(1 - 1e-6, Math.max(1e-6, sigmoid(b.l - kappa * x)));
+        loss -= (r.outcomes[b.m] ?? 0) === 1 ? Math.log(p) : Math.log(1 - p);
+        n++;
+      }
+    }
+    if (loss / n < best.logLoss - 1e-12) {
+      best = { kappa: Math.round(kappa * 100) / 100, logLoss: round4(loss / n) };
+    }
+  }
+  return best;
 }
 
 function expertWeights(e: Expert): ModelFile['experts']['choice'] {
@@ -69,103 +92,128 @@ function expertWeights(e: Expert): ModelFile['experts']['choice'] {
   return { dimensions: sparse.dimensions, indices: sparse.indices, values: [strong, weak] };
 }
 
-function pricedModels(inArena: Set<string>): Map<string, Price> {
-  const out = new Map<string, Price>();
-  for (const [m, p] of loadPrices()) {
-    if (p && inArena.has(m)) {
-      out.set(m, p);
+/**
+ * The online learning's shrinkage and bound, by cross-validation on the arena TRAINING prompts:
+ * per fold, a fresh model learns the other folds' outcomes through recordOutcome (as feedback would
+ * teach it) and routes this fold's prompts; the score is the cost to reach 95% of the best single
+ * model's mean on the cost–quality curve's hull (lower is better).
+ */
+function searchArena(experts: Record<'choice' | 'open', Expert>, vectors: WordVectors, kappa: number, arenaTrain: BenchRow[], models: Map<string, BenchModel>, prices: ReturnType<typeof pricedArena>['priced']) {
+  const ids = [...models.keys()];
+  const routable = new Map([...prices].filter(([m]) => models.has(m)));
+  const best = singleModels(arenaTrain, routable)[0];
+  const results: { kappa: number; priorStrength: number; maxAdjustment: number; costShareAt95: number }[] = [];
+  for (const priorStrength of PRIOR_STRENGTHS) {
+    for (const maxAdjustment of MAX_ADJUSTMENTS) {
+      {
+        const cases = [];
+        const quality = new Map<unknown, LearnedQuality>();
+        for (let f = 0; f < ARENA_FOLDS; f++) {
+          const inFold = (i: number) => i % ARENA_FOLDS === f;
+          const trainRows = arenaTrain.filter((_, i) => !inFold(i));
+          const m = LearnedQuality.fromExperts(experts, kappa, { priorStrength, maxAdjustment }, vectors);
+          learnFromOutcomes(m, trainRows, models);
+          for (const c of casesFor(arenaTrain.filter((_, i) => inFold(i)), trainRows, m, ids)) {
+            quality.set(c, m);
+            cases.push(c);
+          }
+        }
+        const curve = routeCurve(cases, routable, (c, id) => {
+          const m = models.get(id);
+          return m ? (quality.get(c) as LearnedQuality).qualityOf(m, c.reading) : 0;
+        }, lambdaGrid());
+        const reach = costToReach(curve, 0.95 * (best?.meanScore ?? 0));
+        results.push({ kappa, priorStrength, maxAdjustment, costShareAt95: round4(reach.hull === null || !best ? 1 : reach.hull / best.costUsd) });
+      }
     }
   }
-  return out;
-}
-
-/** Out-of-fold arena cases: each prompt's priors and output lengths come from the other folds. */
-export function arenaCases(rows: readonly BenchRow[], model: LearnedQuality, models: readonly string[], folds: number): ArenaCase[] {
-  const cases: ArenaCase[] = [];
-  for (let f = 0; f < folds; f++) {
-    const inFold = (i: number) => i % folds === f;
-    const train = rows.filter((_, i) => !inFold(i));
-    const stats = modelStats(train, models);
-    rows.forEach((row, i) => {
-      if (inFold(i)) {
-        cases.push({ row, difficulty: model.difficultyOf(promptVector(row.prompt)), stats });
-      }
-    });
-  }
-  return cases;
+  const chosen = results.reduce((a, b) => (b.costShareAt95 < a.costShareAt95 - 1e-9 ? b : a));
+  return { results, chosen };
 }
 
 function main(): void {
+  const t0 = performance.now();
+  const table = buildWordVectorTable(VECTOR_WORDS, EMBEDDING_DIMS, VECTOR_STOP_RANKS);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'word-vectors.json'), `${JSON.stringify(table)}\n`);
+  const vectors = new WordVectors(table);
+  const cache = new Map<string, SparseVector>();
+  const vec: Vectorise = (r) => {
+    let x = cache.get(r.prompt);
+    if (!x) {
+      const full = promptVector(r.prompt, 2, vectors);
+      x = { idx: full.idx, val: full.val };
+      cache.set(r.prompt, x);
+    }
+    return x;
+  };
+  const vecNoEmbedding: Vectorise = (r) => withoutEmbedding(vec(r));
+
   const pair = loadPair();
   const pairTrain = pair.filter((r) => !isTest(r));
   const pairTest = pair.filter((r) => isTest(r));
-  const t0 = performance.now();
-  const experts = trainExperts(pairTrain, BAGS);
-  const trainMs = performance.now() - t0;
-  const priorsForKappa: Record<string, number> = {};
-  const provisional = LearnedQuality.fromExperts(experts, 0, priorsForKappa);
+  const subjects = [...new Set(pair.filter((r) => r.benchmark === 'mmlu').map((r) => r.category))].sort();
+  const unseen = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === 0));
 
-  // κ: how strongly difficulty lowers weaker models, chosen by cross-validation on the arena
-  // training prompts (never its held-out split).
+  // Whether the word vectors earn their place: decided here, inside the training split.
+  const validation = { withWordVectors: validate(pairTrain, unseen, vec), withoutWordVectors: validate(pairTrain, unseen, vecNoEmbedding) };
+  const v = validation.withWordVectors;
+  const w = validation.withoutWordVectors;
+  const useVectors = v.mmlu + v.gsm8k + v.subjects >= w.mmlu + w.gsm8k + w.subjects;
+  const features = useVectors ? vec : vecNoEmbedding;
+
+  const experts = trainExperts(pairTrain, features, BAGS);
+
   const arena = loadArena();
-  const prices = pricedModels(new Set(arena.flatMap((r) => Object.keys(r.outcomes))));
+  const { priced } = pricedArena(arena, loadPrices());
   const arenaTrain = arena.filter((r) => !isTest(r));
-  const models = [...prices.keys()];
-  const cvCases = arenaCases(arenaTrain, provisional, models, ARENA_FOLDS);
-  const best = singleModels(arenaTrain, prices)[0];
-  const kappaSearch = KAPPAS.map((kappa) => {
-    const curve = routeCurve(cvCases, prices, (_m, prior, d) => Math.min(0.99, Math.max(0.01, prior - kappa * (1 - prior) * d)), lambdaGrid());
-    const reach = costToReach(curve, 0.95 * (best?.meanScore ?? 0));
-    return { kappa, costShareAt95: reach.hull === null || !best ? 1 : reach.hull / best.costUsd };
-  });
-  const chosen = kappaSearch.reduce((a, b) => (b.costShareAt95 < a.costShareAt95 - 1e-9 ? b : a));
+  const { models: figures } = benchModels([...new Set(arena.flatMap((r) => Object.keys(r.outcomes)))]);
+  const search = searchArena(experts, vectors, (useVectors ? v : w).kappa, arenaTrain, figures, priced);
 
-  const arenaAll = modelStats(arenaTrain, [...new Set(arena.flatMap((r) => Object.keys(r.outcomes)))]);
-  const priors = Object.fromEntries([...arenaAll.prior.entries()].map(([k, v]) => [k, Math.round(v * 1000) / 1000]));
   const file: ModelFile = {
-    version: 2,
+    version: 3,
     hashBits: HASH_BITS,
-    trainedOn: `routing-bench training rows not held out (test share ${TEST_SHARE} by prompt): ${pairTrain.length} strong/weak prompts, ${arenaTrain.length} arena prompts`,
-    experts: {
-      choice: expertWeights(experts.choice),
-      open: expertWeights(experts.open),
-    },
+    embeddingDims: EMBEDDING_DIMS,
+    trainedOn: `routing-bench training rows not held out (test share ${TEST_SHARE} by prompt): ${pairTrain.length} strong/weak prompts, ${arenaTrain.length} arena prompts (κ and online settings)`,
+    experts: { choice: expertWeights(experts.choice), open: expertWeights(experts.open) },
     gap: { choice: { mean: experts.choice.mean, sd: experts.choice.sd }, open: { mean: experts.open.mean, sd: experts.open.sd } },
-    kappa: chosen.kappa,
-    priors,
+    kappa: (useVectors ? v : w).kappa,
+    online: { priorStrength: search.chosen.priorStrength, maxAdjustment: search.chosen.maxAdjustment },
   };
-  mkdirSync(OUT_DIR, { recursive: true });
   const json = JSON.stringify(file);
   writeFileSync(join(OUT_DIR, 'router-model.json'), `${json}\n`);
 
-  // Metrics on the held-out split, through the model file as shipped (quantised weights).
-  const shipped = new LearnedQuality(file);
-  const score = (r: BenchRow) => shipped.difficultyOf(promptVector(r.prompt)).d;
+  // Held-out figures, through the model file as shipped (quantised weights).
+  const shipped = LearnedQuality.fromFile(file, vectors);
+  const score = (r: BenchRow) => shipped.difficultyOf(promptVector(r.prompt, 2, vectors)).d;
   const heldOut = ['mmlu', 'gsm8k'].map((b) => pairReport(b, pairTest.filter((r) => r.benchmark === b), score));
-
-  // Generalisation check: MMLU subjects never seen in training.
-  const subjects = [...new Set(pair.filter((r) => r.benchmark === 'mmlu').map((r) => r.category))].sort();
-  const unseen = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === 0));
-  const subjectExperts = trainExperts(pairTrain.filter((r) => !unseen.has(r.category)), { choice: 1, open: 1 });
-  const subjectModel = LearnedQuality.fromExperts(subjectExperts, 0, {});
+  // Generalisation: MMLU subjects never seen in training.
+  const subjectExperts = trainExperts(pairTrain.filter((r) => !unseen.has(r.category)), features, { choice: 1, open: 1 });
   const unseenRows = pair.filter((r) => unseen.has(r.category));
-  const subjectReport = pairReport('mmlu-unseen-subjects', unseenRows, (r) => subjectModel.difficultyOf(promptVector(r.prompt)).d);
+  const subjectReport = pairReport('mmlu-unseen-subjects', unseenRows, scorer(subjectExperts, features));
 
   const metrics = {
     split: { by: 'prompt text (FNV-1a hash)', testShare: TEST_SHARE, pairTrain: pairTrain.length, pairTest: pairTest.length, arenaTrain: arenaTrain.length },
     modelBytes: json.length,
+    wordVectorBytes: JSON.stringify(table).length,
+    validation: { ...validation, wordVectorsKept: useVectors, how: '3-fold CV by prompt inside the training split (MMLU, GSM8K); MMLU subject-group CV over training subjects (the unseen-subject set excluded)' },
+    arenaSearch: { how: `${ARENA_FOLDS}-fold CV on the arena training prompts, online learning from the other folds; cost share of the best single model at 95% of its mean (hull)`, results: search.results },
+    chosen: { kappa: file.kappa, ...file.online },
     heldOut,
     unseenSubjects: { subjects: [...unseen], ...subjectReport },
-    kappaSearch,
-    kappa: chosen.kappa,
   };
   writeFileSync(join(OUT_DIR, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  console.log(`validation (training split): with word vectors ${JSON.stringify(v)}; without ${JSON.stringify(w)} → ${useVectors ? 'kept' : 'dropped'}`);
+  console.log(`κ ${file.kappa} (log-loss ${(useVectors ? v : w).kappaLogLoss} on out-of-fold training prompts); arena CV (training prompts): prior strength ${file.online.priorStrength}, bound ±${file.online.maxAdjustment} → ${(search.chosen.costShareAt95 * 100).toFixed(1)}% of the best model's cost at 95%`);
   for (const r of heldOut) {
     console.log(`${r.benchmark}: APGR ${r.apgr.toFixed(3)}  CPT(50%) ${(r.cpt50 * 100).toFixed(1)}%  CPT(80%) ${(r.cpt80 * 100).toFixed(1)}%  (${r.prompts} held-out prompts)`);
   }
   console.log(`MMLU unseen subjects: APGR ${subjectReport.apgr.toFixed(3)} on ${subjectReport.prompts} prompts of ${unseen.size} subjects`);
-  console.log(`kappa ${chosen.kappa} (arena CV cost share at 95%: ${(chosen.costShareAt95 * 100).toFixed(1)}%)`);
-  console.log(`model ${(json.length / 1024).toFixed(0)} KiB, trained in ${(trainMs / 1000).toFixed(1)} s`);
+  console.log(`model ${(json.length / 1024).toFixed(0)} KiB + word vectors ${(JSON.stringify(table).length / 1024).toFixed(0)} KiB, in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10000) / 10000;
 }
 
 main();

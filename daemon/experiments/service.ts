@@ -17,7 +17,7 @@ import type {
 import { WEIGHT_SUM_TOLERANCE, type ExperimentCreateParams, type FeedbackSubmitParams } from '../protocol/experiments';
 import type { ClientContext, RoutingOptions } from '../protocol/routing';
 import type { LedgerRow } from '../protocol/ledger';
-import type { Store } from '../store/database';
+import type { Store, WriteTx } from '../store/database';
 import type { ExperimentAssignment } from '../pipeline/turn';
 import type { z } from 'zod';
 import { analyze, type ArmObservations } from './analysis';
@@ -39,8 +39,11 @@ export interface RoutingRegistry {
   hasModel(id: string): boolean;
 }
 
-/** The routing core's online update from feedback; returns whether it took the outcome. */
-export type OutcomeRecorder = (outcome: { requestId: string; model: string; value: number; request: ChatRequest | null; context: ClientContext | null }) => boolean;
+/**
+ * The routing core's online update from feedback; returns whether it took the outcome. Called inside
+ * the transaction that records the feedback, so what it learned is stored with it (`tx`).
+ */
+export type OutcomeRecorder = (outcome: { requestId: string; model: string; value: number; request: ChatRequest | null; context: ClientContext | null }, tx: WriteTx) => boolean;
 
 export interface ExperimentServiceDeps {
   store: Store;
@@ -424,13 +427,11 @@ export class ExperimentService {
         clientKind: client.kind,
         clientName: client.name ?? null,
       });
-      return t;
-    });
-    let routerUpdated = false;
-    if (this.deps.recordOutcome) {
       const seen = this.recent.get(p.requestId);
-      routerUpdated = this.deps.recordOutcome({ requestId: p.requestId, model: target.model, value, request: seen?.request ?? null, context: seen?.context ?? null });
-    }
+      const updated = this.deps.recordOutcome?.({ requestId: p.requestId, model: t.model, value, request: seen?.request ?? null, context: seen?.context ?? null }, tx) ?? false;
+      return { ...t, routerUpdated: updated };
+    });
+    const routerUpdated = target.routerUpdated;
     const live = target.experimentId === null ? undefined : this.live.get(target.experimentId);
     if (live) {
       // A request's score is its latest feedback: a full read replaces the old value correctly.

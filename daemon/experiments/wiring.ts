@@ -5,7 +5,7 @@ import { RouterError } from '../protocol/errors';
 import type { TurnHooks } from '../service/hooks';
 import type { ExperimentPlanner } from '../pipeline/planTurn';
 import type { Store } from '../store/database';
-import { extractFeatures } from '../routing/features';
+import { saveLearnedState } from '../routing/learnedStateStore';
 import { createStrategy } from '../routing/strategies';
 import type { Router } from '../routing/router';
 import type { Catalog } from '../routing/catalog';
@@ -25,13 +25,26 @@ export function routingRegistry(router: Router, catalog: Catalog): RoutingRegist
   };
 }
 
-/** Feedback on a request seen by this daemon run updates the quality model with its prompt's features. */
-export function qualityRecorder(router: Router): OutcomeRecorder {
-  return ({ model, value, request, context }) => {
-    if (request === null) {
+/**
+ * Feedback updates the quality model: with the prompt's profile when this daemon run still has the
+ * request, else for every category alike (after a restart the prompt text is gone). What it learned
+ * is stored in the feedback's own transaction. A model no longer in the catalog is not learned about.
+ */
+export function qualityRecorder(router: Router, catalog: Catalog, now: () => number): OutcomeRecorder {
+  return ({ model, value, request, context }, tx) => {
+    if (!catalog.get(model)) {
       return false;
     }
-    router.quality.recordOutcome(model, extractFeatures(request, context ?? undefined), value);
+    try {
+      router.recordOutcome(model, request, value, context ?? undefined);
+    } catch {
+      // Learning is secondary: the feedback row is still recorded.
+      return false;
+    }
+    const state = router.onlineStateOf(model);
+    if (state) {
+      saveLearnedState(tx, model, state, now());
+    }
     return true;
   };
 }
@@ -63,6 +76,6 @@ export function createExperimentService(deps: { store: Store; router: Router; ca
     store: deps.store,
     routing: routingRegistry(deps.router, deps.catalog),
     now: () => deps.now(),
-    recordOutcome: qualityRecorder(deps.router),
+    recordOutcome: qualityRecorder(deps.router, deps.catalog, () => deps.now()),
   });
 }

@@ -13,6 +13,7 @@ import { experimentHandlers } from './experiments';
 import { feedbackHandlers } from './feedback';
 import { providersHandlers } from './providers';
 import { teamHandlers } from './team';
+import { learningHandlers } from './learning';
 import type { Handlers } from './types';
 
 export type { CallContext, Handler, Handlers } from './types';
@@ -32,5 +33,6 @@ export function createHandlers(deps: DaemonDeps): Handlers {
     ...feedbackHandlers(deps),
     ...providersHandlers(deps),
     ...teamHandlers(deps),
+    ...learningHandlers(deps),
   };
 }

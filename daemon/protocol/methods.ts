@@ -10,6 +10,7 @@ import { experimentMethods } from './experiments';
 import { providerMethods } from './providers';
 import { routingMethods } from './routing-methods';
 import { ReportScope, teamMethods } from './team';
+import { learningMethods } from './learning';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -180,6 +181,7 @@ export const methods = {
   ...experimentMethods,
   ...providerMethods,
   ...teamMethods,
+  ...learningMethods,
 } as const;
 
 export type Methods = typeof methods;

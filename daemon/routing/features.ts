@@ -17,6 +17,8 @@ export interface RequestFeatures {
   codeBlocks: number;
   languages: string[];
   hasImages: boolean;
+  /** The request offers tools the model may call. */
+  hasTools: boolean;
   taskType: TaskType;
   /** 0..1: how demanding the request looks (length, structure, reasoning cues). */
   complexity: number;
@@ -191,6 +193,7 @@ export function extractFeatures(request: ChatRequest, context?: ClientContext): 
     codeBlocks,
     languages: [...languages],
     hasImages,
+    hasTools: (request.tools?.length ?? 0) > 0,
     taskType,
     complexity,
     editor,

@@ -1,33 +1,43 @@
-// The learned quality model: two small hashed linear experts (multiple-choice prompts and open
-// prompts), each predicting whether a strong-tier and a weak-tier model answer correctly. Their
-// difference is the prompt's difficulty D (in standard deviations); a model's quality is its
-// prior lowered by D in proportion to how weak it is. Online outcomes adjust each model's bias and
-// sensitivity to D. Pure TypeScript, no network; the weights ship in model/router-model.json.
+// The learned quality model. For every prompt it builds a profile (promptProfile.ts): the category
+// mix and a difficulty D, from two small linear experts (multiple-choice prompts and open prompts)
+// over hashed n-grams, dense cues and word vectors, each predicting whether a strong-tier and a
+// weak-tier model answer correctly; D is their gap in standard deviations. Any catalog model's
+// quality for the prompt is then
+//   q = σ(logit(base) − κ·D) + online,   base = Σ_c mix_c · qualityByCategory_c (prior where unknown)
+// so the learned part applies to whatever models the catalog holds. `online` is what this user's
+// outcomes taught: per model and category, the shrunk mean of (score − the offline prediction the
+// router made for that prompt), bounded so a handful of thumbs-down cannot exile a model.
+// Pure TypeScript, no network; weights ship in model/router-model.json.
 import { z } from 'zod';
+import type { LearnedModelState } from '../protocol/learning';
 import type { CatalogModel } from './catalog';
 import type { RequestFeatures } from './features';
+import { mixedQuality } from './categoryQuality';
 import { decodeSparse, dot, sigmoid } from './linearModel';
-import { DIMENSIONS, HAS_OPTIONS, HASH_BITS, promptVector, type SparseVector } from './promptFeatures';
+import { DIMENSIONS, EMBEDDING_DIMS, HAS_OPTIONS, HASH_BITS, MAX_SCAN_CHARS, promptVector, type SparseVector } from './promptFeatures';
+import { CategoryProfiler } from './promptProfile';
 import type { QualityModel, QualityPrediction } from './quality';
+import { TASK_CATEGORIES, type PromptProfile, type TaskCategory } from './taskCategories';
+import { shippedWordVectors, type WordVectors } from './wordVectors';
 import shippedModelJson from './model/router-model.json';
 
 const Encoded = z.object({ scale: z.number(), int16: z.string() });
 /** [strong, weak] weights of one expert, stored sparsely. */
 const ExpertWeights = z.object({ dimensions: z.number().int().positive(), indices: z.string(), values: z.tuple([Encoded, Encoded]) });
 export const ModelFile = z.object({
-  version: z.literal(2),
+  version: z.literal(3),
   hashBits: z.number().int(),
+  embeddingDims: z.number().int(),
   trainedOn: z.string(),
   experts: z.object({ choice: ExpertWeights, open: ExpertWeights }),
   /** Mean and standard deviation of P(strong) − P(weak) over training prompts, per expert. */
   gap: z.object({ choice: z.object({ mean: z.number(), sd: z.number() }), open: z.object({ mean: z.number(), sd: z.number() }) }),
-  /** Quality lost per standard deviation of difficulty by a model of prior 0 (scaled by 1 − prior). */
+  /** Logits of quality lost per standard deviation of difficulty. */
   kappa: z.number(),
-  /** Per-model priors learned from the shared data (arena judge score / 10), by model id. */
-  priors: z.record(z.string(), z.number()),
+  /** Online learning: outcomes a category's adjustment is shrunk towards 0 by, and its bound. */
+  online: z.object({ priorStrength: z.number().positive(), maxAdjustment: z.number().positive() }),
 });
 export type ModelFile = z.infer<typeof ModelFile>;
-
 
 export interface Expert {
   strong: Float32Array;
@@ -44,22 +54,54 @@ export interface Difficulty {
   expert: 'choice' | 'open';
 }
 
-interface Online {
-  bias: number;
-  slope: number;
-  n: number;
+/** What the model read from one prompt. */
+export interface PromptReading {
+  profile: PromptProfile;
+  difficulty: Difficulty;
+}
+
+/** One model's online state: per category, the weight of outcomes seen and their summed residual. */
+export interface OnlineState {
+  outcomes: number;
+  categories: Partial<Record<TaskCategory, { weight: number; residual: number }>>;
+}
+
+export const OnlineStateSchema = z.object({
+  outcomes: z.number().int().nonnegative(),
+  categories: z.partialRecord(z.enum(TASK_CATEGORIES), z.object({ weight: z.number().nonnegative(), residual: z.number() })),
+});
+
+export type { LearnedModelState };
+
+/** A prompt whose text is unknown (feedback after a restart): every category alike, typical difficulty. */
+const EVEN_MIX = Object.fromEntries(TASK_CATEGORIES.map((c) => [c, 1 / TASK_CATEGORIES.length])) as Record<TaskCategory, number>;
+const NEUTRAL: PromptReading = { profile: { categories: EVEN_MIX, difficulty: 0.5 }, difficulty: { pStrong: 0, pWeak: 0, d: 0, expert: 'open' } };
+
+/** Difficulty beyond this many standard deviations counts as this many (prompts unlike any trained on). */
+const MAX_DIFFICULTY = 3;
+
+/** Readings are cached by prompt text: retries, escalation, dry runs and feedback re-read the same turn. */
+const READING_CACHE = 512;
+
+interface Shared {
+  experts: Record<'choice' | 'open', Expert>;
+  vectors: WordVectors;
+  profiler: CategoryProfiler;
+  kappa: number;
+  online: ModelFile['online'];
+  /** Readings depend on the weights only, so every model sharing them shares the cache. */
+  readings: Map<string, PromptReading>;
 }
 
 export class LearnedQuality implements QualityModel {
   readonly name = 'learned';
-  private readonly experts: Record<'choice' | 'open', Expert>;
-  private readonly online = new Map<string, Online>();
-  readonly kappa: number;
-  readonly priors: ReadonlyMap<string, number>;
+  private readonly online = new Map<string, OnlineState>();
 
-  constructor(file: ModelFile) {
-    if (file.hashBits !== HASH_BITS) {
-      throw new Error(`router model was trained with ${file.hashBits} hash bits; this build uses ${HASH_BITS}`);
+  constructor(private readonly shared: Shared) {}
+
+  static fromFile(file: ModelFile, vectors: WordVectors = shippedWordVectors()): LearnedQuality {
+    if (file.hashBits !== HASH_BITS || file.embeddingDims !== EMBEDDING_DIMS) {
+      throw new Error(`router model was trained with ${file.hashBits} hash bits and ${file.embeddingDims}-d word vectors; this build uses ${HASH_BITS} and ${EMBEDDING_DIMS}`);
     }
     const expert = (k: 'choice' | 'open'): Expert => {
       const [strong, weak] = decodeSparse(file.experts[k]);
@@ -68,15 +110,29 @@ export class LearnedQuality implements QualityModel {
       }
       return { strong, weak, mean: file.gap[k].mean, sd: file.gap[k].sd };
     };
-    this.experts = { choice: expert('choice'), open: expert('open') };
-    this.kappa = file.kappa;
-    this.priors = new Map(Object.entries(file.priors));
+    return LearnedQuality.fromExperts({ choice: expert('choice'), open: expert('open') }, file.kappa, file.online, vectors);
   }
 
-  static fromExperts(experts: Record<'choice' | 'open', Expert>, kappa: number, priors: Record<string, number>): LearnedQuality {
-    const q = Object.create(LearnedQuality.prototype) as LearnedQuality;
-    Object.assign(q, { name: 'learned', experts, online: new Map(), kappa, priors: new Map(Object.entries(priors)) });
-    return q;
+  static fromExperts(experts: Record<'choice' | 'open', Expert>, kappa: number, online: ModelFile['online'], vectors: WordVectors = shippedWordVectors()): LearnedQuality {
+    return new LearnedQuality({ experts, vectors, profiler: new CategoryProfiler(vectors), kappa, online, readings: new Map() });
+  }
+
+  /** A model with the same weights and no online state (one per router: users do not share what they taught). */
+  fresh(): LearnedQuality {
+    return new LearnedQuality(this.shared);
+  }
+
+  /** The same weights with another κ (training's κ search). */
+  withKappa(kappa: number): LearnedQuality {
+    return new LearnedQuality({ ...this.shared, kappa });
+  }
+
+  get kappa(): number {
+    return this.shared.kappa;
+  }
+
+  get onlineSettings(): ModelFile['online'] {
+    return this.shared.online;
   }
 
   difficultyOf(x: SparseVector): Difficulty {
@@ -88,60 +144,165 @@ export class LearnedQuality implements QualityModel {
       }
     }
     const key = hasOptions ? 'choice' : 'open';
-    const e = this.experts[key];
+    const e = this.shared.experts[key];
     const pStrong = sigmoid(dot(e.strong, x));
     const pWeak = sigmoid(dot(e.weak, x));
     return { pStrong, pWeak, d: (pStrong - pWeak - e.mean) / (e.sd || 1), expert: key };
   }
 
-  qualityOf(modelId: string, prior: number, d: number): number {
-    const o = this.online.get(modelId);
-    const q = prior - (this.kappa + (o?.slope ?? 0)) * (1 - prior) * d + (o?.bias ?? 0);
-    return q < 0.01 ? 0.01 : q > 0.99 ? 0.99 : q;
-  }
-
-  predict(features: RequestFeatures, models: readonly CatalogModel[]): QualityPrediction {
-    const diff = this.difficultyOf(promptVector(features.promptText));
-    const quality = new Map<string, number>();
-    for (const m of models) {
-      quality.set(m.id, this.qualityOf(m.id, this.priors.get(m.id) ?? m.qualityPrior, diff.d));
+  /** The prompt's category mix and difficulty, cached by its text. */
+  read(features: Pick<RequestFeatures, 'promptText' | 'taskType' | 'inputTokens' | 'hasTools'>): PromptReading {
+    const key = `${features.taskType}|${features.hasTools ? 1 : 0}|${Math.round(Math.log2(1 + features.inputTokens) * 4)}|${textKey(features.promptText)}`;
+    const hit = this.shared.readings.get(key);
+    if (hit) {
+      // Re-inserted so the map's order is least recently used first.
+      this.shared.readings.delete(key);
+      this.shared.readings.set(key, hit);
+      return hit;
     }
-    return { quality, confidence: Math.min(1, Math.abs(diff.d) / 2), difficulty: sigmoid(diff.d) };
+    const x = promptVector(features.promptText, 2, this.shared.vectors);
+    const difficulty = this.difficultyOf(x);
+    const categories = this.shared.profiler.mix({ embedding: x.embedding, taskType: features.taskType, inputTokens: features.inputTokens, hasTools: features.hasTools });
+    const reading = { profile: { categories, difficulty: sigmoid(difficulty.d) }, difficulty };
+    if (this.shared.readings.size >= READING_CACHE) {
+      const oldest = this.shared.readings.keys().next().value;
+      if (oldest !== undefined) {
+        this.shared.readings.delete(oldest);
+      }
+    }
+    this.shared.readings.set(key, reading);
+    return reading;
   }
 
   /**
-   * One observed outcome (feedback or an automatic score, 0..1): a small step on this model's bias
-   * and difficulty sensitivity, with a learning rate that shrinks as outcomes accumulate.
+   * The prediction before online learning: catalog figures × category mix, moved by difficulty on the
+   * logit scale (as item-response models do: P(success) = σ(ability − difficulty)), so a hard prompt
+   * widens the gap between strong and weak models, an easy one narrows it, and the order never flips.
    */
-  recordOutcome(modelId: string, features: RequestFeatures, score: number, prior = 0.7): void {
-    const d = this.difficultyOf(promptVector(features.promptText)).d;
-    const o = this.online.get(modelId) ?? { bias: 0, slope: 0, n: 0 };
-    const residual = Math.min(1, Math.max(0, score)) - this.qualityOf(modelId, this.priors.get(modelId) ?? prior, d);
-    const lr = 1 / (o.n + 20);
-    o.bias += lr * residual;
-    o.slope -= lr * residual * (1 - prior) * Math.max(-3, Math.min(3, d)) * 0.5;
-    o.n++;
-    this.online.set(modelId, o);
+  offlineQuality(model: Pick<CatalogModel, 'qualityPrior' | 'qualityByCategory'>, reading: PromptReading): number {
+    const base = clamp(mixedQuality(model, reading.profile.categories), 0.01, 0.99);
+    const d = clamp(reading.difficulty.d, -MAX_DIFFICULTY, MAX_DIFFICULTY);
+    return clamp(sigmoid(Math.log(base / (1 - base)) - this.shared.kappa * d), 0.01, 0.99);
   }
 
-  /** What online learning has changed, for persistence by the caller. */
-  exportOnline(): Record<string, Online> {
-    return Object.fromEntries(this.online);
+  /** This user's correction for `modelId` on a prompt of this category mix (bounded). */
+  adjustment(modelId: string, mix: Readonly<Record<TaskCategory, number>>): number {
+    const s = this.online.get(modelId);
+    if (!s) {
+      return 0;
+    }
+    const { priorStrength, maxAdjustment } = this.shared.online;
+    let a = 0;
+    for (const c of TASK_CATEGORIES) {
+      const cat = s.categories[c];
+      if (cat && mix[c] > 0) {
+        a += mix[c] * (cat.residual / (cat.weight + priorStrength));
+      }
+    }
+    return clamp(a, -maxAdjustment, maxAdjustment);
   }
 
-  importOnline(state: Record<string, Online>): void {
+  qualityOf(model: Pick<CatalogModel, 'id' | 'qualityPrior' | 'qualityByCategory'>, reading: PromptReading): number {
+    return clamp(this.offlineQuality(model, reading) + this.adjustment(model.id, reading.profile.categories), 0.01, 0.99);
+  }
+
+  predict(features: RequestFeatures, models: readonly CatalogModel[]): QualityPrediction {
+    const reading = this.read(features);
+    const quality = new Map<string, number>();
+    for (const m of models) {
+      quality.set(m.id, this.qualityOf(m, reading));
+    }
+    return { quality, confidence: Math.min(1, Math.abs(reading.difficulty.d) / 2), difficulty: reading.profile.difficulty, profile: reading.profile };
+  }
+
+  /**
+   * One observed outcome (feedback or an automatic score, 0..1) of `model` on a prompt: the residual
+   * against the router's own offline prediction for that prompt, credited to the prompt's categories
+   * by their share of its mix. `features` null: the prompt is no longer known (feedback after a
+   * restart); the outcome then counts for every category alike.
+   */
+  recordOutcome(modelId: string, features: RequestFeatures | null, score: number, model?: Pick<CatalogModel, 'qualityPrior' | 'qualityByCategory'>): void {
+    const reading = features ? this.read(features) : NEUTRAL;
+    const predicted = this.offlineQuality(model ?? { qualityPrior: 0.5 }, reading);
+    const residual = clamp(score, 0, 1) - predicted;
+    const s = this.online.get(modelId) ?? { outcomes: 0, categories: {} };
+    for (const c of TASK_CATEGORIES) {
+      const w = reading.profile.categories[c];
+      if (w > 0) {
+        const cat = s.categories[c] ?? { weight: 0, residual: 0 };
+        cat.weight += w;
+        cat.residual += w * residual;
+        s.categories[c] = cat;
+      }
+    }
+    s.outcomes++;
+    this.online.set(modelId, s);
+  }
+
+  /** The online state of every model that has outcomes (for persistence). */
+  exportOnline(): Record<string, OnlineState> {
+    return Object.fromEntries([...this.online].map(([k, v]) => [k, structuredClone(v)]));
+  }
+
+  onlineStateOf(modelId: string): OnlineState | null {
+    const s = this.online.get(modelId);
+    return s ? structuredClone(s) : null;
+  }
+
+  importOnline(state: Record<string, OnlineState>): void {
     for (const [k, v] of Object.entries(state)) {
-      this.online.set(k, { ...v });
+      this.online.set(k, structuredClone(v));
     }
   }
+
+  learnedState(): LearnedModelState[] {
+    const { priorStrength, maxAdjustment } = this.shared.online;
+    return [...this.online.entries()]
+      .map(([model, s]) => {
+        const byCategory: LearnedModelState['byCategory'] = {};
+        for (const c of TASK_CATEGORIES) {
+          const cat = s.categories[c];
+          if (cat) {
+            byCategory[c] = { weight: round3(cat.weight), adjustment: round3(clamp(cat.residual / (cat.weight + priorStrength), -maxAdjustment, maxAdjustment)) };
+          }
+        }
+        return { model, outcomes: s.outcomes, adjustment: round3(this.adjustment(model, EVEN_MIX)), byCategory };
+      })
+      .sort((a, b) => a.model.localeCompare(b.model));
+  }
+}
+
+/**
+ * Length plus two 32-bit hashes of what promptVector reads (its first characters): a short key, so
+ * the cache neither hashes nor keeps whole long prompts.
+ */
+function textKey(text: string): string {
+  const end = Math.min(text.length, MAX_SCAN_CHARS);
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  }
+  return `${text.length}:${a >>> 0}:${b >>> 0}`;
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 let shipped: LearnedQuality | null = null;
 
-/** The model file committed with the daemon (trained by `npm run train:router`), loaded once. */
+/**
+ * A model with the weights committed with the daemon (trained by `npm run train:router`) and its
+ * own, empty online state; the weights are decoded once per process and shared.
+ */
 export function shippedQualityModel(): LearnedQuality {
-  if (!shipped) {
-    shipped = new LearnedQuality(ModelFile.parse(shippedModelJson));
-  }
-  return shipped;
+  shipped ??= LearnedQuality.fromFile(ModelFile.parse(shippedModelJson));
+  return shipped.fresh();
 }

@@ -3,6 +3,7 @@
 // prompt-independent fallback (the catalog's priors) used when no model file is loaded.
 import type { CatalogModel } from './catalog';
 import type { RequestFeatures } from './features';
+import type { PromptProfile } from './taskCategories';
 
 export interface QualityPrediction {
   /** Model id → predicted quality 0..1. */
@@ -11,13 +12,18 @@ export interface QualityPrediction {
   confidence: number;
   /** 0..1: the prompt's estimated difficulty (0.5 = typical). */
   difficulty: number;
+  /** The prompt's category mix and difficulty, when the model reads them. */
+  profile?: PromptProfile;
 }
 
 export interface QualityModel {
   readonly name: string;
   predict(features: RequestFeatures, models: readonly CatalogModel[]): QualityPrediction;
-  /** Online update from the user's feedback or an outcome score 0..1. */
-  recordOutcome(modelId: string, features: RequestFeatures, score: number): void;
+  /**
+   * Online update from the user's feedback or an outcome score 0..1. `features` is null when the
+   * prompt is no longer known; `model` gives the catalog figures the prediction was made from.
+   */
+  recordOutcome(modelId: string, features: RequestFeatures | null, score: number, model?: CatalogModel): void;
 }
 
 export class PriorQuality implements QualityModel {
@@ -34,7 +40,7 @@ export class PriorQuality implements QualityModel {
     return { quality, confidence: 0.3, difficulty: 0.5 };
   }
 
-  recordOutcome(modelId: string, _features: RequestFeatures, score: number): void {
+  recordOutcome(modelId: string, _features: RequestFeatures | null, score: number): void {
     const b = this.bias.get(modelId) ?? { sum: 0, n: 0 };
     b.sum += Math.min(1, Math.max(0, score));
     b.n++;

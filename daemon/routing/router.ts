@@ -9,7 +9,7 @@ import type { Catalog, CatalogModel, ModelStats } from './catalog';
 import { extractFeatures, messageText as textOf, type RequestFeatures } from './features';
 import { PolicySet } from './policies';
 import { PriorQuality, type QualityModel } from './quality';
-import { shippedQualityModel } from './learnedQuality';
+import { LearnedQuality, shippedQualityModel, type LearnedModelState, type OnlineState } from './learnedQuality';
 import { evaluateRules, ruleFacts, type RuleMatch } from './rules';
 import { createStrategy, rank, type ScoringContext, type ScoringInput } from './strategies';
 import { strongerCandidate } from './escalation';
@@ -118,14 +118,34 @@ export class Router {
   }
 
   /**
-   * Feedback or an automatic outcome score (0..1) for the answer `modelId` gave to `request`: the
-   * quality model adjusts that model's predictions online (in memory; the caller persists outcomes).
+   * Feedback or an automatic outcome score (0..1) for the answer `modelId` gave to `request` (null:
+   * the prompt is no longer known): the quality model adjusts that model's predictions online,
+   * measured against its own prediction from the catalog figures. In memory; the caller persists
+   * `learnedStateOf(modelId)` (see learnedStateStore.ts).
    */
-  recordOutcome(modelId: string, request: ChatRequest, score: number, context?: ClientContext): void {
-    if (!this.env.catalog.get(modelId)) {
+  recordOutcome(modelId: string, request: ChatRequest | null, score: number, context?: ClientContext): void {
+    const model = this.env.catalog.get(modelId);
+    if (!model) {
       throw new RouterError('unknownModel', `unknown model "${modelId}"`, { model: modelId });
     }
-    this.quality.recordOutcome(modelId, extractFeatures(request, context), score);
+    this.quality.recordOutcome(modelId, request ? extractFeatures(request, context) : null, score, model);
+  }
+
+  /** What online learning changed, per model (empty for a quality model that does not learn). */
+  learnedState(): LearnedModelState[] {
+    return this.quality instanceof LearnedQuality ? this.quality.learnedState() : [];
+  }
+
+  /** One model's online state, to persist after `recordOutcome` (null: nothing learned, or a model that does not learn). */
+  onlineStateOf(modelId: string): OnlineState | null {
+    return this.quality instanceof LearnedQuality ? this.quality.onlineStateOf(modelId) : null;
+  }
+
+  /** Restores persisted online state (daemon start). */
+  importOnline(state: Record<string, OnlineState>): void {
+    if (this.quality instanceof LearnedQuality) {
+      this.quality.importOnline(state);
+    }
   }
 
   /** `decide` with its workings: features, and every rule checked with the reasons. */

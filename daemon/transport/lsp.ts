@@ -79,7 +79,22 @@ export function serveLsp(reader: MessageReader, writer: MessageWriter, deps: Lsp
   // protocol noise (invalid messages, failed replies) through window/logMessage, which throws
   // "Connection is disposed" once the client has gone — an unhandled rejection that would end
   // the whole daemon (main.ts exits on those).
-  const connection = createMessageConnection(withoutBrokenCancels(reader), writer, quietLogger);
+  // A refused hello hangs up once its refusal has been handed to the socket (a fixed delay lost the
+  // reply on a loaded machine, leaving the client with a silent hang-up).
+  let hangUpAfterRefusal = false;
+  const replies: MessageWriter = {
+    onError: writer.onError,
+    onClose: writer.onClose,
+    end: () => writer.end(),
+    dispose: () => writer.dispose(),
+    write: async (m: Message) => {
+      await writer.write(m);
+      if (hangUpAfterRefusal && (m as { error?: unknown }).error !== undefined) {
+        shutdown();
+      }
+    },
+  };
+  const connection = createMessageConnection(withoutBrokenCancels(reader), replies, quietLogger);
   const inFlight = new Set<AbortController>();
   let session: { id: string; client: ClientContext } | null = null;
   let removeFromHub: (() => void) | null = null;
@@ -112,9 +127,11 @@ export function serveLsp(reader: MessageReader, writer: MessageWriter, deps: Lsp
 
   const authenticate = (token: string | undefined, client: ClientContext): ClientHelloResult => {
     if (token === undefined || !tokenMatches(token, deps.token)) {
-      // Refuse, then hang up: a wrong token gets no second guess on the same connection.
-      // Not unref()d: over in-memory streams nothing else may keep the process up until it runs.
-      setTimeout(shutdown, 20);
+      // Refuse, then hang up: a wrong token gets no second guess on the same connection. The hang-up
+      // follows the refusal's write; the timer is a backstop. Not unref()d: over in-memory streams
+      // nothing else may keep the process up until it runs.
+      hangUpAfterRefusal = true;
+      setTimeout(shutdown, 2000);
       throw new RouterError('unauthorized', token === undefined ? 'client/hello must carry the token from daemon.json' : 'wrong token: read it again from daemon.json (the daemon may have restarted)');
     }
     if (session === null) {

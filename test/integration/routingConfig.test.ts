@@ -16,7 +16,8 @@ before(async () => {
   writeFileSync(join(home, 'config.json'), JSON.stringify({
     routing: {
       models: [
-        { id: 'office-llm', provider: 'openai', apiModel: 'gpt-4.1-nano', contextWindow: 32_000, qualityPrior: 0.5, price: { inputPerMTok: 0.01, outputPerMTok: 0.02 } },
+        // Above cost-aggressive's 0.6 floor on its own figure: the policy's choice must not hang on how easy the learned model finds the prompt.
+        { id: 'office-llm', provider: 'openai', apiModel: 'gpt-4.1-nano', contextWindow: 32_000, qualityPrior: 0.7, price: { inputPerMTok: 0.01, outputPerMTok: 0.02 } },
         { id: 'gpt-4.1-mini', price: { inputPerMTok: 123, outputPerMTok: 456 } },
       ],
       policies: [{ name: 'office', models: ['office-llm', 'gpt-4.1'], strategy: { name: 'cost-aggressive' } }],

@@ -18,7 +18,7 @@ interface Summary {
 }
 
 function ask(d: TeamDaemon, workspace: string): Promise<{ result?: { requestId: string }; error?: { message: string; data?: { code: string } } }> {
-  return rpc(d, 'chat/complete', { model: 'auto', messages: [{ role: 'user', content: 'list three colours' }], context: { kind: 'script', workspace } });
+  return rpc(d, 'chat/complete', { model: 'auto:cost', messages: [{ role: 'user', content: 'list three colours' }], context: { kind: 'script', workspace } });
 }
 
 test('team views read every member’s rows; a member budget stops that member only; team status', { skip: pg === null ? SKIP_NO_PG : false, timeout: 120_000 }, async () => {

@@ -165,7 +165,8 @@ export interface ChatAnswer {
 }
 
 export function chat(d: TeamDaemon, stream: boolean, text = 'write a haiku about shared budgets'): Promise<ChatAnswer> {
-  const body = JSON.stringify({ model: 'auto', stream, max_tokens: 200, messages: [{ role: 'user', content: text }] });
+  // auto:cost: the cheapest adequate model, so the tests' budgets buy dozens of calls whatever auto prefers.
+  const body = JSON.stringify({ model: 'auto:cost', stream, max_tokens: 200, messages: [{ role: 'user', content: text }] });
   return new Promise((resolve) => {
     const req = request(
       {

@@ -2,40 +2,57 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { shippedQualityModel, LearnedQuality, ModelFile } from '../../../daemon/routing/learnedQuality';
-import shippedJson from '../../../daemon/routing/model/router-model.json';
+import { shippedQualityModel, OnlineStateSchema } from '../../../daemon/routing/learnedQuality';
 import { decodeWeights, encodeWeights, trainLinear, dot, sigmoid } from '../../../daemon/routing/linearModel';
 import { promptVector, DIMENSIONS } from '../../../daemon/routing/promptFeatures';
 import { extractFeatures } from '../../../daemon/routing/features';
-import { Catalog } from '../../../daemon/routing/catalog';
+import { Catalog, type CatalogModel } from '../../../daemon/routing/catalog';
+import { TASK_CATEGORIES } from '../../../daemon/routing/taskCategories';
 
-const MODEL_FILE = join(__dirname, '..', '..', '..', 'daemon', 'routing', 'model', 'router-model.json');
+const MODEL_DIR = join(__dirname, '..', '..', '..', 'daemon', 'routing', 'model');
+const features = (content: string) => extractFeatures({ messages: [{ role: 'user', content }] });
 
-test('the committed model file is small and loads', () => {
-  assert.ok(statSync(MODEL_FILE).size < 2 * 1024 * 1024);
+test('the committed model files stay small and load', () => {
+  assert.ok(statSync(join(MODEL_DIR, 'router-model.json')).size < 2 * 1024 * 1024);
+  assert.ok(statSync(join(MODEL_DIR, 'word-vectors.json')).size < 3 * 1024 * 1024);
   const m = shippedQualityModel();
   assert.ok(m.kappa >= 0);
-  assert.ok(m.priors.has('gpt-4-1106-preview'));
+  assert.ok(m.onlineSettings.maxAdjustment > 0 && m.onlineSettings.maxAdjustment <= 0.25);
 });
 
-test('predictions are deterministic, bounded, and order models by prior on a typical prompt', () => {
+test('predictions are deterministic, bounded, and order models by their catalog figures on a typical prompt', () => {
   const m = shippedQualityModel();
   const catalog = Catalog.builtIn();
-  const f = extractFeatures({ messages: [{ role: 'user', content: 'What is the boiling point of water at sea level?' }] });
+  const f = features('What is the boiling point of water at sea level?');
   const a = m.predict(f, catalog.list());
-  const b = m.predict(f, catalog.list());
+  const b = shippedQualityModel().predict(f, catalog.list());
   assert.deepEqual([...a.quality], [...b.quality]);
   for (const q of a.quality.values()) {
     assert.ok(q > 0 && q < 1);
   }
   assert.ok((a.quality.get('claude-opus-4') ?? 0) > (a.quality.get('llama-3.1-8b-instant') ?? 1));
   assert.ok(a.confidence >= 0 && a.confidence <= 1 && a.difficulty > 0 && a.difficulty < 1);
+  const mix = a.profile?.categories;
+  assert.ok(mix);
+  assert.ok(Math.abs(TASK_CATEGORIES.reduce((s, c) => s + mix[c], 0) - 1) < 1e-9);
+});
+
+test('a model is scored by its figure in the categories the prompt is about', () => {
+  const m = shippedQualityModel();
+  const coder: CatalogModel = { ...Catalog.builtIn().get('gpt-4.1-mini')!, id: 'coder', qualityPrior: 0.6, qualityByCategory: { code: 0.9, writing: 0.3 } };
+  const writer: CatalogModel = { ...coder, id: 'writer', qualityByCategory: { code: 0.3, writing: 0.9 } };
+  const code = m.predict(features('Fix the bug in this function:\n```ts\nfunction add(a, b) { return a - b; }\n```'), [coder, writer]).quality;
+  const poem = m.predict(features('Write a poem about the sea at night.'), [coder, writer]).quality;
+  assert.ok((code.get('coder') ?? 0) > (code.get('writer') ?? 1));
+  assert.ok((poem.get('writer') ?? 0) > (poem.get('coder') ?? 1));
 });
 
 test('harder prompts widen the gap between strong and weak models', () => {
   const m = shippedQualityModel();
-  const gap = (d: number) => m.qualityOf('strong', 0.9, d) - m.qualityOf('weak', 0.5, d);
-  assert.ok(gap(2) > gap(0) && gap(0) > gap(-2));
+  const reading = m.read(features('What is 2 + 2?'));
+  const at = (d: number) => ({ ...reading, difficulty: { ...reading.difficulty, d } });
+  const gap = (d: number) => m.offlineQuality({ qualityPrior: 0.9 }, at(d)) - m.offlineQuality({ qualityPrior: 0.5 }, at(d));
+  assert.ok(m.kappa === 0 || (gap(2) > gap(0) && gap(0) > gap(-2)));
 });
 
 test('multiple-choice and open prompts use their own expert', () => {
@@ -44,17 +61,65 @@ test('multiple-choice and open prompts use their own expert', () => {
   assert.equal(m.difficultyOf(promptVector('Tom has 3 apples and buys 5 more. How many does he have?')).expert, 'open');
 });
 
-test('outcomes move a model towards what the user observes', () => {
-  const m = new LearnedQuality(ModelFile.parse(shippedJson));
-  const f = extractFeatures({ messages: [{ role: 'user', content: 'Summarise this paragraph.' }] });
+test('outcomes move a model towards what the user observes, measured against its own prediction', () => {
+  const m = shippedQualityModel();
+  const f = features('Summarise this paragraph.');
   const model = Catalog.builtIn().get('gpt-4o-mini')!;
   const before = m.predict(f, [model]).quality.get(model.id) ?? 0;
   for (let i = 0; i < 30; i++) {
-    m.recordOutcome(model.id, f, 0);
+    m.recordOutcome(model.id, f, 0, model);
   }
   const after = m.predict(f, [model]).quality.get(model.id) ?? 0;
-  assert.ok(after < before - 0.1, `${after} < ${before}`);
-  assert.equal(m.exportOnline()[model.id]?.n, 30);
+  assert.ok(after < before - 0.05, `${after} < ${before}`);
+  assert.equal(m.exportOnline()[model.id]?.outcomes, 30);
+  // Outcomes that match the prediction teach nothing.
+  const calm = shippedQualityModel();
+  const predicted = calm.offlineQuality(model, calm.read(f));
+  for (let i = 0; i < 30; i++) {
+    calm.recordOutcome(model.id, f, predicted, model);
+  }
+  assert.ok(Math.abs((calm.predict(f, [model]).quality.get(model.id) ?? 0) - before) < 1e-9);
+});
+
+test('a handful of thumbs-down cannot exile a model: the adjustment is shrunk and bounded', () => {
+  const m = shippedQualityModel();
+  const model = Catalog.builtIn().get('claude-sonnet-4')!;
+  const f = features('Explain how a hash map handles collisions.');
+  const before = m.predict(f, [model]).quality.get(model.id) ?? 0;
+  const drop = () => before - (m.predict(f, [model]).quality.get(model.id) ?? 0);
+  m.recordOutcome(model.id, f, 0, model);
+  const one = drop();
+  for (let i = 0; i < 4; i++) {
+    m.recordOutcome(model.id, f, 0, model);
+  }
+  const five = drop();
+  for (let i = 0; i < 500; i++) {
+    m.recordOutcome(model.id, f, 0, model);
+  }
+  const many = drop();
+  const bound = m.onlineSettings.maxAdjustment + 1e-9;
+  assert.ok(one > 0 && one <= five && five <= many, `${one} ≤ ${five} ≤ ${many}`);
+  assert.ok(one < m.onlineSettings.maxAdjustment, 'one outcome is shrunk towards the catalog figure');
+  assert.ok(many <= bound, `${many} within ±${m.onlineSettings.maxAdjustment}`);
+  assert.ok((m.predict(f, [model]).quality.get(model.id) ?? 0) > 0.5, 'still a candidate worth choosing');
+});
+
+test('feedback on a prompt no longer known counts for every category alike; state round-trips', () => {
+  const m = shippedQualityModel();
+  const model = Catalog.builtIn().get('gpt-4.1')!;
+  m.recordOutcome(model.id, null, 1, model);
+  const s = m.onlineStateOf(model.id);
+  assert.ok(s);
+  assert.equal(OnlineStateSchema.parse(JSON.parse(JSON.stringify(s))).outcomes, 1);
+  for (const c of TASK_CATEGORIES) {
+    assert.ok(Math.abs((s.categories[c]?.weight ?? 0) - 1 / TASK_CATEGORIES.length) < 1e-9);
+  }
+  const other = shippedQualityModel();
+  assert.deepEqual(other.learnedState(), []);
+  other.importOnline({ [model.id]: s });
+  assert.deepEqual(other.learnedState(), m.learnedState());
+  assert.equal(m.learnedState()[0]?.model, model.id);
+  assert.ok((m.learnedState()[0]?.adjustment ?? 0) > 0);
 });
 
 test('int16 weight encoding round-trips within its step', () => {
@@ -76,16 +141,18 @@ test('training is deterministic and learns a separable signal', () => {
   assert.ok(sigmoid(dot(w1, promptVector('extremely hard integral of 999'))) < 0.2);
 });
 
-test('the router forwards outcomes to its quality model and rejects unknown models', async () => {
+test('the router forwards outcomes to its quality model, each router learns on its own, unknown models are refused', async () => {
   const { makeRouter, ask, isRouterError } = await import('./helpers');
-  const q = new LearnedQuality(ModelFile.parse(shippedJson));
-  const router = makeRouter({ quality: q });
-  const before = router.decide({ request: ask('Summarise this.'), requestedModel: 'auto' }).candidates.find((c) => c.model === 'gpt-4.1-nano')!.quality;
+  const router = makeRouter();
+  const bystander = makeRouter();
+  const quality = (r: ReturnType<typeof makeRouter>) => r.decide({ request: ask('Summarise this.'), requestedModel: 'auto' }).candidates.find((c) => c.model === 'gpt-4.1-nano')!.quality;
+  const before = quality(router);
   for (let i = 0; i < 20; i++) {
     router.recordOutcome('gpt-4.1-nano', ask('Summarise this.'), 1);
   }
-  const after = router.decide({ request: ask('Summarise this.'), requestedModel: 'auto' }).candidates.find((c) => c.model === 'gpt-4.1-nano')!.quality;
-  assert.ok(after > before, `${after} > ${before}`);
+  assert.ok(quality(router) > before, `${quality(router)} > ${before}`);
+  assert.equal(quality(bystander), before);
+  assert.equal(router.learnedState()[0]?.outcomes, 20);
   assert.throws(() => router.recordOutcome('gpt-9', ask('x'), 1), isRouterError('unknownModel'));
 });
 
