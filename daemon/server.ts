@@ -7,11 +7,13 @@ import { loadConfig } from './config/config';
 import { createHandlers } from './handlers';
 import { LedgerService } from './ledger/service';
 import { createMetrics } from './metrics/metrics';
+import { ConversationAffinity } from './routing/affinityService';
 import { ProviderHttp } from './providers/http';
 import { openAiCompatible } from './providers/openai';
 import { PROVIDERS, ProviderRegistry } from './providers/registry';
 import { resilienceFromConfig } from './providers/resilience/fromConfig';
 import { Catalog } from './routing/catalog';
+import { startupCatalogData } from './routing/catalogData';
 import { Router } from './routing/router';
 import { restoreLearnedState } from './routing/learnedStateStore';
 import { ChatService } from './service/chatService';
@@ -78,7 +80,8 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     const keyPresence = new KeyPresence(options.keys, providers.ids());
     await keyPresence.refresh();
     // The user's model overrides (prices, context windows, new models) apply to every decision and price.
-    const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models');
+    // The data file `catalog update` saved (or the shipped one), then the user's models from config.json.
+    const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models', startupCatalogData(options.home).data);
     // Health, circuits, rate limits, balancing and the cache: shared by every request of this daemon.
     const resilience = resilienceFromConfig(config, now);
     const clients = new ClientHub();
@@ -136,7 +139,10 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     // or promotion, then the router. Each attempt: the ledger's hold, then the team lease's.
     // Recording: the ledger settles, experiments store the unit and evaluate, the team lease is
     // charged and the row queued for the team ledger, metrics count.
-    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), ...(team ? [teamHooks(team)] : []), metrics.hooks];
+    // Conversation affinity plans last (it judges the router's fresh decision) and records its
+    // conversation's totals in the ledger row's transaction.
+    const affinity = new ConversationAffinity({ store, catalog, enabled: config.affinity.enabled, now });
+    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), affinity.hooks, ...(team ? [teamHooks(team)] : []), metrics.hooks];
     const chat = new ChatService({
       store,
       catalog,
@@ -147,6 +153,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       budgets: team ? withTeamGate(ledger, team) : ledger,
       experiments: experimentPlanner(experiments),
       namedModelRoutes: config.routing.namedModels ?? [],
+      affinity,
       hooks,
     });
     const deps: DaemonDeps = {

@@ -43,6 +43,8 @@ export const DaemonConfig = z
     timeouts: z.object({ connectMs: Ms, firstByteMs: Ms, totalMs: Ms }).partial().strict().default({}),
     /** Pacing of the built-in simulator in simulate mode (the demo looks more like the real thing). */
     simulator: z.object({ ttftMs: z.number().int().nonnegative(), tokensPerSecond: z.number().nonnegative() }).partial().strict().default({}),
+    /** Conversation affinity (routing/affinity.ts): later turns keep their model unless re-routing is worth it. */
+    affinity: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
     /** User policies, rules, task → policy map, model overrides (prices, new models) and workspace defaults. */
     routing: RoutingConfig.default({ policies: [], taskPolicies: {}, rules: [], models: [], workspaces: {} }),
     /** Team mode: shared budgets leased from PostgreSQL and the team ledger (absent: off). */

@@ -14,6 +14,7 @@ import { feedbackHandlers } from './feedback';
 import { providersHandlers } from './providers';
 import { teamHandlers } from './team';
 import { learningHandlers } from './learning';
+import { conversationHandlers } from './conversations';
 import type { Handlers } from './types';
 
 export type { CallContext, Handler, Handlers } from './types';
@@ -34,5 +35,6 @@ export function createHandlers(deps: DaemonDeps): Handlers {
     ...providersHandlers(deps),
     ...teamHandlers(deps),
     ...learningHandlers(deps),
+    ...conversationHandlers(deps),
   };
 }

@@ -25,6 +25,9 @@ export function toChatRequest(p: GenerationParams & { messages: ChatMessage[] })
   if (p.response_format !== undefined) {
     r.response_format = p.response_format;
   }
+  if (p.reasoning_effort !== undefined) {
+    r.reasoning_effort = p.reasoning_effort;
+  }
   return r;
 }
 

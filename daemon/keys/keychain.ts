@@ -25,6 +25,7 @@ export const ENV_KEY_VARIABLES: Readonly<Record<string, readonly string[]>> = {
   mistral: ['MISTRAL_API_KEY'],
   together: ['TOGETHER_API_KEY'],
   xai: ['XAI_API_KEY'],
+  moonshot: ['MOONSHOT_API_KEY'],
 };
 
 /** The keychain operations we use; the real one is @napi-rs/keyring, tests may pass another. */

@@ -20,7 +20,7 @@ export interface PricedModel {
   priceOverride?: ModelPrice | null;
 }
 
-const PROVIDER_IDS: Record<string, string> = { xai: 'x-ai' };
+const PROVIDER_IDS: Record<string, string> = { xai: 'x-ai', moonshot: 'moonshotai' };
 
 function lookup(provider: string, priceId: string, usage: Record<string, number>): number | null {
   try {

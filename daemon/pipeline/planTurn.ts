@@ -3,7 +3,8 @@
 // 1. budget state becomes router input (forced tradeoff, paused models, models a budget cannot
 //    afford now, each with its reason); a named model is refused, kept, or (opt-in) replaced;
 // 2. the experiment arm or promoted setting;
-// 3. the router, with rate limits and budgets vetting each candidate at its estimate.
+// 3. the router, with rate limits and budgets vetting each candidate at its estimate;
+// 4. conversation affinity: a later turn keeps its conversation's model unless re-routing is worth it.
 // The decision is complete when this returns and frozen on the turn.
 import { RouterError } from '../protocol/errors';
 import type { RoutingDecision, RoutingOptions } from '../protocol/routing';
@@ -20,6 +21,11 @@ export interface BudgetPlanner {
 /** Step 2: an experiment arm or the promoted setting (or nothing) for this turn. */
 export interface ExperimentPlanner {
   assign(turn: Turn, call: PlanCall): { routing: RoutingOptions; assignment: ExperimentAssignment | null } | null;
+}
+
+/** Step 4: conversation affinity turns the router's fresh decision into the conversation's (routing/affinity.ts). */
+export interface ConversationPlanner {
+  route(turn: Turn, fresh: RoutingDecision): RoutingDecision;
 }
 
 /** Per-client routing of named models (config `routing.namedModels`); off when absent. */
@@ -40,6 +46,8 @@ export interface PlanningStages {
   /** Why a model cannot be called now for rate limits (null = it can). */
   rateLimited?: ((model: CatalogModel) => string | null) | null;
   namedModelRoutes?: readonly NamedModelRoute[];
+  /** Conversation affinity; null = every turn routed afresh. */
+  affinity?: ConversationPlanner | null;
 }
 
 const NO_BUDGETS: BudgetPlanning = { tradeoff: null, paused: new Map(), reasons: [], downgradeNamed: null, unaffordable: () => null };
@@ -145,6 +153,8 @@ export function planTurn(turn: Turn, stages: PlanningStages): RoutingDecision {
   if (substitutedFor !== null) {
     decision.substitutedFor = substitutedFor;
   }
-  turn.setPlan({ decision, routing, substitutedFor, namedRoute });
-  return decision;
+  // 4. A later turn of a conversation may keep its earlier model (dry runs plan afresh).
+  const planned = stages.affinity && call.dryRun !== true ? stages.affinity.route(turn, decision) : decision;
+  turn.setPlan({ decision: planned, routing, substitutedFor, namedRoute });
+  return planned;
 }

@@ -7,7 +7,7 @@ import type { BudgetAlertNotification } from '../protocol/budget';
 import type { ChatRequest, ChatResult, StreamEvent } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
 import type { Endpoint, LedgerRow } from '../protocol/ledger';
-import type { ClientContext, RoutingDecision, RoutingOptions } from '../protocol/routing';
+import type { ClientContext, ConversationRouting, RoutingDecision, RoutingOptions } from '../protocol/routing';
 import type { AttemptRow } from '../ledger/requests';
 import type { Reservation } from '../ledger/reservations';
 import type { CatalogModel } from '../routing/catalog';
@@ -27,6 +27,8 @@ export interface ChatCall {
   onDecision?: ((decision: RoutingDecision, requestId: string) => void) | undefined;
   /** A caller may assign the ledger id itself (see newRequestId). */
   requestId?: string | undefined;
+  /** The conversation's explicit key, when the client sent one (routing/affinity.ts). */
+  conversation?: { key: string; source: Exclude<ConversationRouting['keySource'], 'prefix'> } | undefined;
 }
 
 /** What a plan needs from the call: route/estimate and route/decide plan without sending. */

@@ -48,6 +48,13 @@ export const ResponseFormat = z.union([
   z.object({ type: z.literal('json_schema'), json_schema: z.record(z.string(), z.unknown()) }),
 ]);
 
+/**
+ * How hard a reasoning model thinks before answering, in OpenAI's words (`reasoning_effort`); the
+ * providers layer maps it to Anthropic's and Gemini's thinking budgets or levels.
+ */
+export const EffortLevel = z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
+export type EffortLevel = z.infer<typeof EffortLevel>;
+
 /** Generation parameters, provider-neutral. */
 export const GenerationParams = z.object({
   max_tokens: z.number().int().positive().optional(),
@@ -57,6 +64,8 @@ export const GenerationParams = z.object({
   tools: z.array(ToolDefinition).optional(),
   tool_choice: ToolChoice.optional(),
   response_format: ResponseFormat.optional(),
+  /** Pins the reasoning effort; omitted, routing chooses it with the model. */
+  reasoning_effort: EffortLevel.optional(),
 });
 export type GenerationParams = z.infer<typeof GenerationParams>;
 

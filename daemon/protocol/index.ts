@@ -9,3 +9,4 @@ export * from './routing-methods';
 export * from './experiments';
 export * from './providers';
 export * from './team';
+export * from './conversations';

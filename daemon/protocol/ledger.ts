@@ -1,7 +1,7 @@
 // One row of the ledger: one routed request. The same names are used by the store's
 // `requests` table, the `spend/*` methods and the dashboard.
 export type RequestStatus = 'ok' | 'error' | 'cancelled';
-export type Endpoint = 'chat.completions' | 'messages' | 'rpc' | 'ask';
+export type Endpoint = 'chat.completions' | 'messages' | 'responses' | 'rpc' | 'ask';
 
 export interface LedgerRow {
   id: string;

@@ -8,6 +8,7 @@ import type { LedgerRow } from './ledger';
 import { budgetMethods } from './budget';
 import { experimentMethods } from './experiments';
 import { providerMethods } from './providers';
+import { conversationMethods } from './conversations';
 import { routingMethods } from './routing-methods';
 import { ReportScope, teamMethods } from './team';
 import { learningMethods } from './learning';
@@ -182,6 +183,7 @@ export const methods = {
   ...providerMethods,
   ...teamMethods,
   ...learningMethods,
+  ...conversationMethods,
 } as const;
 
 export type Methods = typeof methods;

@@ -2,7 +2,7 @@
 // beyond `route/decide`: `route/test`, `catalog/update`, `policy/list`. The same schemas validate
 // settings files and RPC params, so a policy means one thing everywhere.
 import { z } from 'zod';
-import { ChatMessage, GenerationParams } from './chat';
+import { ChatMessage, EffortLevel, GenerationParams } from './chat';
 import { Capability, ClientContext, RoutingOptions, Tradeoff, type RoutingDecision, type TaskType } from './routing';
 
 const result = <R>() => undefined as unknown as R;
@@ -81,6 +81,39 @@ export type Rule = z.infer<typeof Rule>;
 /** A units check at the edge: no model costs over $1000 per million tokens; such a figure is per-token or per-1K. */
 const PerMTok = z.number().nonnegative().max(1000, 'prices are USD per million tokens; above $1000/MTok looks like per-token or per-1K units');
 
+const Quality01 = z.number().min(0, 'quality is 0..1').max(1, 'quality is 0..1');
+
+/** Quality 0..1 per task category (the categories of routing/taskCategories.ts); a missing one is unknown. */
+export const CategoryQualitySchema = z.object({
+  code: Quality01.optional(),
+  math: Quality01.optional(),
+  reasoning: Quality01.optional(),
+  writing: Quality01.optional(),
+  extraction: Quality01.optional(),
+  chat: Quality01.optional(),
+  tools: Quality01.optional(),
+  longContext: Quality01.optional(),
+}).strict();
+
+/**
+ * How a model's thinking is controlled: `effort` (OpenAI-style reasoning_effort), `budget` (a token
+ * budget: Anthropic, Gemini 2.5), `level` (Gemini 3 thinking levels), `fixed` (always thinks, no
+ * setting). Each level carries its typical hidden reasoning tokens.
+ */
+export const ReasoningLevelSchema = z.object({
+  effort: EffortLevel,
+  thinkingTokens: z.number().int().nonnegative().max(200_000),
+  budgetTokens: z.number().int().nonnegative().max(200_000).optional(),
+}).strict();
+export const ReasoningSpecSchema = z.object({
+  control: z.enum(['effort', 'budget', 'level', 'fixed']),
+  default: EffortLevel,
+  levels: z.array(ReasoningLevelSchema).min(1).max(6),
+}).strict()
+  .refine((r) => new Set(r.levels.map((l) => l.effort)).size === r.levels.length, { message: 'each effort level once', path: ['levels'] })
+  .refine((r) => r.levels.some((l) => l.effort === r.default), { message: 'default must be one of the levels', path: ['default'] });
+export type ReasoningSpecInput = z.infer<typeof ReasoningSpecSchema>;
+
 export const ModelOverride = z.object({
   id: z.string().min(1).max(200),
   provider: z.string().min(1).max(50).optional(),
@@ -90,6 +123,11 @@ export const ModelOverride = z.object({
   maxOutputTokens: z.number().int().positive().optional(),
   capabilities: z.array(Capability).optional(),
   qualityPrior: z.number().min(0).max(1).optional(),
+  /** Quality per task category; `qualityPrior` is derived from it unless given. */
+  qualityByCategory: CategoryQualitySchema.optional(),
+  /** Take the quality figures of this catalog model (e.g. a local fine-tune "like" gpt-4o-mini). */
+  like: z.string().min(1).max(200).optional(),
+  reasoning: ReasoningSpecSchema.optional(),
   latencyPrior: z.object({ ttftMs: z.number().nonnegative(), tokensPerSecond: z.number().positive() }).strict().optional(),
   /** USD per million tokens; null marks the price as unknown (never $0). */
   price: z
@@ -102,7 +140,7 @@ export const ModelOverride = z.object({
     .strict()
     .nullable()
     .optional(),
-}).strict();
+}).strict().refine((o) => o.like === undefined || o.qualityByCategory === undefined, { message: 'give either "like" or "qualityByCategory", not both', path: ['like'] });
 export type ModelOverride = z.infer<typeof ModelOverride>;
 
 /** The routing section of the user's settings. */
@@ -113,6 +151,8 @@ export const RoutingConfig = z.object({
   rules: z.array(Rule).default([]),
   models: z.array(ModelOverride).default([]),
   defaultStrategy: StrategyConfig.optional(),
+  /** What a second of waiting is worth (USD per hour): `balanced` adds it to the price of slow answers. */
+  valueOfTimeUsdPerHour: z.number().nonnegative().max(100_000).optional(),
   /** Per-workspace defaults (key: the workspace path clients send); a request's own choice wins. */
   workspaces: z.record(z.string(), z.object({ tradeoff: Tradeoff.optional(), policy: PolicyName.optional() }).strict()).default({}),
   /**
@@ -173,11 +213,56 @@ export interface RouteTestResult {
   matchedRule: string | null;
 }
 
-export const CatalogUpdateParams = z.object({ models: z.array(ModelOverride).min(1) }).strict();
+/**
+ * Either patches (`models`: prices, windows, new models, as in config.json) or a whole catalog data
+ * file (`data`, the schema of daemon/routing/data/models.json) whose figures replace the current
+ * ones; `source` names the file in errors. A bad file changes nothing.
+ */
+export const CatalogUpdateParams = z.object({
+  models: z.array(ModelOverride).min(1).optional(),
+  data: z.unknown().optional(),
+  source: z.string().min(1).max(1000).optional(),
+}).strict().refine((p) => (p.models === undefined) !== (p.data === undefined), { message: 'give exactly one of "models" or "data"' });
 export interface CatalogUpdateResult {
   added: string[];
   updated: string[];
   models: number;
+  /** The data file's date, when `data` replaced it. */
+  catalogUpdated?: string;
+}
+
+export const CatalogListParams = z.object({}).strict();
+/** One figure and where it comes from: a source id (see `sources`) or why it is an estimate. */
+export interface SourcedFigure {
+  value: number;
+  source?: string;
+  estimate?: string;
+}
+export interface CatalogListEntry {
+  id: string;
+  provider: string;
+  apiModel: string;
+  contextWindow: number;
+  maxOutputTokens: number;
+  capabilities: string[];
+  qualityPrior: number;
+  qualityByCategory: Partial<Record<string, number>>;
+  /** Where the quality comes from: a source id with the arena row, a "like", or the user's config. */
+  qualitySource: string;
+  latency: { ttftMs: SourcedFigure; tokensPerSecond: SourcedFigure };
+  reasoning: { control: string; default: string; levels: { effort: string; thinkingTokens: number; budgetTokens?: number }[]; thinkingTokens: string } | null;
+  inputPerMTok: number | null;
+  outputPerMTok: number | null;
+  /** Defined in config.json or by catalog/update rather than the data file. */
+  userDefined: boolean;
+}
+export interface CatalogListResult {
+  /** The data file's date and where it was read from. */
+  updated: string;
+  file: string;
+  methods: Record<string, string>;
+  sources: Record<string, { title: string; url?: string; repository?: string; commit?: string; file?: string; date: string }>;
+  models: CatalogListEntry[];
 }
 
 export const PolicyListParams = z.object({}).strict();
@@ -190,5 +275,6 @@ export interface PolicyListResult {
 export const routingMethods = {
   'route/test': { params: RouteTestParams, result: result<RouteTestResult>() },
   'catalog/update': { params: CatalogUpdateParams, result: result<CatalogUpdateResult>() },
+  'catalog/list': { params: CatalogListParams, result: result<CatalogListResult>() },
   'policy/list': { params: PolicyListParams, result: result<PolicyListResult>() },
 } as const;

@@ -1,6 +1,7 @@
 // What a caller may ask of the router, and what the router answers. The decision is always
 // visible: these shapes appear in responses, the ledger, the editor and the dashboard.
 import { z } from 'zod';
+import type { EffortLevel } from './chat';
 
 export const Tradeoff = z.enum(['quality', 'balanced', 'cost', 'latency']);
 export type Tradeoff = z.infer<typeof Tradeoff>;
@@ -41,8 +42,12 @@ export const RoutingOptions = z.object({
   preferredModels: z.array(z.string()).optional(),
   excludedModels: z.array(z.string()).optional(),
   requiredCapabilities: z.array(Capability).optional(),
+  /** What a second of waiting is worth to the caller (USD per hour); overrides the configured value. */
+  valueOfTimeUsdPerHour: z.number().nonnegative().max(100_000).optional(),
   /** The user confirmed going over a budget that allows it (the editor asks first). */
   confirmOverBudget: z.boolean().optional(),
+  /** false: route this turn afresh, ignoring conversation affinity (on by default). */
+  affinity: z.boolean().optional(),
 });
 export type RoutingOptions = z.infer<typeof RoutingOptions>;
 
@@ -58,6 +63,10 @@ export interface CandidateEstimate {
   score: number;
   /** Why this candidate was filtered out, if it was. */
   excluded?: string;
+  /** The reasoning effort this estimate assumes (null: the model does not reason). */
+  effort?: EffortLevel | null;
+  /** Typical hidden reasoning tokens at that effort (priced as output, waited for before the answer). */
+  thinkingTokens?: number;
 }
 
 export interface RoutingDecision {
@@ -83,8 +92,30 @@ export interface RoutingDecision {
   experiment?: { id: string; arm: string } | null;
   /** Whether the policy re-asks a stronger model on a low-confidence answer, and which one. */
   escalation?: { enabled: boolean; to: string | null };
+  /** The reasoning effort chosen with the model (null: the model does not reason); sent to the provider. */
+  effort?: EffortLevel | null;
+  /** Expected wall time of the answer: first token + thinking + output (ms). */
+  expectedWallMs?: number;
   /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
   substitutedFor?: string;
+  /** Predicted difficulty of this prompt, 0..1 (the quality model's). */
+  difficulty?: number;
+  /** Conversation affinity's part in this decision (routing/affinity.ts); absent when off. */
+  conversation?: ConversationRouting;
+}
+
+/** How a turn of a recognised conversation was routed. */
+export interface ConversationRouting {
+  /** The conversation key (explicit, or `prefix:<hash>` of its first messages). */
+  key: string;
+  keySource: 'header' | 'prompt_cache_key' | 'user' | 'metadata.user_id' | 'prefix';
+  /** 1 for the first turn seen. */
+  turn: number;
+  /** new: first turn; kept: stayed on the earlier model; moved: re-routed (why says which). */
+  outcome: 'new' | 'kept' | 'moved';
+  /** The model of the earlier turns (null on the first). */
+  previousModel: string | null;
+  why: string;
 }
 
 /** The `routing` object carried by every response. */
@@ -104,4 +135,6 @@ export interface RoutingInfo {
   estimatedSavingsUsd: number | null;
   /** The model the caller named, when a budget that opted in to `downgrade` replaced it. */
   substitutedFor?: string;
+  /** Present when the request belongs to a recognised conversation (affinity). */
+  conversation?: ConversationRouting;
 }

@@ -1,7 +1,7 @@
 // A provider adapter is data plus pure transforms (as Portkey's gateway separates them): it
 // builds the HTTP request, parses the answer, the stream and the errors. Only
 // `providers/http.ts` performs HTTP, so every adapter is tested against recorded fixtures.
-import type { ChatRequest, ChatResult, StreamEvent } from '../protocol/chat';
+import type { ChatRequest, ChatResult, EffortLevel, StreamEvent } from '../protocol/chat';
 import type { ErrorCode } from '../protocol/errors';
 
 export interface HttpRequestSpec {
@@ -17,6 +17,18 @@ export interface BuildOptions {
   stream: boolean;
   apiKey: string;
   baseUrl: string;
+  /**
+   * The reasoning setting routing chose for this model, in the model's own terms: an effort name
+   * (OpenAI-style), a thinking budget (Anthropic, Gemini 2.5) or a thinking level (Gemini 3).
+   * Absent: the provider's default.
+   */
+  reasoning?: ReasoningSetting | undefined;
+}
+
+export interface ReasoningSetting {
+  control: 'effort' | 'budget' | 'level' | 'fixed';
+  effort: EffortLevel;
+  budgetTokens?: number | undefined;
 }
 
 /** How a failed call is classified: this decides retry, fallback and the ledger's error code. */

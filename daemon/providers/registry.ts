@@ -24,6 +24,7 @@ export const PROVIDERS: Record<string, ProviderEntry> = {
   mistral: compatible('mistral', 'https://api.mistral.ai/v1'),
   together: compatible('together', 'https://api.together.xyz/v1'),
   xai: compatible('xai', 'https://api.x.ai/v1'),
+  moonshot: compatible('moonshot', 'https://api.moonshot.ai/v1'),
   openrouter: compatible('openrouter', 'https://openrouter.ai/api/v1'),
   ollama: compatible('ollama', 'http://127.0.0.1:11434/v1', false),
   lmstudio: compatible('lmstudio', 'http://127.0.0.1:1234/v1', false),

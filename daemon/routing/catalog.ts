@@ -1,10 +1,13 @@
-// The models the router can choose from. Prices are looked up (never written here); the quality
-// prior is a 0..1 judgement from public leaderboards, refined by the learned model and feedback.
+// The models the router can choose from: the shipped data file (data/models.json: quality per
+// task category, latency, reasoning levels, each figure with its source) plus the user's own models
+// and overrides from config.json or `catalog/update`. Prices are looked up (never written here).
 import type { Capability } from '../protocol/routing';
 import type { ModelOverride } from '../protocol/routing-methods';
 import { RouterError } from '../protocol/errors';
 import { priceOf, type ModelPrice } from '../ledger/pricing';
 import type { CategoryQuality } from './taskCategories';
+import { derivePrior, shippedCatalogData, type CatalogData, type DataModelResolved, type ReasoningSpec } from './catalogData';
+import { inferModel } from './modelInference';
 
 export interface CatalogModel {
   /** Our id, as clients name it (`model: "gpt-4o-mini"`). */
@@ -17,41 +20,42 @@ export interface CatalogModel {
   contextWindow: number;
   maxOutputTokens: number;
   capabilities: Capability[];
+  /** One prompt-independent quality (0..1), derived from `qualityByCategory` when that is known. */
   qualityPrior: number;
   /** Quality 0..1 per task category, from the catalog data file (sources there); absent: unknown. */
   qualityByCategory?: CategoryQuality;
-  /** Typical time to first token and output speed, before live statistics exist. */
+  /** Typical time to first token (no thinking) and output speed, before live statistics exist. */
   latencyPrior: { ttftMs: number; tokensPerSecond: number };
+  /** Effort levels (or thinking budgets) the model takes; absent: it does not reason. */
+  reasoning?: ReasoningSpec;
+  /** Where the data file's figures come from; absent for a model defined in config.json. */
+  provenance?: DataModelResolved['provenance'];
+  /** Defined or changed by the user (config.json routing.models, catalog/update). */
+  userDefined?: boolean;
   priceOverride?: ModelPrice | null;
+  /** Not listed: inferred from a requested id's name (modelInference.ts); never an `auto` candidate. */
+  inferred?: boolean;
 }
 
-type Entry = Omit<CatalogModel, 'apiModel' | 'priceId'> & { apiModel?: string; priceId?: string };
-
-const ALL: Capability[] = ['tools', 'vision', 'json'];
-const TEXT_TOOLS: Capability[] = ['tools', 'json'];
-
-const BUILT_IN: Entry[] = [
-  { id: 'gpt-4.1', provider: 'openai', contextWindow: 1_047_576, maxOutputTokens: 32_768, capabilities: ALL, qualityPrior: 0.84, latencyPrior: { ttftMs: 450, tokensPerSecond: 80 } },
-  { id: 'gpt-4.1-mini', provider: 'openai', contextWindow: 1_047_576, maxOutputTokens: 32_768, capabilities: ALL, qualityPrior: 0.76, latencyPrior: { ttftMs: 350, tokensPerSecond: 110 } },
-  { id: 'gpt-4.1-nano', provider: 'openai', contextWindow: 1_047_576, maxOutputTokens: 32_768, capabilities: ALL, qualityPrior: 0.6, latencyPrior: { ttftMs: 250, tokensPerSecond: 150 } },
-  { id: 'gpt-4o', provider: 'openai', contextWindow: 128_000, maxOutputTokens: 16_384, capabilities: ALL, qualityPrior: 0.8, latencyPrior: { ttftMs: 450, tokensPerSecond: 90 } },
-  { id: 'gpt-4o-mini', provider: 'openai', contextWindow: 128_000, maxOutputTokens: 16_384, capabilities: ALL, qualityPrior: 0.66, latencyPrior: { ttftMs: 350, tokensPerSecond: 110 } },
-  { id: 'o4-mini', provider: 'openai', contextWindow: 200_000, maxOutputTokens: 100_000, capabilities: ALL, qualityPrior: 0.88, latencyPrior: { ttftMs: 2500, tokensPerSecond: 120 } },
-  { id: 'claude-opus-4', provider: 'anthropic', apiModel: 'claude-opus-4-20250514', contextWindow: 200_000, maxOutputTokens: 32_000, capabilities: ALL, qualityPrior: 0.93, latencyPrior: { ttftMs: 1500, tokensPerSecond: 40 } },
-  { id: 'claude-sonnet-4', provider: 'anthropic', apiModel: 'claude-sonnet-4-20250514', contextWindow: 200_000, maxOutputTokens: 64_000, capabilities: ALL, qualityPrior: 0.9, latencyPrior: { ttftMs: 900, tokensPerSecond: 60 } },
-  { id: 'claude-3-5-haiku', provider: 'anthropic', apiModel: 'claude-3-5-haiku-20241022', contextWindow: 200_000, maxOutputTokens: 8_192, capabilities: ALL, qualityPrior: 0.68, latencyPrior: { ttftMs: 600, tokensPerSecond: 65 } },
-  { id: 'gemini-2.5-pro', provider: 'google', contextWindow: 1_048_576, maxOutputTokens: 65_536, capabilities: ALL, qualityPrior: 0.92, latencyPrior: { ttftMs: 2000, tokensPerSecond: 90 } },
-  { id: 'gemini-2.5-flash', provider: 'google', contextWindow: 1_048_576, maxOutputTokens: 65_536, capabilities: ALL, qualityPrior: 0.8, latencyPrior: { ttftMs: 700, tokensPerSecond: 180 } },
-  { id: 'gemini-2.0-flash', provider: 'google', contextWindow: 1_048_576, maxOutputTokens: 8_192, capabilities: ALL, qualityPrior: 0.65, latencyPrior: { ttftMs: 400, tokensPerSecond: 200 } },
-  { id: 'deepseek-chat', provider: 'deepseek', contextWindow: 64_000, maxOutputTokens: 8_192, capabilities: TEXT_TOOLS, qualityPrior: 0.78, latencyPrior: { ttftMs: 1200, tokensPerSecond: 35 } },
-  { id: 'deepseek-reasoner', provider: 'deepseek', contextWindow: 64_000, maxOutputTokens: 32_768, capabilities: ['json'], qualityPrior: 0.86, latencyPrior: { ttftMs: 5000, tokensPerSecond: 30 } },
-  { id: 'mistral-large', provider: 'mistral', apiModel: 'mistral-large-latest', priceId: 'mistral-large-latest', contextWindow: 128_000, maxOutputTokens: 8_192, capabilities: TEXT_TOOLS, qualityPrior: 0.72, latencyPrior: { ttftMs: 600, tokensPerSecond: 60 } },
-  { id: 'mistral-small', provider: 'mistral', apiModel: 'mistral-small-latest', priceId: 'mistral-small-latest', contextWindow: 32_000, maxOutputTokens: 8_192, capabilities: TEXT_TOOLS, qualityPrior: 0.58, latencyPrior: { ttftMs: 400, tokensPerSecond: 100 } },
-  { id: 'llama-3.1-8b-instant', provider: 'groq', contextWindow: 131_072, maxOutputTokens: 8_192, capabilities: TEXT_TOOLS, qualityPrior: 0.45, latencyPrior: { ttftMs: 150, tokensPerSecond: 700 } },
-  { id: 'llama-3.3-70b-versatile', provider: 'groq', contextWindow: 131_072, maxOutputTokens: 32_768, capabilities: TEXT_TOOLS, qualityPrior: 0.7, latencyPrior: { ttftMs: 250, tokensPerSecond: 275 } },
-  { id: 'grok-3', provider: 'xai', contextWindow: 131_072, maxOutputTokens: 16_384, capabilities: TEXT_TOOLS, qualityPrior: 0.85, latencyPrior: { ttftMs: 800, tokensPerSecond: 60 } },
-  { id: 'grok-3-mini', provider: 'xai', contextWindow: 131_072, maxOutputTokens: 16_384, capabilities: TEXT_TOOLS, qualityPrior: 0.74, latencyPrior: { ttftMs: 600, tokensPerSecond: 90 } },
-];
+function fromData(m: DataModelResolved): CatalogModel {
+  const out: CatalogModel = {
+    id: m.id,
+    provider: m.provider,
+    apiModel: m.apiModel,
+    priceId: m.priceId,
+    contextWindow: m.contextWindow,
+    maxOutputTokens: m.maxOutputTokens,
+    capabilities: m.capabilities,
+    qualityPrior: m.qualityPrior,
+    qualityByCategory: m.qualityByCategory,
+    latencyPrior: m.latencyPrior,
+    provenance: m.provenance,
+  };
+  if (m.reasoning) {
+    out.reasoning = m.reasoning;
+  }
+  return out;
+}
 
 /** Live latency observed by the providers layer; the router prefers it over the catalog's prior. */
 export interface LatencyStats {
@@ -108,16 +112,32 @@ export class InMemoryModelStats implements ModelStats {
 }
 
 export class Catalog {
-  private readonly byId: Map<string, CatalogModel>;
+  private byId: Map<string, CatalogModel>;
+  private data: CatalogData | null;
+  /** Every override applied so far, in order: re-applied when a newer data file replaces the figures. */
+  private readonly applied: ModelOverride[] = [];
+  private changes = 0;
+  /** Models adopted by name (see `resolveConcrete`): found by `get`, never in `list`. */
+  private readonly inferred = new Map<string, CatalogModel>();
 
-  constructor(models: CatalogModel[]) {
+  constructor(models: CatalogModel[], data: CatalogData | null = null) {
     this.byId = new Map(models.map((m) => [m.id, m]));
+    this.data = data;
+  }
+
+  /** The shipped data file's models. */
+  static builtIn(): Catalog {
+    return Catalog.fromData(shippedCatalogData());
+  }
+
+  static fromData(data: CatalogData): Catalog {
+    return new Catalog(data.models.map(fromData), data);
   }
 
   /** Built-in models with the user's overrides (from settings or `catalog/update`) applied. */
   /** `where` names the overrides' source (e.g. the config file) in an error about them. */
-  static withOverrides(overrides: ModelOverride[], where?: string): Catalog {
-    const c = Catalog.builtIn();
+  static withOverrides(overrides: ModelOverride[], where?: string, data: CatalogData = shippedCatalogData()): Catalog {
+    const c = Catalog.fromData(data);
     try {
       c.update(overrides);
     } catch (e) {
@@ -129,18 +149,55 @@ export class Catalog {
     return c;
   }
 
+  /** Bumped on every change, so caches derived from the catalog know to rebuild. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** The data file behind the catalog: date, origin, methods and sources. */
+  info(): Pick<CatalogData, 'updated' | 'file' | 'methods' | 'sources'> | null {
+    return this.data ? { updated: this.data.updated, file: this.data.file, methods: this.data.methods, sources: this.data.sources } : null;
+  }
+
+  /**
+   * Replaces the data file's figures with a newer file's (already validated) and re-applies the
+   * user's overrides on top. All or nothing: if an override no longer applies, nothing changes.
+   */
+  replaceData(data: CatalogData): { added: string[]; updated: string[] } {
+    const next = new Catalog(data.models.map(fromData), data);
+    next.update(this.applied);
+    const added = next.list().filter((m) => !this.byId.has(m.id)).map((m) => m.id);
+    const updated = next.list().filter((m) => this.byId.has(m.id)).map((m) => m.id);
+    this.byId = next.byId;
+    this.data = data;
+    this.changes++;
+    return { added, updated };
+  }
+
   /**
    * Applies overrides in place: a known id is patched, a new id is added (it then needs a provider
    * and a context window). `price: null` marks the price as unknown; omitting it keeps genai-prices.
+   * `like` copies another model's quality figures; `qualityByCategory` sets them (and the prior).
+   * All or nothing: a bad override leaves the catalog as it was.
    */
   update(overrides: ModelOverride[]): { added: string[]; updated: string[] } {
     const added: string[] = [];
     const updated: string[] = [];
+    const staged = new Map(this.byId);
     for (const o of overrides) {
-      const prev = this.byId.get(o.id);
+      const prev = staged.get(o.id);
       if (!prev && (o.provider === undefined || o.contextWindow === undefined)) {
         throw new RouterError('invalidParams', `new model "${o.id}" needs a provider and a contextWindow`, { model: o.id });
       }
+      let byCategory = o.qualityByCategory;
+      if (o.like !== undefined) {
+        const like = staged.get(o.like);
+        if (!like) {
+          throw new RouterError('invalidParams', `model "${o.id}": like "${o.like}" is not a catalog model`, { model: o.id, field: 'like' });
+        }
+        byCategory = like.qualityByCategory ?? { chat: like.qualityPrior };
+      }
+      const derived = byCategory !== undefined ? derivePrior(byCategory) : null;
       const base: CatalogModel = prev ?? {
         id: o.id,
         provider: o.provider ?? '',
@@ -149,31 +206,34 @@ export class Catalog {
         contextWindow: o.contextWindow ?? 0,
         maxOutputTokens: o.maxOutputTokens ?? 4096,
         capabilities: o.capabilities ?? [],
-        qualityPrior: o.qualityPrior ?? 0.5,
+        qualityPrior: o.qualityPrior ?? derived ?? 0.5,
         latencyPrior: o.latencyPrior ?? { ttftMs: 800, tokensPerSecond: 60 },
       };
       const next: CatalogModel = {
         ...base,
+        userDefined: true,
         ...(o.provider !== undefined ? { provider: o.provider } : {}),
         ...(o.apiModel !== undefined ? { apiModel: o.apiModel } : {}),
         ...(o.priceId !== undefined ? { priceId: o.priceId } : {}),
         ...(o.contextWindow !== undefined ? { contextWindow: o.contextWindow } : {}),
         ...(o.maxOutputTokens !== undefined ? { maxOutputTokens: o.maxOutputTokens } : {}),
         ...(o.capabilities !== undefined ? { capabilities: o.capabilities } : {}),
+        ...(byCategory !== undefined ? { qualityByCategory: byCategory } : {}),
+        ...(derived !== null ? { qualityPrior: derived } : {}),
         ...(o.qualityPrior !== undefined ? { qualityPrior: o.qualityPrior } : {}),
         ...(o.latencyPrior !== undefined ? { latencyPrior: o.latencyPrior } : {}),
+        ...(o.reasoning !== undefined ? { reasoning: o.reasoning } : {}),
       };
       if (o.price !== undefined) {
         next.priceOverride = o.price === null ? null : { cachedInputPerMTok: o.price.inputPerMTok, cacheWritePerMTok: o.price.inputPerMTok, ...o.price };
       }
-      this.byId.set(o.id, next);
+      staged.set(o.id, next);
       (prev ? updated : added).push(o.id);
     }
+    this.byId = staged;
+    this.applied.push(...overrides);
+    this.changes++;
     return { added, updated };
-  }
-
-  static builtIn(): Catalog {
-    return new Catalog(BUILT_IN.map((e) => ({ ...e, apiModel: e.apiModel ?? e.id, priceId: e.priceId ?? e.apiModel ?? e.id })));
   }
 
   list(): CatalogModel[] {
@@ -181,7 +241,31 @@ export class Catalog {
   }
 
   get(id: string): CatalogModel | undefined {
-    return this.byId.get(id);
+    return this.byId.get(id) ?? this.inferred.get(id);
+  }
+
+  /**
+   * A concrete id a request names: the listed model, or one inferred from a name whose provider is
+   * plain (`claude-*`, `gpt-*`, `o<N>*`, `gemini-*`, `grok-*`, `deepseek-*`), adopted so the rest of
+   * the pipeline finds it with `get`. Undefined when neither applies.
+   */
+  resolveConcrete(id: string): CatalogModel | undefined {
+    const known = this.get(id);
+    if (known) {
+      return known;
+    }
+    const m = inferModel(id);
+    if (m) {
+      // Bounded: a client cycling through made-up names must not grow this forever.
+      if (this.inferred.size >= 256) {
+        const oldest = this.inferred.keys().next().value;
+        if (oldest !== undefined) {
+          this.inferred.delete(oldest);
+        }
+      }
+      this.inferred.set(id, m);
+    }
+    return m ?? undefined;
   }
 
   price(model: CatalogModel): ModelPrice | null {

@@ -14,7 +14,7 @@ export const BUILT_IN_POLICIES: readonly Policy[] = [
   {
     name: 'deep-research',
     description: 'The strongest reasoning models; quality first, long answers, escalation on.',
-    models: ['claude-opus-4', 'gemini-2.5-pro', 'o4-mini', 'claude-sonnet-4', 'gpt-4.1', 'deepseek-reasoner'],
+    models: ['claude-opus-4-5', 'gemini-3-pro', 'gpt-5.2', 'gpt-5.1', 'claude-sonnet-4-5', 'o3', 'grok-4', 'kimi-k2-thinking', 'deepseek-reasoner'],
     strategy: { name: 'quality-first' },
     tradeoff: 'quality',
     maxTokens: 8000,
@@ -24,7 +24,7 @@ export const BUILT_IN_POLICIES: readonly Policy[] = [
   {
     name: 'code',
     description: 'Models that write and review code well; balanced, low temperature, escalation on.',
-    models: ['claude-sonnet-4', 'gpt-4.1', 'gemini-2.5-pro', 'o4-mini', 'deepseek-chat', 'gpt-4.1-mini', 'gemini-2.5-flash', 'claude-3-5-haiku'],
+    models: ['claude-sonnet-4-5', 'claude-opus-4-5', 'gpt-5.1', 'gpt-5.2', 'gemini-3-pro', 'gemini-3-flash', 'claude-haiku-4-5', 'gpt-5-mini', 'kimi-k2', 'deepseek-chat', 'grok-4-1-fast-reasoning', 'gpt-4.1', 'gpt-4.1-mini'],
     strategy: { name: 'learned' },
     tradeoff: 'balanced',
     temperature: 0.2,
@@ -34,7 +34,7 @@ export const BUILT_IN_POLICIES: readonly Policy[] = [
   {
     name: 'ops',
     description: 'Small, fast, cheap models for commit messages, renames, log triage.',
-    models: ['gpt-4.1-nano', 'gemini-2.0-flash', 'llama-3.1-8b-instant', 'gpt-4o-mini', 'gpt-4.1-mini', 'claude-3-5-haiku', 'mistral-small'],
+    models: ['gpt-4.1-nano', 'gemini-2.5-flash-lite', 'gemini-2.0-flash', 'llama-3.1-8b-instant', 'gpt-5-nano', 'gpt-4o-mini', 'gpt-4.1-mini', 'claude-haiku-4-5', 'mistral-small'],
     strategy: { name: 'cost-aggressive', minQuality: 0.55 },
     tradeoff: 'cost',
     maxCostUsd: 0.005,

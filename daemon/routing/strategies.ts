@@ -8,12 +8,15 @@ import { StrategyName, type StrategyConfig } from '../protocol/routing-methods';
 export interface ScoringInput {
   model: string;
   provider: string;
-  /** Predicted quality of this model's answer to this prompt, 0..1. */
+  /** Predicted quality of this model's answer to this prompt (at this effort), 0..1. */
   quality: number;
-  /** The catalog's prompt-independent prior. */
+  /** The catalog's prompt-independent prior (for this task type). */
   qualityPrior: number;
   costUsd: number | null;
+  /** Expected wall time: first token + thinking + output (ms). */
   latencyMs: number;
+  /** The model's output price (USD/MTok): its price tier, whatever the request's size. */
+  outputPerMTok?: number | null;
 }
 
 export interface ScoringContext {
@@ -24,22 +27,58 @@ export interface ScoringContext {
   minCost: number;
   maxCost: number;
   maxLatency: number;
+  /** Fastest candidate's wall time (ms); with maxLatency, the log scale of waiting. */
+  minLatency?: number;
   /** The policy's ordered model list (empty: no order). */
   preference: readonly string[];
+  /**
+   * 0..1: how much quality differences matter for this prompt. On "thanks!" every competent model
+   * answers well and leaderboard gaps buy nothing; on a hard proof they are the point.
+   */
+  stakes?: number;
+  /** USD per hour of waiting: `balanced` prices slow answers with it (undefined: time is not priced). */
+  valueOfTimeUsdPerHour?: number;
+  /** 0..1: how hard the prompt looks (a premium tier is worth less on an easy one). */
+  hardness?: number;
 }
+
+/**
+ * `balanced` prices waiting at the value of time and adds it to the cost, on an absolute log scale
+ * from $0.0001 to $1 per answer (not relative to the other candidates, so an effort choice within
+ * one model is judged by what it really costs), plus a premium-tier penalty that fades as prompts
+ * get harder: paying Opus prices to answer "thanks!" is what users complain about.
+ */
+const TIMED_COST_RANGE = { lo: 1e-4, hi: 1 };
+/** Output price tiers, USD/MTok: up to $0.5 is the cheapest tier, $75 (Opus 4.1) the dearest. */
+const TIER_RANGE = { lo: 0.5, hi: 75 };
+const BALANCED = { timed: 0.3, tier: 0.1 };
 
 export interface Strategy {
   name: StrategyName;
   score(c: ScoringInput, ctx: ScoringContext): number;
 }
 
-/** How much each tradeoff weighs normalised cost and latency against one point of quality. */
+/**
+ * How much each tradeoff weighs normalised cost and waiting against quality. `balanced` prices
+ * waiting at the user's value of time and adds it to the cost; `latency` minimises waiting;
+ * `quality` still prefers the cheaper and faster of near-equals.
+ */
 export const TRADEOFF_WEIGHTS: Record<Tradeoff, { quality: number; cost: number; latency: number }> = {
-  quality: { quality: 1, cost: 0.02, latency: 0.01 },
+  quality: { quality: 1, cost: 0.03, latency: 0.02 },
   balanced: { quality: 1, cost: 0.25, latency: 0.03 },
-  cost: { quality: 1, cost: 0.6, latency: 0.02 },
-  latency: { quality: 1, cost: 0.05, latency: 0.4 },
+  cost: { quality: 1, cost: 0.6, latency: 0.03 },
+  latency: { quality: 1, cost: 0.05, latency: 0.5 },
 };
+
+/** Where x sits between lo and hi on a log scale (0..1); values span orders of magnitude. */
+export function logPosition(x: number, lo: number, hi: number): number {
+  if (hi <= lo) {
+    return 0;
+  }
+  const l = Math.log(Math.max(lo, 1e-9));
+  const h = Math.log(Math.max(hi, 1e-9));
+  return Math.min(1, Math.max(0, (Math.log(Math.max(x, 1e-9)) - l) / (h - l)));
+}
 
 /**
  * Cost on a log scale between the cheapest and dearest candidate (0..1): prices span three orders
@@ -50,31 +89,39 @@ export function normalisedCost(cost: number | null, ctx: ScoringContext): number
   if (cost === null) {
     return 1;
   }
-  if (ctx.maxCost <= ctx.minCost) {
-    return 0;
-  }
-  const lo = Math.log(Math.max(ctx.minCost, 1e-9));
-  const hi = Math.log(Math.max(ctx.maxCost, 1e-9));
-  return Math.min(1, Math.max(0, (Math.log(Math.max(cost, 1e-9)) - lo) / (hi - lo)));
+  return logPosition(cost, ctx.minCost, ctx.maxCost);
+}
+
+/** Waiting on a log scale between the fastest and slowest candidate (0..1). */
+export function normalisedWait(latencyMs: number, ctx: ScoringContext): number {
+  return ctx.minLatency === undefined ? latencyMs / Math.max(1, ctx.maxLatency) : logPosition(latencyMs, ctx.minLatency, ctx.maxLatency);
+}
+
+/** Cost plus the waiting priced at the value of time (USD); null when the price is unknown. */
+export function timedCost(c: Pick<ScoringInput, 'costUsd' | 'latencyMs'>, valueOfTimeUsdPerHour: number): number | null {
+  return c.costUsd === null ? null : c.costUsd + (c.latencyMs / 3_600_000) * valueOfTimeUsdPerHour;
 }
 
 function tradeoffUtility(c: ScoringInput, quality: number, ctx: ScoringContext, w: { quality: number; cost: number; latency: number }): number {
+  const vot = ctx.valueOfTimeUsdPerHour;
   if (ctx.willingnessToPay !== undefined && ctx.willingnessToPay > 0) {
-    // USD per quality point: a model is worth its extra cost only if it buys enough quality.
-    return quality - (c.costUsd ?? ctx.maxCost * 10) / ctx.willingnessToPay;
+    // USD per quality point: a model is worth its extra cost (and wait) only if it buys enough quality.
+    const cost = c.costUsd === null ? ctx.maxCost * 10 : (timedCost(c, vot ?? 0) ?? 0);
+    return quality - cost / ctx.willingnessToPay;
   }
-  return w.quality * quality - w.cost * normalisedCost(c.costUsd, ctx) - w.latency * (c.latencyMs / Math.max(1, ctx.maxLatency));
+  // Quality always counts fully under `quality`; elsewhere only as much as the prompt's stakes.
+  const stakes = ctx.tradeoff === 'quality' ? 1 : (ctx.stakes ?? 1);
+  const q = w.quality * stakes * quality;
+  if (ctx.tradeoff === 'balanced' && vot !== undefined && w === TRADEOFF_WEIGHTS.balanced) {
+    const timed = timedCost(c, vot);
+    const tier = c.outputPerMTok === undefined || c.outputPerMTok === null ? 1 : logPosition(c.outputPerMTok, TIER_RANGE.lo, TIER_RANGE.hi);
+    // Not capped above: with a high value of time every slow answer costs over $1, and the slower
+    // must still cost more.
+    const position = timed === null ? 1 : Math.max(0, Math.log(Math.max(timed, 1e-12) / TIMED_COST_RANGE.lo) / Math.log(TIMED_COST_RANGE.hi / TIMED_COST_RANGE.lo));
+    return q - BALANCED.timed * position - BALANCED.tier * (1 - (ctx.hardness ?? 0.5)) * tier;
+  }
+  return q - w.cost * normalisedCost(c.costUsd, ctx) - w.latency * normalisedWait(c.latencyMs, ctx);
 }
-
-/** Task type → model families that do it well (public leaderboards); a bonus on the prior. */
-const TASK_AFFINITY: Partial<Record<TaskType, RegExp>> = {
-  code: /claude-(sonnet|opus)|gpt-4\.1|o4-mini|deepseek|gemini-2\.5-pro/,
-  math: /o4-mini|deepseek-reasoner|gemini-2\.5|claude-opus|grok-3/,
-  analysis: /claude-(opus|sonnet)|gemini-2\.5-pro|gpt-4\.1$|o4-mini/,
-  creative: /claude|gpt-4o$|gpt-4\.1$/,
-  extraction: /mini|flash|haiku|nano|small/,
-  simple: /mini|flash|haiku|nano|small|instant/,
-};
 
 type Factory = (config: StrategyConfig) => Strategy;
 
@@ -97,12 +144,12 @@ export const STRATEGIES: Record<StrategyName, Factory> = {
   }),
   'task-type': () => ({
     name: 'task-type',
+    // The catalog's figure for this task type (qualityPrior is the task's category view), ignoring
+    // the prompt itself, with a small bonus for the policy's order.
     score: (c, ctx) => {
-      const affinity = TASK_AFFINITY[ctx.taskType];
-      const bonus = affinity?.test(c.model) ? 0.15 : 0;
       const rank = ctx.preference.indexOf(c.model);
       const order = rank < 0 ? 0 : 0.05 * (1 - rank / Math.max(1, ctx.preference.length));
-      return tradeoffUtility(c, c.qualityPrior + bonus + order, ctx, TRADEOFF_WEIGHTS[ctx.tradeoff]);
+      return tradeoffUtility(c, c.qualityPrior + order, ctx, TRADEOFF_WEIGHTS[ctx.tradeoff]);
     },
   }),
   weighted: (config) => {
@@ -112,7 +159,7 @@ export const STRATEGIES: Record<StrategyName, Factory> = {
     }
     return {
       name: 'weighted',
-      score: (c, ctx) => w.quality * c.quality - w.cost * normalisedCost(c.costUsd, ctx) - w.latency * (c.latencyMs / Math.max(1, ctx.maxLatency)),
+      score: (c, ctx) => w.quality * c.quality - w.cost * normalisedCost(c.costUsd, ctx) - w.latency * normalisedWait(c.latencyMs, ctx),
     };
   },
   fixed: (config) => {

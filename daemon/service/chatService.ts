@@ -1,5 +1,5 @@
-// The one chat pipeline behind POST /v1/chat/completions, /v1/messages and RPC chat/complete, on
-// one Turn per request: plan (planTurn) → execute, each attempt reserved before it is sent →
+// The one chat pipeline behind POST /v1/chat/completions, /v1/messages, /v1/responses and RPC
+// chat/complete, on one Turn per request: plan (planTurn) → execute, each attempt reserved before it is sent →
 // escalate (reserved too) → price → record with the turn hooks → notify. route/estimate and
 // route/decide call `plan` with the same stages, so the estimate a person confirms is the plan
 // that runs.
@@ -15,7 +15,7 @@ import type { Reservation } from '../ledger/reservations';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import type { Router } from '../routing/router';
 import { escalationTarget, shouldEscalate, type EscalationSignal } from '../routing/escalation';
-import { planTurn, type ExperimentPlanner, type NamedModelRoute, type PlanningStages } from '../pipeline/planTurn';
+import { planTurn, type ConversationPlanner, type ExperimentPlanner, type NamedModelRoute, type PlanningStages } from '../pipeline/planTurn';
 import { Turn, type ChatCall, type PlanCall } from '../pipeline/turn';
 import type { Store } from '../store/database';
 import type { ClientHub } from './clients';
@@ -48,6 +48,8 @@ export interface ChatServiceDeps {
   experiments?: ExperimentPlanner | null;
   /** Per-client routing of named models (config `routing.namedModels`); none by default. */
   namedModelRoutes?: readonly NamedModelRoute[];
+  /** Planning's last step: conversation affinity (routing/affinity.ts); none = every turn afresh. */
+  affinity?: ConversationPlanner | null;
   now(): number;
 }
 
@@ -88,6 +90,7 @@ export class ChatService {
       budgets: deps.budgets ?? null,
       experiments: deps.experiments ?? null,
       namedModelRoutes: deps.namedModelRoutes ?? [],
+      affinity: deps.affinity ?? null,
       rateLimited: null,
     };
     if (!limiter) {
@@ -123,7 +126,9 @@ export class ChatService {
     deps.store.checkWritable();
     let out: ExecuteOutcome;
     try {
-      out = await deps.executor.execute({ models, request: call.request, stream: call.stream, signal: call.signal, onEvent: call.onEvent, gate: this.gateFor(turn) });
+      // The chosen reasoning effort is sent with the request (each adapter maps it for its model).
+      const request = decision.effort ? { ...call.request, reasoning_effort: decision.effort } : call.request;
+      out = await deps.executor.execute({ models, request, stream: call.stream, signal: call.signal, onEvent: call.onEvent, gate: this.gateFor(turn) });
     } catch (e) {
       const failure = e instanceof ExecuteFailure ? e : null;
       const error = failure ? failure.error : e instanceof RouterError ? e : new RouterError('internal', (e as Error).message ?? String(e));
@@ -375,6 +380,7 @@ export function routingInfo(row: LedgerRow, decision: RoutingDecision): RoutingI
     costState: row.costState,
     fallbacksTried: row.fallbacks,
     estimatedSavingsUsd: decision.estimatedSavingsUsd,
+    ...(decision.conversation ? { conversation: decision.conversation } : {}),
   };
   if (decision.substitutedFor !== undefined) {
     info.substitutedFor = decision.substitutedFor;

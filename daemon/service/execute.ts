@@ -7,6 +7,7 @@ import { emptyUsage, type ChatRequest, type ChatResult, type FinishReason, type 
 import { RouterError, type ErrorCode } from '../protocol/errors';
 import { estimateTokens } from '../routing/router';
 import type { CatalogModel } from '../routing/catalog';
+import { reasoningFor } from '../routing/effort';
 import { ProviderError, type ProviderFailure } from '../providers/adapter';
 import type { ProviderHttp } from '../providers/http';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
@@ -425,7 +426,12 @@ function scrub(err: unknown, apiKey: string): unknown {
 /** Calls one model through its adapter and the HTTP module. */
 export async function callModel(http: ProviderHttp, provider: ResolvedProvider, apiKey: string, input: AttemptInput, now: () => number): Promise<AttemptResult> {
   const { adapter } = provider;
-  const spec = adapter.buildRequest(input.request, { apiModel: input.model.apiModel, stream: input.stream, apiKey, baseUrl: provider.baseUrl });
+  // Agents ask for the largest answer their default model allows (Claude Code: 128k); a model with
+  // a smaller output limit gets its own limit rather than a provider error.
+  const max = input.request.max_tokens;
+  const request = max !== undefined && max > input.model.maxOutputTokens ? { ...input.request, max_tokens: input.model.maxOutputTokens } : input.request;
+  // The effort routing chose travels on the request; each model gets it in its own terms.
+  const spec = adapter.buildRequest(request, { apiModel: input.model.apiModel, stream: input.stream, apiKey, baseUrl: provider.baseUrl, reasoning: reasoningFor(input.model, request.reasoning_effort) });
   const started = now();
   try {
     const res = await http.send(spec, input.signal);

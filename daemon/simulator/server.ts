@@ -8,6 +8,7 @@ import { openAiFormat } from './formats/openai';
 import { anthropicFormat } from './formats/anthropic';
 import { googleFormat } from './formats/google';
 import { readBody, sendJson, type Pacing, type SimFormat } from './wire';
+import { PromptCache } from './answer';
 
 export interface SimulatorOptions {
   port?: number;
@@ -41,6 +42,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const formats = [...(options.formats ?? []), anthropicFormat, googleFormat, openAiFormat];
   let seq = 0;
   let aborted = 0;
+  const promptCache = new PromptCache();
   // Scripted faults set at run time (POST /_sim/faults, or `faults` in-process).
   const script = new FaultScript();
   const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
@@ -97,6 +99,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       provider,
       pacing,
       seq,
+      promptCache,
       faultFor: (ctx) => options.fault?.(ctx) ?? script.hook(ctx) ?? faultFromPrompt(ctx),
     });
   }

@@ -1,6 +1,7 @@
 // What every simulated wire format shares: reading the body, writing JSON, pacing a stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Fault, FaultContext } from './faults';
+import type { PromptCache } from './answer';
 
 export interface Pacing {
   /** Time before the first token (ms). */
@@ -20,6 +21,8 @@ export interface SimCall {
   faultFor(ctx: FaultContext): Fault | null;
   /** Monotonic id for response ids. */
   seq: number;
+  /** This simulator's prompt cache (answer.ts). */
+  promptCache?: PromptCache;
 }
 
 /** One provider wire format served by the simulator (OpenAI now; Anthropic and Gemini later). */

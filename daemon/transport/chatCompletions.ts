@@ -12,6 +12,7 @@ import { newRequestId, type ChatService } from '../service/chatService';
 import type { CatalogModel } from '../routing/catalog';
 import { summariseIssues } from './dispatch';
 import { withTradeoffHeader } from './tradeoffHeader';
+import { conversationKeyOf, withAffinityHeader } from './routingHints';
 import { asRouterError, httpErrorOf } from './errors';
 import { disconnectSignal, headerSafe, sendJson } from './httpIo';
 
@@ -97,7 +98,17 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
   const started = Date.now();
   const requestId = newRequestId(started);
   const created = Math.floor(started / 1000);
-  const base = { endpoint: 'chat.completions' as const, requestedModel: body.model, request, routing: withTradeoffHeader(body.routing, req.headers), context: client, signal, requestId };
+  const conversation = conversationKeyOf(req.headers, { promptCacheKey: typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : undefined, user: body.user });
+  const base = {
+    endpoint: 'chat.completions' as const,
+    requestedModel: body.model,
+    request,
+    routing: withAffinityHeader(withTradeoffHeader(body.routing, req.headers), req.headers),
+    context: client,
+    signal,
+    requestId,
+    ...(conversation ? { conversation } : {}),
+  };
 
   if (body.stream !== true) {
     const out = await chat.complete({ ...base, stream: false });

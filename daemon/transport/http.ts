@@ -1,4 +1,5 @@
-// The daemon's HTTP face on 127.0.0.1: /health, /rpc, /v1/chat/completions, /v1/models, /metrics.
+// The daemon's HTTP face on 127.0.0.1: /health, /rpc, /v1/chat/completions, /v1/messages,
+// /v1/responses, /v1/models, /metrics.
 // Every request but /health needs the bearer token; any Origin header (a web page) and any
 // non-loopback Host (DNS rebinding) are refused; bodies are capped at 4 MiB.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -7,10 +8,12 @@ import { RouterError } from '../protocol/errors';
 import type { ClientContext } from '../protocol/routing';
 import type { Handlers } from '../handlers/types';
 import type { Catalog } from '../routing/catalog';
+import { inferModel } from '../routing/modelInference';
 import type { ChatService } from '../service/chatService';
 import type { IdleWatch } from '../service/idle';
 import { handleChatCompletions } from './chatCompletions';
 import { handleCountTokens, handleMessages } from './messagesEndpoint';
+import { handleResponses } from './responsesEndpoint';
 import { asRouterError, httpErrorOf, rpcErrorOf } from './errors';
 import { disconnectSignal, MAX_BODY_BYTES, parseJsonBody, readBody, sendJson } from './httpIo';
 import { RpcEndpoint } from './rpcEndpoint';
@@ -72,6 +75,10 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
       await handleMessages(req, res, parseJsonBody(await readBody(req, limit)), deps.chat, scriptClient(req), deps.catalog);
       return;
     }
+    if ((path === '/v1/responses' || path === '/responses') && method === 'POST') {
+      await handleResponses(req, res, parseJsonBody(await readBody(req, limit)), deps.chat, scriptClient(req), deps.catalog);
+      return;
+    }
     if (path === '/v1/messages/count_tokens' && method === 'POST') {
       handleCountTokens(res, parseJsonBody(await readBody(req, limit)));
       return;
@@ -79,7 +86,8 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
     const one = /^\/(?:v1\/)?models\/(.+)$/.exec(path);
     if (one?.[1] !== undefined && method === 'GET') {
       const id = decodePathSegment(one[1]);
-      const m = deps.catalog.get(id);
+      // A listed model, or one whose provider is plain from its name (it is callable by that id).
+      const m = deps.catalog.get(id) ?? inferModel(id) ?? undefined;
       if (!m && !TRADEOFF_MODES.includes(id) && !(deps.policyNames?.() ?? []).includes(id)) {
         throw new RouterError('unknownModel', `unknown model "${id}": GET /v1/models lists the models and routing modes`, { model: id });
       }
@@ -95,7 +103,7 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
       sendJson(res, 200, { object: 'list', data });
       return;
     }
-    throw new RouterError('notFound', `no endpoint ${method} ${path}: the daemon serves GET /health, POST /rpc, POST /v1/chat/completions, POST /v1/messages, GET /v1/models and GET /metrics`);
+    throw new RouterError('notFound', `no endpoint ${method} ${path}: the daemon serves GET /health, POST /rpc, POST /v1/chat/completions, POST /v1/messages, POST /v1/responses, GET /v1/models and GET /metrics`);
   }
 
   async function serveRpc(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -90,7 +90,8 @@ export function serveLsp(reader: MessageReader, writer: MessageWriter, deps: Lsp
     write: async (m: Message) => {
       await writer.write(m);
       if (hangUpAfterRefusal && (m as { error?: unknown }).error !== undefined) {
-        shutdown();
+        // Outside the connection's own write: disposing it from inside its write never settles.
+        setImmediate(shutdown);
       }
     },
   };

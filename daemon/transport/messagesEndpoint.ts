@@ -1,9 +1,12 @@
 // POST /v1/messages: Anthropic-compatible, so Claude Code and the official SDK work with their
 // base URL pointed at the daemon. Either auth style carries the daemon token (`x-api-key` or
-// `Authorization: Bearer`, checked by security.ts); any `anthropic-version` is accepted; unknown
-// optional fields are ignored. The request runs through the same chat pipeline as
-// /v1/chat/completions; the decision is in x-llm-router-* headers and a `routing` field (on the
-// message, or on the stream's message_delta event).
+// `Authorization: Bearer`, checked by security.ts); any `anthropic-version`, `anthropic-beta` list
+// and `?beta=true` are accepted; unknown optional fields are ignored (what is translated and what
+// is refused: providers/anthropic/inbound.ts). A model id the catalog does not list but whose
+// provider is plain from its name (Claude Code's default `claude-opus-5-5`) is called as named.
+// The request runs through the same chat pipeline as /v1/chat/completions; the decision is in
+// x-llm-router-* headers and a `routing` field (on the message, or on the stream's message_delta
+// event).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoutingHeaders } from '../protocol/discovery';
 import { httpStatusOf, RouterError } from '../protocol/errors';
@@ -14,6 +17,7 @@ import { anthropicErrorBody, AnthropicStreamWriter, fromAnthropicRequest, toAnth
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import { estimateTokens } from '../routing/router';
 import { withTradeoffHeader } from './tradeoffHeader';
+import { conversationKeyOf, withAffinityHeader, withEffortHint } from './routingHints';
 import { newRequestId, type ChatService } from '../service/chatService';
 import { summariseIssues } from './dispatch';
 import { costHeader, decisionHeaders } from './chatCompletions';
@@ -84,7 +88,19 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
   const started = Date.now();
   const requestId = newRequestId(started);
   const messageId = `msg_${requestId.slice(4)}`;
-  const base = { endpoint: 'messages' as const, requestedModel: resolveRequestedModel(catalog, inbound.model), request: inbound.request, routing: withTradeoffHeader(routingOf(json), req.headers), context: client, signal, requestId };
+  const requestedModel = resolveRequestedModel(catalog, inbound.model);
+  const routing = withEffortHint(requestedModel, withAffinityHeader(withTradeoffHeader(routingOf(json), req.headers), req.headers), inbound.effort);
+  const conversation = conversationKeyOf(req.headers, { metadataUserId: inbound.userId });
+  const base = {
+    endpoint: 'messages' as const,
+    requestedModel,
+    request: inbound.request,
+    routing,
+    context: client,
+    signal,
+    requestId,
+    ...(conversation ? { conversation } : {}),
+  };
 
   if (!inbound.stream) {
     const out = await chat.complete({ ...base, stream: false });

@@ -1,5 +1,5 @@
 // Fuzzing the daemon's inputs: FUZZ_COUNT seeded random and malformed inputs
-// each to POST /rpc, /v1/chat/completions, /v1/messages and the LSP socket. Every input must get
+// each to POST /rpc, /v1/chat/completions, /v1/messages, /v1/responses and the LSP socket. Every input must get
 // a well-formed answer (JSON-RPC error objects, OpenAI/Anthropic error bodies; never a 500, a
 // hang or a crash), and afterwards the daemon still answers and the store passes integrity_check.
 // On a failure the message names the seed and the input, so it can be replayed.
@@ -305,6 +305,21 @@ const validMessages = (g: Gen): Record<string, unknown> => ({
   ...(g.chance(0.3) ? { system: 'Be brief.' } : {}),
 });
 
+const validResponses = (g: Gen): Record<string, unknown> => ({
+  model: g.pick(['auto', 'gpt-4o-mini', 'gpt-5.5-codex', 'auto:cost', 'nonexistent-model']),
+  input: g.chance(0.5)
+    ? 'Hello'
+    : [
+        { type: 'message', role: 'developer', content: [{ type: 'input_text', text: 'Be brief.' }] },
+        { role: 'user', content: [{ type: 'input_text', text: 'Hello' }] },
+        ...(g.chance(0.3) ? [{ type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' }, { type: 'function_call_output', call_id: 'c1', output: 'ok' }] : []),
+      ],
+  ...(g.chance(0.3) ? { stream: true } : {}),
+  ...(g.chance(0.3) ? { instructions: 'Be brief.' } : {}),
+  ...(g.chance(0.3) ? { max_output_tokens: 32 } : {}),
+  ...(g.chance(0.3) ? { tools: [{ type: 'function', name: 'f', parameters: { type: 'object' } }, ...(g.chance(0.3) ? [{ type: 'custom', name: 'p' }] : [])] } : {}),
+});
+
 function rpcRequest(g: Gen): unknown {
   const base: Record<string, unknown> = { jsonrpc: '2.0', id: g.int(1_000_000), method: g.pick(methodNames), params: {} };
   return g.chance(0.7) ? g.mutate(base) : { ...base, params: g.value() };
@@ -360,6 +375,13 @@ test(`/v1/chat/completions answers ${COUNT} random and malformed inputs with wel
 test(`/v1/messages answers ${COUNT} random and malformed inputs with well-formed errors or answers`, { timeout: 600_000 }, async () => {
   const statuses = await fuzzHttp('/v1/messages', chatInput(validMessages), checkApiReply, SEED + 2);
   console.log(`/v1/messages statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
+  assert.ok((statuses.get('200') ?? 0) > 0 && (statuses.get('400') ?? 0) > 0, 'both answers and refusals were exercised');
+  await assertHealthy();
+});
+
+test(`/v1/responses answers ${COUNT} random and malformed inputs with well-formed errors or answers`, { timeout: 600_000 }, async () => {
+  const statuses = await fuzzHttp('/v1/responses', chatInput(validResponses), checkApiReply, SEED + 6);
+  console.log(`/v1/responses statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
   assert.ok((statuses.get('200') ?? 0) > 0 && (statuses.get('400') ?? 0) > 0, 'both answers and refusals were exercised');
   await assertHealthy();
 });

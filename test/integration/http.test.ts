@@ -143,7 +143,7 @@ test('bad input: every case has a stable code and an actionable message, and the
     ['empty body', call('POST', '/v1/chat/completions', { body: '' }), 400, 'parseError'],
     ['wrong params', call('POST', '/v1/chat/completions', { body: JSON.stringify({ model: 'auto', messages: [{ role: 'wizard', content: 'x' }] }) }), 400, 'invalidParams'],
     ['no messages', call('POST', '/v1/chat/completions', { body: JSON.stringify({ model: 'auto' }) }), 400, 'invalidParams'],
-    ['unknown model', call('POST', '/v1/chat/completions', { body: chatBody({ model: 'gpt-9-ultra' }) }), 404, 'unknownModel'],
+    ['unknown model', call('POST', '/v1/chat/completions', { body: chatBody({ model: 'mystery-9-ultra' }) }), 404, 'unknownModel'],
     ['bad routing mode', call('POST', '/v1/chat/completions', { body: chatBody({ model: 'auto:fastest' }) }), 404, 'unknownModel'],
     ['n > 1', call('POST', '/v1/chat/completions', { body: chatBody({ n: 2 }) }), 400, 'unsupportedFeature'],
     ['oversized body', call('POST', '/v1/chat/completions', { body: Buffer.alloc(5 * 1024 * 1024, 0x61) }), 413, 'payloadTooLarge'],

@@ -83,12 +83,12 @@ test('a tool call round trip, streamed and not', async () => {
 });
 
 test('errors surface as the SDK error classes with our codes', async () => {
-  await assert.rejects(client.chat.completions.create({ model: 'gpt-9-ultra', messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof OpenAI.NotFoundError && (e.error as { code: string }).code === 'unknownModel');
+  await assert.rejects(client.chat.completions.create({ model: 'mystery-9-ultra', messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof OpenAI.NotFoundError && (e.error as { code: string }).code === 'unknownModel');
   const wrong = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'wrong', maxRetries: 0 });
   await assert.rejects(wrong.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof OpenAI.AuthenticationError);
   const models = await client.models.list();
   assert.ok(models.data.some((m) => m.id === 'auto:cost'));
   assert.equal((await client.models.retrieve('gpt-4o-mini')).owned_by, 'openai');
   assert.equal((await client.models.retrieve('auto:cost')).id, 'auto:cost');
-  await assert.rejects(client.models.retrieve('gpt-9-ultra'), (e: unknown) => e instanceof OpenAI.NotFoundError);
+  await assert.rejects(client.models.retrieve('mystery-9-ultra'), (e: unknown) => e instanceof OpenAI.NotFoundError);
 });

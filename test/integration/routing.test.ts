@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rpcCall, rpcOk, startTestDaemon, type Harness } from './daemonHarness';
 import type { RoutingDecision } from '../../daemon/protocol/routing';
-import type { RouteTestResult, CatalogUpdateResult, PolicyListResult } from '../../daemon/protocol/routing-methods';
+import type { RouteTestResult, CatalogListResult, CatalogUpdateResult, PolicyListResult } from '../../daemon/protocol/routing-methods';
 
 let h: Harness;
 before(async () => {
@@ -25,7 +25,7 @@ test('route/decide answers with the routing core, and dry runs honour candidates
   assert.ok(d.candidates.length > 1 && d.reason.length > 0);
   const dry = await ok<RoutingDecision>('route/decide', { messages: messages('hi'), dryRun: true, candidates: ['claude-opus-4', 'gpt-4.1-nano'] });
   assert.deepEqual(dry.candidates.map((c) => c.model).sort(), ['claude-opus-4', 'gpt-4.1-nano']);
-  const bad = await rpc('route/decide', { messages: messages('hi'), model: 'gpt-9' });
+  const bad = await rpc('route/decide', { messages: messages('hi'), model: 'mystery-9' });
   assert.equal(bad.error?.data?.code, 'unknownModel');
 });
 
@@ -101,4 +101,54 @@ test('llm-router route --dry-run: no daemon, no keys, one line out per line in, 
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
+});
+
+test('catalog/list shows every figure with its source; catalog/update with a data file validates, swaps and persists', async () => {
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const shipped = (await import('../../daemon/routing/data/models.json')).default;
+  const list = await ok<CatalogListResult>('catalog/list', {});
+  const opus = list.models.find((m) => m.id === 'claude-opus-4-5');
+  assert.ok(opus && opus.qualityByCategory.code !== undefined && /lmarena-2025-12/.test(opus.qualitySource));
+  assert.ok(list.sources['lmarena-2025-12']?.repository === 'lmarena/arena-catalog');
+  assert.ok(list.models.every((m) => m.latency.ttftMs.source !== undefined || m.latency.ttftMs.estimate !== undefined));
+  // A bad file names the file and the field; the previous catalog keeps serving.
+  const broken = JSON.parse(JSON.stringify(shipped)) as { models: { quality: unknown }[] };
+  broken.models[0]!.quality = { source: 'lmarena-2025-12', byCategory: { math: 7 } };
+  const bad = await rpc('catalog/update', { data: broken, source: 'newer.json' });
+  assert.equal(bad.error?.data?.code, 'invalidParams');
+  assert.match(bad.error?.message ?? '', /newer\.json: models\.0\.quality\.byCategory\.math/);
+  assert.equal((await ok<CatalogListResult>('catalog/list', {})).updated, list.updated);
+  const newer = JSON.parse(JSON.stringify(shipped)) as { updated: string };
+  newer.updated = '2099-12-31';
+  const u = await ok<CatalogUpdateResult>('catalog/update', { data: newer, source: 'newer.json' });
+  assert.equal(u.catalogUpdated, '2099-12-31');
+  assert.equal((await ok<CatalogListResult>('catalog/list', {})).file, 'newer.json');
+  assert.ok(existsSync(join(h.home, 'catalog.json')));
+  const d = await ok<RoutingDecision>('route/decide', { messages: messages('Prove that sqrt(2) is irrational, rigorously.'), dryRun: true, candidates: ['gpt-5.1'], routing: { tradeoff: 'quality' } });
+  assert.ok(d.effort !== undefined && typeof d.expectedWallMs === 'number');
+  const refused = await rpc('route/decide', { messages: messages('hi'), model: 'o4-mini', reasoning_effort: 'minimal' });
+  assert.equal(refused.error?.data?.code, 'invalidParams');
+  assert.match(refused.error?.message ?? '', /supports low, medium, high/);
+});
+
+test('route --dry-run asks the running daemon of its home: its config, catalog and learned state decide', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { writeDiscovery } = await import('../../daemon/lifecycle/discovery');
+  const { routeCommand } = await import('../../daemon/cli/commands/route');
+  writeDiscovery(h.home, { version: '0.0.0-test', pid: process.pid, socketPath: h.daemon.socketPath, port: h.daemon.port, token: h.token, startedAt: Date.now() });
+  // Something only this daemon knows: a model added through catalog/update.
+  await ok<CatalogUpdateResult>('catalog/update', { models: [{ id: 'only-in-daemon', provider: 'openai', contextWindow: 8000, like: 'gpt-4o-mini', price: { inputPerMTok: 0, outputPerMTok: 0 } }] });
+  const run = async (args: string[]) => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stdin.end(`${JSON.stringify({ id: 1, prompt: 'hi', candidates: ['only-in-daemon', 'gpt-4.1'] })}\n`);
+    assert.equal(await routeCommand.run(['--dry-run', '--home', h.home, ...args], { stdin, stdout, stderr: new PassThrough(), env: {} }), 0);
+    return JSON.parse(out.trim()) as { model?: string; error?: { code: string } };
+  };
+  assert.ok(['only-in-daemon', 'gpt-4.1'].includes((await run([])).model ?? ''));
+  // --local decides here, from config.json and the saved catalog, which do not have that model.
+  assert.equal((await run(['--local'])).error?.code, 'unknownModel');
 });

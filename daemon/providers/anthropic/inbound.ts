@@ -5,7 +5,12 @@
 // user turn (as OpenAI orders them); `is_error` results are prefixed "[tool error]"; thinking
 // blocks in the history are the model's own reasoning and are not sent to other providers;
 // `cache_control` is a hint, accepted and not forwarded; server tools (web search, bash, …) and
-// `top_k` have no canonical equivalent and are unsupportedFeature errors.
+// `top_k` have no canonical equivalent and are unsupportedFeature errors, named. A `system`
+// message inside `messages` stays a system message at its place (each provider adapter puts
+// instructions where its format wants them). `thinking` (adaptive or budgeted, any display),
+// `context_management` and the beta headers are accepted and not forwarded: the canonical request
+// has no equivalent, and the answer is the same shape without them. `output_config.effort` and
+// `metadata.user_id` are returned for routing (effort hint, conversation key).
 import type { ChatMessage, ChatRequest, ChatResult, ContentPart, FinishReason, StreamEvent, ToolCall, ToolDefinition, Usage } from '../../protocol/chat';
 import { RouterError, type ErrorCode } from '../../protocol/errors';
 import type { AnthropicInputBlock, AnthropicRequest } from './wire';
@@ -98,6 +103,24 @@ export interface InboundMessagesRequest {
   model: string;
   stream: boolean;
   request: ChatRequest;
+  /** `output_config.effort`, a routing hint. */
+  effort?: string | undefined;
+  /** `metadata.user_id`: Claude Code puts its session id there (a conversation key). */
+  userId?: string | undefined;
+}
+
+function systemText(content: AnthropicRequest['messages'][number]['content']): string {
+  if (typeof content === 'string') {
+    return content;
+  }
+  return content
+    .map((b) => {
+      if (b.type !== 'text') {
+        throw unsupported(`a ${b.type} block in a system message`);
+      }
+      return b.text;
+    })
+    .join('\n\n');
 }
 
 export function fromAnthropicRequest(body: AnthropicRequest): InboundMessagesRequest {
@@ -114,6 +137,11 @@ export function fromAnthropicRequest(body: AnthropicRequest): InboundMessagesReq
   for (const m of body.messages) {
     if (m.role === 'user') {
       messages.push(...userMessages(m.content));
+    } else if (m.role === 'system') {
+      const text = systemText(m.content);
+      if (text !== '') {
+        messages.push({ role: 'system', content: text });
+      }
     } else {
       messages.push(assistantMessage(m.content));
     }
@@ -136,6 +164,9 @@ export function fromAnthropicRequest(body: AnthropicRequest): InboundMessagesReq
       if (t.type !== undefined && t.type !== 'custom') {
         throw unsupported(`the server tool "${t.name}" (${t.type})`);
       }
+      if (t.input_schema === undefined) {
+        throw new RouterError('invalidParams', `invalid Messages request: tool "${t.name}" has no input_schema`, { param: 'tools' });
+      }
       const fn: ToolDefinition['function'] = { name: t.name, parameters: t.input_schema };
       if (t.description !== undefined) {
         fn.description = t.description;
@@ -147,7 +178,8 @@ export function fromAnthropicRequest(body: AnthropicRequest): InboundMessagesReq
   if (tc !== undefined) {
     request.tool_choice = tc.type === 'auto' ? 'auto' : tc.type === 'any' ? 'required' : tc.type === 'none' ? 'none' : { type: 'function', function: { name: tc.name } };
   }
-  return { model: body.model, stream: body.stream === true, request };
+  const userId = body.metadata?.user_id;
+  return { model: body.model, stream: body.stream === true, request, effort: body.output_config?.effort, userId: typeof userId === 'string' && userId !== '' ? userId : undefined };
 }
 
 export function stopReasonOf(finish: FinishReason | undefined): string {

@@ -1,7 +1,7 @@
 // The Anthropic Messages adapter: data (base URL, headers) plus the pure transforms beside it.
 import type { ProviderAdapter, ProviderFailure } from '../adapter';
 import { classifyHttpFailure, type HeaderBag } from '../resilience/classify';
-import { toAnthropicBody } from './request';
+import { toAnthropicBody, withThinking } from './request';
 import { AnthropicStreamParser, parseAnthropicResponse } from './response';
 import { AnthropicErrorBody } from './wire';
 
@@ -33,7 +33,7 @@ export const anthropicAdapter: ProviderAdapter = {
         'x-api-key': options.apiKey,
         'anthropic-version': ANTHROPIC_VERSION,
       },
-      body: JSON.stringify(toAnthropicBody(request, options.apiModel, options.stream)),
+      body: JSON.stringify(withThinking(toAnthropicBody(request, options.apiModel, options.stream), options.reasoning)),
     };
   },
   parseResponse: parseAnthropicResponse,

@@ -7,8 +7,13 @@
 // - JSON mode has no native switch: `json_object`/`json_schema` add an explicit instruction
 //   (with the schema) to the system prompt — best effort, the answer is not validated;
 // - what has no equivalent (temperature above 1, `name` on messages, images outside user turns)
-//   is an `unsupportedFeature` error naming it, never dropped silently.
+//   is an `unsupportedFeature` error naming it, never dropped silently;
+// - Anthropic caches only prefixes marked with `cache_control`; a later turn of a conversation
+//   (the request holds an assistant message) marks the system prompt and its last message, so the
+//   next turn reads this one's prefix at the cached rate, as the other providers do on their own.
+//   A single-turn request is not marked: writing the cache costs 25% more than plain input.
 import type { ChatMessage, ChatRequest, ContentPart, ToolDefinition } from '../../protocol/chat';
+import type { ReasoningSetting } from '../adapter';
 import { RouterError } from '../../protocol/errors';
 import { isHttpUrl, parseDataUrl } from '../dataUrl';
 
@@ -106,7 +111,7 @@ function jsonInstruction(format: ChatRequest['response_format']): string | null 
 }
 
 export interface AnthropicBody {
-  system?: string;
+  system?: string | Block[];
   messages: Turn[];
   [key: string]: unknown;
 }
@@ -168,8 +173,13 @@ export function toAnthropicBody(request: ChatRequest, apiModel: string, stream: 
   }
 
   const body: AnthropicBody = { model: apiModel, max_tokens: request.max_tokens ?? DEFAULT_MAX_TOKENS, messages: turns };
+  const laterTurn = turns.some((t) => t.role === 'assistant');
   if (system.length > 0) {
-    body.system = system.join('\n\n');
+    body.system = laterTurn ? [{ type: 'text', text: system.join('\n\n'), cache_control: { type: 'ephemeral' } }] : system.join('\n\n');
+  }
+  const lastBlock = turns[turns.length - 1]?.content.at(-1);
+  if (laterTurn && lastBlock) {
+    lastBlock.cache_control = { type: 'ephemeral' };
   }
   if (request.temperature !== undefined) {
     body.temperature = request.temperature;
@@ -191,4 +201,17 @@ export function toAnthropicBody(request: ChatRequest, apiModel: string, stream: 
     body.stream = true;
   }
   return body;
+}
+
+/**
+ * Extended thinking for the budget routing chose. Anthropic requires max_tokens above the budget
+ * (the answer still needs room) and allows no temperature or top_p with thinking on.
+ */
+export function withThinking(body: AnthropicBody, reasoning: ReasoningSetting | undefined): AnthropicBody & { thinking?: { type: 'enabled'; budget_tokens: number } } {
+  if (reasoning?.control !== 'budget' || reasoning.effort === 'none' || !reasoning.budgetTokens) {
+    return body;
+  }
+  const budget = Math.max(1024, reasoning.budgetTokens);
+  const { temperature: _t, top_p: _p, ...rest } = body;
+  return { ...rest, max_tokens: Math.max(typeof body.max_tokens === 'number' ? body.max_tokens : 0, budget + 1024), thinking: { type: 'enabled', budget_tokens: budget } };
 }

@@ -38,16 +38,21 @@ export const AnthropicInputBlock = z.discriminatedUnion('type', [
 ]);
 export type AnthropicInputBlock = z.infer<typeof AnthropicInputBlock>;
 
+/**
+ * `system` inside `messages`: current Claude Code sends its environment block this way (mid-
+ * conversation instructions); its content is text blocks or a string.
+ */
 export const AnthropicMessage = z.object({
-  role: z.enum(['user', 'assistant']),
+  role: z.enum(['user', 'assistant', 'system']),
   content: z.union([z.string(), z.array(AnthropicInputBlock)]),
 });
 export type AnthropicMessage = z.infer<typeof AnthropicMessage>;
 
+/** A client tool has an input_schema; a server tool (web_search_…, bash_…) has a `type` instead. */
 export const AnthropicTool = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
-  input_schema: z.record(z.string(), z.unknown()),
+  input_schema: z.record(z.string(), z.unknown()).optional(),
   type: z.string().optional(),
 }).passthrough();
 
@@ -71,6 +76,12 @@ export const AnthropicRequest = z.object({
   tools: z.array(AnthropicTool).optional(),
   tool_choice: AnthropicToolChoice.optional(),
   metadata: z.object({ user_id: z.string().nullable().optional() }).passthrough().optional(),
+  // Accepted and not forwarded (no canonical equivalent; see inbound.ts): extended/adaptive
+  // thinking and its display options, server-side context editing. `output_config.effort` is a
+  // routing hint.
+  thinking: z.looseObject({ type: z.string() }).optional(),
+  context_management: z.looseObject({}).optional(),
+  output_config: z.looseObject({ effort: z.string().optional() }).optional(),
 }).passthrough();
 export type AnthropicRequest = z.infer<typeof AnthropicRequest>;
 

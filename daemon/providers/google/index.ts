@@ -3,7 +3,7 @@
 // the key cannot leak into logs of URLs).
 import type { ProviderAdapter, ProviderFailure } from '../adapter';
 import { classifyHttpFailure, type HeaderBag } from '../resilience/classify';
-import { toGeminiBody } from './request';
+import { toGeminiBody, withThinking } from './request';
 import { GeminiStreamParser, parseGeminiResponse } from './response';
 import { GeminiErrorBody } from './wire';
 
@@ -34,7 +34,7 @@ export const googleAdapter: ProviderAdapter = {
         accept: options.stream ? 'text/event-stream' : 'application/json',
         'x-goog-api-key': options.apiKey,
       },
-      body: JSON.stringify(toGeminiBody(request)),
+      body: JSON.stringify(withThinking(toGeminiBody(request), options.reasoning)),
     };
   },
   parseResponse: parseGeminiResponse,

@@ -5,6 +5,7 @@
 // to `responseMimeType: application/json` (+ `responseJsonSchema` for a schema). Images must be
 // inline (`data:` URLs) or Gemini Files API URIs; other URLs are an unsupportedFeature error.
 import type { ChatMessage, ChatRequest, ContentPart } from '../../protocol/chat';
+import type { ReasoningSetting } from '../adapter';
 import { RouterError } from '../../protocol/errors';
 import { parseDataUrl } from '../dataUrl';
 
@@ -182,4 +183,14 @@ export function toGeminiBody(request: ChatRequest): Record<string, unknown> {
     body.generationConfig = generationConfig;
   }
   return body;
+}
+
+/** Gemini's thinking for the setting routing chose: a token budget (2.5) or a thinking level (3). */
+export function withThinking(body: Record<string, unknown>, reasoning: ReasoningSetting | undefined): Record<string, unknown> {
+  if (reasoning === undefined || (reasoning.control !== 'budget' && reasoning.control !== 'level')) {
+    return body;
+  }
+  const thinkingConfig = reasoning.control === 'budget' ? { thinkingBudget: reasoning.budgetTokens ?? 0 } : { thinkingLevel: reasoning.effort };
+  const generationConfig = { ...((body.generationConfig as Record<string, unknown> | undefined) ?? {}), thinkingConfig };
+  return { ...body, generationConfig };
 }

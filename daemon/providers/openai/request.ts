@@ -5,7 +5,7 @@ import type { BuildOptions, HttpRequestSpec } from '../adapter';
 
 const REASONING_MODEL = /^(o\d|gpt-5)/;
 
-export function buildBody(request: ChatRequest, options: Pick<BuildOptions, 'apiModel' | 'stream'>): Record<string, unknown> {
+export function buildBody(request: ChatRequest, options: Pick<BuildOptions, 'apiModel' | 'stream' | 'reasoning'>): Record<string, unknown> {
   const reasoning = REASONING_MODEL.test(options.apiModel);
   const body: Record<string, unknown> = { model: options.apiModel, messages: request.messages };
   if (request.tools !== undefined) {
@@ -28,6 +28,10 @@ export function buildBody(request: ChatRequest, options: Pick<BuildOptions, 'api
   }
   if (request.max_tokens !== undefined) {
     body[reasoning ? 'max_completion_tokens' : 'max_tokens'] = request.max_tokens;
+  }
+  // OpenAI, xAI and Groq take the effort by name; models that always think take nothing.
+  if (options.reasoning?.control === 'effort') {
+    body.reasoning_effort = options.reasoning.effort;
   }
   if (options.stream) {
     body.stream = true;

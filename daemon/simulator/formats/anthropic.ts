@@ -1,10 +1,11 @@
 // Anthropic's Messages wire format, served for real: `x-api-key` auth, Message objects with
 // cache-aware usage, the full SSE event sequence (message_start, ping, content blocks,
-// message_delta, message_stop), Anthropic error bodies and `retry-after` on 429/529.
+// message_delta, message_stop), Anthropic error bodies and `retry-after` on 429/529. Prompt caching
+// as Anthropic does it: only for requests that mark blocks with `cache_control`.
 import { fromAnthropicRequest, AnthropicStreamWriter, toAnthropicMessage } from '../../providers/anthropic/inbound';
 import { AnthropicRequest } from '../../providers/anthropic/wire';
 import type { ChatResult, StreamEvent } from '../../protocol/chat';
-import { answerFor, messageText, streamPieces, type SimulatedAnswer } from '../answer';
+import { answerFor, CACHE_MIN_TOKENS, messageText, streamPieces, type SimulatedAnswer } from '../answer';
 import { applyTransportFault, cutConnection, cutJson, pieceDelay, type Fault } from '../faults';
 import { sendJson, sleep, type SimCall, type SimFormat } from '../wire';
 
@@ -25,14 +26,20 @@ function sendError(call: SimCall, status: number, type: string, message: string,
   sendJson(call.res, status, { type: 'error', error: { type, message } }, { 'request-id': `req_sim_${call.seq}`, ...headers });
 }
 
-function resultOf(a: SimulatedAnswer, model: string): ChatResult {
+function resultOf(a: SimulatedAnswer, model: string, cache: { read: number; write: number }): ChatResult {
   return {
     text: a.text,
     toolCalls: a.toolCalls.map((t) => ({ id: t.id.replace(/^call_/, 'toolu_'), type: 'function', function: { name: t.name, arguments: t.arguments } })),
     finishReason: a.finishReason,
-    usage: { inputTokens: a.promptTokens, outputTokens: a.completionTokens, cachedInputTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+    usage: { inputTokens: a.promptTokens, outputTokens: a.completionTokens, cachedInputTokens: cache.read, cacheWriteTokens: cache.write, reasoningTokens: 0 },
     providerModel: model,
   };
+}
+
+/** Anthropic caches only what a request marks with `cache_control` (system or message blocks). */
+function marksCache(body: AnthropicRequest): boolean {
+  const marked = (blocks: unknown): boolean => Array.isArray(blocks) && blocks.some((b) => typeof b === 'object' && b !== null && 'cache_control' in b && (b as { cache_control?: unknown }).cache_control !== undefined && (b as { cache_control?: unknown }).cache_control !== null);
+  return marked(body.system) || body.messages.some((m) => marked(m.content));
 }
 
 export const anthropicFormat: SimFormat = {
@@ -79,7 +86,10 @@ export const anthropicFormat: SimFormat = {
       toolChoice: tc === undefined ? undefined : typeof tc === 'string' ? tc : tc.function.name,
       maxTokens: parsed.data.max_tokens,
     });
-    const result = resultOf(answer, model);
+    // A marked prompt reads the prefix an earlier marked request wrote, and writes the rest.
+    const read = marksCache(parsed.data) ? call.promptCache?.take(model, inbound.request.messages) ?? 0 : 0;
+    const write = marksCache(parsed.data) && answer.promptTokens >= CACHE_MIN_TOKENS ? answer.promptTokens - read : 0;
+    const result = resultOf(answer, model, { read, write });
     const id = `msg_sim${String(call.seq).padStart(6, '0')}`;
     const headers = { 'request-id': `req_sim_${call.seq}`, 'anthropic-ratelimit-requests-remaining': '999' };
     await sleep(call.pacing.ttftMs);

@@ -77,7 +77,14 @@ function toolChoiceOf(req: Request): string | undefined {
 
 function usage(a: SimulatedAnswer, final: boolean): Record<string, unknown> {
   return final
-    ? { promptTokenCount: a.promptTokens, candidatesTokenCount: a.completionTokens, totalTokenCount: a.promptTokens + a.completionTokens, promptTokensDetails: [{ modality: 'TEXT', tokenCount: a.promptTokens }] }
+    ? {
+        promptTokenCount: a.promptTokens,
+        candidatesTokenCount: a.completionTokens,
+        totalTokenCount: a.promptTokens + a.completionTokens,
+        promptTokensDetails: [{ modality: 'TEXT', tokenCount: a.promptTokens }],
+        // Gemini's implicit caching reports the cached part of the prompt.
+        ...(a.cachedTokens ? { cachedContentTokenCount: a.cachedTokens } : {}),
+      }
     : { promptTokenCount: a.promptTokens, totalTokenCount: a.promptTokens };
 }
 
@@ -128,6 +135,7 @@ export const googleFormat: SimFormat = {
       return;
     }
     const answer = answerFor({ model, messages, tools: toolsOf(req), toolChoice: toolChoiceOf(req), maxTokens: req.generationConfig?.maxOutputTokens });
+    answer.cachedTokens = call.promptCache?.take(model, messages) ?? 0;
     const responseId = `sim${call.seq}`;
     const parts = answer.toolCalls.length > 0
       ? answer.toolCalls.map((t) => ({ functionCall: { name: t.name, args: JSON.parse(t.arguments) as unknown } }))

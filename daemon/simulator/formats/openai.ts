@@ -59,7 +59,7 @@ function usageOf(a: SimulatedAnswer): Record<string, unknown> {
     prompt_tokens: a.promptTokens,
     completion_tokens: a.completionTokens,
     total_tokens: a.promptTokens + a.completionTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: a.cachedTokens ?? 0, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   };
 }
@@ -102,6 +102,7 @@ export const openAiFormat: SimFormat = {
       return;
     }
     const answer = answerFor({ model: req.model, messages: req.messages, tools: req.tools, toolChoice: toolChoiceName(req.tool_choice), maxTokens: req.max_completion_tokens ?? req.max_tokens });
+    answer.cachedTokens = call.promptCache?.take(req.model, req.messages) ?? 0;
     const id = `chatcmpl-sim${call.seq}`;
     const created = Math.floor(Date.now() / 1000);
     const headers = { 'x-request-id': `req_sim_${call.seq}`, 'openai-processing-ms': String(call.pacing.ttftMs), ...rateLimitHeaders(answer.promptTokens) };

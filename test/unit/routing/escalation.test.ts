@@ -17,7 +17,7 @@ test('low-confidence answers are recognised', () => {
 
 test('the target is a stronger eligible model, only where the policy enables escalation', () => {
   const router = makeRouter();
-  const code = router.decide({ request: ask('```py\nprint(1)\n```\nwhat does it print?'), requestedModel: 'auto', routing: { tradeoff: 'cost' } });
+  const code = router.decide({ request: ask('```py\nprint(1)\n```\nwhat does it print?'), requestedModel: 'auto', routing: { tradeoff: 'cost', excludedModels: ['grok-4-1-fast-reasoning'] } });
   assert.equal(code.policy, 'code');
   const to = escalationTarget(code);
   assert.ok(to !== null && to !== code.model);

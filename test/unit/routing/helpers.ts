@@ -10,6 +10,6 @@ export function makeRouter(over: Partial<RouterEnv> = {}, config?: Partial<Routi
 
 export const ask = (content: string, extra: { max_tokens?: number } = {}) => ({ messages: [{ role: 'user' as const, content }], ...extra });
 
-export function isRouterError(code: ErrorCode, includes?: string) {
-  return (e: unknown) => e instanceof RouterError && e.code === code && (includes === undefined || e.message.includes(includes));
+export function isRouterError(code: ErrorCode, includes?: string | RegExp) {
+  return (e: unknown) => e instanceof RouterError && e.code === code && (includes === undefined || (typeof includes === 'string' ? e.message.includes(includes) : includes.test(e.message)));
 }

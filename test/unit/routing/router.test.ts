@@ -22,7 +22,7 @@ test('a concrete model routes straight to it', () => {
 });
 
 test('unknown models and impossible constraints are clear errors', () => {
-  assert.throws(() => router.decide({ request: ask('hi'), requestedModel: 'gpt-9' }), (e: unknown) => e instanceof RouterError && e.code === 'unknownModel');
+  assert.throws(() => router.decide({ request: ask('hi'), requestedModel: 'mystery-9' }), (e: unknown) => e instanceof RouterError && e.code === 'unknownModel');
   assert.throws(() => router.decide({ request: ask('hi'), requestedModel: 'auto:fastest' }), (e: unknown) => e instanceof RouterError && e.code === 'unknownModel');
   assert.throws(
     () => router.decide({ request: ask('hi'), requestedModel: 'auto', routing: { maxCostUsd: 0 } }),

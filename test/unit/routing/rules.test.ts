@@ -103,3 +103,21 @@ test('bad rule configuration is rejected by the schema', () => {
   assert.throws(() => Rule.parse({ id: 'x', targets: [{ model: 'a' }], when: { taskType: 'poetry' } }));
   assert.throws(() => Rule.parse({ id: 'x', targets: [{ model: 'a' }], canary: { model: 'b', share: 2 } }));
 });
+
+test('a matching rule wins over the policy list; when it cannot apply, the decision and route/test say why', () => {
+  const rules = [rule({ id: 'python-cheap', when: { language: 'python' }, targets: [{ model: 'gpt-4o-mini' }] })];
+  const router = makeRouter({}, { rules });
+  const request = ask('```python\ndef add(a, b):\n    return a + b\n```\nAdd type hints to this function.');
+  const d = router.decide({ request, requestedModel: 'auto' });
+  assert.equal(d.policy, 'code');
+  assert.equal(d.rule, 'python-cheap');
+  assert.equal(d.model, 'gpt-4o-mini');
+  // The rule's model is excluded by the request's own constraint: the strategy decides, and says so.
+  const out = router.decide({ request, requestedModel: 'auto', routing: { excludedModels: ['gpt-4o-mini'] } });
+  assert.equal(out.rule, null);
+  assert.match(out.reason, /rule "python-cheap" matched but was not applied: gpt-4o-mini: in excludedModels/);
+  const t = routeTest(router, { request, requestedModel: 'auto', routing: { excludedModels: ['gpt-4o-mini'] } }, {}, rules);
+  const trace = t.rules.find((r) => r.id === 'python-cheap');
+  assert.equal(trace?.matched, true);
+  assert.ok(trace?.reasons.some((r) => /not applied: gpt-4o-mini: in excludedModels/.test(r)), JSON.stringify(trace));
+});

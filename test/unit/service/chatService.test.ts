@@ -162,7 +162,7 @@ test('a cancelled call is recorded as cancelled', async () => {
 
 test('bad input is refused before anything is recorded', async () => {
   const { store, chat } = await setup();
-  await assert.rejects(chat.complete(call('x', { requestedModel: 'gpt-9' })), (e: unknown) => e instanceof RouterError && e.code === 'unknownModel');
+  await assert.rejects(chat.complete(call('x', { requestedModel: 'mystery-9' })), (e: unknown) => e instanceof RouterError && e.code === 'unknownModel');
   assert.equal(store.read((tx) => tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM requests'))?.n, 0);
 });
 

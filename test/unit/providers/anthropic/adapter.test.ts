@@ -45,7 +45,8 @@ test('translates tools, tool calls and tool results, merging consecutive turns o
   assert.deepEqual(b.messages, [
     { role: 'user', content: [{ type: 'text', text: 'Weather in SF?' }] },
     { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { location: 'SF' } }] },
-    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: '15 degrees' }, { type: 'text', text: 'Thanks' }] },
+    // A later turn marks its last block for Anthropic's prompt cache (the next turn reads it).
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: '15 degrees' }, { type: 'text', text: 'Thanks', cache_control: { type: 'ephemeral' } }] },
   ]);
 });
 

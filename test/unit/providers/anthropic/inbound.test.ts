@@ -44,9 +44,10 @@ test('a Claude Code-like request translates to canonical and back to an equivale
   assert.equal(r.tool_choice, 'auto');
   assert.equal(r.tools?.[0]?.function.name, 'Bash');
   const back = toAnthropicBody(r, 'claude-sonnet-4-20250514', true);
-  assert.equal(back.system, 'You are Claude Code.\n\nBe concise.');
+  // A later turn: the system prompt and the last block are marked for Anthropic's prompt cache.
+  assert.deepEqual(back.system, [{ type: 'text', text: 'You are Claude Code.\n\nBe concise.', cache_control: { type: 'ephemeral' } }]);
   assert.deepEqual(back.messages.map((m) => m.role), ['user', 'assistant', 'user']);
-  assert.deepEqual(back.messages[2]?.content, [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a.ts\nb.ts' }, { type: 'text', text: 'and now?' }]);
+  assert.deepEqual(back.messages[2]?.content, [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'a.ts\nb.ts' }, { type: 'text', text: 'and now?', cache_control: { type: 'ephemeral' } }]);
 });
 
 test('server tools and top_k are unsupportedFeature errors; images become data URLs', () => {

@@ -1,0 +1,129 @@
+// Reasoning effort as a routing choice. A reasoning model is several candidates, one per effort
+// level: deeper levels think longer (time and output tokens, both paid) and answer hard prompts
+// better; on an easy prompt the extra thinking buys nothing. Also: how hard a prompt looks, and
+// which of the catalog's per-category quality figures a task type reads.
+import type { EffortLevel } from '../protocol/chat';
+import type { TaskType } from '../protocol/routing';
+import type { CatalogModel } from './catalog';
+import type { RequestFeatures } from './features';
+import type { TaskCategory } from './taskCategories';
+import type { ReasoningSetting } from '../providers/adapter';
+
+/** 0 = no thinking, 1 = the deepest setting; the catalog's quality figure is the model at depth 1. */
+export const EFFORT_DEPTH: Record<EffortLevel, number> = { none: 0, minimal: 0.15, low: 0.4, medium: 0.7, high: 1, xhigh: 1 };
+
+/**
+ * Quality a prompt of hardness 1 loses when answered without thinking instead of at the deepest
+ * setting. An estimate (the catalog data file's methods.effort says so): no public per-effort
+ * quality figures exist for these models; arena ratings of thinking and non-thinking variants
+ * differ little because arena prompts are mostly easy, while hard math and code differ a lot.
+ */
+export const THINKING_GAP = 0.25;
+
+export interface EffortOption {
+  /** null: the model does not reason (nothing to send). */
+  effort: EffortLevel | null;
+  /** Typical hidden reasoning tokens at this level for this prompt. */
+  thinkingTokens: number;
+  depth: number;
+}
+
+/**
+ * 0..1 from the request's structure (complexity) and the quality model's difficulty. Everyday
+ * prompts ("thanks!", a conversion, a short summary) land near 0, a proof or a concurrency bug
+ * above 0.6. Structure carries most weight: the learned difficulty barely separates them today.
+ */
+export function hardnessOf(f: RequestFeatures, difficulty: number): number {
+  const raw = 0.6 * f.complexity + 0.4 * difficulty;
+  return Math.min(1, Math.max(0, (raw - 0.2) / 0.4));
+}
+
+/** How much quality differences count for this prompt outside `quality` (see ScoringContext.stakes). */
+export function stakesOf(hardness: number): number {
+  return 0.45 + 0.55 * hardness;
+}
+
+/**
+ * The effort settings routing may choose for a model: every level it supports, or only the one
+ * the request pinned. Thinking scales with the prompt: half the typical count on an easy prompt,
+ * 1.5× on the hardest. A model that does not reason has one option, `effort: null`.
+ */
+export function effortOptions(m: CatalogModel, hardness: number, pinned: EffortLevel | undefined): EffortOption[] | { unsupported: string } {
+  const scale = 0.5 + hardness;
+  if (!m.reasoning) {
+    if (pinned !== undefined && pinned !== 'none') {
+      return { unsupported: `does not reason (effort "${pinned}" asked; it takes none)` };
+    }
+    return [{ effort: null, thinkingTokens: 0, depth: 0 }];
+  }
+  const levels = pinned === undefined ? m.reasoning.levels : m.reasoning.levels.filter((l) => l.effort === pinned);
+  if (levels.length === 0) {
+    return { unsupported: `does not support effort "${pinned ?? ''}" (supports ${supportedEfforts(m).join(', ')})` };
+  }
+  // A model that always thinks at its one setting is as deep as the catalog figure says.
+  const fixed = m.reasoning.control === 'fixed';
+  return levels.map((l) => ({ effort: l.effort, thinkingTokens: Math.round(l.thinkingTokens * scale), depth: fixed ? 1 : EFFORT_DEPTH[l.effort] }));
+}
+
+export function supportedEfforts(m: CatalogModel): EffortLevel[] {
+  return m.reasoning ? m.reasoning.levels.map((l) => l.effort) : ['none'];
+}
+
+/** The model's quality at this depth for a prompt this hard. */
+export function qualityAtDepth(quality: number, depth: number, hardness: number): number {
+  return Math.max(0, quality - THINKING_GAP * hardness * (1 - depth));
+}
+
+/** Which per-category figures a task type reads (weights sum to 1). */
+const TASK_CATEGORY_WEIGHTS: Record<TaskType, Partial<Record<TaskCategory, number>>> = {
+  code: { code: 1 },
+  math: { math: 0.7, reasoning: 0.3 },
+  analysis: { reasoning: 0.7, writing: 0.3 },
+  creative: { writing: 1 },
+  extraction: { extraction: 1 },
+  simple: { chat: 1 },
+  chat: { chat: 1 },
+};
+
+/** Above this many prompt tokens the long-context figure weighs half. */
+export const LONG_PROMPT_TOKENS = 8_000;
+
+/**
+ * The model's quality for this task from its per-category figures (unknown categories fall back
+ * to the overall prior). The router hands quality models this view as `qualityPrior`, so a
+ * prompt-only model still ranks a strong coder above a strong writer on code.
+ */
+export function taskQuality(m: CatalogModel, task: TaskType, inputTokens: number, usesTools: boolean): number {
+  const q = m.qualityByCategory;
+  if (!q) {
+    return m.qualityPrior;
+  }
+  let sum = 0;
+  for (const [cat, w] of Object.entries(TASK_CATEGORY_WEIGHTS[task]) as [TaskCategory, number][]) {
+    sum += w * (q[cat] ?? m.qualityPrior);
+  }
+  if (usesTools && q.tools !== undefined) {
+    sum = 0.5 * sum + 0.5 * q.tools;
+  }
+  if (inputTokens > LONG_PROMPT_TOKENS) {
+    sum = 0.5 * sum + 0.5 * (q.longContext ?? m.qualityPrior);
+  }
+  return Math.round(sum * 1000) / 1000;
+}
+
+/**
+ * What to send a model for the chosen effort: the level if it has it, else its default level (a
+ * fallback model that lacks the chosen one); nothing for a model that does not reason or when no
+ * effort was chosen.
+ */
+export function reasoningFor(m: CatalogModel, effort: EffortLevel | null | undefined): ReasoningSetting | undefined {
+  if (!m.reasoning || effort === undefined || effort === null) {
+    return undefined;
+  }
+  const spec = m.reasoning;
+  const level = spec.levels.find((l) => l.effort === effort) ?? spec.levels.find((l) => l.effort === spec.default);
+  if (!level) {
+    return undefined;
+  }
+  return { control: spec.control, effort: level.effort, budgetTokens: level.budgetTokens };
+}

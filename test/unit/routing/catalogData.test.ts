@@ -1,0 +1,110 @@
+// The catalog data file: shipped figures carry sources, a bad file is an error naming the file and
+// the field and changes nothing, a newer file replaces the figures and keeps the user's models.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Catalog } from '../../../daemon/routing/catalog';
+import { parseCatalogData, readCatalogFile, shippedCatalogData, startupCatalogData, saveCatalogFile } from '../../../daemon/routing/catalogData';
+import { ModelOverride } from '../../../daemon/protocol/routing-methods';
+import shipped from '../../../daemon/routing/data/models.json';
+import { parseConfig } from '../../../daemon/config/config';
+import { ask, isRouterError, makeRouter } from './helpers';
+
+const clone = (): typeof shipped => JSON.parse(JSON.stringify(shipped)) as typeof shipped;
+
+test('every shipped model has quality per category, a price, and a source or a reason for each figure', () => {
+  const data = shippedCatalogData();
+  const c = Catalog.builtIn();
+  for (const families of [/^gpt-5\.\d/, /^claude-(opus|sonnet|haiku)-4-5/, /^gemini-3/, /^grok-4/, /^deepseek-(chat|reasoner)$/, /^kimi-k2/]) {
+    assert.ok(c.list().some((m) => families.test(m.id)), `no model of ${families}`);
+  }
+  for (const m of data.models) {
+    assert.ok(m.qualityPrior > 0 && m.qualityPrior < 1, m.id);
+    assert.ok(Object.keys(m.qualityByCategory).length >= 1, m.id);
+    assert.ok(m.provenance.ttftMs.source !== undefined || (m.provenance.ttftMs.estimate ?? '').length > 10, m.id);
+    assert.notEqual(c.price(c.get(m.id)!), null, `${m.id} has no genai-prices price`);
+  }
+  // The prior older code reads is derived from the per-category figures (overall = arena "full").
+  const opus = c.get('claude-opus-4-5')!;
+  assert.equal(opus.qualityPrior, opus.qualityByCategory?.chat);
+  // A "like" model takes the figures of the model it names.
+  assert.deepEqual(c.get('gpt-5.2')?.qualityByCategory, c.get('gpt-5.1')?.qualityByCategory);
+});
+
+test('a bad data file is an error naming the file and the field', () => {
+  const cases: [(f: ReturnType<typeof clone>) => void, RegExp][] = [
+    [(f) => { (f.models[0] as { quality: unknown }).quality = { source: 'lmarena-2025-12', byCategory: { code: 1.4 } }; }, /x\.json: models\.0\.quality.*0\.\.1|x\.json: models\.0\.quality/],
+    [(f) => { f.models[1]!.latency.ttftMs = { value: 900, source: 'nowhere' } as never; }, /x\.json: models\.1\.latency\.ttftMs\.source: source "nowhere"/],
+    [(f) => { f.models[2]!.latency.ttftMs = { value: 900 } as never; }, /x\.json: models\.2\.latency\.ttftMs: a figure needs exactly one/],
+    [(f) => { f.models[3]!.latency.tokensPerSecond = { value: 5_000_000, source: 'wrede-2026' } as never; }, /models\.3\.latency\.tokensPerSecond\.value: tokensPerSecond is tokens per second/],
+    [(f) => { (f.models[0] as { quality: unknown }).quality = { like: 'gpt-9', reason: 'because it is newer' }; }, /models\.0\.quality\.like: "gpt-9" is not a model/],
+    [(f) => { (f as { schema: number }).schema = 2; }, /x\.json: schema/],
+  ];
+  for (const [mutate, message] of cases) {
+    const f = clone();
+    mutate(f);
+    assert.throws(() => parseCatalogData(f, 'x.json'), isRouterError('invalidParams', message));
+  }
+});
+
+test('a newer data file replaces the figures, keeps user models; a bad one changes nothing', () => {
+  const c = Catalog.withOverrides([ModelOverride.parse({ id: 'office-llm', provider: 'ollama', contextWindow: 32_000, like: 'gpt-4o-mini', price: { inputPerMTok: 0, outputPerMTok: 0 } })]);
+  assert.deepEqual(c.get('office-llm')?.qualityByCategory, c.get('gpt-4o-mini')?.qualityByCategory);
+  const f = clone();
+  f.updated = '2027-01-01';
+  f.models = f.models.filter((m) => m.id !== 'grok-3');
+  f.models[0]!.latency.ttftMs = { value: 123, source: 'wrede-2026' } as never;
+  const r = c.replaceData(parseCatalogData(f, 'newer.json'));
+  assert.ok(r.updated.includes('office-llm'));
+  assert.equal(c.get('grok-3'), undefined);
+  assert.equal(c.get(f.models[0]!.id)?.latencyPrior.ttftMs, 123);
+  assert.equal(c.info()?.updated, '2027-01-01');
+  assert.ok(c.get('office-llm'));
+  // A newer file without the model the user's model is "like" cannot apply: nothing changes.
+  const g = clone();
+  g.models = g.models.filter((m) => m.id !== 'gpt-4o-mini');
+  assert.throws(() => c.replaceData(parseCatalogData(g, 'g.json')), isRouterError('invalidParams', /like "gpt-4o-mini"/));
+  assert.equal(c.info()?.updated, '2027-01-01');
+  assert.ok(c.get('gpt-4o-mini'));
+});
+
+test('the daemon starts with the saved data file unless it is older or broken', () => {
+  const home = mkdtempSync(join(tmpdir(), 'catalog-'));
+  try {
+    assert.equal(startupCatalogData(home).data, shippedCatalogData());
+    const f = clone();
+    f.updated = '2099-01-01';
+    saveCatalogFile(home, f);
+    assert.equal(startupCatalogData(home).data.updated, '2099-01-01');
+    assert.equal(readCatalogFile(join(home, 'catalog.json')).updated, '2099-01-01');
+    writeFileSync(join(home, 'catalog.json'), '{"schema": 1}');
+    const s = startupCatalogData(home);
+    assert.equal(s.data, shippedCatalogData());
+    assert.match(s.problem ?? '', /catalog\.json/);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('user models from config.json are routed like any other; bad ones name the field', () => {
+  const config = parseConfig({
+    routing: {
+      models: [
+        { id: 'local-qwen', provider: 'ollama', apiModel: 'qwen2.5-coder:14b', contextWindow: 32_000, like: 'gpt-4.1-mini', price: { inputPerMTok: 0, outputPerMTok: 0 }, latencyPrior: { ttftMs: 300, tokensPerSecond: 40 } },
+        { id: 'office-ft', provider: 'openai', apiModel: 'ft:gpt-4.1-mini:acme', contextWindow: 128_000, qualityByCategory: { code: 0.8, chat: 0.7 }, reasoning: { control: 'effort', default: 'low', levels: [{ effort: 'low', thinkingTokens: 300 }, { effort: 'high', thinkingTokens: 3000 }] } },
+      ],
+    },
+  });
+  const catalog = Catalog.withOverrides(config.routing.models, 'config.json routing.models');
+  assert.equal(catalog.get('local-qwen')?.qualityPrior, catalog.get('gpt-4.1-mini')?.qualityPrior);
+  assert.equal(catalog.get('office-ft')?.qualityPrior, 0.7);
+  const router = makeRouter({ catalog });
+  const cheap = router.decide({ request: ask('What is the capital of France?'), requestedModel: 'auto', routing: { tradeoff: 'cost' } });
+  assert.equal(cheap.model, 'local-qwen');
+  assert.equal(cheap.estimatedCostUsd, 0);
+  assert.equal(router.decide({ request: { ...ask('hi'), reasoning_effort: 'high' }, requestedModel: 'office-ft' }).effort, 'high');
+  assert.throws(() => parseConfig({ routing: { models: [{ id: 'x', provider: 'ollama', contextWindow: 8000, qualityByCategory: { code: 1.4 } }] } }), isRouterError('invalidParams', /routing\.models\.0\.qualityByCategory\.code: quality is 0\.\.1/));
+  assert.throws(() => Catalog.withOverrides([ModelOverride.parse({ id: 'y', provider: 'ollama', contextWindow: 8000, like: 'gpt-9' })], 'config.json routing.models'), isRouterError('invalidParams', /config\.json routing\.models: model "y": like "gpt-9"/));
+});

@@ -1,0 +1,96 @@
+// What users expect of routing, over a fixed prompt set (bench/everydayPrompts.ts, the same set
+// `npm run bench:routing-everyday` prints): everyday prompts never wait for a slow thinking model
+// or pay premium prices outside `quality`; hard ones get a frontier model under `quality` and never
+// the weakest tier under `balanced`; cost and quality never go down from cost → balanced → quality;
+// effort follows the prompt; the value of time is the user's to set.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Catalog } from '../../../daemon/routing/catalog';
+import type { RoutingDecision, Tradeoff } from '../../../daemon/protocol/routing';
+import { EVERYDAY_PROMPTS } from '../../../bench/everydayPrompts';
+import { makeRouter, ask, isRouterError } from './helpers';
+
+const catalog = Catalog.builtIn();
+const router = makeRouter();
+const decide = (prompt: string, tradeoff: Tradeoff, extra: Partial<Parameters<typeof router.decide>[0]> = {}): RoutingDecision =>
+  router.decide({ request: ask(prompt), requestedModel: 'auto', routing: { tradeoff }, ...extra });
+const chosen = (d: RoutingDecision) => d.candidates.find((c) => c.model === d.model)!;
+const byPrior = catalog.list().sort((a, b) => b.qualityPrior - a.qualityPrior).map((m) => m.id);
+/** The frontier: the 8 strongest models overall; the weakest tier: the bottom third. */
+const frontier = new Set(byPrior.slice(0, 8));
+const weakest = new Set(byPrior.slice(Math.ceil((byPrior.length * 2) / 3)));
+/** Premium: output at $10/MTok or more (Opus, Sonnet, GPT-5.x, Gemini 3 Pro, Grok 4, o3's tier and up). */
+const premium = (id: string) => (catalog.price(catalog.get(id)!)?.outputPerMTok ?? Infinity) >= 10;
+
+test('everyday prompts never wait for a slow thinking model or pay premium prices outside quality', () => {
+  for (const p of EVERYDAY_PROMPTS.filter((x) => x.kind === 'everyday')) {
+    for (const t of ['cost', 'balanced', 'latency'] as const) {
+      const d = decide(p.prompt, t);
+      const c = chosen(d);
+      const what = `${p.id}/${t} → ${d.model}@${d.effort ?? '-'}`;
+      assert.ok((c.thinkingTokens ?? 0) <= 100, `${what} thinks ${c.thinkingTokens} tokens`);
+      assert.ok((d.expectedWallMs ?? Infinity) < 5_000, `${what} takes ${d.expectedWallMs} ms`);
+      assert.ok(!premium(d.model), `${what} is premium`);
+    }
+  }
+});
+
+test('hard prompts get a frontier model under quality, never the weakest tier under balanced', () => {
+  for (const p of EVERYDAY_PROMPTS.filter((x) => x.kind === 'hard')) {
+    const q = decide(p.prompt, 'quality');
+    assert.ok(frontier.has(q.model), `${p.id}/quality → ${q.model}`);
+    assert.ok(q.effort === null || q.effort === 'high' || q.effort === 'xhigh', `${p.id}/quality effort ${q.effort}`);
+    const b = decide(p.prompt, 'balanced');
+    assert.ok(!weakest.has(b.model), `${p.id}/balanced → ${b.model}`);
+  }
+});
+
+test('estimated cost and quality never go down from cost to balanced to quality', () => {
+  for (const p of EVERYDAY_PROMPTS) {
+    const [c, b, q] = (['cost', 'balanced', 'quality'] as const).map((t) => decide(p.prompt, t)) as [RoutingDecision, RoutingDecision, RoutingDecision];
+    assert.ok((c.estimatedCostUsd ?? 0) <= (b.estimatedCostUsd ?? 0) && (b.estimatedCostUsd ?? 0) <= (q.estimatedCostUsd ?? 0), `${p.id}: ${c.estimatedCostUsd} ${b.estimatedCostUsd} ${q.estimatedCostUsd}`);
+    assert.ok(chosen(c).quality <= chosen(b).quality && chosen(b).quality <= chosen(q).quality, `${p.id}: ${chosen(c).quality} ${chosen(b).quality} ${chosen(q).quality}`);
+  }
+});
+
+test('the effort follows the prompt: fast on an easy one, deep on a hard one, and it costs time', () => {
+  const easy = EVERYDAY_PROMPTS.find((p) => p.id === 'capital')!.prompt;
+  const hard = EVERYDAY_PROMPTS.find((p) => p.id === 'proof')!.prompt;
+  for (const model of ['gpt-5.1', 'claude-sonnet-4-5', 'gemini-2.5-flash']) {
+    const e = decide(easy, 'balanced', { candidates: [model] });
+    const h = decide(hard, 'balanced', { candidates: [model] });
+    assert.equal(e.effort, 'none', `${model} easy`);
+    assert.equal(h.effort, 'high', `${model} hard`);
+    assert.ok((h.expectedWallMs ?? 0) > (e.expectedWallMs ?? 0) * 3);
+    assert.match(h.reason, /at effort high/);
+  }
+  // A model that always thinks shows it, and its thinking is priced and waited for.
+  const r = decide(easy, 'balanced', { candidates: ['deepseek-reasoner'] });
+  assert.equal(r.effort, 'high');
+  assert.ok((chosen(r).thinkingTokens ?? 0) > 0);
+  // A model that does not reason has no effort.
+  assert.equal(decide(easy, 'balanced', { candidates: ['gpt-4o-mini'] }).effort, null);
+});
+
+test('an effort the model does not support is refused naming the supported ones; a pinned one is kept', () => {
+  assert.throws(() => router.decide({ request: { ...ask('hi'), reasoning_effort: 'minimal' }, requestedModel: 'o4-mini' }), isRouterError('invalidParams', 'supports low, medium, high'));
+  assert.throws(() => router.decide({ request: { ...ask('hi'), reasoning_effort: 'high' }, requestedModel: 'gpt-4o' }), isRouterError('invalidParams', 'does not reason'));
+  assert.equal(router.decide({ request: { ...ask('hi'), reasoning_effort: 'high' }, requestedModel: 'gpt-5.1' }).effort, 'high');
+  const auto = router.decide({ request: { ...ask('hi'), reasoning_effort: 'xhigh' }, requestedModel: 'auto' });
+  assert.equal(auto.effort, 'xhigh');
+  assert.match(auto.candidates.find((c) => c.model === 'gpt-4o')?.excluded ?? '', /does not reason/);
+});
+
+test('the value of time is the user\'s: with none the slower, cheaper answer wins; with some the faster one', () => {
+  const prompt = 'Explain how TCP congestion control works, with slow start, congestion avoidance and fast recovery.';
+  const pair = { candidates: ['deepseek-chat', 'gemini-3-flash'] };
+  const patient = decide(prompt, 'balanced', { ...pair, routing: { tradeoff: 'balanced', valueOfTimeUsdPerHour: 0 } });
+  const hurried = decide(prompt, 'balanced', { ...pair, routing: { tradeoff: 'balanced', valueOfTimeUsdPerHour: 300 } });
+  assert.equal(patient.model, 'deepseek-chat');
+  assert.equal(hurried.model, 'gemini-3-flash');
+  assert.ok((hurried.expectedWallMs ?? 0) < (patient.expectedWallMs ?? 0) && (hurried.estimatedCostUsd ?? 0) > (patient.estimatedCostUsd ?? 0));
+  // config.json's routing.valueOfTimeUsdPerHour is the default; the request's own value wins.
+  const configured = makeRouter({}, { valueOfTimeUsdPerHour: 0 });
+  assert.equal(configured.decide({ request: ask(prompt), requestedModel: 'auto', ...pair, routing: { tradeoff: 'balanced' } }).model, 'deepseek-chat');
+  assert.equal(configured.decide({ request: ask(prompt), requestedModel: 'auto', ...pair, routing: { tradeoff: 'balanced', valueOfTimeUsdPerHour: 300 } }).model, 'gemini-3-flash');
+});
