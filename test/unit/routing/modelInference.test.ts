@@ -24,8 +24,8 @@ test('the provider of an unlisted id is read from its name, or not at all', () =
 test('a named unlisted model is routed to its provider, priced when genai-prices knows it, never an auto candidate', () => {
   const catalog = Catalog.builtIn();
   const router = new Router({ catalog, isAvailable: () => true, defaultTradeoff: 'balanced', baselineModel: null });
-  const known = router.decide({ request: ask('hi'), requestedModel: 'gpt-5' });
-  assert.equal(known.model, 'gpt-5');
+  const known = router.decide({ request: ask('hi'), requestedModel: 'gpt-5-codex' });
+  assert.equal(known.model, 'gpt-5-codex');
   assert.equal(known.provider, 'openai');
   assert.ok(known.estimatedCostUsd !== null && known.estimatedCostUsd > 0);
   assert.match(known.reason, /requested by name/);
@@ -33,9 +33,9 @@ test('a named unlisted model is routed to its provider, priced when genai-prices
   assert.equal(unpriced.provider, 'google');
   assert.equal(unpriced.estimatedCostUsd, null, 'price unknown, never $0');
   assert.equal(catalog.get('gemini-97-hyper')?.inferred, true);
-  assert.ok(!catalog.list().some((m) => m.id === 'gemini-97-hyper' || m.id === 'gpt-5'));
+  assert.ok(!catalog.list().some((m) => m.id === 'gemini-97-hyper' || m.id === 'gpt-5-codex'));
   for (let i = 0; i < 5; i++) {
-    assert.ok(!['gpt-5', 'gemini-97-hyper'].includes(router.decide({ request: ask(`question ${i}`), requestedModel: 'auto:quality' }).model));
+    assert.ok(!['gpt-5-codex', 'gemini-97-hyper'].includes(router.decide({ request: ask(`question ${i}`), requestedModel: 'auto:quality' }).model));
   }
   assert.throws(() => router.decide({ request: ask('hi'), requestedModel: 'mystery-9' }), (e: unknown) => e instanceof RouterError && e.code === 'unknownModel');
 });
