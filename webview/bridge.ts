@@ -17,6 +17,7 @@ export const BRIDGED_METHODS = [
   'providers/health',
   'experiment/list',
   'experiment/get',
+  'team/status',
 ] as const satisfies readonly MethodName[];
 export type BridgedMethod = (typeof BRIDGED_METHODS)[number];
 

@@ -12,6 +12,7 @@ import { spendHandlers } from './spend';
 import { experimentHandlers } from './experiments';
 import { feedbackHandlers } from './feedback';
 import { providersHandlers } from './providers';
+import { teamHandlers } from './team';
 import { learningHandlers } from './learning';
 import { conversationHandlers } from './conversations';
 import type { Handlers } from './types';
@@ -32,6 +33,7 @@ export function createHandlers(deps: DaemonDeps): Handlers {
     ...experimentHandlers(deps),
     ...feedbackHandlers(deps),
     ...providersHandlers(deps),
+    ...teamHandlers(deps),
     ...learningHandlers(deps),
     ...conversationHandlers(deps),
   };

@@ -8,4 +8,5 @@ export * from './budget';
 export * from './routing-methods';
 export * from './experiments';
 export * from './providers';
+export * from './team';
 export * from './conversations';
