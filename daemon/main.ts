@@ -124,6 +124,7 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
       keys,
       simulate,
       idleTimeoutMs: flags.idleTimeoutMs,
+      env,
       onIdle: () => {
         void stop('idle timeout');
       },

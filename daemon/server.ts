@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { loadConfig } from './config/config';
 import { createHandlers } from './handlers';
 import { LedgerService } from './ledger/service';
+import { createMetrics } from './metrics/metrics';
 import { ConversationAffinity } from './routing/affinityService';
 import { ProviderHttp } from './providers/http';
 import { openAiCompatible } from './providers/openai';
@@ -30,6 +31,9 @@ import type { DaemonOptions, RunningDaemon } from './service/options';
 import { startSimulator, type RunningSimulator } from './simulator/server';
 import { Store } from './store/database';
 import { ColdLedger, hotCutoff } from './ledger/archive';
+import { TEAM_PASSWORD_KEY } from './team/connection';
+import { teamHooks, withTeamGate } from './team/hooks';
+import { TeamService } from './team/service';
 import { createHttpServer, listenLoopback } from './transport/http';
 import { startLspSocketServer, type LspSocketServer } from './transport/socketServer';
 
@@ -124,13 +128,31 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
     const experiments = createExperimentService({ store, router, catalog, now });
+    // Team mode: its gate holds team money after the local budgets held theirs (a call they refuse
+    // never takes team money). Connects in the background: an unreachable or misconfigured team
+    // database never stops the daemon.
+    const team = config.team
+      ? new TeamService({
+          config: config.team,
+          store,
+          password: { env: options.env ?? process.env, keychain: () => options.keys.get(TEAM_PASSWORD_KEY) },
+          now,
+          log: (m) => (options.warn ?? console.warn)(m),
+        })
+      : null;
+    if (team) {
+      team.start();
+      cleanup.push(() => team.close());
+    }
+    const metrics = createMetrics({ ledger, team });
     // The turn's stages, in this order. Planning: budgets (router input), then the experiment arm
-    // or promotion, then the router. Each attempt: the ledger's hold. Recording: the ledger
-    // settles, then experiments store the unit and evaluate.
+    // or promotion, then the router. Each attempt: the ledger's hold, then the team lease's.
+    // Recording: the ledger settles, experiments store the unit and evaluate, the team lease is
+    // charged and the row queued for the team ledger, metrics count.
     // Conversation affinity plans last (it judges the router's fresh decision) and records its
     // conversation's totals in the ledger row's transaction.
     const affinity = new ConversationAffinity({ store, catalog, enabled: config.affinity.enabled, now });
-    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), affinity.hooks, decisions.hooks];
+    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), affinity.hooks, ...(team ? [teamHooks(team)] : []), metrics.hooks, decisions.hooks];
     const chat = new ChatService({
       store,
       catalog,
@@ -138,7 +160,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       executor,
       clients,
       now,
-      budgets: ledger,
+      budgets: team ? withTeamGate(ledger, team) : ledger,
       experiments: experimentPlanner(experiments),
       namedModelRoutes: config.routing.namedModels ?? [],
       affinity,
@@ -165,6 +187,8 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       spending,
       decisions,
       cold,
+      team,
+      metrics,
       endpoints: { port: 0, socketPath: options.socketPath },
       now,
     };
@@ -174,7 +198,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     clients.onChange(() => idle.touch());
     cleanup.push(async () => idle.stop());
 
-    const httpServer: Server = createHttpServer({ handlers, chat, catalog, token: options.token, version: options.version, idle, policyNames: () => router.policies().list().map((p) => p.name) });
+    const httpServer: Server = createHttpServer({ handlers, chat, catalog, token: options.token, version: options.version, idle, policyNames: () => router.policies().list().map((p) => p.name), metrics: { ...metrics, requireToken: config.metrics.requireToken } });
     deps.endpoints.port = await listenLoopback(httpServer, options.port);
     cleanup.push(() => closeHttp(httpServer));
     const lsp: LspSocketServer = await startLspSocketServer(options.socketPath, { handlers, token: options.token, clients, version: options.version, onActivity: () => idle.touch() });

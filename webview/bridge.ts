@@ -18,6 +18,7 @@ export const BRIDGED_METHODS = [
   'experiment/list',
   'experiment/get',
   'request/decision',
+  'team/status',
 ] as const satisfies readonly MethodName[];
 export type BridgedMethod = (typeof BRIDGED_METHODS)[number];
 

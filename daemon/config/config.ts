@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { RouterError } from '../protocol/errors';
 import { Tradeoff } from '../protocol/routing';
 import { RoutingConfig } from '../protocol/routing-methods';
+import { TeamConfig } from '../protocol/team';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -46,6 +47,10 @@ export const DaemonConfig = z
     affinity: z.object({ enabled: z.boolean().default(true) }).strict().default({ enabled: true }),
     /** User policies, rules, task → policy map, model overrides (prices, new models) and workspace defaults. */
     routing: RoutingConfig.default({ policies: [], taskPolicies: {}, rules: [], models: [], workspaces: {} }),
+    /** Team mode: shared budgets leased from PostgreSQL and the team ledger (absent: off). */
+    team: TeamConfig.optional(),
+    /** GET /metrics (Prometheus text): false serves it without the bearer token (127.0.0.1 only). */
+    metrics: z.object({ requireToken: z.boolean().default(true) }).strict().default({ requireToken: true }),
   })
   .strict();
 export type DaemonConfig = z.infer<typeof DaemonConfig>;

@@ -13,6 +13,7 @@ import { experimentHandlers } from './experiments';
 import { feedbackHandlers } from './feedback';
 import { providersHandlers } from './providers';
 import { editorHandlers } from './editor';
+import { teamHandlers } from './team';
 import { learningHandlers } from './learning';
 import { conversationHandlers } from './conversations';
 import type { Handlers } from './types';
@@ -34,6 +35,7 @@ export function createHandlers(deps: DaemonDeps): Handlers {
     ...feedbackHandlers(deps),
     ...providersHandlers(deps),
     ...editorHandlers(deps),
+    ...teamHandlers(deps),
     ...learningHandlers(deps),
     ...conversationHandlers(deps),
   };

@@ -1,17 +1,26 @@
 import { listRequests } from '../ledger/requests';
 import { spendSummary } from '../ledger/reports';
 import type { DaemonDeps } from '../service/deps';
+import { RouterError } from '../protocol/errors';
+import { teamRequests, teamSummary } from '../team/reports';
+import { teamOf } from './team';
 import type { Handlers } from './types';
 
 export function spendHandlers(deps: DaemonDeps): Pick<Handlers, 'spend/summary' | 'spend/requests'> {
   return {
     // Rollup-backed (ledger/reports.ts): whole hours from spend_hourly, so it stays fast at 1M rows.
     'spend/summary': async (params) =>
-      deps.store.read((tx) =>
-        spendSummary(tx, params, deps.now(), deps.ledger.timeZone, { model: deps.ledger.baselineModel, price: deps.ledger.baselinePrice() }, deps.cold ?? null),
-      ),
-    // Continues into the cold segments (ledger/archive.ts) past the hot rows.
+      params.scope === 'team'
+        ? teamSummary(teamOf(deps).reportPool(), teamOf(deps).config.teamId, params, deps.now(), deps.ledger.timeZone)
+        : deps.store.read((tx) => spendSummary(tx, params, deps.now(), deps.ledger.timeZone, { model: deps.ledger.baselineModel, price: deps.ledger.baselinePrice() }, deps.cold ?? null)),
     'spend/requests': async (params) => {
+      if (params.scope === 'team') {
+        return teamRequests(teamOf(deps).reportPool(), teamOf(deps).config.teamId, params);
+      }
+      if (params.member !== undefined) {
+        throw new RouterError('invalidParams', 'member filters the team ledger: add scope "team" (team mode)', { member: params.member });
+      }
+      // Continues into the cold segments (ledger/archive.ts) past the hot rows.
       const cold = deps.cold;
       return deps.store.read((tx) => listRequests(tx, params, cold ? (from, to, before) => cold.rowsDescending(tx, from, to, before) : undefined));
     },

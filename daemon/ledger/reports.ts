@@ -2,7 +2,7 @@
 // date ranges validated once here: a malformed or reversed range is a clear invalidParams error.
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, isAbsolute } from 'node:path';
-import type { Instant, ReportExportParams, ReportExportResult, SpendTimeseriesParams, SpendTimeseriesResult } from '../protocol/budget';
+import type { Instant, ReportDimension, ReportExportParams, SpendDimension, ReportExportResult, SpendTimeseriesParams, SpendTimeseriesResult } from '../protocol/budget';
 import { RouterError } from '../protocol/errors';
 import type { LedgerRow } from '../protocol/ledger';
 import type { Params, SpendSummaryResult } from '../protocol/methods';
@@ -39,6 +39,14 @@ export function range(from: number | undefined, to: number | undefined, defaultF
   return r;
 }
 
+/** The member's own ledger has one member: grouping by member is for the team scope. */
+export function localDimension(groupBy: ReportDimension | undefined): SpendDimension | null {
+  if (groupBy === 'member') {
+    throw new RouterError('invalidParams', 'groupBy member needs scope "team" (team mode): the local ledger holds only your own requests', { groupBy });
+  }
+  return groupBy ?? null;
+}
+
 export interface SummaryExtras {
   timeZone: string;
   baselineModel: string | null;
@@ -60,7 +68,7 @@ export function spendSummary(
     : params.period === 'all'
       ? { from: 0, to: FAR_FUTURE }
       : { from: periodStart(now, params.period, zone), to: periodEnd(now, params.period, zone) };
-  const s = summarize(tx, bounds.from, bounds.to, params.groupBy ?? null, baseline.price, cold === null ? undefined : (a, b) => cold.rowsAscending(tx, a, b));
+  const s = summarize(tx, bounds.from, bounds.to, localDimension(params.groupBy), baseline.price, cold === null ? undefined : (a, b) => cold.rowsAscending(tx, a, b));
   return {
     from: bounds.from,
     to: bounds.to,
@@ -78,7 +86,7 @@ export function spendSummary(
 
 export function spendTimeseries(tx: ReadTx, params: z.output<typeof SpendTimeseriesParams>, now: number, zone: string): SpendTimeseriesResult {
   const r = range(toMs(params.from, 'from'), toMs(params.to, 'to'), 0, now);
-  return { from: r.from, to: r.to, bucket: params.bucket, timeZone: zone, points: timeseries(tx, r.from, r.to, params.bucket, zone, params.groupBy ?? null) };
+  return { from: r.from, to: r.to, bucket: params.bucket, timeZone: zone, points: timeseries(tx, r.from, r.to, params.bucket, zone, localDimension(params.groupBy)) };
 }
 
 const CSV_COLUMNS: (keyof LedgerRow)[] = [

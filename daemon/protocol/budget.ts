@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ChatMessage, GenerationParams } from './chat';
 import { ClientContext, RoutingOptions, type RoutingDecision } from './routing';
+import { ReportScope } from './team';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -126,13 +127,18 @@ export type Instant = z.infer<typeof Instant>;
 
 export const SpendDimension = z.enum(['model', 'provider', 'policy', 'workspace', 'client', 'endpoint']);
 export type SpendDimension = z.infer<typeof SpendDimension>;
+/** The team ledger also groups by member (scope `team` only). */
+export const ReportDimension = z.enum([...SpendDimension.options, 'member']);
+export type ReportDimension = z.infer<typeof ReportDimension>;
 
 export const SpendTimeseriesParams = z
   .object({
     from: Instant,
     to: Instant.optional(),
     bucket: z.enum(['hour', 'day', 'week', 'month']).default('day'),
-    groupBy: SpendDimension.optional(),
+    groupBy: ReportDimension.optional(),
+    /** `team`: the team ledger in PostgreSQL (team mode), where `member` grouping applies. */
+    scope: ReportScope.optional(),
   })
   .strict();
 export interface SpendPoint {
@@ -158,6 +164,8 @@ export const ReportExportParams = z
     to: Instant.optional(),
     /** Absolute path to write; omitted returns the report inline (at most `inlineLimit` rows). */
     path: z.string().min(1).max(4096).optional(),
+    /** `team`: every member's rows from the team ledger (team mode). */
+    scope: ReportScope.optional(),
   })
   .strict();
 export interface ReportExportResult {

@@ -31,6 +31,8 @@ export const ErrorCodes = {
   noApiKey: { rpc: -32040, http: 400 },
   keychainUnavailable: { rpc: -32041, http: 503 },
   storeUnavailable: { rpc: -32050, http: 503 },
+  /** Team mode: the team database cannot be reached (or refuses us) and the lease cannot cover the call. */
+  teamUnavailable: { rpc: -32051, http: 503 },
   conflict: { rpc: -32060, http: 409 },
   cancelled: { rpc: -32800, http: 499 },
 } as const;

@@ -9,4 +9,5 @@ export * from './routing-methods';
 export * from './experiments';
 export * from './providers';
 export * from './editor';
+export * from './team';
 export * from './conversations';

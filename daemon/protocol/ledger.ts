@@ -33,4 +33,6 @@ export interface LedgerRow {
   fallbacks: string[];
   experimentId: string | null;
   arm: string | null;
+  /** Team-scope rows only (spend/requests with scope "team"): the member whose daemon sent it. */
+  memberId?: string;
 }

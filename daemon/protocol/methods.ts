@@ -11,6 +11,7 @@ import { providerMethods } from './providers';
 import { conversationMethods } from './conversations';
 import { routingMethods } from './routing-methods';
 import { editorMethods } from './editor';
+import { ReportScope, teamMethods } from './team';
 import { learningMethods } from './learning';
 
 const result = <R>() => undefined as unknown as R;
@@ -106,7 +107,9 @@ export const SpendSummaryParams = z.object({
   period: Period.default('day'),
   from: z.number().int().nonnegative().optional(),
   to: z.number().int().nonnegative().optional(),
-  groupBy: z.enum(['model', 'provider', 'policy', 'workspace', 'client']).optional(),
+  groupBy: z.enum(['model', 'provider', 'policy', 'workspace', 'client', 'member']).optional(),
+  /** `team`: the team ledger in PostgreSQL (team mode), where `member` grouping applies. */
+  scope: ReportScope.optional(),
 }).strict();
 export interface SpendGroup {
   key: string;
@@ -139,6 +142,9 @@ export const SpendRequestsParams = z.object({
   status: z.enum(['ok', 'error', 'cancelled']).optional(),
   from: z.number().int().nonnegative().optional(),
   to: z.number().int().nonnegative().optional(),
+  /** `team`: every member's rows from the team ledger (team mode); `member` filters them. */
+  scope: ReportScope.optional(),
+  member: z.string().min(1).max(100).optional(),
 }).strict();
 export interface SpendRequestsResult {
   rows: LedgerRow[];
@@ -181,6 +187,7 @@ export const methods = {
   ...experimentMethods,
   ...providerMethods,
   ...editorMethods,
+  ...teamMethods,
   ...learningMethods,
   ...conversationMethods,
 } as const;

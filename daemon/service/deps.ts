@@ -5,9 +5,11 @@ import type { LedgerService } from '../ledger/service';
 import type { ProviderHttp } from '../providers/http';
 import type { ProviderRegistry } from '../providers/registry';
 import type { HealthMonitor } from '../providers/resilience/health';
+import type { DaemonMetrics } from '../metrics/metrics';
 import type { Catalog } from '../routing/catalog';
 import type { Router } from '../routing/router';
 import type { Store } from '../store/database';
+import type { TeamService } from '../team/service';
 import type { ChatService } from './chatService';
 import type { ClientHub } from './clients';
 import type { TurnHooks } from './hooks';
@@ -45,6 +47,10 @@ export interface DaemonDeps {
   decisions: RecentDecisions;
   /** Request rows older than the previous month, moved out of the hot store (ledger/archive.ts). */
   cold?: ColdLedger | undefined;
+  /** Team mode (config.json `team`); null when off. */
+  team?: TeamService | null;
+  /** GET /metrics. */
+  metrics?: DaemonMetrics;
   /** Where the transports actually listen (known once they are up). */
   endpoints: { port: number; socketPath: string };
   now(): number;

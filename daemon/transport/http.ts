@@ -1,5 +1,5 @@
 // The daemon's HTTP face on 127.0.0.1: /health, /rpc, /v1/chat/completions, /v1/messages,
-// /v1/responses, /v1/models.
+// /v1/responses, /v1/models, /metrics.
 // Every request but /health needs the bearer token; any Origin header (a web page) and any
 // non-loopback Host (DNS rebinding) are refused; bodies are capped at 4 MiB.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -30,6 +30,8 @@ export interface HttpTransportDeps {
   bodyLimit?: number;
   /** Routing policy names, listed by /v1/models beside the routing modes (a policy name is a valid `model`). */
   policyNames?: (() => string[]) | undefined;
+  /** GET /metrics in Prometheus text format; the token is required unless configured otherwise. */
+  metrics?: { contentType: string; requireToken: boolean; render(): Promise<string> } | undefined;
 }
 
 const TRADEOFF_MODES = ['auto', 'auto:quality', 'auto:balanced', 'auto:cost', 'auto:latency'];
@@ -51,6 +53,12 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
       const challenge = challengeOf(req.url);
       const proof = challenge !== null ? { proof: tokenProof(deps.token, challenge, req.socket.localPort ?? 0) } : {};
       sendJson(res, 200, { status: 'ok', pid: process.pid, version: deps.version, ...proof });
+      return;
+    }
+    if (path === '/metrics' && method === 'GET' && deps.metrics) {
+      checkRequest(req.headers, deps.token, deps.metrics.requireToken);
+      const text = await deps.metrics.render();
+      res.writeHead(200, { 'content-type': deps.metrics.contentType, 'cache-control': 'no-store' }).end(text);
       return;
     }
     checkRequest(req.headers, deps.token, true);
@@ -95,7 +103,7 @@ export function createHttpServer(deps: HttpTransportDeps): Server {
       sendJson(res, 200, { object: 'list', data });
       return;
     }
-    throw new RouterError('notFound', `no endpoint ${method} ${path}: the daemon serves GET /health, POST /rpc, POST /v1/chat/completions, POST /v1/messages, POST /v1/responses and GET /v1/models`);
+    throw new RouterError('notFound', `no endpoint ${method} ${path}: the daemon serves GET /health, POST /rpc, POST /v1/chat/completions, POST /v1/messages, POST /v1/responses, GET /v1/models and GET /metrics`);
   }
 
   async function serveRpc(req: IncomingMessage, res: ServerResponse): Promise<void> {

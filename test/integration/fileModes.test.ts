@@ -29,7 +29,16 @@ test('the socket is created 0600 and the journal and snapshot 0600, under a 0022
     const ledgerFiles = readdirSync(h.home).filter((f) => f.startsWith('ledger-'));
     assert.ok(ledgerFiles.some((f) => f.endsWith('.journal')) && ledgerFiles.some((f) => f.endsWith('.snapshot')), ledgerFiles.join(', '));
     for (const f of ledgerFiles) {
-      assert.equal(octal(modeOf(join(h.home, f))), '0600', f);
+      // The cold-segment folder is private like the home; every file, there or here, is 0600.
+      const path = join(h.home, f);
+      if (statSync(path).isDirectory()) {
+        assert.equal(octal(modeOf(path)), '0700', f);
+        for (const g of readdirSync(path)) {
+          assert.equal(octal(modeOf(join(path, g))), '0600', `${f}/${g}`);
+        }
+      } else {
+        assert.equal(octal(modeOf(path)), '0600', f);
+      }
     }
   } finally {
     await h.close();

@@ -216,6 +216,10 @@ function checkApiReply(r: Reply): string | null {
     if (r.contentType.startsWith('text/event-stream')) {
       return r.body.length > 0 ? null : 'an empty event stream';
     }
+    // GET /metrics: Prometheus text exposition.
+    if (r.contentType.startsWith('text/plain; version=0.0.4')) {
+      return /^# TYPE llm_router_\w+ \w+$/m.test(r.body) ? null : 'a metrics body without # TYPE lines';
+    }
     try {
       JSON.parse(r.body);
       return null;

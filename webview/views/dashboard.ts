@@ -11,6 +11,7 @@ import { experimentsSection, loadExperiments } from './experiments';
 import { healthSection } from './health';
 import { loadSpendOverTime, spendOverTimeSection, type SpendRange } from './spendOverTime';
 import { savingsSection, sharesTable } from './spendShares';
+import { teamSection } from './team';
 
 const LATEST_ROWS = 25;
 const REFRESH_COALESCE_MS = 300;
@@ -27,6 +28,9 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
   const byProvider = h('section', { class: 'by-provider' });
   const health = h('section', { class: 'health' });
   const experiments = h('section', { class: 'experiments-section' });
+  // Shown only in team mode.
+  const teamHead = h('h2', { hidden: 'hidden' }, 'Team');
+  const team = h('section', { class: 'team-section', hidden: 'hidden' });
   const table = h('section', { class: 'requests' });
   const status = h('p', { class: 'muted status-line' });
   const refreshButton = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
@@ -55,6 +59,8 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
     health,
     h('h2', null, 'A/B tests'),
     experiments,
+    teamHead,
+    team,
     h('h2', null, 'Latest requests'),
     h('p', { class: 'muted hint' }, 'Select a request (click, or arrow keys and Enter) to see its decision: every candidate with its estimate and what decided.'),
     table,
@@ -102,6 +108,7 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
       section(byProvider, 'spend by provider', () => bridge.call('spend/summary', { period: 'month', groupBy: 'provider' }), (r) => sharesTable(r, 'Provider', 'by-provider')),
       section(health, 'model health', () => bridge.call('providers/health', {}), healthSection),
       section(experiments, 'A/B tests', () => loadExperiments(bridge), experimentsSection),
+      loadTeam(bridge, teamHead, team),
     ]);
     if (await core) {
       status.textContent = `Updated ${formatTime(Date.now())}`;
@@ -186,4 +193,22 @@ function requestRow(row: LedgerRow, select: (row: LedgerRow) => void): HTMLEleme
     }
   });
   return tr;
+}
+
+/** The team section appears once the daemon says team mode is on; it fails on its own like the rest. */
+async function loadTeam(bridge: Bridge, head: HTMLElement, into: HTMLElement): Promise<void> {
+  try {
+    const status = await bridge.call('team/status', {});
+    head.hidden = !status.enabled;
+    into.hidden = !status.enabled;
+    if (!status.enabled) {
+      return;
+    }
+    const byMember = await bridge.call('spend/summary', { period: 'month', groupBy: 'member', scope: 'team' }).catch((): SpendSummaryResult | null => null);
+    replaceChildren(into, teamSection(status, byMember));
+  } catch {
+    // An older daemon without team/status: no team section.
+    head.hidden = true;
+    into.hidden = true;
+  }
 }

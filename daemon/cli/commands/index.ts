@@ -11,5 +11,6 @@ import { routeCommand } from './route';
 import { experimentCommand } from './experiment';
 import { feedbackCommand } from './feedback';
 import { catalogCommand } from './catalog';
+import { teamCommand } from './team';
 
-export const commands: readonly CliCommand[] = [daemonCommand, statusCommand, askCommand, stopCommand, spendCommand, budgetCommand, exportCommand, routeCommand, experimentCommand, feedbackCommand, catalogCommand];
+export const commands: readonly CliCommand[] = [daemonCommand, statusCommand, askCommand, stopCommand, spendCommand, budgetCommand, exportCommand, routeCommand, experimentCommand, feedbackCommand, catalogCommand, teamCommand];

@@ -4,17 +4,18 @@ import { EXIT_OK, intFlag, parseFlags } from '../usage';
 import { dateFlag, oneOf, usd, withDaemon } from './ledgerClient';
 
 const PERIODS = ['hour', 'day', 'week', 'month', 'all'] as const;
-const DIMENSIONS = ['model', 'provider', 'policy', 'workspace', 'client'] as const;
+const DIMENSIONS = ['model', 'provider', 'policy', 'workspace', 'client', 'member'] as const;
 
 export const spendCommand: CliCommand = {
   name: 'spend',
   summary: 'show spend for a period, grouped, with savings and the latest requests',
-  usage: `llm-router spend [--period hour|day|week|month|all] [--from DATE] [--to DATE] [--by model|provider|policy|workspace|client]
-                  [--requests N] [--conversations N] [--home DIR] [--json]
+  usage: `llm-router spend [--period hour|day|week|month|all] [--from DATE] [--to DATE] [--by model|provider|policy|workspace|client|member]
+                  [--requests N] [--conversations N] [--team] [--home DIR] [--json]
 
   Periods are calendar periods in the daemon's time zone; --from/--to (ISO 8601 or epoch ms) override them.
   Requests whose price is unknown are counted apart, never as $0. --conversations lists the most
-  recent conversations: model, turns kept/moved, cached input tokens and what the cache saved.`,
+  recent conversations: model, turns kept/moved, cached input tokens and what the cache saved.
+  --team reads the team ledger (team mode): every member's requests; --by member groups by member.`,
   async run(args, io) {
     const { values } = parseFlags(args, {
       period: { type: 'string' },
@@ -25,7 +26,9 @@ export const spendCommand: CliCommand = {
       conversations: { type: 'string' },
       home: { type: 'string' },
       json: { type: 'boolean' },
+      team: { type: 'boolean' },
     });
+    const team = values.team === true;
     const period = oneOf('period', values.period, PERIODS) ?? 'day';
     const groupBy = oneOf('by', values.by, DIMENSIONS);
     const from = dateFlag('from', values.from);
@@ -33,8 +36,8 @@ export const spendCommand: CliCommand = {
     const latest = intFlag('requests', values.requests, 0, 500);
     const convCount = intFlag('conversations', values.conversations, 0, 500);
     return withDaemon(values.home, io, async (client) => {
-      const summary = await client.call('spend/summary', { period, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(groupBy ? { groupBy } : {}) });
-      const requests = latest > 0 ? await client.call('spend/requests', { limit: latest, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) }) : null;
+      const summary = await client.call('spend/summary', { period, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(groupBy ? { groupBy } : {}), ...(team ? { scope: 'team' as const } : {}) });
+      const requests = latest > 0 ? await client.call('spend/requests', { limit: latest, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}), ...(team ? { scope: 'team' as const } : {}) }) : null;
       const conversations = convCount > 0 ? (await client.call('spend/conversations', { limit: convCount })).conversations : null;
       if (values.json === true) {
         writeJson(io, { summary, requests: requests?.rows ?? null, ...(conversations ? { conversations } : {}) });

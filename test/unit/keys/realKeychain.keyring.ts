@@ -3,7 +3,7 @@
 // (test/privateKeyring.ts); it refuses to run anywhere else.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -59,8 +59,11 @@ test('keys/set, keys/list and keys/delete through a real daemon over the real ke
     client.close();
     await daemon.close();
   }
-  for (const f of readdirSync(home)) {
-    assert.ok(!readFileSync(join(home, f)).includes(SECRET), `${f} holds the key`);
+  for (const f of readdirSync(home, { recursive: true }) as string[]) {
+    const path = join(home, f);
+    if (statSync(path).isFile()) {
+      assert.ok(!readFileSync(path).includes(SECRET), `${f} holds the key`);
+    }
   }
   rmSync(home, { recursive: true, force: true });
 });

@@ -1,0 +1,159 @@
+// GET /metrics: the daemon's counters in Prometheus text format (prom-client). One registry per
+// daemon (tests run several in one process). Request counters are fed by a pipeline hook inside
+// the ledger write; budget, lease and outbox gauges are read when scraped.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LedgerService } from '../ledger/service';
+import type { TurnHooks } from '../service/hooks';
+import type { TeamService } from '../team/service';
+
+export interface MetricsSources {
+  ledger: LedgerService;
+  team: TeamService | null;
+}
+
+export interface DaemonMetrics {
+  readonly contentType: string;
+  readonly hooks: TurnHooks;
+  render(): Promise<string>;
+}
+
+const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
+
+export function createMetrics(src: MetricsSources): DaemonMetrics {
+  const registry = new Registry();
+  const requests = new Counter({ name: 'llm_router_requests_total', help: 'Routed requests recorded in the ledger.', labelNames: ['endpoint', 'model', 'provider', 'status'], registers: [registry] });
+  const tokens = new Counter({ name: 'llm_router_tokens_total', help: 'Tokens of recorded requests.', labelNames: ['model', 'kind'], registers: [registry] });
+  const cost = new Counter({ name: 'llm_router_cost_usd_total', help: 'Spend of recorded requests with a known price (USD).', labelNames: ['model', 'provider'], registers: [registry] });
+  const unknownPrice = new Counter({ name: 'llm_router_unknown_price_requests_total', help: 'Recorded requests whose price is unknown (never counted as $0).', labelNames: ['model'], registers: [registry] });
+  const providerErrors = new Counter({ name: 'llm_router_provider_errors_total', help: 'Failed provider attempts by error code.', labelNames: ['provider', 'model', 'code'], registers: [registry] });
+  const latency = new Histogram({ name: 'llm_router_request_duration_seconds', help: 'End-to-end request latency.', labelNames: ['endpoint', 'stream'], buckets: LATENCY_BUCKETS, registers: [registry] });
+  const ttft = new Histogram({ name: 'llm_router_time_to_first_token_seconds', help: 'Time to the first streamed token.', labelNames: ['endpoint'], buckets: LATENCY_BUCKETS, registers: [registry] });
+
+  new Gauge({
+    name: 'llm_router_budget_used_usd',
+    help: 'Spent plus reserved in the current window of each local budget (USD).',
+    labelNames: ['budget', 'name', 'scope', 'period'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of src.ledger.guard.status()) {
+        this.set({ budget: s.budget.id, name: s.budget.name, scope: s.budget.scope, period: s.budget.period }, s.spentUsd + s.reservedUsd);
+      }
+    },
+  });
+  new Gauge({
+    name: 'llm_router_budget_left_usd',
+    help: 'What is left in the current window of each local budget (USD; negative when over).',
+    labelNames: ['budget', 'name', 'scope', 'period'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of src.ledger.guard.status()) {
+        if (s.budget.period !== 'request') {
+          this.set({ budget: s.budget.id, name: s.budget.name, scope: s.budget.scope, period: s.budget.period }, s.budget.limitUsd - s.spentUsd - s.reservedUsd);
+        }
+      }
+    },
+  });
+
+  const team = src.team;
+  if (team !== null) {
+    new Gauge({
+      name: 'llm_router_team_connected',
+      help: '1 when the team database answered the last sync, else 0.',
+      registers: [registry],
+      collect() {
+        this.set(team.connectionState === 'connected' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'llm_router_team_outbox_backlog',
+      help: 'Ledger rows waiting to ship to the team ledger.',
+      registers: [registry],
+      collect() {
+        this.set(team.outboxBacklog());
+      },
+    });
+    const leaseGauge = (name: string, help: string, pick: (l: ReturnType<TeamService['localLeases']>[number]) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['budget'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const l of team.localLeases()) {
+            this.set({ budget: l.budgetId }, pick(l));
+          }
+        },
+      });
+    };
+    leaseGauge('llm_router_team_lease_granted_usd', "This daemon's lease on each team budget: granted (USD).", (l) => l.grantedUsd);
+    leaseGauge('llm_router_team_lease_used_usd', "This daemon's lease: spent against it (USD).", (l) => l.usedUsd);
+    leaseGauge('llm_router_team_lease_available_usd', "This daemon's lease: still spendable without a round trip (USD).", (l) => Math.max(0, l.grantedUsd - l.usedUsd - l.heldUsd));
+    leaseGauge('llm_router_team_lease_expires_in_seconds', "This daemon's lease: seconds until it stops being spent unless renewed.", (l) => Math.max(0, (l.expiresAt - Date.now()) / 1000));
+    new Gauge({
+      name: 'llm_router_team_lease_round_trips',
+      help: 'Lease grows (one PostgreSQL transaction each) since start.',
+      registers: [registry],
+      collect() {
+        this.set(team.counters.leaseRoundTrips);
+      },
+    });
+    new Gauge({
+      name: 'llm_router_team_shipped_rows',
+      help: 'Rows shipped to the team ledger since start.',
+      registers: [registry],
+      collect() {
+        this.set(team.counters.shippedRows);
+      },
+    });
+    const teamWindow = (name: string, help: string, pick: (s: Awaited<ReturnType<TeamService['status']>>['budgets'][number]) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['budget', 'name', 'scope', 'period'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          const st = await team.status();
+          for (const s of st.budgets) {
+            this.set({ budget: s.budget.id, name: s.budget.name, scope: s.budget.scope, period: s.budget.period }, pick(s));
+          }
+        },
+      });
+    };
+    teamWindow('llm_router_team_budget_used_usd', 'Team budget: spent by the team plus held by open leases, current window (USD).', (s) => s.spentUsd + s.leasedUsd);
+    teamWindow('llm_router_team_budget_left_usd', 'Team budget: free for new leases, current window (USD).', (s) => s.remainingUsd);
+  }
+
+  const hooks: TurnHooks = {
+    onRecord: (_tx, row, attempts) => {
+      requests.inc({ endpoint: row.endpoint, model: row.model, provider: row.provider, status: row.status });
+      tokens.inc({ model: row.model, kind: 'input' }, row.tokensIn);
+      tokens.inc({ model: row.model, kind: 'output' }, row.tokensOut);
+      if (row.tokensCached > 0) {
+        tokens.inc({ model: row.model, kind: 'cached' }, row.tokensCached);
+      }
+      if (row.tokensReasoning > 0) {
+        tokens.inc({ model: row.model, kind: 'reasoning' }, row.tokensReasoning);
+      }
+      if (row.costState === 'known' && row.costUsd !== null) {
+        cost.inc({ model: row.model, provider: row.provider }, row.costUsd);
+      } else {
+        unknownPrice.inc({ model: row.model });
+      }
+      for (const a of attempts) {
+        if (a.status === 'error' && a.errorCode !== null) {
+          providerErrors.inc({ provider: a.provider, model: a.model, code: a.errorCode });
+        }
+      }
+      latency.observe({ endpoint: row.endpoint, stream: String(row.stream) }, row.latencyMs / 1000);
+      if (row.ttftMs !== null) {
+        ttft.observe({ endpoint: row.endpoint }, row.ttftMs / 1000);
+      }
+    },
+  };
+
+  return { contentType: registry.contentType, hooks, render: () => registry.metrics() };
+}
