@@ -10,11 +10,12 @@
 //
 // Reads stream a frame at a time (a few hundred kB decompressed), forwards or backwards, so a
 // report over years of history holds one frame in memory, not the history.
-import { closeSync, constants, fdatasyncSync, fsyncSync, mkdirSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { RouterError } from '../protocol/errors';
 import type { StoreLog } from './recovery';
+import { nodeStoreFiles } from './storeFiles';
 
 const HEADER_BYTES = 8;
 /** A frame's payload is a batch of at most a few thousand rows; anything larger is damage. */
@@ -91,17 +92,8 @@ export const nodeSegmentFiles: SegmentFiles = {
       closeSync(fd);
     }
   },
-  syncDir(dir) {
-    if (process.platform === 'win32') {
-      return;
-    }
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  },
+  // The same directory fsync as the journal's (Windows: none; NTFS renames are durable enough).
+  syncDir: (dir) => nodeStoreFiles.syncDir(dir),
 };
 
 export function encodeFrame(records: readonly unknown[]): Buffer {

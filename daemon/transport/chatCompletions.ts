@@ -61,6 +61,20 @@ export function costHeader(routing: Pick<RoutingInfo, 'actualCostUsd' | 'costSta
 }
 
 /** The x-llm-router-* headers every answer carries (both compatible endpoints). */
+/**
+ * The head of a streamed answer on every endpoint: SSE, the decision's headers (naming the fallback
+ * that answered, when one did), and the cost, known only at the end, announced as a trailer.
+ */
+export function streamHeaders(requestId: string, decision: RoutingDecision, model: Pick<CatalogModel, 'id' | 'provider'>, headers: (requestId: string, decision: RoutingDecision, model: Pick<CatalogModel, 'id' | 'provider'>, reason: string) => Record<string, string> = decisionHeaders): Record<string, string> {
+  return {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    trailer: RoutingHeaders.cost,
+    ...headers(requestId, decision, model, model.id === decision.model ? decision.reason : `answered by fallback ${model.id}`),
+  };
+}
+
 export function decisionHeaders(requestId: string, decision: RoutingDecision, model: Pick<CatalogModel, 'id' | 'provider'>, reason: string): Record<string, string> {
   const headers: Record<string, string> = {
     [RoutingHeaders.requestId]: requestId,
@@ -129,14 +143,7 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
     if (res.headersSent || decision === null) {
       return;
     }
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      // The cost is known only at the end: it follows as a trailer and in the last data chunk.
-      trailer: RoutingHeaders.cost,
-      ...decisionHeaders(requestId, decision, model, model.id === decision.model ? decision.reason : `answered by fallback ${model.id}`),
-    });
+    res.writeHead(200, streamHeaders(requestId, decision, model));
     write(model.id, [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
   };
   const onEvent = (ev: StreamEvent, model: CatalogModel): void => {

@@ -20,7 +20,7 @@ import { withTradeoffHeader } from './tradeoffHeader';
 import { conversationKeyOf, withAffinityHeader, withEffortHint } from './routingHints';
 import { newRequestId, type ChatService } from '../service/chatService';
 import { summariseIssues } from './dispatch';
-import { costHeader, decisionHeaders } from './chatCompletions';
+import { costHeader, decisionHeaders, streamHeaders } from './chatCompletions';
 import { asRouterError } from './errors';
 import { disconnectSignal, sendJson } from './httpIo';
 
@@ -118,13 +118,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
       return writer;
     }
     const d = decision as RoutingDecision;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      trailer: RoutingHeaders.cost,
-      ...headersFor(requestId, d, model, model.id === d.model ? d.reason : `answered by fallback ${model.id}`),
-    });
+    res.writeHead(200, streamHeaders(requestId, d, model, headersFor));
     writer = new AnthropicStreamWriter({ id: messageId, model: model.id, inputTokens: d.inputTokens });
     res.write(writer.start());
     return writer;

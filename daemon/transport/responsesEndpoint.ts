@@ -11,7 +11,7 @@ import type { StreamEvent } from '../protocol/chat';
 import { RoutingOptions, type ClientContext, type RoutingDecision } from '../protocol/routing';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import { newRequestId, type ChatService } from '../service/chatService';
-import { costHeader, decisionHeaders } from './chatCompletions';
+import { costHeader, decisionHeaders, streamHeaders } from './chatCompletions';
 import { summariseIssues } from './dispatch';
 import { asRouterError } from './errors';
 import { disconnectSignal, sendJson } from './httpIo';
@@ -80,13 +80,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       return writer;
     }
     const d = decision as RoutingDecision;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      trailer: RoutingHeaders.cost,
-      ...decisionHeaders(requestId, d, model, model.id === d.model ? d.reason : `answered by fallback ${model.id}`),
-    });
+    res.writeHead(200, streamHeaders(requestId, d, model));
     writer = new ResponsesStreamWriter(meta(model.id), inbound.customTools);
     res.write(writer.start());
     return writer;
