@@ -27,6 +27,15 @@ export function codeServerNode(cacheDir) {
   return join(nodeDir(cacheDir), 'bin', 'node');
 }
 
+/**
+ * The environment without what an outer `npm run` exported: its npm_* variables are config for the
+ * inner npm too, and `npm_config_user_agent` (naming the outer Node 20) is what code-server's
+ * postinstall reads to refuse a Node other than 24.
+ */
+function withoutOuterNpm(env) {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+}
+
 function npmInstall(cwd, spec, env) {
   return spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd, stdio: 'inherit', env });
 }
@@ -49,7 +58,7 @@ export function ensureCodeServer(cacheDir, log) {
   writeFileSync(join(cacheDir, 'node', 'package.json'), JSON.stringify({ name: 'code-server-node', private: true }) + '\n');
   if (!existsSync(codeServerNode(cacheDir))) {
     log(`installing ${NODE_PACKAGE} (code-server ${CODE_SERVER_VERSION} needs Node 24)…`);
-    const n = npmInstall(join(cacheDir, 'node'), NODE_PACKAGE, process.env);
+    const n = npmInstall(join(cacheDir, 'node'), NODE_PACKAGE, withoutOuterNpm(process.env));
     if (n.status !== 0 || !existsSync(codeServerNode(cacheDir))) {
       throw new Error(`npm install ${NODE_PACKAGE} failed (exit ${n.status})`);
     }
@@ -68,7 +77,7 @@ export function ensureCodeServer(cacheDir, log) {
   log(`installing code-server ${CODE_SERVER_VERSION} into ${cacheDir} (about 3 min)…`);
   const started = Date.now();
   const r = npmInstall(cacheDir, `code-server@${CODE_SERVER_VERSION}`, {
-      ...process.env,
+      ...withoutOuterNpm(process.env),
       // npm (and so code-server's postinstall and node-gyp) runs on Node 24: native modules are
       // built for its ABI, against the headers inside the package (node-gyp cannot download them here).
       PATH: `${join(nodeDir(cacheDir), 'bin')}${delimiter}${process.env.PATH ?? ''}`,
