@@ -586,7 +586,11 @@ async function runUi(browser, server, workspace, home) {
     await page.keyboard.press('Enter');
     await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: 10_000 });
     await page.locator('.monaco-editor .view-lines').first().click();
+    // The editor takes the focus a moment after the click; a select-all before that selects nothing
+    // and Ask sends only the question (seen on a fresh CI machine).
+    await sleep(400);
     await page.keyboard.press('Control+A');
+    await page.locator('.monaco-editor .selected-text').first().waitFor({ state: 'attached', timeout: 5_000 });
     await runCommand(page, 'LLM Router: Ask (auto-routed)');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Ask (auto-routed)' }).waitFor({ state: 'visible', timeout: 10_000 });
     await page.keyboard.type('Explain this.');
