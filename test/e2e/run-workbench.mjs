@@ -579,6 +579,11 @@ async function runUi(browser, server, workspace, home) {
   });
 
   await soft('Ask on a selection: a highlighted code block with Copy / Insert, a follow-up, and a stronger re-ask with both costs', async () => {
+    // The chat view of the step before keeps the keyboard (its input grabs the focus back): close it.
+    if (await page.locator('.part.auxiliarybar').isVisible().catch(() => false)) {
+      await page.keyboard.press('Control+Alt+KeyB');
+      await sleep(300);
+    }
     await page.keyboard.press('Control+P');
     await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 10_000 });
     await page.keyboard.type('search.ts');
@@ -590,7 +595,14 @@ async function runUi(browser, server, workspace, home) {
     // and Ask sends only the question (seen on a fresh CI machine).
     await sleep(400);
     await page.keyboard.press('Control+A');
-    await page.locator('.monaco-editor .selected-text').first().waitFor({ state: 'attached', timeout: 5_000 });
+    const selection = page.locator('.editor-group-container .monaco-editor .selected-text').first();
+    if (!(await selection.waitFor({ state: 'attached', timeout: 2_000 }).then(() => true, () => false))) {
+      // The key went elsewhere: click into the text again and select once more.
+      await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+      await sleep(300);
+      await page.keyboard.press('Control+A');
+    }
+    await selection.waitFor({ state: 'attached', timeout: 5_000 });
     await runCommand(page, 'LLM Router: Ask (auto-routed)');
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Ask (auto-routed)' }).waitFor({ state: 'visible', timeout: 10_000 });
     await page.keyboard.type('Explain this.');
