@@ -1,25 +1,18 @@
 // Conversation affinity through the real daemon (simulate mode): later turns keep their model, the
 // provider's cached tokens are counted per conversation, and a turn moves when re-routing is worth
 // it — with the decision saying which rule decided.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { startTestDaemon, rpcOk, type Harness } from './daemonHarness';
+import { openAiSuite } from './openaiSuite';
+import { rpcOk, startTestDaemon } from './daemonHarness';
 import type { ConversationRouting } from '../../daemon/protocol/routing';
 import type { SpendConversationsResult } from '../../daemon/protocol/conversations';
 
-let h: Harness;
-let client: OpenAI;
-before(async () => {
-  h = await startTestDaemon();
-  client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.token, maxRetries: 0, timeout: 20_000 });
-});
-after(async () => {
-  await h.close();
-});
+const suite = openAiSuite();
 
 interface Routing {
   requestId: string;
@@ -51,7 +44,7 @@ async function converse(headers: Record<string, string>, turns: readonly string[
   const out: { routing: Routing; cached: number }[] = [];
   for (const turn of turns) {
     messages.push({ role: 'user', content: turn });
-    const r = await client.chat.completions.create({ model, messages, routing } as OpenAI.ChatCompletionCreateParamsNonStreaming, { headers });
+    const r = await suite.client.chat.completions.create({ model, messages, routing } as OpenAI.ChatCompletionCreateParamsNonStreaming, { headers });
     messages.push({ role: 'assistant', content: r.choices[0]?.message.content ?? '' });
     out.push({ routing: routingOf(r), cached: r.usage?.prompt_tokens_details?.cached_tokens ?? 0 });
   }
@@ -73,7 +66,7 @@ test('a ten-turn conversation stays on one model and its cached tokens are count
   assert.ok(new Set(fresh.map((t) => t.routing.model)).size > 1, 'without affinity the turns would not all land on one model');
   assert.ok(fresh.every((t) => t.routing.conversation === undefined));
 
-  const { conversations } = await rpcOk<SpendConversationsResult>(h, 'spend/conversations', { limit: 10 });
+  const { conversations } = await rpcOk<SpendConversationsResult>(suite.h, 'spend/conversations', { limit: 10 });
   const conv = conversations.find((c) => c.id === turns[0]?.routing.conversation?.key);
   assert.ok(conv, JSON.stringify(conversations));
   assert.equal(conv.turns, 10);
@@ -151,7 +144,7 @@ test('an Anthropic conversation is marked for caching: later turns read what the
   assert.equal(new Set(turns.map((t) => t.routing.model)).size, 1);
   // Turn 1 is not marked (a one-shot prompt would pay the cache write for nothing), turn 2 writes, 3 and 4 read.
   assert.deepEqual(turns.map((t) => t.cached > 0), [false, false, true, true]);
-  const { conversations } = await rpcOk<SpendConversationsResult>(h, 'spend/conversations', { limit: 20 });
+  const { conversations } = await rpcOk<SpendConversationsResult>(suite.h, 'spend/conversations', { limit: 20 });
   const conv = conversations.find((c) => c.id === turns[0]?.routing.conversation?.key);
   assert.ok(conv && conv.tokensCached === turns.reduce((s, t) => s + t.cached, 0) && conv.cacheSavedUsd > 0, JSON.stringify(conv));
 });

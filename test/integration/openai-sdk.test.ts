@@ -1,18 +1,10 @@
 // The official openai SDK (v6) as a real client of the daemon's /v1/chat/completions.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startTestDaemon, type Harness } from './daemonHarness';
+import { openAiSuite } from './openaiSuite';
 
-let h: Harness;
-let client: OpenAI;
-before(async () => {
-  h = await startTestDaemon();
-  client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.token, maxRetries: 0, timeout: 20_000 });
-});
-after(async () => {
-  await h.close();
-});
+const suite = openAiSuite();
 
 interface Routing {
   requestId: string;
@@ -23,7 +15,7 @@ interface Routing {
 }
 
 test('non-streaming: answer, usage, routing field and headers', async () => {
-  const { data, response } = await client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Say hello to the SDK' }] }).withResponse();
+  const { data, response } = await suite.client.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'Say hello to the SDK' }] }).withResponse();
   assert.match(data.choices[0]?.message.content ?? '', /Say hello to the SDK$/);
   assert.ok(data.usage && data.usage.prompt_tokens > 0 && data.usage.completion_tokens > 0);
   assert.equal(data.usage.total_tokens, data.usage.prompt_tokens + data.usage.completion_tokens);
@@ -36,7 +28,7 @@ test('non-streaming: answer, usage, routing field and headers', async () => {
 });
 
 test('streaming: text deltas, then usage and routing in the last chunk', async () => {
-  const { data: stream, response } = await client.chat.completions.create({ model: 'auto:latency', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Stream to the SDK' }] }).withResponse();
+  const { data: stream, response } = await suite.client.chat.completions.create({ model: 'auto:latency', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Stream to the SDK' }] }).withResponse();
   assert.ok(response.headers.get('x-llm-router-model'));
   let text = '';
   let usage: OpenAI.CompletionUsage | null | undefined;
@@ -59,21 +51,21 @@ test('streaming: text deltas, then usage and routing in the last chunk', async (
 test('a tool call round trip, streamed and not', async () => {
   const tools: OpenAI.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
   const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Weather in Lyon?' }];
-  const first = await client.chat.completions.create({ model: 'auto', messages, tools, tool_choice: 'auto' });
+  const first = await suite.client.chat.completions.create({ model: 'auto', messages, tools, tool_choice: 'auto' });
   const call = first.choices[0]?.message.tool_calls?.[0];
   assert.equal(first.choices[0]?.finish_reason, 'tool_calls');
   assert.ok(call && call.type === 'function');
   assert.equal(call.function.name, 'get_weather');
   assert.deepEqual(JSON.parse(call.function.arguments), { query: 'Weather in Lyon?' });
 
-  const stream = client.chat.completions.stream({ model: 'auto', messages, tools });
+  const stream = suite.client.chat.completions.stream({ model: 'auto', messages, tools });
   const final = await stream.finalChatCompletion();
   const streamed = final.choices[0]?.message.tool_calls?.[0];
   assert.ok(streamed && streamed.type === 'function');
   assert.equal(streamed.function.name, 'get_weather');
   assert.deepEqual(JSON.parse(streamed.function.arguments), { query: 'Weather in Lyon?' });
 
-  const second = await client.chat.completions.create({
+  const second = await suite.client.chat.completions.create({
     model: 'auto',
     tools,
     messages: [...messages, first.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: 'Sunny, 24°C' }],
@@ -83,12 +75,12 @@ test('a tool call round trip, streamed and not', async () => {
 });
 
 test('errors surface as the SDK error classes with our codes', async () => {
-  await assert.rejects(client.chat.completions.create({ model: 'mystery-9-ultra', messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof OpenAI.NotFoundError && (e.error as { code: string }).code === 'unknownModel');
-  const wrong = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: 'wrong', maxRetries: 0 });
+  await assert.rejects(suite.client.chat.completions.create({ model: 'mystery-9-ultra', messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof OpenAI.NotFoundError && (e.error as { code: string }).code === 'unknownModel');
+  const wrong = new OpenAI({ baseURL: `${suite.h.url}/v1`, apiKey: 'wrong', maxRetries: 0 });
   await assert.rejects(wrong.chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => e instanceof OpenAI.AuthenticationError);
-  const models = await client.models.list();
+  const models = await suite.client.models.list();
   assert.ok(models.data.some((m) => m.id === 'auto:cost'));
-  assert.equal((await client.models.retrieve('gpt-4o-mini')).owned_by, 'openai');
-  assert.equal((await client.models.retrieve('auto:cost')).id, 'auto:cost');
-  await assert.rejects(client.models.retrieve('mystery-9-ultra'), (e: unknown) => e instanceof OpenAI.NotFoundError);
+  assert.equal((await suite.client.models.retrieve('gpt-4o-mini')).owned_by, 'openai');
+  assert.equal((await suite.client.models.retrieve('auto:cost')).id, 'auto:cost');
+  await assert.rejects(suite.client.models.retrieve('mystery-9-ultra'), (e: unknown) => e instanceof OpenAI.NotFoundError);
 });

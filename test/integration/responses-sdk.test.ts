@@ -1,18 +1,11 @@
 // The official openai SDK (v6) as a real client of the daemon's POST /v1/responses.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startTestDaemon, rpcOk, type Harness } from './daemonHarness';
+import { openAiSuite } from './openaiSuite';
+import { rpcOk } from './daemonHarness';
 
-let h: Harness;
-let client: OpenAI;
-before(async () => {
-  h = await startTestDaemon();
-  client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: h.token, maxRetries: 0, timeout: 20_000 });
-});
-after(async () => {
-  await h.close();
-});
+const suite = openAiSuite();
 
 interface Routing {
   requestId: string;
@@ -24,7 +17,7 @@ interface Routing {
 const routingOf = (r: unknown): Routing => (r as { routing: Routing }).routing;
 
 test('responses.create: text, usage, routing field and headers, ledger row on the responses endpoint', async () => {
-  const { data, response } = await client.responses.create({ model: 'auto', instructions: 'Be brief.', input: 'Say hello to the Responses API' }).withResponse();
+  const { data, response } = await suite.client.responses.create({ model: 'auto', instructions: 'Be brief.', input: 'Say hello to the Responses API' }).withResponse();
   assert.equal(data.object, 'response');
   assert.equal(data.status, 'completed');
   assert.match(data.output_text, /Say hello to the Responses API$/);
@@ -35,19 +28,19 @@ test('responses.create: text, usage, routing field and headers, ledger row on th
   assert.equal(response.headers.get('x-llm-router-model'), data.model);
   assert.equal(response.headers.get('x-llm-router-request-id'), routing.requestId);
   assert.ok(routing.actualCostUsd !== null && routing.actualCostUsd > 0);
-  const page = await rpcOk<{ rows: { id: string; endpoint: string }[] }>(h, 'spend/requests', { limit: 5 });
+  const page = await rpcOk<{ rows: { id: string; endpoint: string }[] }>(suite.h, 'spend/requests', { limit: 5 });
   assert.equal(page.rows.find((r) => r.id === routing.requestId)?.endpoint, 'responses');
 });
 
 test('function tools: call → output → answer round trip', async () => {
   const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] }, strict: false }];
   const input: OpenAI.Responses.ResponseInputItem[] = [{ role: 'user', content: 'Weather in Lyon? [sim-tool:get_weather {"city":"Lyon"}]' }];
-  const first = await client.responses.create({ model: 'auto', input, tools, tool_choice: 'auto' });
+  const first = await suite.client.responses.create({ model: 'auto', input, tools, tool_choice: 'auto' });
   const call = first.output.find((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call');
   assert.ok(call, JSON.stringify(first.output));
   assert.equal(call.name, 'get_weather');
   assert.deepEqual(JSON.parse(call.arguments), { city: 'Lyon' });
-  const second = await client.responses.create({
+  const second = await suite.client.responses.create({
     model: routingOf(first).model,
     tools,
     input: [...input, { type: 'function_call', call_id: call.call_id, name: call.name, arguments: call.arguments }, { type: 'function_call_output', call_id: call.call_id, output: 'Sunny, 24°C' }],
@@ -57,7 +50,7 @@ test('function tools: call → output → answer round trip', async () => {
 });
 
 test('text.format json_schema reaches the provider and the answer comes back as output_text', async () => {
-  const r = await client.responses.create({
+  const r = await suite.client.responses.create({
     model: 'gpt-4.1-mini',
     input: 'Give me a city',
     text: { format: { type: 'json_schema', name: 'city', schema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'], additionalProperties: false }, strict: true } },
@@ -69,7 +62,7 @@ test('text.format json_schema reaches the provider and the answer comes back as 
 });
 
 test('responses.stream: typed events in order, to response.completed with usage', async () => {
-  const stream = client.responses.stream({ model: 'auto:latency', input: 'Stream to the Responses SDK' });
+  const stream = suite.client.responses.stream({ model: 'auto:latency', input: 'Stream to the Responses SDK' });
   const types: string[] = [];
   let text = '';
   for await (const ev of stream) {
@@ -88,7 +81,7 @@ test('responses.stream: typed events in order, to response.completed with usage'
 });
 
 test('a streamed function call: argument deltas, then the call item', async () => {
-  const stream = client.responses.stream({
+  const stream = suite.client.responses.stream({
     model: 'auto',
     input: 'Look it up [sim-tool:lookup {"q":"x"}]',
     tools: [{ type: 'function', name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } }, strict: false }],
@@ -105,8 +98,8 @@ test('a streamed function call: argument deltas, then the call item', async () =
 
 test('the same request costs the same through /v1/responses and /v1/chat/completions', async () => {
   const prompt = 'Compare the cost of this exact prompt';
-  const viaResponses = await client.responses.create({ model: 'gpt-4o-mini', instructions: 'Answer briefly.', input: prompt, max_output_tokens: 200 });
-  const viaChat = await client.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 200, messages: [{ role: 'system', content: 'Answer briefly.' }, { role: 'user', content: prompt }] });
+  const viaResponses = await suite.client.responses.create({ model: 'gpt-4o-mini', instructions: 'Answer briefly.', input: prompt, max_output_tokens: 200 });
+  const viaChat = await suite.client.chat.completions.create({ model: 'gpt-4o-mini', max_tokens: 200, messages: [{ role: 'system', content: 'Answer briefly.' }, { role: 'user', content: prompt }] });
   assert.equal(viaResponses.usage?.input_tokens, viaChat.usage?.prompt_tokens);
   assert.equal(viaResponses.usage?.output_tokens, viaChat.usage?.completion_tokens);
   assert.equal(routingOf(viaResponses).actualCostUsd, routingOf(viaChat).actualCostUsd);
@@ -114,7 +107,7 @@ test('the same request costs the same through /v1/responses and /v1/chat/complet
 
 test('server-side state and built-in tools are refused, naming the field or tool', async () => {
   const refused = async (body: Record<string, unknown>, param: string, text: RegExp): Promise<void> => {
-    await assert.rejects(client.responses.create({ model: 'auto', input: 'x', ...body } as never), (e: unknown) => {
+    await assert.rejects(suite.client.responses.create({ model: 'auto', input: 'x', ...body } as never), (e: unknown) => {
       const err = (e as { error?: { code?: string; param?: string; message?: string } }).error;
       return e instanceof OpenAI.BadRequestError && err?.code === 'unsupportedFeature' && text.test(err.message ?? '') && err.param === param;
     });
@@ -125,5 +118,5 @@ test('server-side state and built-in tools are refused, naming the field or tool
   await refused({ tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools.0', /file_search/);
   await refused({ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input.0', /item_reference/);
   // The daemon is still up and answers.
-  assert.equal((await client.responses.create({ model: 'auto', input: 'still here?' })).status, 'completed');
+  assert.equal((await suite.client.responses.create({ model: 'auto', input: 'still here?' })).status, 'completed');
 });
