@@ -1,0 +1,225 @@
+// Every recorded request's full routing decision (the candidates with their estimates, the rule or
+// policy that decided, the reason), stored in `request_decisions` inside the ledger row's
+// transaction, so `request/decision` answers for any request the hot store holds, after restarts
+// too. The ledger row keeps model, reason and cost for ever; this detail is kept while its row is
+// hot (current and previous month) and pruned once the row has moved to the cold ledger.
+//
+// Size is bounded: candidates are stored as tuples with rounded figures, at most MAX_CANDIDATES of
+// them (the chosen model and its fallbacks always, then the best-scored, then excluded ones), and
+// long texts are cut. A typical row is well under 2 kB.
+import type { CandidateEstimate, RoutingDecision, TaskType, Tradeoff } from '../protocol/routing';
+import type { EffortLevel } from '../protocol/chat';
+import type { ReadTx, Store, WriteTx } from '../store/database';
+import type { TurnHooks } from './hooks';
+
+export const MAX_CANDIDATES = 16;
+const MAX_TEXT = 300;
+const MAX_REASON = 1000;
+/** Prune stale rows every this many records (one indexed range delete). */
+const PRUNE_EVERY = 500;
+
+/** What is stored: a versioned, compact form of a RoutingDecision. */
+interface StoredDecision {
+  v: 1;
+  m: string;
+  p: string;
+  f: string[];
+  r: string;
+  st: string;
+  po: string;
+  ru: string | null;
+  t: Tradeoff;
+  k: TaskType;
+  c: number;
+  it: number;
+  ot: number;
+  e: number | null;
+  b: string | null;
+  sv: number | null;
+  /** Candidates: [model, provider, quality, costUsd, latencyMs, score, excluded, effort, thinkingTokens]. */
+  ca: [string, string, number, number | null, number, number, string | null, EffortLevel | null, number | null][];
+  /** Candidates left out to keep the row small. */
+  om: number;
+  x?: { id: string; arm: string } | null;
+  es?: { enabled: boolean; to: string | null };
+  ef?: EffortLevel | null;
+  w?: number;
+  su?: string;
+  d?: number;
+  cv?: RoutingDecision['conversation'];
+}
+
+const cut = (s: string, n = MAX_TEXT): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+/** Four significant digits: enough for a person comparing estimates, a third of the characters. */
+const round = (v: number): number => (Number.isFinite(v) && v !== 0 ? Number(v.toPrecision(4)) : v);
+const roundOrNull = (v: number | null): number | null => (v === null ? null : round(v));
+
+/** The candidates worth keeping, in the router's order: chosen and fallbacks, then by score, then excluded. */
+export function keptCandidates(d: RoutingDecision, max = MAX_CANDIDATES): { kept: CandidateEstimate[]; omitted: number } {
+  if (d.candidates.length <= max) {
+    return { kept: d.candidates, omitted: 0 };
+  }
+  const must = new Set([d.model, ...d.fallbacks]);
+  const rank = (c: CandidateEstimate): number => (must.has(c.model) ? 0 : c.excluded === undefined ? 1 : 2);
+  const picked = new Set(
+    d.candidates
+      .map((c, i) => ({ c, i }))
+      .sort((a, b) => rank(a.c) - rank(b.c) || (rank(a.c) === 1 ? b.c.score - a.c.score : 0) || a.i - b.i)
+      .slice(0, max)
+      .map((x) => x.c),
+  );
+  // Keep the router's own order among the kept ones.
+  const kept = d.candidates.filter((c) => picked.has(c));
+  return { kept, omitted: d.candidates.length - kept.length };
+}
+
+export function encodeDecision(d: RoutingDecision): string {
+  const { kept, omitted } = keptCandidates(d);
+  const s: StoredDecision = {
+    v: 1,
+    m: d.model,
+    p: d.provider,
+    f: d.fallbacks.slice(0, MAX_CANDIDATES),
+    r: cut(d.reason, MAX_REASON),
+    st: d.strategy,
+    po: d.policy,
+    ru: d.rule,
+    t: d.tradeoff,
+    k: d.taskType,
+    c: round(d.confidence),
+    it: d.inputTokens,
+    ot: d.estimatedOutputTokens,
+    e: roundOrNull(d.estimatedCostUsd),
+    b: d.baselineModel,
+    sv: roundOrNull(d.estimatedSavingsUsd),
+    ca: kept.map((c) => [c.model, c.provider, round(c.quality), roundOrNull(c.costUsd), Math.round(c.latencyMs), round(c.score), c.excluded === undefined ? null : cut(c.excluded), c.effort ?? null, c.thinkingTokens ?? null]),
+    om: omitted,
+  };
+  if (d.experiment !== undefined) {
+    s.x = d.experiment;
+  }
+  if (d.escalation !== undefined) {
+    s.es = d.escalation;
+  }
+  if (d.effort !== undefined) {
+    s.ef = d.effort;
+  }
+  if (d.expectedWallMs !== undefined) {
+    s.w = Math.round(d.expectedWallMs);
+  }
+  if (d.substitutedFor !== undefined) {
+    s.su = d.substitutedFor;
+  }
+  if (d.difficulty !== undefined) {
+    s.d = round(d.difficulty);
+  }
+  if (d.conversation !== undefined) {
+    s.cv = { ...d.conversation, why: cut(d.conversation.why) };
+  }
+  return JSON.stringify(s);
+}
+
+export interface DecodedDecision {
+  decision: RoutingDecision;
+  candidatesOmitted: number;
+}
+
+/** null for a row this version cannot read (a newer daemon wrote it, or it is damaged). */
+export function decodeDecision(text: string): DecodedDecision | null {
+  let s: StoredDecision;
+  try {
+    s = JSON.parse(text) as StoredDecision;
+  } catch {
+    return null;
+  }
+  if (typeof s !== 'object' || s === null || s.v !== 1 || !Array.isArray(s.ca)) {
+    return null;
+  }
+  const decision: RoutingDecision = {
+    model: s.m,
+    provider: s.p,
+    fallbacks: s.f,
+    reason: s.r,
+    strategy: s.st,
+    policy: s.po,
+    rule: s.ru,
+    tradeoff: s.t,
+    taskType: s.k,
+    confidence: s.c,
+    inputTokens: s.it,
+    estimatedOutputTokens: s.ot,
+    estimatedCostUsd: s.e,
+    baselineModel: s.b,
+    estimatedSavingsUsd: s.sv,
+    candidates: s.ca.map(([model, provider, quality, costUsd, latencyMs, score, excluded, effort, thinkingTokens]) => {
+      const c: CandidateEstimate = { model, provider, quality, costUsd, latencyMs, score };
+      if (excluded !== null) {
+        c.excluded = excluded;
+      }
+      if (effort !== null) {
+        c.effort = effort;
+      }
+      if (thinkingTokens !== null) {
+        c.thinkingTokens = thinkingTokens;
+      }
+      return c;
+    }),
+  };
+  if (s.x !== undefined) {
+    decision.experiment = s.x;
+  }
+  if (s.es !== undefined) {
+    decision.escalation = s.es;
+  }
+  if (s.ef !== undefined) {
+    decision.effort = s.ef;
+  }
+  if (s.w !== undefined) {
+    decision.expectedWallMs = s.w;
+  }
+  if (s.su !== undefined) {
+    decision.substitutedFor = s.su;
+  }
+  if (s.d !== undefined) {
+    decision.difficulty = s.d;
+  }
+  if (s.cv !== undefined) {
+    decision.conversation = s.cv;
+  }
+  return { decision, candidatesOmitted: s.om };
+}
+
+export interface DecisionRecordsOptions {
+  store: Store;
+  /** Rows before this time have left the hot store (ledger/archive.ts's hotCutoff). */
+  hotCutoff: () => number;
+}
+
+export class DecisionRecords {
+  private records = 0;
+
+  constructor(private readonly options: DecisionRecordsOptions) {}
+
+  get(tx: ReadTx, requestId: string): DecodedDecision | null {
+    const r = tx.get<{ detail: string }>('SELECT detail FROM request_decisions WHERE request_id = ?', [requestId]);
+    return r ? decodeDecision(String(r.detail)) : null;
+  }
+
+  /** Inside the ledger row's transaction: the row and its decision are durable together. */
+  private onRecord(tx: WriteTx, requestId: string, ts: number, decision: RoutingDecision): void {
+    tx.run('INSERT OR REPLACE INTO request_decisions (request_id, ts, detail) VALUES (?, ?, ?)', [requestId, ts, encodeDecision(decision)]);
+    if (++this.records % PRUNE_EVERY === 0) {
+      this.prune(tx);
+    }
+  }
+
+  /** Drops details whose ledger row has moved to the cold ledger (rows kept hot keep theirs). */
+  prune(tx: WriteTx): number {
+    return tx.run('DELETE FROM request_decisions WHERE ts < ? AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = request_decisions.request_id)', [this.options.hotCutoff()]).changes;
+  }
+
+  /** After planning, each recorded turn (answered, failed or cancelled) stores its plan's decision. */
+  get hooks(): TurnHooks {
+    return { onRecord: (tx, row, _attempts, turn) => (turn.isPlanned ? this.onRecord(tx, row.id, row.ts, turn.plan.decision) : undefined) };
+  }
+}

@@ -1,0 +1,19 @@
+import type { Migration } from '../migration';
+
+// A request's full routing decision (every candidate with its estimates, the rule or policy that
+// decided), written in the ledger row's transaction by service/decisionRecords.ts, so the
+// dashboard's decision detail works for every recorded request, not only recent ones. `detail` is
+// compact JSON of bounded size; rows follow their ledger row into history (pruned once the row has
+// left the hot store).
+export const requestDecisions: Migration = {
+  version: 16,
+  name: 'request_decisions',
+  sql: `
+    CREATE TABLE request_decisions (
+      request_id TEXT PRIMARY KEY,
+      ts INTEGER NOT NULL,
+      detail TEXT NOT NULL
+    );
+    CREATE INDEX request_decisions_ts ON request_decisions(ts);
+  `,
+};
