@@ -1,8 +1,9 @@
 // The dashboard: today's spend, budgets, spend over time, where requests went, what routing
 // saved, model health, A/B tests and the latest requests. Each section reads its own daemon
 // method through the bridge and fails on its own: one unreadable section never blanks the rest.
-import type { BudgetStatusResult, LedgerRow, SpendRequestsResult, SpendSummaryResult } from '../../daemon/protocol';
+import type { BudgetStatusResult, LedgerRow, SpendSummaryResult } from '../../daemon/protocol';
 import { formatMs, formatTime, formatTokens, formatUsd } from '../format';
+import { mergeLatest, NewRows } from '../newRows';
 import type { Bridge } from '../rpc';
 import { budgetsView } from './budgets';
 import { decisionDetail } from './decision';
@@ -76,6 +77,9 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
     }
   };
 
+  // The latest requests follow spend/changed: after the first page, only the rows it names are read.
+  const latest = new NewRows((params) => bridge.call('spend/requests', params), LATEST_ROWS);
+  let shownRows: LedgerRow[] = [];
   let pending: ReturnType<typeof setTimeout> | undefined;
   const load = async (): Promise<void> => {
     const started = performance.now();
@@ -85,14 +89,17 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
     const now = Date.now();
     const core = (async () => {
       try {
-        const [summary, requests, budgetStatus] = await Promise.all([
+        const [summary, step, budgetStatus] = await Promise.all([
           bridge.call('spend/summary', { period: 'day' }),
-          bridge.call('spend/requests', { limit: LATEST_ROWS }),
+          latest.next(),
           bridge.call('budget/status', {}).catch((): BudgetStatusResult | null => null),
         ]);
         replaceChildren(cards, ...summaryCards(summary));
         budgetEditor.update(budgetStatus);
-        replaceChildren(table, requestsTable(requests, (row) => void showDetail(row)));
+        if (step.initial || step.rows.length > 0) {
+          shownRows = mergeLatest(shownRows, step, LATEST_ROWS);
+          replaceChildren(table, requestsTable(shownRows, (row) => void showDetail(row)));
+        }
         return true;
       } catch (err) {
         replaceChildren(cards, h('p', { class: 'error' }, `Could not load spend: ${err instanceof Error ? err.message : String(err)}`));
@@ -123,7 +130,7 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
   };
   const showDetail = async (row: LedgerRow): Promise<void> => {
     replaceChildren(detail, h('p', { class: 'muted' }, `Loading the decision of ${row.id}…`));
-    const decision = await bridge.call('request/decision', { requestId: row.id }).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+    const decision = await bridge.call('request/decision', { requestId: row.id, ts: row.ts }).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
     replaceChildren(detail, decisionDetail(row, decision));
     detail.scrollIntoView({ block: 'nearest' });
   };
@@ -131,8 +138,14 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
     clearTimeout(pending);
     pending = setTimeout(() => void load(), REFRESH_COALESCE_MS);
   }
-  refreshButton.addEventListener('click', () => void load());
-  bridge.on('spend/changed', schedule);
+  refreshButton.addEventListener('click', () => {
+    latest.reset();
+    void load();
+  });
+  bridge.on('spend/changed', (event) => {
+    latest.noticed(event.requestId);
+    schedule();
+  });
   bridge.on('budget/changed', schedule);
   replaceChildren(cards, h('p', { class: 'muted' }, 'Loading…'));
   void load();
@@ -151,14 +164,14 @@ function summaryCards(s: SpendSummaryResult): HTMLElement[] {
   ];
 }
 
-function requestsTable(result: SpendRequestsResult, select: (row: LedgerRow) => void): HTMLElement {
-  if (result.rows.length === 0) {
+function requestsTable(rows: LedgerRow[], select: (row: LedgerRow) => void): HTMLElement {
+  if (rows.length === 0) {
     return h('p', { class: 'muted' }, 'No requests yet today. Run “LLM Router: Ask (auto-routed)” or point a script at the daemon.');
   }
   // Columns marked `opt` give way first in a narrow panel; none is ever clipped.
   const columns: [string, string][] = [['Time', ''], ['Client', ''], ['Model', ''], ['Provider', 'opt'], ['Tokens in / out', 'opt'], ['Cost', ''], ['Latency', 'opt'], ['Status', '']];
   const head = h('tr', null, ...columns.map(([t, c]) => h('th', c ? { class: c, scope: 'col' } : { scope: 'col' }, t)));
-  const body = h('tbody', null, ...result.rows.map((row) => requestRow(row, select)));
+  const body = h('tbody', null, ...rows.map((row) => requestRow(row, select)));
   body.addEventListener('keydown', (e) => {
     const current = (e.target as HTMLElement).closest('tr');
     const next = e.key === 'ArrowDown' ? current?.nextElementSibling : e.key === 'ArrowUp' ? current?.previousElementSibling : null;
