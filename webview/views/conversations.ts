@@ -14,7 +14,7 @@ export function conversationsSection(result: SpendConversationsResult): HTMLElem
   if (result.conversations.length === 0) {
     return h('p', { class: 'muted empty' }, 'No conversations yet: a client that sends a conversation key (or repeats its first messages) keeps its model across turns.');
   }
-  const columns: [string, string][] = [['Conversation', ''], ['Model', ''], ['Turns', ''], ['Latest turn', ''], ['Cached input', 'opt'], ['Cost', ''], ['Last active', 'opt']];
+  const columns: [string, string][] = [['Client', ''], ['Model', ''], ['Turns', ''], ['Latest turn', ''], ['Cached input', 'opt'], ['Cost', ''], ['Last active', 'opt']];
   const head = h('tr', null, ...columns.map(([t, c]) => h('th', c ? { scope: 'col', class: c } : { scope: 'col' }, t)));
   return h(
     'div',
@@ -24,8 +24,12 @@ export function conversationsSection(result: SpendConversationsResult): HTMLElem
 }
 
 export function turnsText(c: Pick<ConversationSummary, 'turns' | 'kept' | 'moved'>): string {
-  const parts = [c.kept > 0 ? `${c.kept} kept` : null, c.moved > 0 ? `${c.moved} moved` : null].filter(Boolean);
-  return parts.length > 0 ? `${c.turns} (${parts.join(' · ')})` : String(c.turns);
+  return c.kept + c.moved > 0 ? `${c.turns} (${turnsSplit(c)})` : String(c.turns);
+}
+
+/** `3 kept · 1 moved`: how the turns after the first went. */
+export function turnsSplit(c: Pick<ConversationSummary, 'kept' | 'moved'>): string {
+  return [c.kept > 0 ? `${c.kept} kept` : null, c.moved > 0 ? `${c.moved} moved` : null].filter(Boolean).join(' · ');
 }
 
 export function cachedText(c: Pick<ConversationSummary, 'tokensIn' | 'tokensCached' | 'cacheSavedUsd'>): string {
@@ -44,7 +48,7 @@ function conversationRow(c: ConversationSummary): HTMLElement {
     { 'data-conversation': c.id },
     h('td', { class: 'wrap', title: `${c.id} · key from ${c.keySource}` }, client, h('span', { class: 'muted' }, ` · ${c.keySource}`)),
     h('td', { class: 'wrap' }, c.model, h('span', { class: 'muted' }, ` · ${c.provider}`)),
-    h('td', { class: 'num' }, turnsText(c)),
+    h('td', { class: 'num', title: turnsText(c) }, String(c.turns), c.kept + c.moved > 0 ? h('span', { class: 'muted turns-split' }, ` ${turnsSplit(c)}`) : null),
     h('td', { class: 'wrap' }, h('span', { class: `pill outcome-${c.lastOutcome}` }, OUTCOME_TEXT[c.lastOutcome]), ` ${c.lastWhy}`),
     h('td', { class: 'num opt' }, cachedText(c)),
     h('td', { class: 'num' }, cost),

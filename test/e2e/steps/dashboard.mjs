@@ -51,8 +51,9 @@ export async function dashboardSteps(ctx) {
     const conv = frame.locator('[data-testid="conversations-table"] tbody tr', { hasText: 'script' }).first();
     await conv.waitFor({ timeout: 15_000 });
     const convText = (await conv.textContent())?.replace(/\s+/g, ' ').trim();
-    if (!/\b2\b/.test(convText ?? '')) {
-      throw new Error(`the conversation row does not show its 2 turns: ${convText}`);
+    const turns = (await conv.locator('td').nth(2).textContent())?.trim() ?? '';
+    if (!/^2\b/.test(turns)) {
+      throw new Error(`the conversation row does not show its 2 turns (turns cell "${turns}"): ${convText}`);
     }
     await shoot(frame, '.routing-state-section', 'dashboard-conversations.png');
     // The tab strip by keyboard: focus the first tab, ArrowRight selects "Learned per model".
