@@ -26,7 +26,6 @@ export function editorHandlers(deps: DaemonDeps): Pick<Handlers, 'request/decisi
 /** The stored decision and the ledger row; a row moved to the cold ledger is found by its time. */
 function readDecision(deps: DaemonDeps, requestId: string, ts: number | undefined): RequestDecisionResult {
   return deps.store.read((tx) => {
-    const stored = deps.decisions.get(tx, requestId);
     let row = getRequest(tx, requestId) ?? null;
     if (row === null && ts !== undefined && deps.cold) {
       // Only the month segment holding `ts` is read, newest frame first, and only down to `ts`.
@@ -37,6 +36,7 @@ function readDecision(deps: DaemonDeps, requestId: string, ts: number | undefine
         }
       }
     }
+    const stored = deps.decisions.get(tx, requestId, row?.reason ?? null);
     if (row === null && stored === null) {
       throw new RouterError('notFound', `no request ${requestId} in the ledger${ts === undefined ? ' (give its ts to look in the cold ledger)' : ''}`, { requestId });
     }

@@ -5,14 +5,17 @@
 // hot (current and previous month) and pruned once the row has moved to the cold ledger.
 //
 // Size is bounded: candidates are stored as tuples with rounded figures, at most MAX_CANDIDATES of
-// them (the chosen model and its fallbacks always, then the best-scored, then excluded ones), and
-// long texts are cut. A typical row is well under 2 kB.
+// them (the chosen model and its fallbacks always, then the best-scored, then excluded ones), the
+// reason only when it differs from the ledger row's, defaults left out and long texts cut. So the
+// detail costs about what the ledger row itself does (about 1 kB), and lives exactly as long as the
+// row stays hot.
 import type { CandidateEstimate, RoutingDecision, TaskType, Tradeoff } from '../protocol/routing';
 import type { EffortLevel } from '../protocol/chat';
+import type { LedgerRow } from '../protocol/ledger';
 import type { ReadTx, Store, WriteTx } from '../store/database';
 import type { TurnHooks } from './hooks';
 
-export const MAX_CANDIDATES = 16;
+export const MAX_CANDIDATES = 10;
 const MAX_TEXT = 300;
 const MAX_REASON = 1000;
 /** Prune stale rows every this many records (one indexed range delete). */
@@ -24,7 +27,8 @@ interface StoredDecision {
   m: string;
   p: string;
   f: string[];
-  r: string;
+  /** Absent when it is the ledger row's reason (it usually is). */
+  r?: string;
   st: string;
   po: string;
   ru: string | null;
@@ -73,14 +77,14 @@ export function keptCandidates(d: RoutingDecision, max = MAX_CANDIDATES): { kept
   return { kept, omitted: d.candidates.length - kept.length };
 }
 
-export function encodeDecision(d: RoutingDecision): string {
+/** `rowReason`: the ledger row's reason; the decision's is stored only when it differs. */
+export function encodeDecision(d: RoutingDecision, rowReason: string | null = null): string {
   const { kept, omitted } = keptCandidates(d);
   const s: StoredDecision = {
     v: 1,
     m: d.model,
     p: d.provider,
     f: d.fallbacks.slice(0, MAX_CANDIDATES),
-    r: cut(d.reason, MAX_REASON),
     st: d.strategy,
     po: d.policy,
     ru: d.rule,
@@ -95,13 +99,16 @@ export function encodeDecision(d: RoutingDecision): string {
     ca: kept.map((c) => [c.model, c.provider, round(c.quality), roundOrNull(c.costUsd), Math.round(c.latencyMs), round(c.score), c.excluded === undefined ? null : cut(c.excluded), c.effort ?? null, c.thinkingTokens ?? null]),
     om: omitted,
   };
-  if (d.experiment !== undefined) {
+  if (d.reason !== rowReason) {
+    s.r = cut(d.reason, MAX_REASON);
+  }
+  if (d.experiment) {
     s.x = d.experiment;
   }
-  if (d.escalation !== undefined) {
+  if (d.escalation?.enabled) {
     s.es = d.escalation;
   }
-  if (d.effort !== undefined) {
+  if (d.effort !== undefined && d.effort !== null) {
     s.ef = d.effort;
   }
   if (d.expectedWallMs !== undefined) {
@@ -124,8 +131,11 @@ export interface DecodedDecision {
   candidatesOmitted: number;
 }
 
-/** null for a row this version cannot read (a newer daemon wrote it, or it is damaged). */
-export function decodeDecision(text: string): DecodedDecision | null {
+/**
+ * null for a row this version cannot read (a newer daemon wrote it, or it is damaged). `rowReason`
+ * fills the reason when only the ledger row holds it.
+ */
+export function decodeDecision(text: string, rowReason: string | null = null): DecodedDecision | null {
   let s: StoredDecision;
   try {
     s = JSON.parse(text) as StoredDecision;
@@ -139,7 +149,7 @@ export function decodeDecision(text: string): DecodedDecision | null {
     model: s.m,
     provider: s.p,
     fallbacks: s.f,
-    reason: s.r,
+    reason: s.r ?? rowReason ?? '',
     strategy: s.st,
     policy: s.po,
     rule: s.ru,
@@ -200,14 +210,15 @@ export class DecisionRecords {
 
   constructor(private readonly options: DecisionRecordsOptions) {}
 
-  get(tx: ReadTx, requestId: string): DecodedDecision | null {
+  /** `rowReason`: the ledger row's reason, which the stored detail leaves out when they are the same. */
+  get(tx: ReadTx, requestId: string, rowReason: string | null): DecodedDecision | null {
     const r = tx.get<{ detail: string }>('SELECT detail FROM request_decisions WHERE request_id = ?', [requestId]);
-    return r ? decodeDecision(String(r.detail)) : null;
+    return r ? decodeDecision(String(r.detail), rowReason) : null;
   }
 
   /** Inside the ledger row's transaction: the row and its decision are durable together. */
-  private onRecord(tx: WriteTx, requestId: string, ts: number, decision: RoutingDecision): void {
-    tx.run('INSERT OR REPLACE INTO request_decisions (request_id, ts, detail) VALUES (?, ?, ?)', [requestId, ts, encodeDecision(decision)]);
+  private onRecord(tx: WriteTx, row: LedgerRow, decision: RoutingDecision): void {
+    tx.run('INSERT OR REPLACE INTO request_decisions (request_id, ts, detail) VALUES (?, ?, ?)', [row.id, row.ts, encodeDecision(decision, row.reason)]);
     if (++this.records % PRUNE_EVERY === 0) {
       this.prune(tx);
     }
@@ -220,6 +231,6 @@ export class DecisionRecords {
 
   /** After planning, each recorded turn (answered, failed or cancelled) stores its plan's decision. */
   get hooks(): TurnHooks {
-    return { onRecord: (tx, row, _attempts, turn) => (turn.isPlanned ? this.onRecord(tx, row.id, row.ts, turn.plan.decision) : undefined) };
+    return { onRecord: (tx, row, _attempts, turn) => (turn.isPlanned ? this.onRecord(tx, row, turn.plan.decision) : undefined) };
   }
 }

@@ -44,7 +44,7 @@ test('many candidates: the chosen model and its fallbacks stay, then the best sc
   assert.equal(omitted, 60 - MAX_CANDIDATES);
   const names = kept.map((c) => c.model);
   assert.ok(names.includes('m0') && names.includes('m40'), 'chosen and fallback kept even if low-scored or excluded');
-  assert.ok(names.includes('m29') && names.includes('m16'), 'then by score');
+  assert.ok(names.includes('m29') && names.includes('m22') && !names.includes('m21'), 'then by score');
   assert.ok(!names.includes('m1'), 'the worst scored go first');
   const text = encodeDecision(d);
   assert.ok(text.length < 8_000, `${text.length} chars`);
@@ -57,4 +57,14 @@ test('a row this version cannot read is null, not a throw', () => {
   assert.equal(decodeDecision('not json'), null);
   assert.equal(decodeDecision('{"v":2}'), null);
   assert.equal(decodeDecision('null'), null);
+});
+
+test('the reason is stored only when the ledger row does not already hold it', () => {
+  const d = decision([candidate(1), candidate(2)]);
+  const same = encodeDecision(d, d.reason);
+  assert.equal(JSON.parse(same).r, undefined);
+  assert.equal(decodeDecision(same, d.reason)?.decision.reason, d.reason);
+  const other = encodeDecision(d, 'a fallback answered');
+  assert.equal(decodeDecision(other, 'a fallback answered')?.decision.reason, d.reason);
+  assert.ok(same.length < other.length);
 });
