@@ -56,9 +56,15 @@ export async function dashboardSteps(ctx) {
       throw new Error(`the conversation row does not show its 2 turns (turns cell "${turns}"): ${convText}`);
     }
     await shoot(frame, '.routing-state-section', 'dashboard-conversations.png');
-    // The tab strip by keyboard: focus the first tab, ArrowRight selects "Learned per model".
+    // The tab strip by keyboard (the ARIA tabs pattern, manual activation): focus the first tab,
+    // ArrowRight moves to "Learned per model", Enter shows it.
     await frame.locator('[data-testid="conversations-tab"]').focus();
     await page.keyboard.press('ArrowRight');
+    const focused = await frame.evaluate(() => globalThis.document.activeElement?.getAttribute('data-testid'));
+    if (focused !== 'learned-tab') {
+      throw new Error(`ArrowRight left the focus on ${focused}, not the learned tab`);
+    }
+    await page.keyboard.press('Enter');
     const learnedRow = frame.locator('[data-testid="learned-table"] tbody tr').first();
     await learnedRow.waitFor({ state: 'visible', timeout: 10_000 });
     const selected = await frame.locator('[data-testid="learned-tab"]').getAttribute('aria-selected');
