@@ -107,9 +107,10 @@ export async function dashboardSteps(ctx) {
       await sleep(800);
       const clipped = async () =>
         frame.evaluate(() => [...globalThis.document.querySelectorAll('.routing-state-section .table-wrap')].filter((el) => el.offsetParent !== null && el.scrollWidth > el.clientWidth + 1).length);
+      await frame.locator('[data-testid="learned-tab"]').click();
+      await frame.locator('[data-testid="learned-panel"] table, [data-testid="learned-empty"]').first().waitFor({ state: 'visible', timeout: 5_000 });
       const learnedClipped = await clipped();
       await shoot(frame, '.routing-state-section', 'dashboard-narrow-learned.png');
-      await frame.locator('[data-testid="learned-tab"]').click();
       await frame.locator('[data-testid="conversations-tab"]').click();
       await frame.locator('[data-testid="conversations-table"]').waitFor({ state: 'visible', timeout: 5_000 });
       const convClipped = await clipped();
