@@ -17,7 +17,7 @@ import type { ExperimentService } from '../experiments/service';
 import type { KeyPresence } from './keyPresence';
 import type { DaemonOptions } from './options';
 import type { SpendingPause } from './spendingPause';
-import type { DecisionRecords } from './decisionRecords';
+import type { RequestDecisions } from './requestDecisions';
 import type { ColdLedger } from '../ledger/archive';
 
 export interface DaemonDeps {
@@ -44,7 +44,7 @@ export interface DaemonDeps {
   /** The kill switch (`spending/*`); chat checks it first (ChatService's `admit`). */
   spending: SpendingPause;
   /** Every recorded request's full decision, in the store (`request/decision`). */
-  decisions: DecisionRecords;
+  decisions: RequestDecisions;
   /** Request rows older than the previous month, moved out of the hot store (ledger/archive.ts). */
   cold?: ColdLedger | undefined;
   /** Team mode (config.json `team`); null when off. */

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatCompleteResult, RequestDecisionResult, SpendingState, SpendRequestsResult, TokensCountResult } from '../../daemon/protocol';
-import { DecisionRecords, MAX_CANDIDATES } from '../../daemon/service/decisionRecords';
+import { RequestDecisions, MAX_CANDIDATES } from '../../daemon/service/requestDecisions';
 import { PAUSE_FILE } from '../../daemon/service/spendingPause';
 import { rpcCall, rpcOk, startTestDaemon } from './daemonHarness';
 import { attachLsp } from './lspClient';
@@ -199,7 +199,7 @@ test('request/decision after the row moved to the cold ledger: found by its ts; 
     const pruned = await h.daemon.deps.store.withWrite((tx) => h.daemon.deps.decisions.prune(tx));
     assert.equal(pruned, 0, 'the cutoff is the real one (start of last month): a fresh row stays');
     // With the cutoff past the row (its month has gone cold), the move's prune takes its decision.
-    const later = new DecisionRecords({ store: h.daemon.deps.store, hotCutoff: () => Date.now() + 1000 });
+    const later = new RequestDecisions({ store: h.daemon.deps.store, hotCutoff: () => Date.now() + 1000 });
     assert.equal(await h.daemon.deps.store.withWrite((tx) => later.prune(tx)), 1);
     const after = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId: r.requestId, ts: row.ts });
     assert.equal(after.decision, null);

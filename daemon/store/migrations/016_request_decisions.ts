@@ -1,7 +1,7 @@
 import type { Migration } from '../migration';
 
 // A request's full routing decision (every candidate with its estimates, the rule or policy that
-// decided), written in the ledger row's transaction by service/decisionRecords.ts, so the
+// decided), written in the ledger row's transaction by service/requestDecisions.ts, so the
 // dashboard's decision detail works for every recorded request, not only recent ones. `detail` is
 // compact JSON of bounded size; rows follow their ledger row into history (pruned once the row has
 // left the hot store).

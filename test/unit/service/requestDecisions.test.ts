@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CandidateEstimate, RoutingDecision } from '../../../daemon/protocol';
-import { MAX_CANDIDATES, decodeDecision, encodeDecision, keptCandidates } from '../../../daemon/service/decisionRecords';
+import { MAX_CANDIDATES, decodeDecision, encodeDecision, keptCandidates } from '../../../daemon/service/requestDecisions';
 
 const candidate = (i: number, extra: Partial<CandidateEstimate> = {}): CandidateEstimate => ({ model: `m${i}`, provider: 'p', quality: 0.5 + i / 100, costUsd: 0.001 * i, latencyMs: 100 * i, score: i / 10, ...extra });
 

@@ -199,16 +199,16 @@ export function decodeDecision(text: string, rowReason: string | null = null): D
   return { decision, candidatesOmitted: s.om };
 }
 
-export interface DecisionRecordsOptions {
+export interface RequestDecisionsOptions {
   store: Store;
   /** Rows before this time have left the hot store (ledger/archive.ts's hotCutoff). */
   hotCutoff: () => number;
 }
 
-export class DecisionRecords {
+export class RequestDecisions {
   private records = 0;
 
-  constructor(private readonly options: DecisionRecordsOptions) {}
+  constructor(private readonly options: RequestDecisionsOptions) {}
 
   /** `rowReason`: the ledger row's reason, which the stored detail leaves out when they are the same. */
   get(tx: ReadTx, requestId: string, rowReason: string | null): DecodedDecision | null {
