@@ -2,6 +2,8 @@
 // what routing learned, in tabs reached by keyboard; a decision's detail read from the store with
 // its conversation turn; the same sections in a narrow panel. run-workbench.mjs calls
 // dashboardSteps() after its own dashboard steps, with its helpers; each step stands alone.
+// Screenshots (test-results/workbench/): dashboard-conversations.png, dashboard-learned.png,
+// dashboard-decision-conversation.png, dashboard-narrow-learned.png, dashboard-narrow-conversations.png.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
