@@ -6,9 +6,11 @@
 //
 // Size is bounded: candidates are stored as tuples with rounded figures, at most MAX_CANDIDATES of
 // them (the chosen model and its fallbacks always, then the best-scored, then excluded ones), the
-// reason only when it differs from the ledger row's, defaults left out and long texts cut. So the
-// detail costs about what the ledger row itself does (about 1 kB), and lives exactly as long as the
-// row stays hot.
+// reason only when it differs from the ledger row's, defaults left out and long texts cut; that
+// JSON (about 1.1 kB) is deflated with a preset dictionary of the shape's keys and the catalog's
+// names (about 0.3 kB), so the detail costs about what the ledger row itself does in the store, and
+// lives exactly as long as the row stays hot.
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { CandidateEstimate, RoutingDecision, TaskType, Tradeoff } from '../protocol/routing';
 import type { EffortLevel } from '../protocol/chat';
 import type { LedgerRow } from '../protocol/ledger';
@@ -199,6 +201,55 @@ export function decodeDecision(text: string, rowReason: string | null = null): D
   return { decision, candidatesOmitted: s.om };
 }
 
+/**
+ * The preset dictionary of packed format 1. Never edit it: stored rows are inflated with exactly
+ * these bytes (a new dictionary needs a new format byte). Deflate matches best near its end, so the
+ * most common strings come last. Names missing here (new models) still compress, a little less.
+ */
+const DICTIONARY_1 = Buffer.from(
+  [
+    'claude-opus-4-5 claude-sonnet-4-5 claude-opus-4-1 claude-opus-4 claude-sonnet-4 claude-3-5-haiku o3 o4-mini gpt-4.1 gpt-5.2 gpt-5 grok-4 grok-3 gemini-3-pro gemini-2.5-pro',
+    'deepseek-reasoner kimi-k2-thinking mistral-large mistral-medium quality-first cost-aggressive task-type weighted fixed quality cost latency code math analysis creative extraction simple',
+    '"keySource":"header","x":{"id":"exp_","arm":"","es":{"enabled":true,"to":"","su":"","r":"',
+    '"cv":{"key":"conv_","keySource":"prefix","turn":1,"outcome":"new","previousModel":null,"why":"first turn seen"}',
+    '"ef":"minimal","w":,"d":0.',
+    '["kimi-k2","moonshot",0.7,0.000,2000,0.2,null,null,0],["deepseek-chat","deepseek",0.7,0.000,2000,0.2,null,null,0],["mistral-small","mistral",0.7,0.000,2000,0.2,null,null,0]',
+    '["claude-haiku-4-5","anthropic",0.7,0.00,2000,0.2,null,"none",0],["gemini-3-flash","google",0.8,0.00,2000,0.2,null,"minimal",25],["gemini-2.5-flash","google",0.7,0.000,2000,0.2,null,"none",0]',
+    '["gemini-2.5-flash-lite","google",0.7,0.0001,2000,0.2,null,null,0],["gemini-2.0-flash","google",0.7,0.0001,2000,0.2,null,null,0],["grok-4-1-fast-reasoning","xai",0.8,0.0005,9000,0.1,null,"high",750]',
+    '["grok-4-1-fast-non-reasoning","xai",0.7,0.0001,2000,0.2,null,null,0],["grok-3-mini","xai",0.7,0.0002,3000,0.1,null,"low",200],["llama-3.1-8b-instant","groq",0.5,0.0000,600,0.2,null,null,0]',
+    '["llama-3.3-70b-versatile","groq",0.6,0.0002,1300,0.2,null,null,0],["gpt-oss-120b","groq",0.7,0.0002,1300,0.2,null,"low",100]]',
+    '{"v":1,"m":"gpt-4o-mini","p":"openai","f":["gpt-4.1-nano","gpt-5-nano"],"st":"learned","po":"normal","ru":null,"t":"balanced","k":"chat","c":0.2,"it":10,"ot":300,"e":0.000,"b":"gpt-4o","sv":0.00,',
+    '"ca":[["gpt-5.1","openai",0.8,0.003,3300,0.1,null,"none",0],["gpt-5-mini","openai",0.7,0.0007,3000,0.1,null,"minimal",30],["gpt-5-nano","openai",0.6,0.0001,2700,0.1,null,"minimal",30]',
+    ',["gpt-4.1-mini","openai",0.7,0.0005,2900,0.1,null,null,0],["gpt-4.1-nano","openai",0.6,0.0001,2500,0.1,null,null,0],["gpt-4o-mini","openai",0.6,0.0001,2500,0.1,null,null,0]],"om":30',
+  ].join(''),
+);
+/** Format byte of a packed detail: 1 = deflate-raw with DICTIONARY_1. */
+const PACKED_1 = 1;
+
+/** The stored form: a format byte, then the deflated JSON of `encodeDecision`. */
+export function packDecision(json: string): Uint8Array {
+  const body = deflateRawSync(json, { dictionary: DICTIONARY_1 });
+  const out = new Uint8Array(body.length + 1);
+  out[0] = PACKED_1;
+  out.set(body, 1);
+  return out;
+}
+
+/** The JSON back from a packed detail (or a detail stored as text); null when it cannot be read. */
+export function unpackDecision(stored: unknown): string | null {
+  if (typeof stored === 'string') {
+    return stored;
+  }
+  if (!(stored instanceof Uint8Array) || stored[0] !== PACKED_1) {
+    return null;
+  }
+  try {
+    return inflateRawSync(stored.subarray(1), { dictionary: DICTIONARY_1 }).toString('utf8');
+  } catch {
+    return null;
+  }
+}
+
 export interface RequestDecisionsOptions {
   store: Store;
   /** Rows before this time have left the hot store (ledger/archive.ts's hotCutoff). */
@@ -212,13 +263,14 @@ export class RequestDecisions {
 
   /** `rowReason`: the ledger row's reason, which the stored detail leaves out when they are the same. */
   get(tx: ReadTx, requestId: string, rowReason: string | null): DecodedDecision | null {
-    const r = tx.get<{ detail: string }>('SELECT detail FROM request_decisions WHERE request_id = ?', [requestId]);
-    return r ? decodeDecision(String(r.detail), rowReason) : null;
+    const r = tx.get('SELECT detail FROM request_decisions WHERE request_id = ?', [requestId]);
+    const json = r ? unpackDecision(r.detail) : null;
+    return json === null ? null : decodeDecision(json, rowReason);
   }
 
   /** Inside the ledger row's transaction: the row and its decision are durable together. */
   private onRecord(tx: WriteTx, row: LedgerRow, decision: RoutingDecision): void {
-    tx.run('INSERT OR REPLACE INTO request_decisions (request_id, ts, detail) VALUES (?, ?, ?)', [row.id, row.ts, encodeDecision(decision, row.reason)]);
+    tx.run('INSERT OR REPLACE INTO request_decisions (request_id, ts, detail) VALUES (?, ?, ?)', [row.id, row.ts, packDecision(encodeDecision(decision, row.reason))]);
     if (++this.records % PRUNE_EVERY === 0) {
       this.prune(tx);
     }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CandidateEstimate, RoutingDecision } from '../../../daemon/protocol';
-import { MAX_CANDIDATES, decodeDecision, encodeDecision, keptCandidates } from '../../../daemon/service/requestDecisions';
+import { MAX_CANDIDATES, decodeDecision, encodeDecision, keptCandidates, packDecision, unpackDecision } from '../../../daemon/service/requestDecisions';
 
 const candidate = (i: number, extra: Partial<CandidateEstimate> = {}): CandidateEstimate => ({ model: `m${i}`, provider: 'p', quality: 0.5 + i / 100, costUsd: 0.001 * i, latencyMs: 100 * i, score: i / 10, ...extra });
 
@@ -67,4 +67,17 @@ test('the reason is stored only when the ledger row does not already hold it', (
   const other = encodeDecision(d, 'a fallback answered');
   assert.equal(decodeDecision(other, 'a fallback answered')?.decision.reason, d.reason);
   assert.ok(same.length < other.length);
+});
+
+test('the stored form is the JSON deflated behind a format byte; it reads back exactly, and text or junk is handled', () => {
+  const d = decision(Array.from({ length: 12 }, (_, i) => candidate(i)), { model: 'm3', fallbacks: ['m4', 'm5'] });
+  const json = encodeDecision(d, d.reason);
+  const packed = packDecision(json);
+  assert.equal(packed[0], 1);
+  assert.ok(packed.length < json.length / 2, `${packed.length} bytes for ${json.length} characters`);
+  assert.equal(unpackDecision(packed), json);
+  assert.equal(unpackDecision(json), json, 'a detail stored as text');
+  assert.equal(unpackDecision(new Uint8Array([2, 1, 2])), null, 'an unknown format');
+  assert.equal(unpackDecision(new Uint8Array([1, 255, 0, 7])), null, 'damaged bytes');
+  assert.equal(unpackDecision(42), null);
 });
