@@ -81,18 +81,22 @@ function chainedBest(strategy: Strategy, options: Estimate[], ctx: ScoringContex
   let bestAnyScore = Number.NEGATIVE_INFINITY;
   for (const o of options) {
     const score = strategy.score(o, c);
-    const better = (b: Estimate | undefined, bs: number) => score > bs || (score === bs && b !== undefined && (o.costUsd ?? Infinity) < (b.costUsd ?? Infinity));
-    if (better(bestAny, bestAnyScore)) {
+    if (beats(o, score, bestAny, bestAnyScore)) {
       bestAny = o;
       bestAnyScore = score;
     }
     const ok = !floor || (o.quality >= floor.quality && (o.costUsd ?? Number.POSITIVE_INFINITY) >= (floor.costUsd ?? Number.POSITIVE_INFINITY));
-    if (ok && better(best, bestScore)) {
+    if (ok && beats(o, score, best, bestScore)) {
       best = o;
       bestScore = score;
     }
   }
   return best ?? bestAny;
+}
+
+/** A higher score wins; on a tie, the cheaper option. (Not a closure: this runs per option per decision.) */
+function beats(o: Estimate, score: number, b: Estimate | undefined, bs: number): boolean {
+  return score > bs || (score === bs && b !== undefined && (o.costUsd ?? Infinity) < (b.costUsd ?? Infinity));
 }
 
 /** One estimate per model for the decision: its best-scoring eligible effort, else why it is out. */
