@@ -135,3 +135,16 @@ test('user models from config.json are routed like any other; bad ones name the 
   assert.throws(() => parseConfig({ routing: { models: [{ id: 'x', provider: 'ollama', contextWindow: 8000, qualityByCategory: { code: 1.4 } }] } }), isRouterError('invalidParams', /routing\.models\.0\.qualityByCategory\.code: quality is 0\.\.1/));
   assert.throws(() => Catalog.withOverrides([ModelOverride.parse({ id: 'y', provider: 'ollama', contextWindow: 8000, like: 'gpt-9' })], 'config.json routing.models'), isRouterError('invalidParams', /config\.json routing\.models: model "y": like "gpt-9"/));
 });
+
+test('a request that sends tools weighs the tool-use figure: a better tool caller gains on one with a better overall rating', () => {
+  const router = makeRouter();
+  const tools = [{ type: 'function' as const, function: { name: 'get_weather', description: 'weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+  const quality = (withTools: boolean) => {
+    const d = router.decide({ request: { ...ask('What is the weather in Paris, and should I take an umbrella?'), ...(withTools ? { tools } : {}) }, requestedModel: 'auto', candidates: ['claude-haiku-4-5', 'gpt-4.1'], routing: { tradeoff: 'quality' } });
+    const q = (id: string) => d.candidates.find((c) => c.model === id)?.quality ?? NaN;
+    return q('claude-haiku-4-5') - q('gpt-4.1');
+  };
+  // BFCL V4: Claude Haiku 4.5 68.70% against GPT-4.1 53.96%; the arena's overall rating has it the other way round.
+  assert.ok(quality(true) > quality(false), `${quality(true)} > ${quality(false)}`);
+  assert.ok(quality(true) > 0);
+});
