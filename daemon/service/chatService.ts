@@ -66,6 +66,8 @@ interface Escalation {
 
 export class ChatService {
   private escalationCount = 0;
+  /** Ids of turns between planning and their ledger row: a caller-assigned id is claimed here first. */
+  private readonly inFlight = new Set<string>();
   /** The planning stages that do not depend on the call (built once). */
   private fixedStages: PlanningStages | null = null;
 
@@ -113,6 +115,32 @@ export class ChatService {
   async complete(call: ChatCall): Promise<ChatOutcome> {
     const { deps } = this;
     deps.admit?.(call);
+    // A caller-assigned id (the plan route/estimate returned) runs once: a second call with it,
+    // even one racing the first before its row exists, is refused before anything is sent, so
+    // no paid answer can fail to be recorded under a duplicate id.
+    const claimed = call.requestId;
+    if (claimed !== undefined) {
+      this.claim(claimed);
+    }
+    try {
+      return await this.run(call);
+    } finally {
+      if (claimed !== undefined) {
+        this.inFlight.delete(claimed);
+      }
+    }
+  }
+
+  private claim(requestId: string): void {
+    const recorded = this.deps.store.read((tx) => tx.get('SELECT 1 AS x FROM requests WHERE id = ?', [requestId])) !== undefined;
+    if (recorded || this.inFlight.has(requestId)) {
+      throw new RouterError('conflict', `request ${requestId} was already sent: get a new plan from route/estimate`, { requestId });
+    }
+    this.inFlight.add(requestId);
+  }
+
+  private async run(call: ChatCall): Promise<ChatOutcome> {
+    const { deps } = this;
     const turn = new Turn(call, deps.now());
     // Bad input (unknown model, impossible constraints, a paused named model) throws here, before anything is recorded.
     const decision = planTurn(turn, this.stagesFor(call));
