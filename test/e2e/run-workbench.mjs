@@ -523,10 +523,12 @@ async function runUi(browser, server, workspace, home) {
     await page.locator('.getting-started-step[data-step-id$="scripts"]').getByText('Show the environment lines').first().click();
     await page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'OPENAI_BASE_URL' }).first().waitFor({ timeout: 15_000 });
     await runCommand(page, 'View: Revert and Close Editor');
-    await page.locator('.editor-group-container .tab', { hasText: 'Welcome' }).first().click();
+    await runCommand(page, 'Welcome: Open Walkthrough');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with LLM Router' }).first().click();
     for (const n of ['dashboard', 'scripts']) {
-      await page.locator(`.getting-started-step[data-step-id$="${n}"][aria-checked="true"]`).first().waitFor({ timeout: 10_000 });
+      await page.locator(`.getting-started-step[data-step-id$="${n}"][aria-checked="true"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
     }
+    await page.locator('.getting-started-step[data-step-id$="scripts"]').first().click();
     await sleep(700);
     await page.screenshot({ path: join(results, 'walkthrough-progress.png') });
     const after = await done();
