@@ -436,10 +436,11 @@ async function runUi(browser, server, workspace, home) {
       const pick = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Set Provider API Key' });
       await pick.waitFor({ state: 'visible', timeout: 10_000 });
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'openai' }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.type('openai');
+      // fill, not typing: under load keys typed before the box has the focus are lost.
+      await page.locator('.quick-input-widget input').fill('openai');
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget .quick-input-title', { hasText: 'API key for openai' }).waitFor({ state: 'visible', timeout: 10_000 });
-      await page.keyboard.type('sk-test-not-a-real-key');
+      await page.locator('.quick-input-widget input').fill('sk-test-not-a-real-key');
       await page.keyboard.press('Enter');
       const toast = await notification(page, /keychain|Secret Service|D-Bus|session bus/i);
       // Long messages are collapsed to one line; expand so the screenshot shows all of it.
@@ -523,6 +524,7 @@ async function runUi(browser, server, workspace, home) {
     await page.locator('.getting-started-step[data-step-id$="scripts"]').getByText('Show the environment lines').first().click();
     await page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'OPENAI_BASE_URL' }).first().waitFor({ timeout: 15_000 });
     await runCommand(page, 'View: Revert and Close Editor');
+    await page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'OPENAI_BASE_URL' }).first().waitFor({ state: 'detached', timeout: 10_000 });
     await runCommand(page, 'Welcome: Open Walkthrough');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with LLM Router' }).first().click();
     for (const n of ['dashboard', 'scripts']) {

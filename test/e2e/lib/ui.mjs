@@ -19,14 +19,29 @@ export async function findViewFrame(page, view, timeoutMs) {
   throw new Error(`no ${view} webview within ${timeoutMs} ms`);
 }
 
+/**
+ * Runs a command from the palette. Under load an editor closed by the command before may take the
+ * focus back after the palette opened, which closes it: then it is opened once more.
+ */
 export async function runCommand(page, title) {
-  await page.keyboard.press('Control+Shift+P');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.press('Enter');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('Control+Shift+P');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 5_000 });
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (err) {
+      if (attempt >= 2) {
+        throw err;
+      }
+      await page.keyboard.press('Escape').catch(() => {});
+      await sleep(500);
+    }
+  }
 }
 
 /**

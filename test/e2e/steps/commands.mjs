@@ -48,12 +48,12 @@ export async function commandSteps(t) {
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Set Budget… (1/2)' }).waitFor({ state: 'visible', timeout: 10_000 });
     await page.locator('.quick-input-list .monaco-list-row', { hasText: /^week/ }).first().click();
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Set Budget… (2/2)' }).waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.type('-1');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('-1');
     await page.locator('.quick-input-widget', { hasText: 'A positive number of dollars' }).waitFor({ state: 'visible', timeout: 5_000 });
     await sleep(300);
     await shot('set-budget-input.png');
-    await page.keyboard.press('Control+A');
-    await page.keyboard.type('7.5');
+    await input.fill('7.5');
     await page.keyboard.press('Enter');
     await notification(page, /budget "Weekly" is \$7\.50 per week/);
     await sleep(500);
@@ -77,7 +77,7 @@ export async function commandSteps(t) {
     await shot('ask-policy-pick.png');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: /^ops/ }).first().click();
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Ask (auto-routed)' }).waitFor({ state: 'visible', timeout: 10_000 });
-    await page.keyboard.type('Write a one-line commit message for fixing a typo in the README.');
+    await page.locator('.quick-input-widget input').fill('Write a one-line commit message for fixing a typo in the README.');
     await page.keyboard.press('Enter');
     await sendModal();
     const frame = await findViewFrame(page, 'answer', ANSWER_TIMEOUT_MS);
