@@ -18,6 +18,7 @@ import { chromium } from 'playwright-core';
 import { ensureCodeServer, installVsix, startCodeServer, stopCodeServer } from './lib/codeServer.mjs';
 import { findViewFrame, notification, readClipboard, runCommand, sleep } from './lib/ui.mjs';
 import { commandSteps } from './steps/commands.mjs';
+import { dashboardSteps } from './steps/dashboard.mjs';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const argv = process.argv.slice(2);
@@ -837,6 +838,7 @@ async function runUi(browser, server, workspace, home) {
       throw new Error(`tables clipped (scrolling) in a narrow panel: ${overflow.join(', ')}`);
     }
   });
+  await dashboardSteps({ page, home, results, soft, findViewFrame, runCommand, rpc, log, sleep });
 
   await commandSteps({ page, soft, rpc, home, results, log, dismissToasts, sendModal, spentToday, setDaily });
   try {
