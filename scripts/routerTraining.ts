@@ -3,7 +3,8 @@
 import { STRONG, WEAK, type BenchRow } from '../bench/routingData';
 import { averageWeights, dot, seededRandom, sigmoid, trainLinear, type TrainOptions } from '../daemon/routing/linearModel';
 import { DIMENSIONS, EMBEDDING_OFFSET, HAS_OPTIONS, type SparseVector } from '../daemon/routing/promptFeatures';
-import type { Expert } from '../daemon/routing/learnedQuality';
+import { blendDifficulty, DENSE_BLOCK, denseBlock, expertParts, type Expert } from '../daemon/routing/learnedQuality';
+import { mlpGap, trainMlp, type MlpOptions } from '../daemon/routing/mlp';
 
 // Chosen by 3-fold validation inside the training split (never the held-out prompts): more,
 // slower epochs and bagging help the multiple-choice expert; the open expert (≈ 690 prompts)
@@ -13,6 +14,16 @@ export const OPTIONS: Record<'choice' | 'open', TrainOptions> = {
   choice: { loss: 'logistic', epochs: 10, learningRate: 0.05, l2: 1e-4, seed: 7 },
   open: { loss: 'logistic', epochs: 2, learningRate: 0.1, l2: 1e-4, seed: 11 },
 };
+/**
+ * The network beside each linear expert (mlp.ts): 16 hidden units, 8 epochs. Chosen in exploration
+ * by the same 3-fold CV inside the training split (model card): 32 units fitted the prompt folds
+ * as well but lost 0.06 on subject-group CV. Its blend weight is chosen by train:router's
+ * validation.
+ */
+export const NET_OPTIONS: MlpOptions = { hidden: 16, epochs: 8, learningRate: 0.01, l2: 1e-4, seed: 5 };
+/** Blend weights of the network validated (0 = the linear experts alone). */
+export const NET_WEIGHTS = [0, 0.25, 0.5, 1];
+
 export const hasOptions = (x: SparseVector): boolean => {
   for (let i = x.idx.length - 1; i >= 0; i--) {
     if (x.idx[i] === HAS_OPTIONS) {
@@ -33,7 +44,7 @@ export function withoutEmbedding(x: SparseVector): SparseVector {
   return { idx: Int32Array.from(keep, (i) => x.idx[i] ?? 0), val: Float32Array.from(keep, (i) => x.val[i] ?? 0) };
 }
 
-export function trainExpert(xs: SparseVector[], rows: BenchRow[], o: TrainOptions, bags: number): Expert {
+export function trainExpert(xs: SparseVector[], rows: BenchRow[], o: TrainOptions, bags: number, netWeight: number | null = null): Expert {
   const strong: Float32Array[] = [];
   const weak: Float32Array[] = [];
   for (let b = 0; b < bags; b++) {
@@ -48,12 +59,40 @@ export function trainExpert(xs: SparseVector[], rows: BenchRow[], o: TrainOption
   const gaps = xs.map((x) => sigmoid(dot(e.strong, x)) - sigmoid(dot(e.weak, x)));
   e.mean = gaps.reduce((s, g) => s + g, 0) / Math.max(1, gaps.length);
   e.sd = Math.sqrt(gaps.reduce((s, g) => s + (g - e.mean) ** 2, 0) / Math.max(1, gaps.length)) || 1;
+  if (netWeight !== null) {
+    const inputs = xs.map((x) => denseBlock(x, new Float32Array(DENSE_BLOCK)));
+    const mlp = trainMlp(inputs, rows.map((r) => [r.outcomes[STRONG] ?? 0, r.outcomes[WEAK] ?? 0] as const), NET_OPTIONS);
+    const netGaps = inputs.map((x) => mlpGap(mlp, x));
+    const mean = netGaps.reduce((s, g) => s + g, 0) / Math.max(1, netGaps.length);
+    const sd = Math.sqrt(netGaps.reduce((s, g) => s + (g - mean) ** 2, 0) / Math.max(1, netGaps.length)) || 1;
+    const zl = gaps.map((g) => (g - e.mean) / e.sd);
+    const zn = netGaps.map((g) => (g - mean) / sd);
+    const corr = zl.reduce((s, v, i) => s + v * (zn[i] ?? 0), 0) / Math.max(1, zl.length);
+    e.net = { mlp, mean, sd, corr: Math.max(-1, Math.min(1, corr)), weight: netWeight };
+  }
   return e;
 }
 
 export type Vectorise = (r: BenchRow) => SparseVector;
 
-export function trainExperts(rows: BenchRow[], vec: Vectorise, bags: Record<'choice' | 'open', number>): Record<'choice' | 'open', Expert> {
+/**
+ * The features each expert reads: multiple-choice prompts with or without the word-vector block,
+ * open prompts likewise (train:router's validation decides per expert).
+ */
+export function expertVectorise(vec: Vectorise, wordVectors: Record<'choice' | 'open', boolean>): Vectorise {
+  return (r) => {
+    const x = vec(r);
+    return wordVectors[hasOptions(x) ? 'choice' : 'open'] ? x : withoutEmbedding(x);
+  };
+}
+
+/** Marks each expert with whether it was trained with word vectors (its network must then see zeros there). */
+export function markWordVectors(e: Record<'choice' | 'open', Expert>, wordVectors: Record<'choice' | 'open', boolean>): Record<'choice' | 'open', Expert> {
+  return { choice: { ...e.choice, wordVectors: wordVectors.choice }, open: { ...e.open, wordVectors: wordVectors.open } };
+}
+
+/** `netWeight` null: linear experts only; a number: each expert also trains its network, blended at that weight. */
+export function trainExperts(rows: BenchRow[], vec: Vectorise, bags: Record<'choice' | 'open', number>, netWeight: number | null = null): Record<'choice' | 'open', Expert> {
   const xs = rows.map(vec);
   const split = (choice: boolean) => {
     const i = xs.map((x, k) => ({ x, k })).filter((o) => hasOptions(o.x) === choice);
@@ -61,14 +100,25 @@ export function trainExperts(rows: BenchRow[], vec: Vectorise, bags: Record<'cho
   };
   const c = split(true);
   const o = split(false);
-  return { choice: trainExpert(c.xs, c.rows, OPTIONS.choice, bags.choice), open: trainExpert(o.xs, o.rows, OPTIONS.open, bags.open) };
+  return { choice: trainExpert(c.xs, c.rows, OPTIONS.choice, bags.choice, netWeight), open: trainExpert(o.xs, o.rows, OPTIONS.open, bags.open, netWeight) };
 }
 
+/** D of a prompt as the router computes it (learnedQuality's expertDifficulty through the same parts). */
 export function scorer(experts: Record<'choice' | 'open', Expert>, vec: Vectorise): (r: BenchRow) => number {
+  const parts = partsScorer(experts, vec);
+  return (r) => {
+    const p = parts(r);
+    return p.d(p.expert.net?.weight ?? 0);
+  };
+}
+
+/** Per prompt, D as a function of the network's blend weight (validation compares weights without retraining). */
+export function partsScorer(experts: Record<'choice' | 'open', Expert>, vec: Vectorise): (r: BenchRow) => { expert: Expert; d: (weight: number) => number } {
   return (r) => {
     const x = vec(r);
     const e = hasOptions(x) ? experts.choice : experts.open;
-    return (sigmoid(dot(e.strong, x)) - sigmoid(dot(e.weak, x)) - e.mean) / (e.sd || 1);
+    const p = expertParts(e, x);
+    return { expert: e, d: (w) => blendDifficulty(p.linear, p.net, w, e.net?.corr ?? 0) };
   };
 }
 

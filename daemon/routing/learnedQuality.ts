@@ -14,7 +14,8 @@ import type { CatalogModel } from './catalog';
 import type { RequestFeatures } from './features';
 import { mixedQuality } from './categoryQuality';
 import { decodeSparse, dot, sigmoid } from './linearModel';
-import { DIMENSIONS, EMBEDDING_DIMS, HAS_OPTIONS, HASH_BITS, MAX_SCAN_CHARS, promptVector, type SparseVector } from './promptFeatures';
+import { decodeMlp, encodeMlp, mlpGap, MlpFile, type Mlp } from './mlp';
+import { BUCKETS, DENSE_NAMES, DIMENSIONS, EMBEDDING_DIMS, HAS_OPTIONS, HASH_BITS, MAX_SCAN_CHARS, promptVector, type SparseVector } from './promptFeatures';
 import { CategoryProfiler } from './promptProfile';
 import type { QualityModel, QualityPrediction } from './quality';
 import { TASK_CATEGORIES, type PromptProfile, type TaskCategory } from './taskCategories';
@@ -24,12 +25,18 @@ import { readModelJson } from './modelFiles';
 const Encoded = z.object({ scale: z.number(), int16: z.string() });
 /** [strong, weak] weights of one expert, stored sparsely. */
 const ExpertWeights = z.object({ dimensions: z.number().int().positive(), indices: z.string(), values: z.tuple([Encoded, Encoded]) });
+/** The network beside an expert's linear model (mlp.ts) and how the two are blended. */
+const NetFile = z.object({ mlp: MlpFile, mean: z.number(), sd: z.number().positive(), corr: z.number().min(-1).max(1), weight: z.number().nonnegative() });
 export const ModelFile = z.object({
   version: z.literal(3),
   hashBits: z.number().int(),
   embeddingDims: z.number().int(),
   trainedOn: z.string(),
   experts: z.object({ choice: ExpertWeights, open: ExpertWeights }),
+  /** Absent in files trained before the networks: the linear experts alone. */
+  nets: z.object({ choice: NetFile.optional(), open: NetFile.optional() }).optional(),
+  /** Whether each expert reads the mean word vector (validation decides per expert); absent: both do. */
+  wordVectors: z.object({ choice: z.boolean(), open: z.boolean() }).optional(),
   /** Mean and standard deviation of P(strong) − P(weak) over training prompts, per expert. */
   gap: z.object({ choice: z.object({ mean: z.number(), sd: z.number() }), open: z.object({ mean: z.number(), sd: z.number() }) }),
   /** Logits of quality lost per standard deviation of difficulty. */
@@ -44,6 +51,80 @@ export interface Expert {
   weak: Float32Array;
   mean: number;
   sd: number;
+  net?: ExpertNet;
+  /**
+   * false: trained without the mean word vector (its linear weights there are 0, and the network
+   * must see zeros there too, as in training). Absent: true.
+   */
+  wordVectors?: boolean;
+}
+
+/**
+ * A network's gap P(strong) − P(weak), standardised by its training mean and sd, added to the
+ * linear one's with `weight`; `corr` (the two standardised gaps' correlation on the training
+ * prompts) rescales the sum so D keeps unit variance whatever the weight (κ is fitted on D).
+ */
+export interface ExpertNet {
+  mlp: Mlp;
+  mean: number;
+  sd: number;
+  corr: number;
+  weight: number;
+}
+
+export type NetFile = z.infer<typeof NetFile>;
+
+export function encodeNet(n: ExpertNet): NetFile {
+  const r = (v: number) => Number(v.toPrecision(6));
+  return { mlp: encodeMlp(n.mlp), mean: r(n.mean), sd: r(n.sd), corr: r(n.corr), weight: n.weight };
+}
+
+/** Inputs of the networks: the prompt vector's dense cues and mean word vector, in order (reused buffer). */
+export const DENSE_BLOCK = DENSE_NAMES.length + EMBEDDING_DIMS;
+const denseScratch = new Float32Array(DENSE_BLOCK);
+
+export function denseBlock(x: SparseVector, out: Float32Array = denseScratch): Float32Array {
+  out.fill(0);
+  // promptVector appends the dense block after the hashed buckets, so scan from the end.
+  for (let i = x.idx.length - 1; i >= 0; i--) {
+    const j = (x.idx[i] ?? 0) - BUCKETS;
+    if (j < 0) {
+      break;
+    }
+    if (j < DENSE_BLOCK) {
+      out[j] = x.val[i] ?? 0;
+    }
+  }
+  return out;
+}
+
+/** The two parts of an expert's difficulty, each standardised on its training prompts (net null when it has none). */
+export function expertParts(e: Expert, x: SparseVector): { pStrong: number; pWeak: number; linear: number; net: number | null } {
+  const pStrong = sigmoid(dot(e.strong, x));
+  const pWeak = sigmoid(dot(e.weak, x));
+  const linear = (pStrong - pWeak - e.mean) / (e.sd || 1);
+  let net: number | null = null;
+  if (e.net) {
+    const inputs = denseBlock(x);
+    if (e.wordVectors === false) {
+      inputs.fill(0, DENSE_NAMES.length);
+    }
+    net = (mlpGap(e.net.mlp, inputs) - e.net.mean) / (e.net.sd || 1);
+  }
+  return { pStrong, pWeak, linear, net };
+}
+
+/** D from the parts: the linear z alone, or blended with the network's at `weight`, unit variance on training prompts. */
+export function blendDifficulty(linear: number, net: number | null, weight: number, corr: number): number {
+  if (net === null || weight === 0) {
+    return linear;
+  }
+  return (linear + weight * net) / Math.sqrt(Math.max(1e-6, 1 + weight * weight + 2 * weight * corr));
+}
+
+export function expertDifficulty(e: Expert, x: SparseVector): { pStrong: number; pWeak: number; d: number } {
+  const p = expertParts(e, x);
+  return { pStrong: p.pStrong, pWeak: p.pWeak, d: blendDifficulty(p.linear, p.net, e.net?.weight ?? 0, e.net?.corr ?? 0) };
 }
 
 export interface Difficulty {
@@ -108,7 +189,11 @@ export class LearnedQuality implements QualityModel {
       if (!strong || !weak || strong.length !== DIMENSIONS) {
         throw new Error(`router model expert "${k}" does not match this build's ${DIMENSIONS} features`);
       }
-      return { strong, weak, mean: file.gap[k].mean, sd: file.gap[k].sd };
+      const net = file.nets?.[k];
+      if (net && net.mlp.inputs !== DENSE_BLOCK) {
+        throw new Error(`router model network "${k}" reads ${net.mlp.inputs} inputs; this build has ${DENSE_BLOCK}`);
+      }
+      return { strong, weak, mean: file.gap[k].mean, sd: file.gap[k].sd, wordVectors: file.wordVectors?.[k] ?? true, ...(net ? { net: { mlp: decodeMlp(net.mlp), mean: net.mean, sd: net.sd, corr: net.corr, weight: net.weight } } : {}) };
     };
     return LearnedQuality.fromExperts({ choice: expert('choice'), open: expert('open') }, file.kappa, file.online, vectors);
   }
@@ -131,6 +216,16 @@ export class LearnedQuality implements QualityModel {
     return this.shared.kappa;
   }
 
+  /** Each expert's network blend weight (0 = linear only): the bench's unseen-subject check trains the same recipe. */
+  get netWeights(): Record<'choice' | 'open', number> {
+    return { choice: this.shared.experts.choice.net?.weight ?? 0, open: this.shared.experts.open.net?.weight ?? 0 };
+  }
+
+  /** Whether each expert reads the mean word vector (the same recipe, again for the bench). */
+  get wordVectorUse(): Record<'choice' | 'open', boolean> {
+    return { choice: this.shared.experts.choice.wordVectors ?? true, open: this.shared.experts.open.wordVectors ?? true };
+  }
+
   get onlineSettings(): ModelFile['online'] {
     return this.shared.online;
   }
@@ -144,10 +239,7 @@ export class LearnedQuality implements QualityModel {
       }
     }
     const key = hasOptions ? 'choice' : 'open';
-    const e = this.shared.experts[key];
-    const pStrong = sigmoid(dot(e.strong, x));
-    const pWeak = sigmoid(dot(e.weak, x));
-    return { pStrong, pWeak, d: (pStrong - pWeak - e.mean) / (e.sd || 1), expert: key };
+    return { ...expertDifficulty(this.shared.experts[key], x), expert: key };
   }
 
   /** The prompt's category mix and difficulty, cached by its text. */
