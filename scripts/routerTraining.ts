@@ -2,9 +2,9 @@
 // benchmark's unseen-subject check (which trains without whole MMLU subjects).
 import { STRONG, WEAK, type BenchRow } from '../bench/routingData';
 import { averageWeights, dot, seededRandom, sigmoid, trainLinear, type TrainOptions } from '../daemon/routing/linearModel';
-import { DIMENSIONS, EMBEDDING_OFFSET, HAS_OPTIONS, type SparseVector } from '../daemon/routing/promptFeatures';
-import { blendDifficulty, DENSE_BLOCK, denseBlock, expertParts, type Expert } from '../daemon/routing/learnedQuality';
-import { mlpGap, trainMlp, type MlpOptions } from '../daemon/routing/mlp';
+import { DIMENSIONS, HAS_OPTIONS, maskVector, type ExpertReads, type SparseVector } from '../daemon/routing/promptFeatures';
+import { averageGap, blendDifficulty, DENSE_BLOCK, denseBlock, expertParts, type Expert } from '../daemon/routing/learnedQuality';
+import { trainMlp, type MlpOptions } from '../daemon/routing/mlp';
 
 // Chosen by 3-fold validation inside the training split (never the held-out prompts): more,
 // slower epochs and bagging help the multiple-choice expert; the open expert (≈ 690 prompts)
@@ -21,6 +21,12 @@ export const OPTIONS: Record<'choice' | 'open', TrainOptions> = {
  * validation.
  */
 export const NET_OPTIONS: MlpOptions = { hidden: 16, epochs: 8, learningRate: 0.01, l2: 1e-4, seed: 5 };
+/**
+ * Networks per expert, seeds seed…seed+2, gaps averaged: with one network the multiple-choice
+ * expert's CV gain came and went with the initial weights (+0.003 MMLU / +0.013 subjects with one
+ * seed, −0.002 / −0.009 with another), so a single seed's result is not a signal.
+ */
+export const NET_SEEDS = 3;
 /** Blend weights of the network validated (0 = the linear experts alone). */
 export const NET_WEIGHTS = [0, 0.25, 0.5, 1];
 
@@ -32,17 +38,6 @@ export const hasOptions = (x: SparseVector): boolean => {
   }
   return false;
 };
-
-/** The same vector without its word-vector block (the validation ablation). */
-export function withoutEmbedding(x: SparseVector): SparseVector {
-  const keep: number[] = [];
-  for (let i = 0; i < x.idx.length; i++) {
-    if ((x.idx[i] ?? 0) < EMBEDDING_OFFSET) {
-      keep.push(i);
-    }
-  }
-  return { idx: Int32Array.from(keep, (i) => x.idx[i] ?? 0), val: Float32Array.from(keep, (i) => x.val[i] ?? 0) };
-}
 
 export function trainExpert(xs: SparseVector[], rows: BenchRow[], o: TrainOptions, bags: number, netWeight: number | null = null): Expert {
   const strong: Float32Array[] = [];
@@ -61,14 +56,15 @@ export function trainExpert(xs: SparseVector[], rows: BenchRow[], o: TrainOption
   e.sd = Math.sqrt(gaps.reduce((s, g) => s + (g - e.mean) ** 2, 0) / Math.max(1, gaps.length)) || 1;
   if (netWeight !== null) {
     const inputs = xs.map((x) => denseBlock(x, new Float32Array(DENSE_BLOCK)));
-    const mlp = trainMlp(inputs, rows.map((r) => [r.outcomes[STRONG] ?? 0, r.outcomes[WEAK] ?? 0] as const), NET_OPTIONS);
-    const netGaps = inputs.map((x) => mlpGap(mlp, x));
+    const ys = rows.map((r) => [r.outcomes[STRONG] ?? 0, r.outcomes[WEAK] ?? 0] as const);
+    const mlps = Array.from({ length: NET_SEEDS }, (_, b) => trainMlp(inputs, ys, { ...NET_OPTIONS, seed: NET_OPTIONS.seed + b }));
+    const netGaps = inputs.map((x) => averageGap(mlps, x));
     const mean = netGaps.reduce((s, g) => s + g, 0) / Math.max(1, netGaps.length);
     const sd = Math.sqrt(netGaps.reduce((s, g) => s + (g - mean) ** 2, 0) / Math.max(1, netGaps.length)) || 1;
     const zl = gaps.map((g) => (g - e.mean) / e.sd);
     const zn = netGaps.map((g) => (g - mean) / sd);
     const corr = zl.reduce((s, v, i) => s + v * (zn[i] ?? 0), 0) / Math.max(1, zl.length);
-    e.net = { mlp, mean, sd, corr: Math.max(-1, Math.min(1, corr)), weight: netWeight };
+    e.net = { mlps, mean, sd, corr: Math.max(-1, Math.min(1, corr)), weight: netWeight };
   }
   return e;
 }
@@ -76,19 +72,20 @@ export function trainExpert(xs: SparseVector[], rows: BenchRow[], o: TrainOption
 export type Vectorise = (r: BenchRow) => SparseVector;
 
 /**
- * The features each expert reads: multiple-choice prompts with or without the word-vector block,
- * open prompts likewise (train:router's validation decides per expert).
+ * The features each expert reads: multiple-choice and open prompts each with or without the
+ * word-vector block and the word-problem cues (train:router's validation decides per expert).
  */
-export function expertVectorise(vec: Vectorise, wordVectors: Record<'choice' | 'open', boolean>): Vectorise {
+export function expertVectorise(vec: Vectorise, reads: Record<'choice' | 'open', ExpertReads>): Vectorise {
   return (r) => {
     const x = vec(r);
-    return wordVectors[hasOptions(x) ? 'choice' : 'open'] ? x : withoutEmbedding(x);
+    const use = reads[hasOptions(x) ? 'choice' : 'open'];
+    return use.wordVectors && use.wordProblemCues ? x : maskVector(x, use);
   };
 }
 
-/** Marks each expert with whether it was trained with word vectors (its network must then see zeros there). */
-export function markWordVectors(e: Record<'choice' | 'open', Expert>, wordVectors: Record<'choice' | 'open', boolean>): Record<'choice' | 'open', Expert> {
-  return { choice: { ...e.choice, wordVectors: wordVectors.choice }, open: { ...e.open, wordVectors: wordVectors.open } };
+/** Marks each expert with the feature groups it was trained with (its network must see zeros elsewhere). */
+export function markReads(e: Record<'choice' | 'open', Expert>, reads: Record<'choice' | 'open', ExpertReads>): Record<'choice' | 'open', Expert> {
+  return { choice: { ...e.choice, reads: reads.choice }, open: { ...e.open, reads: reads.open } };
 }
 
 /** `netWeight` null: linear experts only; a number: each expert also trains its network, blended at that weight. */

@@ -2,7 +2,7 @@
 // split is never read for fitting or for choosing anything) and writes
 // daemon/routing/model/{word-vectors,router-model,metrics}.json.
 // Deterministic: fixed seeds, stable split, no clock or randomness in what is written.
-// Bounded: about a minute of one core (the machine is shared).
+// Bounded: about 90 s of one core (four feature variants are validated; the machine is shared).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, SUBJECT_HOLDOUT_EVERY, TEST_SHARE, type BenchRow } from '../bench/routingData';
@@ -10,8 +10,8 @@ import { pairReport } from '../bench/pairEval';
 import { costToReach, lambdaGrid, routeCurve, singleModels, thresholdCurve, type ArenaCase } from '../bench/arenaEval';
 import { benchModels, casesFor, learnFromOutcomes, pricedArena, type BenchModel } from '../bench/arenaCatalog';
 import { encodeSparse, sigmoid } from '../daemon/routing/linearModel';
-import { BAGS, expertVectorise, hasOptions, markWordVectors, NET_WEIGHTS, partsScorer, scorer, trainExperts, withoutEmbedding, type Vectorise } from './routerTraining';
-import { EMBEDDING_DIMS, HASH_BITS, promptVector, type SparseVector } from '../daemon/routing/promptFeatures';
+import { BAGS, expertVectorise, hasOptions, markReads, NET_WEIGHTS, partsScorer, scorer, trainExperts, type Vectorise } from './routerTraining';
+import { EMBEDDING_DIMS, HASH_BITS, maskVector, promptVector, type ExpertReads, type SparseVector } from '../daemon/routing/promptFeatures';
 import { encodeNet, LearnedQuality, type Expert, type ModelFile } from '../daemon/routing/learnedQuality';
 import { WordVectors } from '../daemon/routing/wordVectors';
 import { stableUnit } from '../daemon/routing/rules';
@@ -24,6 +24,8 @@ const VECTOR_STOP_RANKS = 100;
 const PRIOR_STRENGTHS = [5, 20, 80];
 const MAX_ADJUSTMENTS = [0.1, 0.2];
 const ARENA_FOLDS = 5;
+/** Optional feature groups, every combination validated. */
+const FEATURE_VARIANTS: ExpertReads[] = [true, false].flatMap((wordVectors) => [true, false].map((wordProblemCues) => ({ wordVectors, wordProblemCues })));
 const VALIDATION_FOLDS = 3;
 
 /**
@@ -166,7 +168,6 @@ function main(): void {
     }
     return x;
   };
-  const vecNoEmbedding: Vectorise = (r) => withoutEmbedding(vec(r));
 
   const pair = loadPair();
   const pairTrain = pair.filter((r) => !isTest(r));
@@ -174,23 +175,25 @@ function main(): void {
   const subjects = [...new Set(pair.filter((r) => r.benchmark === 'mmlu').map((r) => r.category))].sort();
   const unseen = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === 0));
 
-  // Whether the word vectors earn their place: decided here, inside the training split.
-  const validation = { withWordVectors: validate(pairTrain, unseen, vec), withoutWordVectors: validate(pairTrain, unseen, vecNoEmbedding) };
-  const v = validation.withWordVectors;
-  const w = validation.withoutWordVectors;
-  // Per expert: the multiple-choice one by MMLU CV + subject-group CV, the open one by GSM8K CV.
-  const wordVectors = { choice: v.mmlu + v.subjects >= w.mmlu + w.subjects, open: v.gsm8k >= w.gsm8k };
-  const features = expertVectorise(vec, wordVectors);
-  const netWeight = { choice: (wordVectors.choice ? v : w).netWeight.choice, open: (wordVectors.open ? v : w).netWeight.open };
+  // Which feature groups each expert reads, decided here, inside the training split: every
+  // combination is validated on the same folds; the multiple-choice expert takes the best by MMLU
+  // CV + subject-group CV, the open one the best by GSM8K CV.
+  const variants = FEATURE_VARIANTS.map((reads) => ({ reads, v: validate(pairTrain, unseen, (r) => maskVector(vec(r), reads)) }));
+  const pick = (key: (v: Validation) => number) => variants.reduce((a, b) => (key(b.v) > key(a.v) + 1e-9 ? b : a));
+  const choiceVariant = pick((v) => v.mmlu + v.subjects);
+  const openVariant = pick((v) => v.gsm8k);
+  const reads = { choice: choiceVariant.reads, open: openVariant.reads };
+  const features = expertVectorise(vec, reads);
+  const netWeight = { choice: choiceVariant.v.netWeight.choice, open: openVariant.v.netWeight.open };
   // κ on the out-of-fold D of exactly this recipe (each prompt from its expert's variant and weight).
   const oofD = new Map<BenchRow, number>();
   for (const r of pairTrain) {
     const k = hasOptions(vec(r)) ? 'choice' : 'open';
-    oofD.set(r, (wordVectors[k] ? v : w).outOfFold.get(r)?.(netWeight[k]) ?? 0);
+    oofD.set(r, (k === 'choice' ? choiceVariant : openVariant).v.outOfFold.get(r)?.(netWeight[k]) ?? 0);
   }
   const kappa = calibrateKappa(pairTrain, oofD);
 
-  const experts = markWordVectors(withNetWeights(trainExperts(pairTrain, features, BAGS, 0), netWeight), wordVectors);
+  const experts = markReads(withNetWeights(trainExperts(pairTrain, features, BAGS, 0), netWeight), reads);
 
   const arena = loadArena();
   const { priced } = pricedArena(arena, loadPrices());
@@ -210,7 +213,7 @@ function main(): void {
     },
     gap: { choice: { mean: experts.choice.mean, sd: experts.choice.sd }, open: { mean: experts.open.mean, sd: experts.open.sd } },
     kappa: kappa.kappa,
-    wordVectors,
+    reads,
     online: { priorStrength: search.chosen.priorStrength, maxAdjustment: search.chosen.maxAdjustment },
   };
   const json = JSON.stringify(file);
@@ -221,7 +224,7 @@ function main(): void {
   const score = (r: BenchRow) => shipped.difficultyOf(promptVector(r.prompt, 2, vectors)).d;
   const heldOut = ['mmlu', 'gsm8k'].map((b) => pairReport(b, pairTest.filter((r) => r.benchmark === b), score));
   // Generalisation: MMLU subjects never seen in training.
-  const subjectExperts = markWordVectors(withNetWeights(trainExperts(pairTrain.filter((r) => !unseen.has(r.category)), features, { choice: 1, open: 1 }, 0), netWeight), wordVectors);
+  const subjectExperts = markReads(withNetWeights(trainExperts(pairTrain.filter((r) => !unseen.has(r.category)), features, { choice: 1, open: 1 }, 0), netWeight), reads);
   const unseenRows = pair.filter((r) => unseen.has(r.category));
   const subjectReport = pairReport('mmlu-unseen-subjects', unseenRows, scorer(subjectExperts, features));
 
@@ -230,18 +233,20 @@ function main(): void {
     modelBytes: json.length,
     wordVectorBytes: JSON.stringify(table).length,
     validation: {
-      withWordVectors: withoutOutOfFold(v),
-      withoutWordVectors: withoutOutOfFold(w),
-      wordVectors,
+      variants: variants.map((x) => ({ reads: x.reads, ...withoutOutOfFold(x.v) })),
+      reads,
       kappaLogLoss: kappa.logLoss,
       how: '3-fold CV by prompt inside the training split (MMLU, GSM8K); MMLU subject-group CV over training subjects (the unseen-subject set excluded)' },
     arenaSearch: { how: `${ARENA_FOLDS}-fold CV on the arena training prompts, online learning from the other folds; cost share of the best single model at 95% of its mean (hull)`, results: search.results },
-    chosen: { kappa: file.kappa, netWeight, wordVectors, ...file.online },
+    chosen: { kappa: file.kappa, netWeight, reads, ...file.online },
     heldOut,
     unseenSubjects: { subjects: [...unseen], ...subjectReport },
   };
   writeFileSync(join(OUT_DIR, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  console.log(`validation (training split): with word vectors ${JSON.stringify(withoutOutOfFold(v))}; without ${JSON.stringify(withoutOutOfFold(w))} → word vectors ${JSON.stringify(wordVectors)}, network weights ${JSON.stringify(netWeight)}`);
+  for (const x of variants) {
+    console.log(`validation (training split), reads ${JSON.stringify(x.reads)}: ${JSON.stringify(withoutOutOfFold(x.v))}`);
+  }
+  console.log(`→ reads ${JSON.stringify(reads)}, network weights ${JSON.stringify(netWeight)}`);
   console.log(`κ ${file.kappa} (log-loss ${kappa.logLoss} on out-of-fold training prompts); arena CV (training prompts): prior strength ${file.online.priorStrength}, bound ±${file.online.maxAdjustment} → ${(search.chosen.costShareAt95 * 100).toFixed(1)}% of the best model's cost at 95%`);
   for (const r of heldOut) {
     console.log(`${r.benchmark}: APGR ${r.apgr.toFixed(3)}  CPT(50%) ${(r.cpt50 * 100).toFixed(1)}%  CPT(80%) ${(r.cpt80 * 100).toFixed(1)}%  (${r.prompts} held-out prompts)`);

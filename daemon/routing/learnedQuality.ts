@@ -15,7 +15,7 @@ import type { RequestFeatures } from './features';
 import { mixedQuality } from './categoryQuality';
 import { decodeSparse, dot, sigmoid } from './linearModel';
 import { decodeMlp, encodeMlp, mlpGap, MlpFile, type Mlp } from './mlp';
-import { BUCKETS, DENSE_NAMES, DIMENSIONS, EMBEDDING_DIMS, HAS_OPTIONS, HASH_BITS, MAX_SCAN_CHARS, promptVector, type SparseVector } from './promptFeatures';
+import { BUCKETS, DENSE_NAMES, DIMENSIONS, EMBEDDING_DIMS, HAS_OPTIONS, HASH_BITS, MAX_SCAN_CHARS, promptVector, WORD_PROBLEM_COUNT, WORD_PROBLEM_FIRST, type ExpertReads, type SparseVector } from './promptFeatures';
 import { CategoryProfiler } from './promptProfile';
 import type { QualityModel, QualityPrediction } from './quality';
 import { TASK_CATEGORIES, type PromptProfile, type TaskCategory } from './taskCategories';
@@ -25,8 +25,9 @@ import { readModelJson } from './modelFiles';
 const Encoded = z.object({ scale: z.number(), int16: z.string() });
 /** [strong, weak] weights of one expert, stored sparsely. */
 const ExpertWeights = z.object({ dimensions: z.number().int().positive(), indices: z.string(), values: z.tuple([Encoded, Encoded]) });
-/** The network beside an expert's linear model (mlp.ts) and how the two are blended. */
-const NetFile = z.object({ mlp: MlpFile, mean: z.number(), sd: z.number().positive(), corr: z.number().min(-1).max(1), weight: z.number().nonnegative() });
+/** The networks beside an expert's linear model (mlp.ts; several seeds, averaged) and how they are blended. */
+const NetFile = z.object({ mlps: z.array(MlpFile).min(1), mean: z.number(), sd: z.number().positive(), corr: z.number().min(-1).max(1), weight: z.number().nonnegative() });
+const Reads = z.object({ wordVectors: z.boolean(), wordProblemCues: z.boolean() });
 export const ModelFile = z.object({
   version: z.literal(3),
   hashBits: z.number().int(),
@@ -35,8 +36,8 @@ export const ModelFile = z.object({
   experts: z.object({ choice: ExpertWeights, open: ExpertWeights }),
   /** Absent in files trained before the networks: the linear experts alone. */
   nets: z.object({ choice: NetFile.optional(), open: NetFile.optional() }).optional(),
-  /** Whether each expert reads the mean word vector (validation decides per expert); absent: both do. */
-  wordVectors: z.object({ choice: z.boolean(), open: z.boolean() }).optional(),
+  /** Which optional feature groups each expert reads (validation decides per expert); absent: all. */
+  reads: z.object({ choice: Reads, open: Reads }).optional(),
   /** Mean and standard deviation of P(strong) − P(weak) over training prompts, per expert. */
   gap: z.object({ choice: z.object({ mean: z.number(), sd: z.number() }), open: z.object({ mean: z.number(), sd: z.number() }) }),
   /** Logits of quality lost per standard deviation of difficulty. */
@@ -53,10 +54,10 @@ export interface Expert {
   sd: number;
   net?: ExpertNet;
   /**
-   * false: trained without the mean word vector (its linear weights there are 0, and the network
-   * must see zeros there too, as in training). Absent: true.
+   * Feature groups this expert was trained with (absent: all). A group left out has linear weights
+   * 0, and the network must see zeros there too, as in training.
    */
-  wordVectors?: boolean;
+  reads?: ExpertReads;
 }
 
 /**
@@ -65,7 +66,8 @@ export interface Expert {
  * prompts) rescales the sum so D keeps unit variance whatever the weight (κ is fitted on D).
  */
 export interface ExpertNet {
-  mlp: Mlp;
+  /** Networks trained from different seeds; their gaps are averaged (one seed's luck is not a signal). */
+  mlps: Mlp[];
   mean: number;
   sd: number;
   corr: number;
@@ -76,8 +78,10 @@ export type NetFile = z.infer<typeof NetFile>;
 
 export function encodeNet(n: ExpertNet): NetFile {
   const r = (v: number) => Number(v.toPrecision(6));
-  return { mlp: encodeMlp(n.mlp), mean: r(n.mean), sd: r(n.sd), corr: r(n.corr), weight: n.weight };
+  return { mlps: n.mlps.map(encodeMlp), mean: r(n.mean), sd: r(n.sd), corr: r(n.corr), weight: n.weight };
 }
+
+const ALL_FEATURES: ExpertReads = { wordVectors: true, wordProblemCues: true };
 
 /** Inputs of the networks: the prompt vector's dense cues and mean word vector, in order (reused buffer). */
 export const DENSE_BLOCK = DENSE_NAMES.length + EMBEDDING_DIMS;
@@ -106,12 +110,24 @@ export function expertParts(e: Expert, x: SparseVector): { pStrong: number; pWea
   let net: number | null = null;
   if (e.net) {
     const inputs = denseBlock(x);
-    if (e.wordVectors === false) {
+    if (e.reads && !e.reads.wordVectors) {
       inputs.fill(0, DENSE_NAMES.length);
     }
-    net = (mlpGap(e.net.mlp, inputs) - e.net.mean) / (e.net.sd || 1);
+    if (e.reads && !e.reads.wordProblemCues) {
+      inputs.fill(0, WORD_PROBLEM_FIRST, WORD_PROBLEM_FIRST + WORD_PROBLEM_COUNT);
+    }
+    net = (averageGap(e.net.mlps, inputs) - e.net.mean) / (e.net.sd || 1);
   }
   return { pStrong, pWeak, linear, net };
+}
+
+/** The networks' mean gap P(strong) − P(weak). */
+export function averageGap(mlps: readonly Mlp[], inputs: ArrayLike<number>): number {
+  let s = 0;
+  for (const m of mlps) {
+    s += mlpGap(m, inputs);
+  }
+  return s / Math.max(1, mlps.length);
 }
 
 /** D from the parts: the linear z alone, or blended with the network's at `weight`, unit variance on training prompts. */
@@ -190,10 +206,11 @@ export class LearnedQuality implements QualityModel {
         throw new Error(`router model expert "${k}" does not match this build's ${DIMENSIONS} features`);
       }
       const net = file.nets?.[k];
-      if (net && net.mlp.inputs !== DENSE_BLOCK) {
-        throw new Error(`router model network "${k}" reads ${net.mlp.inputs} inputs; this build has ${DENSE_BLOCK}`);
+      const badInputs = net?.mlps.find((m) => m.inputs !== DENSE_BLOCK);
+      if (badInputs) {
+        throw new Error(`router model network "${k}" reads ${badInputs.inputs} inputs; this build has ${DENSE_BLOCK}`);
       }
-      return { strong, weak, mean: file.gap[k].mean, sd: file.gap[k].sd, wordVectors: file.wordVectors?.[k] ?? true, ...(net ? { net: { mlp: decodeMlp(net.mlp), mean: net.mean, sd: net.sd, corr: net.corr, weight: net.weight } } : {}) };
+      return { strong, weak, mean: file.gap[k].mean, sd: file.gap[k].sd, reads: file.reads?.[k] ?? ALL_FEATURES, ...(net ? { net: { mlps: net.mlps.map(decodeMlp), mean: net.mean, sd: net.sd, corr: net.corr, weight: net.weight } } : {}) };
     };
     return LearnedQuality.fromExperts({ choice: expert('choice'), open: expert('open') }, file.kappa, file.online, vectors);
   }
@@ -221,9 +238,9 @@ export class LearnedQuality implements QualityModel {
     return { choice: this.shared.experts.choice.net?.weight ?? 0, open: this.shared.experts.open.net?.weight ?? 0 };
   }
 
-  /** Whether each expert reads the mean word vector (the same recipe, again for the bench). */
-  get wordVectorUse(): Record<'choice' | 'open', boolean> {
-    return { choice: this.shared.experts.choice.wordVectors ?? true, open: this.shared.experts.open.wordVectors ?? true };
+  /** The feature groups each expert reads (the same recipe, again for the bench). */
+  get reads(): Record<'choice' | 'open', ExpertReads> {
+    return { choice: this.shared.experts.choice.reads ?? ALL_FEATURES, open: this.shared.experts.open.reads ?? ALL_FEATURES };
   }
 
   get onlineSettings(): ModelFile['online'] {

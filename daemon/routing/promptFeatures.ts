@@ -14,11 +14,16 @@ export const DENSE_NAMES = [
   'lines', 'digitShare', 'whichOfFollowing', 'latex', 'longestNumber', 'distinctNumbers', 'negation',
   'capitalShare', 'sentences', 'codeLike', 'units', 'fractionsPercent', 'ratioWords', 'largestValue',
   'statementPair', 'romanOptions', 'truthOptions', 'numericOptions',
+  // Word problems (GSM8K-like): how many steps and quantities the arithmetic involves.
+  'operationWords', 'money', 'decimals', 'numericSentences', 'largeNumbers', 'questionHasNumber',
 ] as const;
 /** Dimensions of the shipped word vectors (principal components kept by train:router). */
 export const EMBEDDING_DIMS = 48;
 export const EMBEDDING_OFFSET = BUCKETS + DENSE_NAMES.length;
 export const DIMENSIONS = EMBEDDING_OFFSET + EMBEDDING_DIMS;
+/** Dense slots of the word-problem cues (an expert may be trained without them). */
+export const WORD_PROBLEM_FIRST = DENSE_NAMES.indexOf('operationWords');
+export const WORD_PROBLEM_COUNT = DENSE_NAMES.length - WORD_PROBLEM_FIRST;
 /** The dense slot that says "this prompt lists answer options" (picks the multiple-choice expert). */
 export const HAS_OPTIONS = BUCKETS + DENSE_NAMES.indexOf('hasOptions');
 /** Tokens read for n-grams: difficulty cues sit in the question, not in the 8 000th token. */
@@ -31,6 +36,26 @@ export const MAX_SCAN_CHARS = 6000;
 export interface SparseVector {
   idx: Int32Array;
   val: Float32Array;
+}
+
+/** Which optional feature groups an expert reads (train:router's validation decides per expert). */
+export interface ExpertReads {
+  wordVectors: boolean;
+  wordProblemCues: boolean;
+}
+
+/** `x` without the feature groups `reads` leaves out (what an expert trained without them saw). */
+export function maskVector(x: SparseVector, reads: ExpertReads): SparseVector {
+  const cueLo = BUCKETS + WORD_PROBLEM_FIRST;
+  const cueHi = cueLo + WORD_PROBLEM_COUNT;
+  const keep: number[] = [];
+  for (let i = 0; i < x.idx.length; i++) {
+    const j = x.idx[i] ?? 0;
+    if ((reads.wordVectors || j < EMBEDDING_OFFSET) && (reads.wordProblemCues || j < cueLo || j >= cueHi)) {
+      keep.push(i);
+    }
+  }
+  return { idx: Int32Array.from(keep, (i) => x.idx[i] ?? 0), val: Float32Array.from(keep, (i) => x.val[i] ?? 0) };
 }
 
 /** A prompt's vector plus its mean word vector on its own (the prompt profile reads it). */
@@ -81,6 +106,30 @@ function largestValue(text: string): number {
     }
   }
   return max;
+}
+
+const OPERATION_WORDS = /\b(each|per|every|total|altogether|remaining|left|more|less|fewer|twice|half|average|split|share|spends?|spent|earns?|earned|costs?|buys?|bought|sells?|sold|pays?|paid|profit|discount|rate|increase|decrease)\b/g;
+const NUMBER_SENTENCE = /[^.!?]*\d[^.!?]*[.!?]/g;
+
+/** Signals of how many steps a word problem takes: operation words, money, decimals, numbered sentences, large numbers. */
+function wordProblemCues(scan: string, lower: string): number[] {
+  let large = 0;
+  NUMBER.lastIndex = 0;
+  for (let m = NUMBER.exec(scan); m !== null; m = NUMBER.exec(scan)) {
+    if (m[0].replace(/,/g, '').split('.')[0]!.length >= 3) {
+      large++;
+    }
+  }
+  const lastQuestion = scan.lastIndexOf('?');
+  const questionStart = lastQuestion < 0 ? -1 : Math.max(scan.lastIndexOf('.', lastQuestion), scan.lastIndexOf('\n', lastQuestion));
+  return [
+    Math.min(3, (lower.match(OPERATION_WORDS) ?? []).length / 5),
+    Math.min(3, (scan.match(/\$\s?\d/g) ?? []).length / 3),
+    /\d\.\d/.test(scan) ? 1 : 0,
+    Math.min(3, (scan.match(NUMBER_SENTENCE) ?? []).length / 4),
+    Math.min(3, large / 3),
+    lastQuestion >= 0 && /\d/.test(scan.slice(questionStart + 1, lastQuestion)) ? 1 : 0,
+  ];
 }
 
 const TOKEN = /[a-z]+|\d+(?:[.,]\d+)*|[=+\-*/^%<>√π∑∫≤≥$]/g;
@@ -206,6 +255,7 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
     /\b(I and II|II and III|I only|I, II)/.test(scan) ? 1 : 0,
     /\b(True|False|Wrong|Not wrong), (True|False|Wrong|Not wrong)\b/.test(scan) ? 1 : 0,
     options.filter((o) => /^\s*[-$]?\d/.test(o[1] ?? '')).length >= 3 ? 1 : 0,
+    ...wordProblemCues(scan, lower),
   ];
   vectors.finishMean(embedding, embeddingWeight);
   const size = nFound + dense.length + EMBEDDING_DIMS;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { decodeMlp, encodeMlp, mlpGap, trainMlp, type MlpOptions } from '../../../daemon/routing/mlp';
 import { blendDifficulty, DENSE_BLOCK, denseBlock, shippedQualityModel } from '../../../daemon/routing/learnedQuality';
-import { DENSE_NAMES, EMBEDDING_OFFSET, promptVector } from '../../../daemon/routing/promptFeatures';
+import { DENSE_NAMES, EMBEDDING_OFFSET, maskVector, promptVector, WORD_PROBLEM_COUNT, WORD_PROBLEM_FIRST } from '../../../daemon/routing/promptFeatures';
 
 const OPTIONS: MlpOptions = { hidden: 8, epochs: 60, learningRate: 0.2, l2: 0, seed: 3 };
 
@@ -59,25 +59,43 @@ test('the network reads the prompt vector\'s dense cues and mean word vector, in
   assert.deepEqual([...block.subarray(DENSE_NAMES.length)], [...x.embedding]);
 });
 
-test('an expert trained without word vectors scores a prompt the same with or without them', () => {
+test('an expert trained without a feature group scores a prompt the same whether the prompt vector has it or not', () => {
   const m = shippedQualityModel();
-  const use = m.wordVectorUse;
-  const prompt = use.open ? 'Which is a prime?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer:' : 'Tom has 3 apples and buys 5 more. How many does he have?';
-  if (use.open && use.choice) {
-    return;
+  const prompts = { choice: 'Which is a prime?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer:', open: 'Tom has 3 apples and buys 5 more at $2.50 each. How many does he have?' };
+  let checked = 0;
+  for (const k of ['choice', 'open'] as const) {
+    const reads = m.reads[k];
+    if (reads.wordVectors && reads.wordProblemCues) {
+      continue;
+    }
+    const x = promptVector(prompts[k]);
+    const masked = maskVector(x, reads);
+    assert.ok(masked.idx.length < x.idx.length);
+    const a = m.difficultyOf(x);
+    const b = m.difficultyOf(masked);
+    assert.equal(a.expert, k);
+    assert.ok(Math.abs(a.d - b.d) < 1e-6, `${k}: ${a.d} vs ${b.d}`);
+    checked++;
   }
-  const x = promptVector(prompt);
-  const keep = [...x.idx].map((i, k) => ({ i, k })).filter((o) => o.i < EMBEDDING_OFFSET);
-  const stripped = { idx: Int32Array.from(keep, (o) => o.i), val: Float32Array.from(keep, (o) => x.val[o.k] ?? 0) };
-  const a = m.difficultyOf(x);
-  const b = m.difficultyOf(stripped);
-  assert.equal(a.expert, b.expert);
-  assert.ok(Math.abs(a.d - b.d) < 1e-6, `${a.d} vs ${b.d}`);
+  // Nothing to check only if validation kept every group for both experts.
+  assert.ok(checked > 0 || (m.reads.choice.wordVectors && m.reads.open.wordProblemCues));
 });
 
-test('the shipped model carries the networks and word-vector use that validation chose (metrics.json)', () => {
-  const metrics = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'daemon', 'routing', 'model', 'metrics.json'), 'utf8')) as { chosen: { netWeight: unknown; wordVectors: unknown } };
+test('masking drops exactly the word-vector block and the word-problem cues', () => {
+  const x = promptVector('A shop sells 12 pens at $1.25 each and 300 pencils. How much do 4 pens cost?');
+  const cues = maskVector(x, { wordVectors: true, wordProblemCues: false });
+  assert.equal(cues.idx.length, x.idx.length - WORD_PROBLEM_COUNT);
+  const words = maskVector(x, { wordVectors: false, wordProblemCues: true });
+  assert.equal(words.idx.length, x.idx.length - x.embedding.length);
+  assert.ok([...words.idx].every((i) => i < EMBEDDING_OFFSET));
+  const block = denseBlock(x, new Float32Array(DENSE_BLOCK));
+  assert.ok((block[WORD_PROBLEM_FIRST] ?? 0) > 0 && (block[DENSE_NAMES.indexOf('money')] ?? 0) > 0);
+  assert.equal(block[DENSE_NAMES.indexOf('questionHasNumber')], 1);
+});
+
+test('the shipped model carries the networks and feature groups that validation chose (metrics.json)', () => {
+  const metrics = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'daemon', 'routing', 'model', 'metrics.json'), 'utf8')) as { chosen: { netWeight: unknown; reads: unknown } };
   const m = shippedQualityModel();
   assert.deepEqual(m.netWeights, metrics.chosen.netWeight);
-  assert.deepEqual(m.wordVectorUse, metrics.chosen.wordVectors);
+  assert.deepEqual(m.reads, metrics.chosen.reads);
 });
