@@ -1,7 +1,8 @@
 // The learned quality model. For every prompt it builds a profile (promptProfile.ts): the category
-// mix and a difficulty D, from two small linear experts (multiple-choice prompts and open prompts)
-// over hashed n-grams, dense cues and word vectors, each predicting whether a strong-tier and a
-// weak-tier model answer correctly; D is their gap in standard deviations. Any catalog model's
+// mix and a difficulty D, from two experts (multiple-choice prompts and open prompts), each a
+// linear model over hashed n-grams, dense cues and word vectors plus small networks over the dense
+// part (mlp.ts), predicting whether a strong-tier and a weak-tier model answer correctly; D is
+// their blended gap in standard deviations. Any catalog model's
 // quality for the prompt is then
 //   q = σ(logit(base) − κ·D) + online,   base = Σ_c mix_c · qualityByCategory_c (prior where unknown)
 // so the learned part applies to whatever models the catalog holds. `online` is what this user's

@@ -111,16 +111,26 @@ export function trainMlp(xs: readonly Float32Array[], ys: readonly (readonly [nu
   return { inputs: n, hidden: h, mean, sd, w1, b1, w2, b2 };
 }
 
+/** Standardised inputs, reused (a decision allocates nothing here). */
+let scratch = new Float32Array(0);
+
 /** P(output 0) − P(output 1): the strong model's predicted edge. `x` must have `m.inputs` values. */
 export function mlpGap(m: Mlp, x: ArrayLike<number>): number {
   const { inputs: n, hidden: h } = m;
+  if (scratch.length < n) {
+    scratch = new Float32Array(n);
+  }
+  const z = scratch;
+  for (let i = 0; i < n; i++) {
+    z[i] = ((x[i] ?? 0) - (m.mean[i] ?? 0)) / (m.sd[i] ?? 1);
+  }
   let s0 = m.b2[0] ?? 0;
   let s1 = m.b2[1] ?? 0;
   for (let j = 0; j < h; j++) {
     let s = m.b1[j] ?? 0;
     const row = j * n;
     for (let i = 0; i < n; i++) {
-      s += ((m.w1[row + i] ?? 0) * ((x[i] ?? 0) - (m.mean[i] ?? 0))) / (m.sd[i] ?? 1);
+      s += (m.w1[row + i] ?? 0) * (z[i] ?? 0);
     }
     if (s > 0) {
       s0 += (m.w2[j] ?? 0) * s;
