@@ -1,8 +1,12 @@
 // Prices come from @pydantic/genai-prices' bundled data (offline). A model it does not know has
-// an unknown price: that is a state of its own, never $0.
-import { calcPrice } from '@pydantic/genai-prices';
+// an unknown price: that is a state of its own, never $0. The daemon's bundle carries a compact
+// table of the catalog's models (priceTable.ts, made at build time from the same library): the
+// library itself (about 20 MB resident) is loaded only for a model the table does not hold.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Usage } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
+import { ratesFor, tableKey, variantAt, type PriceTable, type PriceVariant, type Rates } from './priceTable';
 
 /** USD per million tokens. */
 export interface ModelPrice {
@@ -20,15 +24,94 @@ export interface PricedModel {
   priceOverride?: ModelPrice | null;
 }
 
+type Library = typeof import('@pydantic/genai-prices');
+let library: Library | null = null;
+
+/** genai-prices, loaded on first use (the table answers for the catalog's models without it). */
+export function genaiPrices(): Library {
+  // A require inside the function: the bundler keeps the module, and it is evaluated only here.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  library ??= require('@pydantic/genai-prices') as Library;
+  return library;
+}
+
+/** Whether genai-prices has been loaded in this process (for tests and the memory bench). */
+export function genaiPricesLoaded(): boolean {
+  return library !== null;
+}
+
 const PROVIDER_IDS: Record<string, string> = { xai: 'x-ai', moonshot: 'moonshotai' };
 
-function lookup(provider: string, priceId: string, usage: Record<string, number>): number | null {
-  try {
-    const r = calcPrice(usage, priceId, { providerId: PROVIDER_IDS[provider] ?? provider });
-    return r ? r.total_price : null;
-  } catch {
+/** The provider id genai-prices uses for one of ours. */
+export function libraryProviderId(provider: string): string {
+  return PROVIDER_IDS[provider] ?? provider;
+}
+
+/** A total price from the library for `usage`; null when unknown. */
+export type PriceLookup = (usage: Record<string, number>) => number | null;
+
+function libraryLookup(provider: string, priceId: string, timestamp?: Date): PriceLookup {
+  return (usage) => {
+    try {
+      const r = genaiPrices().calcPrice(usage, priceId, { providerId: libraryProviderId(provider), ...(timestamp ? { timestamp } : {}) });
+      return r ? r.total_price : null;
+    } catch {
+      return null;
+    }
+  };
+}
+
+/** Per-MTok prices at the base tier, probed from the library; null when input or output is unknown. */
+export function probePrice(at: PriceLookup): ModelPrice | null {
+  const input = at({ input_tokens: 1e6 });
+  const output = at({ output_tokens: 1e6 });
+  if (input === null || output === null) {
     return null;
   }
+  const cached = at({ input_tokens: 1e6, cache_read_tokens: 1e6 }) ?? input;
+  const write = at({ input_tokens: 1e6, cache_write_tokens: 1e6 }) ?? input;
+  return { inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: cached, cacheWritePerMTok: write };
+}
+
+/**
+ * Per-token rates inside one price tier (`tier`: the tier's start, -1 below the first), probed
+ * from the library at a size inside the tier: within a tier a cost is linear in each token count.
+ */
+export function probeRates(at: PriceLookup, tier: number, thresholds: readonly number[]): Rates | null {
+  const next = thresholds.find((t) => t > tier);
+  // A probe size inside this tier: above its start, at or below the next one.
+  const n = tier >= 0 ? tier + 1 : Math.min(1_000_000, next ?? 1_000_000);
+  const base = at({ input_tokens: n });
+  const withOut = at({ input_tokens: n, output_tokens: 1_000_000 });
+  const read = at({ input_tokens: n, cache_read_tokens: n });
+  const write = at({ input_tokens: n, cache_write_tokens: n });
+  return base === null || withOut === null ? null : { input: base / n, output: (withOut - base) / 1_000_000, cacheRead: (read ?? base) / n, cacheWrite: (write ?? base) / n };
+}
+
+// ---- the build-time table ------------------------------------------------------------------------
+// The bundle ships dist/price-table.json (esbuild.mjs); under tests (tsx) there is none and every
+// price comes from the library, unless a test installs a table.
+let table: PriceTable | null | undefined;
+
+function priceTable(): PriceTable | null {
+  if (table === undefined) {
+    const file = join(__dirname, 'price-table.json');
+    table = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PriceTable) : null;
+  }
+  return table;
+}
+
+/** Replaces the table (tests); null prices everything from the library. */
+export function usePriceTable(next: PriceTable | null): void {
+  table = next;
+  cache.clear();
+  shapes.clear();
+  rateCache.clear();
+}
+
+/** The model's variants from the table; undefined when the table does not hold it. */
+function tableEntry(model: PricedModel): PriceVariant[] | null | undefined {
+  return priceTable()?.models[tableKey(model.provider, model.priceId)];
 }
 
 const cache = new Map<string, ModelPrice | null>();
@@ -38,25 +121,22 @@ export function priceOf(model: PricedModel): ModelPrice | null {
   if (model.priceOverride !== undefined) {
     return usableOverride(model.priceOverride);
   }
-  const key = `${model.provider}/${model.priceId}`;
+  const variants = tableEntry(model);
+  if (variants !== undefined) {
+    const price = variants === null ? null : (variantAt(variants, new Date())?.price ?? null);
+    return price !== null && priceProblem(price) === null ? price : null;
+  }
+  const key = tableKey(model.provider, model.priceId);
   if (!cache.has(key)) {
-    const input = lookup(model.provider, model.priceId, { input_tokens: 1e6 });
-    const output = lookup(model.provider, model.priceId, { output_tokens: 1e6 });
-    if (input === null || output === null) {
-      cache.set(key, null);
-    } else {
-      const cached = lookup(model.provider, model.priceId, { input_tokens: 1e6, cache_read_tokens: 1e6 }) ?? input;
-      const write = lookup(model.provider, model.priceId, { input_tokens: 1e6, cache_write_tokens: 1e6 }) ?? input;
-      const price = { inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: cached, cacheWritePerMTok: write };
-      // Bundled data with broken units is treated as unknown rather than trusted.
-      cache.set(key, priceProblem(price) === null ? price : null);
-    }
+    const price = probePrice(libraryLookup(model.provider, model.priceId));
+    // Bundled data with broken units is treated as unknown rather than trusted.
+    cache.set(key, price !== null && priceProblem(price) === null ? price : null);
   }
   return cache.get(key) ?? null;
 }
 
-/** The cost of a finished call, including tiered and cache prices; null when unknown. */
-export function costOf(model: PricedModel, usage: Usage): number | null {
+/** The cost of a finished call at `at` (default now), including tiered and cache prices; null when unknown. */
+export function costOf(model: PricedModel, usage: Usage, at?: Date): number | null {
   if (model.priceOverride !== undefined) {
     const p = usableOverride(model.priceOverride);
     if (p === null) {
@@ -65,7 +145,8 @@ export function costOf(model: PricedModel, usage: Usage): number | null {
     const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
     return (uncached * p.inputPerMTok + usage.cachedInputTokens * p.cachedInputPerMTok + usage.cacheWriteTokens * p.cacheWritePerMTok + usage.outputTokens * p.outputPerMTok) / 1e6;
   }
-  const rates = ratesAt(model, usage.inputTokens);
+  const variants = tableEntry(model);
+  const rates = variants === undefined ? ratesAt(model, usage.inputTokens) : tableRates(variants, usage.inputTokens, at ?? new Date());
   if (rates === 'unknown') {
     return null;
   }
@@ -73,7 +154,7 @@ export function costOf(model: PricedModel, usage: Usage): number | null {
     const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
     return uncached * rates.input + usage.cachedInputTokens * rates.cacheRead + usage.cacheWriteTokens * rates.cacheWrite + usage.outputTokens * rates.output;
   }
-  return lookup(model.provider, model.priceId, {
+  return libraryLookup(model.provider, model.priceId, at)({
     input_tokens: usage.inputTokens,
     cache_read_tokens: usage.cachedInputTokens,
     cache_write_tokens: usage.cacheWriteTokens,
@@ -87,12 +168,6 @@ export function costOf(model: PricedModel, usage: Usage): number | null {
 // linear in each token count, and the tier depends only on input tokens, so per-token rates are
 // probed once per (model, tier) from calcPrice itself and reused. Models whose price depends on
 // the date or time of day keep calling calcPrice.
-interface Rates {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
 interface PriceShape {
   conditional: boolean;
   /** Tier starts (input tokens); a tier applies when input tokens exceed its start. */
@@ -107,17 +182,9 @@ function shapeOf(provider: string, priceId: string): PriceShape | null {
   if (!shapes.has(key)) {
     let shape: PriceShape | null = null;
     try {
-      const r = calcPrice({ input_tokens: 1 }, priceId, { providerId: PROVIDER_IDS[provider] ?? provider });
+      const r = genaiPrices().calcPrice({ input_tokens: 1 }, priceId, { providerId: libraryProviderId(provider) });
       if (r) {
-        const thresholds = new Set<number>();
-        for (const v of Object.values(r.model_price)) {
-          if (typeof v === 'object' && v !== null) {
-            for (const t of v.tiers) {
-              thresholds.add(t.start);
-            }
-          }
-        }
-        shape = { conditional: Array.isArray(r.model.prices), thresholds: [...thresholds].sort((a, b) => a - b) };
+        shape = { conditional: Array.isArray(r.model.prices), thresholds: tierStarts(r.model_price) };
       }
     } catch {
       shape = null;
@@ -125,6 +192,19 @@ function shapeOf(provider: string, priceId: string): PriceShape | null {
     shapes.set(key, shape);
   }
   return shapes.get(key) ?? null;
+}
+
+/** The tier starts of one price list (genai-prices' `{ base, tiers }` values), ascending. */
+export function tierStarts(prices: object): number[] {
+  const starts = new Set<number>();
+  for (const v of Object.values(prices) as unknown[]) {
+    if (typeof v === 'object' && v !== null && 'tiers' in v && Array.isArray(v.tiers)) {
+      for (const t of v.tiers as { start: number }[]) {
+        starts.add(t.start);
+      }
+    }
+  }
+  return [...starts].sort((a, b) => a - b);
 }
 
 function ratesAt(model: PricedModel, inputTokens: number): Rates | 'unknown' | 'slow' {
@@ -143,21 +223,15 @@ function ratesAt(model: PricedModel, inputTokens: number): Rates | 'unknown' | '
   }
   const key = `${model.provider}/${model.priceId}/${tier}`;
   if (!rateCache.has(key)) {
-    const next = shape.thresholds.find((t) => t > tier);
-    // A probe size inside this tier: above its start, at or below the next one.
-    const n = tier >= 0 ? tier + 1 : Math.min(1_000_000, next ?? 1_000_000);
-    const base = lookup(model.provider, model.priceId, { input_tokens: n });
-    const withOut = lookup(model.provider, model.priceId, { input_tokens: n, output_tokens: 1_000_000 });
-    const read = lookup(model.provider, model.priceId, { input_tokens: n, cache_read_tokens: n });
-    const write = lookup(model.provider, model.priceId, { input_tokens: n, cache_write_tokens: n });
-    rateCache.set(
-      key,
-      base === null || withOut === null
-        ? null
-        : { input: base / n, output: (withOut - base) / 1_000_000, cacheRead: (read ?? base) / n, cacheWrite: (write ?? base) / n },
-    );
+    rateCache.set(key, probeRates(libraryLookup(model.provider, model.priceId), tier, shape.thresholds));
   }
   return rateCache.get(key) ?? 'unknown';
+}
+
+/** The table's rates for this call, at the variant in force now. */
+function tableRates(variants: PriceVariant[] | null, inputTokens: number, at: Date): Rates | 'unknown' {
+  const v = variants === null ? undefined : variantAt(variants, at);
+  return (v === undefined ? null : ratesFor(v, inputTokens)) ?? 'unknown';
 }
 
 /** An estimate before the call, from token counts alone. */
