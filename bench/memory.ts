@@ -8,7 +8,8 @@
 //   BENCH_BASELINE=<checkout>   adds that checkout's daemon (its own dist and start flags)
 //   BENCH_VARIANTS='[{"name":"semi1","flags":["--max-semi-space-size=1"]}]'
 //                               more columns: this checkout's daemon (or `script`) with other flags
-//   BENCH_REQUESTS (100000), BENCH_CONNECTIONS (16), BENCH_ROUND_SECONDS (10), BENCH_IDLE_SECONDS (10)
+//   BENCH_REQUESTS (100000), BENCH_CONNECTIONS (16), BENCH_ROUND_SECONDS (10), BENCH_IDLE_SECONDS (10),
+//   BENCH_SETTLE_SECONDS (30: idle time after the load before the "settled" figure)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 10);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 30);
 const CHECKPOINTS = [10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000].filter((n) => n < REQUESTS).concat([REQUESTS]);
 const PIN = hasTaskset() && cpus().length >= 2;
 const MODEL = process.env.BENCH_MODEL ?? 'gpt-4o-mini';
@@ -42,6 +44,8 @@ interface Running {
   errors: number;
   cpuMicros: number;
   at: Map<number, Memory>;
+  /** After the load, once the daemon has been idle for SETTLE_SECONDS. */
+  settled: Memory | null;
 }
 
 interface Memory {
@@ -124,6 +128,7 @@ async function start(variant: Variant): Promise<Omit<Running, 'idle'>> {
     errors: 0,
     cpuMicros: 0,
     at: new Map(),
+    settled: null,
   };
 }
 
@@ -178,6 +183,11 @@ async function main(): Promise<void> {
         process.stderr.write(`${r.variant.name}: ${r.requests} requests, RSS ${mb(memoryOf(r.pid).rss)} MB (load ${load()})\n`);
       }
     }
+    // What stays resident once the load is over (V8's memory reducer runs on idle).
+    await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
+    for (const r of running) {
+      r.settled = memoryOf(r.pid);
+    }
   } finally {
     for (const r of running) {
       await stop(r);
@@ -185,14 +195,14 @@ async function main(): Promise<void> {
   }
   console.log(`load average at end ${load()}\n`);
   const marks = CHECKPOINTS;
-  console.log(['| daemon | flags | RSS idle (anon + file) |', ...marks.map((c) => ` RSS @${c >= 1000 ? `${c / 1000}k` : c} |`), ' peak | CPU ms/req | req/s | errors |'].join(''));
-  console.log(`|---|---|---|${marks.map(() => '---|').join('')}---|---|---|---|`);
+  console.log(['| daemon | flags | RSS idle (anon + file) |', ...marks.map((c) => ` RSS @${c >= 1000 ? `${c / 1000}k` : c} |`), ` ${SETTLE_SECONDS} s later | peak | CPU ms/req | req/s | errors |`].join(''));
+  console.log(`|---|---|---|${marks.map(() => '---|').join('')}---|---|---|---|---|`);
   for (const r of running) {
-    const last = r.at.get(REQUESTS) ?? memoryOf(undefined);
+    const last = r.settled ?? r.at.get(REQUESTS) ?? memoryOf(undefined);
     console.log(
       `| ${r.variant.name} | ${r.variant.flags.join(' ') || '—'} | ${mb(r.idle.rss)} (${mb(r.idle.anon)} + ${mb(r.idle.file)}) |` +
         marks.map((c) => ` ${mb(r.at.get(c)?.rss ?? Number.NaN)} |`).join('') +
-        ` ${mb(last.peak)} | ${(r.cpuMicros / 1000 / Math.max(1, r.requests)).toFixed(3)} | ${(r.requests / (r.cpuMicros / 1e6)).toFixed(0)} per CPU-s | ${r.errors} |`,
+        ` ${mb(r.settled?.rss ?? Number.NaN)} | ${mb(last.peak)} | ${(r.cpuMicros / 1000 / Math.max(1, r.requests)).toFixed(3)} | ${(r.requests / (r.cpuMicros / 1e6)).toFixed(0)} per CPU-s | ${r.errors} |`,
     );
   }
   console.log('\nRSS in MB from /proc (VmRSS; anon = heap, wasm and malloc; file = mapped binary and libraries). CPU from /proc/<pid>/stat during load only.');
