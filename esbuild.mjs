@@ -48,10 +48,10 @@ if (prices.status !== 0) {
  */
 function asciiOnly(file) {
   const text = readFileSync(file, 'utf8');
-  if (/\\[^\x00-\x7f]/.test(text)) {
+  if (/\\[\u0080-\uffff]/.test(text)) {
     throw new Error(`${file}: a backslash before a non-ASCII character; cannot escape it safely`);
   }
-  const escaped = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (escaped !== text) {
     writeFileSync(file, escaped);
   }
