@@ -1,12 +1,22 @@
 // Prices come from @pydantic/genai-prices' bundled data (offline). A model it does not know has
 // an unknown price: that is a state of its own, never $0. The daemon's bundle carries a compact
 // table of the catalog's models (priceTable.ts, made at build time from the same library): the
-// library itself (about 20 MB resident) is loaded only for a model the table does not hold.
+// library itself (about 20 MB resident) is loaded only for a model the table does not hold, and
+// that model's variants are then probed once, as the build probes the table's.
+//
+// calcPrice matches the model id against every provider's patterns on each call (~0.1 ms), and
+// the chat pipeline prices every request twice (estimate, settle). Within one price tier a cost is
+// linear in each token count and the tier depends only on input tokens, so per-token rates probed
+// once per variant and tier give the library's cost; the variant in force (a dated or a
+// time-of-day price) is chosen at each call, as the library chooses it.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Usage } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
+import { probedVariants } from './priceProbe';
 import { ratesFor, tableKey, variantAt, type PriceTable, type PriceVariant, type Rates } from './priceTable';
+
+export { genaiPrices, genaiPricesLoaded, libraryProviderId } from './priceProbe';
 
 /** USD per million tokens. */
 export interface ModelPrice {
@@ -24,74 +34,11 @@ export interface PricedModel {
   priceOverride?: ModelPrice | null;
 }
 
-type Library = typeof import('@pydantic/genai-prices');
-let library: Library | null = null;
-
-/** genai-prices, loaded on first use (the table answers for the catalog's models without it). */
-export function genaiPrices(): Library {
-  // A require inside the function: the bundler keeps the module, and it is evaluated only here.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  library ??= require('@pydantic/genai-prices') as Library;
-  return library;
-}
-
-/** Whether genai-prices has been loaded in this process (for tests and the memory bench). */
-export function genaiPricesLoaded(): boolean {
-  return library !== null;
-}
-
-const PROVIDER_IDS: Record<string, string> = { xai: 'x-ai', moonshot: 'moonshotai' };
-
-/** The provider id genai-prices uses for one of ours. */
-export function libraryProviderId(provider: string): string {
-  return PROVIDER_IDS[provider] ?? provider;
-}
-
-/** A total price from the library for `usage`; null when unknown. */
-export type PriceLookup = (usage: Record<string, number>) => number | null;
-
-function libraryLookup(provider: string, priceId: string, timestamp?: Date): PriceLookup {
-  return (usage) => {
-    try {
-      const r = genaiPrices().calcPrice(usage, priceId, { providerId: libraryProviderId(provider), ...(timestamp ? { timestamp } : {}) });
-      return r ? r.total_price : null;
-    } catch {
-      return null;
-    }
-  };
-}
-
-/** Per-MTok prices at the base tier, probed from the library; null when input or output is unknown. */
-export function probePrice(at: PriceLookup): ModelPrice | null {
-  const input = at({ input_tokens: 1e6 });
-  const output = at({ output_tokens: 1e6 });
-  if (input === null || output === null) {
-    return null;
-  }
-  const cached = at({ input_tokens: 1e6, cache_read_tokens: 1e6 }) ?? input;
-  const write = at({ input_tokens: 1e6, cache_write_tokens: 1e6 }) ?? input;
-  return { inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: cached, cacheWritePerMTok: write };
-}
-
-/**
- * Per-token rates inside one price tier (`tier`: the tier's start, -1 below the first), probed
- * from the library at a size inside the tier: within a tier a cost is linear in each token count.
- */
-export function probeRates(at: PriceLookup, tier: number, thresholds: readonly number[]): Rates | null {
-  const next = thresholds.find((t) => t > tier);
-  // A probe size inside this tier: above its start, at or below the next one.
-  const n = tier >= 0 ? tier + 1 : Math.min(1_000_000, next ?? 1_000_000);
-  const base = at({ input_tokens: n });
-  const withOut = at({ input_tokens: n, output_tokens: 1_000_000 });
-  const read = at({ input_tokens: n, cache_read_tokens: n });
-  const write = at({ input_tokens: n, cache_write_tokens: n });
-  return base === null || withOut === null ? null : { input: base / n, output: (withOut - base) / 1_000_000, cacheRead: (read ?? base) / n, cacheWrite: (write ?? base) / n };
-}
-
-// ---- the build-time table ------------------------------------------------------------------------
 // The bundle ships dist/price-table.json (esbuild.mjs); under tests (tsx) there is none and every
-// price comes from the library, unless a test installs a table.
+// model is probed from the library on first use, unless a test installs a table.
 let table: PriceTable | null | undefined;
+/** Variants probed at run time, for models the table does not hold. */
+const probed = new Map<string, PriceVariant[] | null>();
 
 function priceTable(): PriceTable | null {
   if (table === undefined) {
@@ -101,38 +48,36 @@ function priceTable(): PriceTable | null {
   return table;
 }
 
-/** Replaces the table (tests); null prices everything from the library. */
+/** Replaces the table (tests); null probes every model from the library. */
 export function usePriceTable(next: PriceTable | null): void {
   table = next;
-  cache.clear();
-  shapes.clear();
-  rateCache.clear();
+  probed.clear();
 }
 
-/** The model's variants from the table; undefined when the table does not hold it. */
-function tableEntry(model: PricedModel): PriceVariant[] | null | undefined {
-  return priceTable()?.models[tableKey(model.provider, model.priceId)];
+/** The model's price variants (null: the library has no price for it). */
+function variantsOf(model: PricedModel): PriceVariant[] | null {
+  const key = tableKey(model.provider, model.priceId);
+  const fromTable = priceTable()?.models[key];
+  if (fromTable !== undefined) {
+    return fromTable;
+  }
+  let v = probed.get(key);
+  if (v === undefined) {
+    v = probedVariants(model.provider, model.priceId, Date.now());
+    probed.set(key, v);
+  }
+  return v;
 }
 
-const cache = new Map<string, ModelPrice | null>();
-
-/** Per-MTok prices at the base tier; null when the price is unknown. */
+/** Per-MTok prices at the base tier, as in force now; null when the price is unknown. */
 export function priceOf(model: PricedModel): ModelPrice | null {
   if (model.priceOverride !== undefined) {
     return usableOverride(model.priceOverride);
   }
-  const variants = tableEntry(model);
-  if (variants !== undefined) {
-    const price = variants === null ? null : (variantAt(variants, new Date())?.price ?? null);
-    return price !== null && priceProblem(price) === null ? price : null;
-  }
-  const key = tableKey(model.provider, model.priceId);
-  if (!cache.has(key)) {
-    const price = probePrice(libraryLookup(model.provider, model.priceId));
-    // Bundled data with broken units is treated as unknown rather than trusted.
-    cache.set(key, price !== null && priceProblem(price) === null ? price : null);
-  }
-  return cache.get(key) ?? null;
+  const variants = variantsOf(model);
+  const price = variants === null ? null : (variantAt(variants, new Date())?.price ?? null);
+  // Bundled data with broken units is treated as unknown rather than trusted.
+  return price !== null && priceProblem(price) === null ? price : null;
 }
 
 /** The cost of a finished call at `at` (default now), including tiered and cache prices; null when unknown. */
@@ -145,93 +90,18 @@ export function costOf(model: PricedModel, usage: Usage, at?: Date): number | nu
     const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
     return (uncached * p.inputPerMTok + usage.cachedInputTokens * p.cachedInputPerMTok + usage.cacheWriteTokens * p.cacheWritePerMTok + usage.outputTokens * p.outputPerMTok) / 1e6;
   }
-  const variants = tableEntry(model);
-  const rates = variants === undefined ? ratesAt(model, usage.inputTokens) : tableRates(variants, usage.inputTokens, at ?? new Date());
-  if (rates === 'unknown') {
+  const rates = ratesOf(variantsOf(model), usage.inputTokens, at ?? new Date());
+  if (rates === null) {
     return null;
   }
-  if (rates !== 'slow') {
-    const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
-    return uncached * rates.input + usage.cachedInputTokens * rates.cacheRead + usage.cacheWriteTokens * rates.cacheWrite + usage.outputTokens * rates.output;
-  }
-  return libraryLookup(model.provider, model.priceId, at)({
-    input_tokens: usage.inputTokens,
-    cache_read_tokens: usage.cachedInputTokens,
-    cache_write_tokens: usage.cacheWriteTokens,
-    output_tokens: usage.outputTokens,
-  });
+  const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
+  return uncached * rates.input + usage.cachedInputTokens * rates.cacheRead + usage.cacheWriteTokens * rates.cacheWrite + usage.outputTokens * rates.output;
 }
 
-// ---- fast path ---------------------------------------------------------------------------------
-// calcPrice matches the model id against every provider's patterns on each call (~0.1 ms), and
-// the chat pipeline prices every request twice (estimate, settle). Within one price tier a cost is
-// linear in each token count, and the tier depends only on input tokens, so per-token rates are
-// probed once per (model, tier) from calcPrice itself and reused. Models whose price depends on
-// the date or time of day keep calling calcPrice.
-interface PriceShape {
-  conditional: boolean;
-  /** Tier starts (input tokens); a tier applies when input tokens exceed its start. */
-  thresholds: number[];
-}
-
-const shapes = new Map<string, PriceShape | null>();
-const rateCache = new Map<string, Rates | null>();
-
-function shapeOf(provider: string, priceId: string): PriceShape | null {
-  const key = `${provider}/${priceId}`;
-  if (!shapes.has(key)) {
-    let shape: PriceShape | null = null;
-    try {
-      const r = genaiPrices().calcPrice({ input_tokens: 1 }, priceId, { providerId: libraryProviderId(provider) });
-      if (r) {
-        shape = { conditional: Array.isArray(r.model.prices), thresholds: tierStarts(r.model_price) };
-      }
-    } catch {
-      shape = null;
-    }
-    shapes.set(key, shape);
-  }
-  return shapes.get(key) ?? null;
-}
-
-/** The tier starts of one price list (genai-prices' `{ base, tiers }` values), ascending. */
-export function tierStarts(prices: object): number[] {
-  const starts = new Set<number>();
-  for (const v of Object.values(prices) as unknown[]) {
-    if (typeof v === 'object' && v !== null && 'tiers' in v && Array.isArray(v.tiers)) {
-      for (const t of v.tiers as { start: number }[]) {
-        starts.add(t.start);
-      }
-    }
-  }
-  return [...starts].sort((a, b) => a - b);
-}
-
-function ratesAt(model: PricedModel, inputTokens: number): Rates | 'unknown' | 'slow' {
-  const shape = shapeOf(model.provider, model.priceId);
-  if (shape === null) {
-    return 'unknown';
-  }
-  if (shape.conditional) {
-    return 'slow';
-  }
-  let tier = -1;
-  for (const t of shape.thresholds) {
-    if (inputTokens > t) {
-      tier = t;
-    }
-  }
-  const key = `${model.provider}/${model.priceId}/${tier}`;
-  if (!rateCache.has(key)) {
-    rateCache.set(key, probeRates(libraryLookup(model.provider, model.priceId), tier, shape.thresholds));
-  }
-  return rateCache.get(key) ?? 'unknown';
-}
-
-/** The table's rates for this call, at the variant in force now. */
-function tableRates(variants: PriceVariant[] | null, inputTokens: number, at: Date): Rates | 'unknown' {
+/** The variant's rates for this call, at the variant in force at `at`. */
+function ratesOf(variants: PriceVariant[] | null, inputTokens: number, at: Date): Rates | null {
   const v = variants === null ? undefined : variantAt(variants, at);
-  return (v === undefined ? null : ratesFor(v, inputTokens)) ?? 'unknown';
+  return v === undefined ? null : ratesFor(v, inputTokens);
 }
 
 /** An estimate before the call, from token counts alone. */
