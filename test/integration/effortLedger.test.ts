@@ -28,8 +28,11 @@ async function rowOf(requestId: string): Promise<LedgerRow> {
   return row;
 }
 
-async function decisionOf(requestId: string): Promise<RequestDecisionResult['decision']> {
-  return (await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId })).decision;
+async function decisionOf(requestId: string): Promise<NonNullable<RequestDecisionResult['decision']>> {
+  const { decision } = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId });
+  // The store keeps every recorded request's decision (null only for rows recorded without one).
+  assert.ok(decision, `no stored decision for ${requestId}`);
+  return decision;
 }
 
 /** One request on an HTTP endpoint, body read to the end; the request id from the header. */
