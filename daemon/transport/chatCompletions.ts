@@ -134,10 +134,9 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
   if (body.stream !== true) {
     const out = await chat.complete({ ...base, stream: false });
     const model = { id: out.routing.model, provider: out.routing.provider } as CatalogModel;
-    sendJson(res, 200, completionBody(out.requestId, created, out.result, out.routing), {
-      ...decisionHeaders(out.requestId, out.decision, model, out.routing.reason),
-      [RoutingHeaders.cost]: costHeader(out.routing),
-    });
+    const headers = decisionHeaders(out.requestId, out.decision, model, out.routing.reason);
+    headers[RoutingHeaders.cost] = costHeader(out.routing);
+    sendJson(res, 200, completionBody(out.requestId, created, out.result, out.routing), headers);
     return;
   }
 

@@ -68,13 +68,23 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store', ...headers });
+  // A flat [name, value, …] list: no merged header object per answer; the extra headers come last
+  // (none of them repeats one of these three).
+  const head = ['content-type', JSON_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(text)), 'cache-control', 'no-store'];
+  if (headers !== undefined) {
+    for (const name in headers) {
+      head.push(name, headers[name] as string);
+    }
+  }
+  res.writeHead(status, head);
   res.end(text);
 }
 
