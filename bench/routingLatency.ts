@@ -13,7 +13,8 @@ import type { ChatMessage } from '../daemon/protocol/chat';
 
 interface Decider {
   label: string;
-  decide(messages: ChatMessage[]): number;
+  /** Decides; returns the tokens counted and the candidates the decision weighed. */
+  decide(messages: ChatMessage[]): { tokens: number; candidates: number };
 }
 
 const WORDS = 'the router reads each request and decides which model should answer it within budget while code like function parse(x) { return x + 1; } and numbers 42 3.14 appear'.split(' ');
@@ -39,7 +40,15 @@ function percentile(xs: readonly number[], p: number): number {
 async function deciders(): Promise<Decider[]> {
   const make = (label: string, R: typeof Router, C: typeof Catalog): Decider => {
     const router = new R({ catalog: C.builtIn(), isAvailable: () => true, defaultTradeoff: 'balanced', baselineModel: 'gpt-4.1' });
-    return { label, decide: (messages) => router.decide({ request: { messages }, requestedModel: 'auto' }).inputTokens };
+    // The `normal` policy lists no models: every catalog model is a candidate (a task's own policy,
+    // e.g. code's 13 models, would measure a smaller pool than the full catalog a user may have).
+    return {
+      label,
+      decide: (messages) => {
+        const d = router.decide({ request: { messages }, requestedModel: 'auto', routing: { policy: 'normal' } });
+        return { tokens: d.inputTokens, candidates: d.candidates.length };
+      },
+    };
   };
   const out = [make('current', Router, Catalog)];
   const base = process.env.ROUTER_BASELINE;
@@ -79,7 +88,7 @@ export async function runLatency(): Promise<void> {
     for (const c of cases) {
       const wall = new Map<string, number[]>(ds.map((d) => [d.label, []]));
       const cpu = new Map<string, number[]>(ds.map((d) => [d.label, []]));
-      const tokens = new Map<string, number>();
+      const tokens = new Map<string, { tokens: number; candidates: number }>();
       for (let round = 0; round < rounds; round++) {
         const order = round % 2 === 0 ? ds : [...ds].reverse();
         for (const d of order) {
@@ -101,7 +110,8 @@ export async function runLatency(): Promise<void> {
       const cells = ds.map((d) => {
         const w = wall.get(d.label) ?? [];
         const p = cpu.get(d.label) ?? [];
-        return `${d.label} (${tokens.get(d.label) ?? 0} tokens counted): wall p50 ${percentile(w, 0.5).toFixed(3)} p99 ${percentile(w, 0.99).toFixed(3)} | CPU p50 ${percentile(p, 0.5).toFixed(3)} p99 ${percentile(p, 0.99).toFixed(3)} ms`;
+        const t = tokens.get(d.label);
+        return `${d.label} (${t?.tokens ?? 0} tokens counted, ${t?.candidates ?? 0} candidates): wall p50 ${percentile(w, 0.5).toFixed(3)} p99 ${percentile(w, 0.99).toFixed(3)} | CPU p50 ${percentile(p, 0.5).toFixed(3)} p99 ${percentile(p, 0.99).toFixed(3)} ms`;
       });
       if (pass === 1) {
         console.log(`  ${c.name.padEnd(28)} ${cells.join('   ')}`);

@@ -23,7 +23,7 @@ import { Executor } from './service/execute';
 import type { TurnHooks } from './service/hooks';
 import { createExperimentService, experimentHooks, experimentPlanner } from './experiments/wiring';
 import { SpendingPause } from './service/spendingPause';
-import { RecentDecisions } from './service/recentDecisions';
+import { RequestDecisions } from './service/requestDecisions';
 import { editorNotifications } from './protocol/editor';
 import { IdleWatch } from './service/idle';
 import { KeyPresence } from './service/keyPresence';
@@ -123,7 +123,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     cleanup.push(() => http.close());
     // The kill switch: the first check of every chat request, before anything is planned.
     const spending = new SpendingPause(options.home, now, (state) => clients.broadcast(editorNotifications.spendingChanged, state));
-    const decisions = new RecentDecisions();
+    const decisions = new RequestDecisions({ store, hotCutoff: () => hotCutoff(now(), ledger.timeZone) });
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();

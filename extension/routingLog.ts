@@ -1,16 +1,16 @@
 // "LLM Router: Routing" — a LogOutputChannel with one line per routed request from any client (this
 // window, other windows, scripts): model, provider, reason, cost, tokens, client. It is fed by the
-// daemon's spend/changed notification and reads the new ledger rows, which hold no prompt and no
-// key; a prompt is logged only for this window's own requests and only with llmRouter.logPrompts.
+// daemon's spend/changed notification and reads only the rows it names (webview/newRows.ts), which
+// hold no prompt and no key; a prompt is logged only for this window's own requests and only with llmRouter.logPrompts.
 import * as vscode from 'vscode';
 import type { LedgerRow } from '../daemon/protocol';
 import { formatUsd } from '../webview/format';
+import { NewRows } from '../webview/newRows';
 import type { Config } from './config';
 import { errorMessage, type DaemonClient } from './daemonClient';
 
 export const ROUTING_LOG_NAME = 'LLM Router: Routing';
 const PAGE = 50;
-const SEEN_LIMIT = 2_000;
 
 export function routingLine(row: LedgerRow): string {
   const cost = row.costState === 'unknown' ? 'price unknown' : formatUsd(row.costUsd ?? 0);
@@ -24,20 +24,22 @@ export function routingLine(row: LedgerRow): string {
 
 export class RoutingLog implements vscode.Disposable {
   readonly channel: vscode.LogOutputChannel;
-  private readonly seen = new Set<string>();
+  private readonly rows: NewRows;
   private readonly subscriptions: vscode.Disposable[];
   private pending: NodeJS.Timeout | undefined;
-  private reading: Promise<void> | undefined;
-  private primed = false;
 
   constructor(
     private readonly daemon: DaemonClient,
     private readonly config: Config,
   ) {
     this.channel = vscode.window.createOutputChannel(ROUTING_LOG_NAME, { log: true });
+    this.rows = new NewRows((params) => this.daemon.call('spend/requests', params), PAGE);
     this.subscriptions = [
       this.channel,
-      daemon.onSpendChanged(() => this.schedule()),
+      daemon.onSpendChanged((event) => {
+        this.rows.noticed(event.requestId);
+        this.schedule();
+      }),
       daemon.onSpendingChanged((s) => this.channel.warn(s.paused ? `all spending paused${s.reason ? ` (${s.reason})` : ''}: every client is refused` : 'spending resumed')),
       daemon.onBudgetAlert((a) => this.channel.warn(`budget "${a.name}" ${a.state}: ${formatUsd(a.spentUsd)} of ${formatUsd(a.limitUsd)}`)),
     ];
@@ -54,39 +56,23 @@ export class RoutingLog implements vscode.Disposable {
     this.channel.show(true);
   }
 
-  /** Reads rows newer than the last seen ones and logs them oldest first. */
-  catchUp(): Promise<void> {
-    this.reading ??= this.read().finally(() => {
-      this.reading = undefined;
-    });
-    return this.reading;
+  /** Logs the rows noticed since the last read, oldest first (the first read only marks what was there). */
+  async catchUp(): Promise<void> {
+    try {
+      const step = await this.rows.next();
+      if (!step.initial) {
+        for (const row of [...step.rows].reverse()) {
+          (row.status === 'ok' ? this.channel.info : this.channel.warn).call(this.channel, routingLine(row));
+        }
+      }
+    } catch (err) {
+      this.channel.warn(`could not read the ledger: ${errorMessage(err)}`);
+    }
   }
 
   private schedule(): void {
     clearTimeout(this.pending);
     this.pending = setTimeout(() => void this.catchUp(), 200);
-  }
-
-  private async read(): Promise<void> {
-    try {
-      const page = await this.daemon.call('spend/requests', { limit: PAGE });
-      const fresh = page.rows.filter((r) => !this.seen.has(r.id)).reverse();
-      for (const row of fresh) {
-        this.seen.add(row.id);
-        // The first read only marks what was there before this window started listening.
-        if (this.primed) {
-          (row.status === 'ok' ? this.channel.info : this.channel.warn).call(this.channel, routingLine(row));
-        }
-      }
-      this.primed = true;
-      if (this.seen.size > SEEN_LIMIT) {
-        const keep = [...this.seen].slice(-SEEN_LIMIT / 2);
-        this.seen.clear();
-        keep.forEach((id) => this.seen.add(id));
-      }
-    } catch (err) {
-      this.channel.warn(`could not read the ledger: ${errorMessage(err)}`);
-    }
   }
 
   dispose(): void {

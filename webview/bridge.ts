@@ -19,6 +19,8 @@ export const BRIDGED_METHODS = [
   'experiment/get',
   'request/decision',
   'team/status',
+  'spend/conversations',
+  'routing/learnedState',
 ] as const satisfies readonly MethodName[];
 export type BridgedMethod = (typeof BRIDGED_METHODS)[number];
 

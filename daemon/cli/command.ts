@@ -20,3 +20,12 @@ export interface CliCommand {
 export function writeJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value)}\n`);
 }
+
+/** A command's answer: the value as one JSON line with `--json`, the readable text otherwise. */
+export function writeResult(io: CliIo, json: boolean, value: unknown, text: string): void {
+  if (json) {
+    writeJson(io, value);
+  } else {
+    io.stdout.write(`${text}\n`);
+  }
+}

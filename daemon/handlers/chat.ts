@@ -1,4 +1,3 @@
-import { RouterError } from '../protocol/errors';
 import { notifications, type ChatDeltaNotification } from '../protocol/methods';
 import type { DaemonDeps } from '../service/deps';
 import { mergeContext, toChatRequest } from './request';
@@ -8,9 +7,7 @@ export function chatHandlers(deps: DaemonDeps): Pick<Handlers, 'chat/complete'> 
   return {
     'chat/complete': async (params, ctx) => {
       const { streamId, requestId } = params;
-      if (requestId !== undefined && deps.store.read((tx) => tx.get('SELECT 1 AS x FROM requests WHERE id = ?', [requestId])) !== undefined) {
-        throw new RouterError('conflict', `request ${requestId} was already sent: get a new plan from route/estimate`, { requestId });
-      }
+      // A requestId already sent (or in flight) is refused by ChatService.complete before any call.
       const out = await deps.chat.complete({
         endpoint: 'rpc',
         requestedModel: params.model,

@@ -2,7 +2,8 @@
 import { countTextTokens, extractFeatures } from '../routing/features';
 import type { DaemonDeps } from '../service/deps';
 import { RouterError } from '../protocol/errors';
-import { RECENT_DECISIONS } from '../service/recentDecisions';
+import { getRequest } from '../ledger/requests';
+import type { RequestDecisionResult } from '../protocol/editor';
 import type { Handlers } from './types';
 
 export function editorHandlers(deps: DaemonDeps): Pick<Handlers, 'request/decision' | 'tokens/count' | 'spending/pause' | 'spending/resume' | 'spending/status'> {
@@ -15,15 +16,31 @@ export function editorHandlers(deps: DaemonDeps): Pick<Handlers, 'request/decisi
       }
       return countTextTokens(params.text ?? '');
     },
-    'request/decision': async (params) => {
-      const decision = deps.decisions.get(params.requestId);
-      if (!decision) {
-        throw new RouterError('notFound', `no decision kept for ${params.requestId}: the daemon keeps the candidates of its last ${RECENT_DECISIONS} requests since it started (the ledger keeps model, reason and cost for every request)`);
-      }
-      return { requestId: params.requestId, decision };
-    },
+    'request/decision': async (params) => readDecision(deps, params.requestId, params.ts),
     'spending/pause': async (params) => deps.spending.pause(params.reason),
     'spending/resume': async () => deps.spending.resume(),
     'spending/status': async () => deps.spending.current,
   };
+}
+
+/** The stored decision and the ledger row; a row moved to the cold ledger is found by its time. */
+function readDecision(deps: DaemonDeps, requestId: string, ts: number | undefined): RequestDecisionResult {
+  return deps.store.read((tx) => {
+    let row = getRequest(tx, requestId) ?? null;
+    if (row === null && ts !== undefined && deps.cold) {
+      // Only the month segment holding `ts` is read, newest frame first, and only down to `ts`.
+      for (const r of deps.cold.rowsDescending(tx, ts, ts + 1, null)) {
+        if (r.id === requestId) {
+          row = r;
+          break;
+        }
+      }
+    }
+    const stored = deps.decisions.get(tx, requestId, row?.reason ?? null);
+    if (row === null && stored === null) {
+      throw new RouterError('notFound', `no request ${requestId} in the ledger${ts === undefined ? ' (give its ts to look in the cold ledger)' : ''}`, { requestId });
+    }
+    const note = stored !== null ? null : 'Candidates were not stored for this request (recorded before this daemon version, or moved to the cold ledger): the ledger row shows what decided.';
+    return { requestId, decision: stored?.decision ?? null, row, candidatesOmitted: stored?.candidatesOmitted ?? 0, note };
+  });
 }

@@ -5,6 +5,7 @@ import { catalogList } from '../routing/catalogList';
 import { parseCatalogData, saveCatalogFile } from '../routing/catalogData';
 import { routeTest } from '../routing/routeTest';
 import type { DaemonDeps } from '../service/deps';
+import { learnedStateResult } from './learning';
 import { mergeContext, toChatRequest } from './request';
 import type { Handlers } from './types';
 
@@ -44,7 +45,7 @@ export function routingHandlers(deps: DaemonDeps): Pick<Handlers, 'route/test' |
       saveCatalogFile(deps.options.home, params.data);
       return { ...r, models: deps.catalog.list().length, catalogUpdated: data.updated };
     },
-    'catalog/list': async () => catalogList(deps.catalog),
+    'catalog/list': async () => catalogList(deps.catalog, learnedStateResult(deps.router)),
     'policy/list': async () => {
       const set = deps.router.policies();
       return { policies: set.list(), taskPolicies: set.taskPolicies, strategies: [...StrategyName.options] };

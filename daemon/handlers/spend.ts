@@ -1,4 +1,6 @@
-import { listRequests } from '../ledger/requests';
+import { getRequest, listRequests } from '../ledger/requests';
+import type { LedgerRow } from '../protocol/ledger';
+import type { ReadTx } from '../store/database';
 import { spendSummary } from '../ledger/reports';
 import type { DaemonDeps } from '../service/deps';
 import { RouterError } from '../protocol/errors';
@@ -20,9 +22,19 @@ export function spendHandlers(deps: DaemonDeps): Pick<Handlers, 'spend/summary' 
       if (params.member !== undefined) {
         throw new RouterError('invalidParams', 'member filters the team ledger: add scope "team" (team mode)', { member: params.member });
       }
+      if (params.ids !== undefined) {
+        const ids = params.ids;
+        return deps.store.read((tx) => ({ rows: readRows(tx, ids), nextCursor: null }));
+      }
       // Continues into the cold segments (ledger/archive.ts) past the hot rows.
       const cold = deps.cold;
       return deps.store.read((tx) => listRequests(tx, params, cold ? (from, to, before) => cold.rowsDescending(tx, from, to, before) : undefined));
     },
   };
+}
+
+/** The named rows still in the hot store (new rows always are), newest first. */
+function readRows(tx: ReadTx, ids: readonly string[]): LedgerRow[] {
+  const rows = [...new Set(ids)].map((id) => getRequest(tx, id)).filter((r): r is LedgerRow => r !== undefined);
+  return rows.sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }

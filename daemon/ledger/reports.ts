@@ -92,7 +92,7 @@ export function spendTimeseries(tx: ReadTx, params: z.output<typeof SpendTimeser
 const CSV_COLUMNS: (keyof LedgerRow)[] = [
   'id', 'ts', 'clientKind', 'clientName', 'workspace', 'endpoint', 'requestedModel', 'model', 'provider', 'policy', 'strategy', 'taskType',
   'stream', 'tokensIn', 'tokensOut', 'tokensCached', 'tokensReasoning', 'estimatedCostUsd', 'costUsd', 'costState', 'latencyMs', 'ttftMs',
-  'status', 'errorCode', 'fallbacks', 'experimentId', 'arm', 'reason',
+  'status', 'errorCode', 'fallbacks', 'experimentId', 'arm', 'effort', 'expectedWallMs', 'reason',
 ];
 
 function csvCell(v: unknown): string {

@@ -4,6 +4,7 @@
 import type { Params } from '../protocol/methods';
 import type { SpendRequestsResult } from '../protocol/methods';
 import type { Endpoint, LedgerRow, RequestStatus } from '../protocol/ledger';
+import { EffortLevel } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
 import type { ReadTx, Row, SqlValue, WriteTx } from '../store/database';
 import { mergeByKey, type RowKey } from './rowOrder';
@@ -21,7 +22,7 @@ export interface AttemptRow {
 const COLUMNS = [
   'id', 'ts', 'client_kind', 'client_name', 'workspace', 'endpoint', 'requested_model', 'model', 'provider', 'policy', 'strategy',
   'task_type', 'reason', 'stream', 'tokens_in', 'tokens_out', 'tokens_cached', 'tokens_reasoning', 'estimated_cost_usd', 'cost_usd',
-  'cost_state', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'fallbacks', 'experiment_id', 'arm',
+  'cost_state', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'fallbacks', 'experiment_id', 'arm', 'effort', 'expected_wall_ms',
 ] as const;
 
 const INSERT_REQUEST = `INSERT INTO requests (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
@@ -33,6 +34,7 @@ export function insertRequest(tx: WriteTx, row: LedgerRow, attempts: readonly At
     row.strategy, row.taskType, row.reason, row.stream ? 1 : 0, row.tokensIn, row.tokensOut, row.tokensCached, row.tokensReasoning,
     row.estimatedCostUsd, row.costState === 'known' ? row.costUsd : null, row.costState, Math.round(row.latencyMs),
     row.ttftMs === null ? null : Math.round(row.ttftMs), row.status, row.errorCode, JSON.stringify(row.fallbacks), row.experimentId, row.arm,
+    row.effort ?? null, row.expectedWallMs === undefined || row.expectedWallMs === null ? null : Math.round(row.expectedWallMs),
   ]);
   for (const a of attempts) {
     tx.run(INSERT_ATTEMPT, [row.id, a.n, a.ts, a.model, a.provider, a.status, a.errorCode, Math.round(a.latencyMs)]);
@@ -50,6 +52,12 @@ function fallbacksOf(v: SqlValue | undefined): string[] {
   } catch {
     return [];
   }
+}
+
+const EFFORTS: ReadonlySet<string> = new Set(EffortLevel.options);
+
+function effortOf(v: SqlValue | undefined): EffortLevel | null {
+  return typeof v === 'string' && EFFORTS.has(v) ? (v as EffortLevel) : null;
 }
 
 export function rowFromDb(r: Row): LedgerRow {
@@ -82,6 +90,8 @@ export function rowFromDb(r: Row): LedgerRow {
     fallbacks: fallbacksOf(r.fallbacks),
     experimentId: str(r.experiment_id),
     arm: str(r.arm),
+    effort: effortOf(r.effort),
+    expectedWallMs: numOrNull(r.expected_wall_ms),
   };
 }
 

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ChatMessage } from './chat';
 import type { RoutingDecision } from './routing';
+import type { LedgerRow } from './ledger';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -31,11 +32,27 @@ export interface SpendingState {
   reason: string | null;
 }
 
-/** A recent request's full decision (candidates and estimates); notFound for older ones. */
-export const RequestDecisionParams = z.object({ requestId: z.string().min(1).max(200) }).strict();
+/**
+ * A recorded request's decision: the ledger row and, when the store kept it, the full decision
+ * (candidates and estimates, the rule or policy that decided). `ts`, the row's time, lets the daemon
+ * find a row already moved to the cold ledger. notFound only when no row has the id.
+ */
+export const RequestDecisionParams = z
+  .object({
+    requestId: z.string().min(1).max(200),
+    ts: z.number().int().nonnegative().optional(),
+  })
+  .strict();
 export interface RequestDecisionResult {
   requestId: string;
-  decision: RoutingDecision;
+  /** null: not kept for this request (recorded before decisions were stored, or moved to the cold ledger). */
+  decision: RoutingDecision | null;
+  /** The ledger row (null only if the row is gone while its decision is still stored). */
+  row: LedgerRow | null;
+  /** Candidates left out of the stored decision to keep it small (the least likely ones). */
+  candidatesOmitted: number;
+  /** Why `decision` is null, in words for the dashboard. */
+  note: string | null;
 }
 
 export const editorMethods = {

@@ -11,3 +11,5 @@ export * from './providers';
 export * from './editor';
 export * from './team';
 export * from './conversations';
+export * from './taskCategories';
+export * from './learning';

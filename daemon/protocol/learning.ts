@@ -1,7 +1,7 @@
 // What the router learned online from feedback, per model: `routing/learnedState`. The same shape
 // is what `catalog list` and the dashboard show next to each model's catalog figures.
 import { z } from 'zod';
-import type { TaskCategory } from '../routing/taskCategories';
+import type { TaskCategory } from './taskCategories';
 
 const result = <R>() => undefined as unknown as R;
 

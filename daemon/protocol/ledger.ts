@@ -1,5 +1,7 @@
 // One row of the ledger: one routed request. The same names are used by the store's
 // `requests` table, the `spend/*` methods and the dashboard.
+import type { EffortLevel } from './chat';
+
 export type RequestStatus = 'ok' | 'error' | 'cancelled';
 export type Endpoint = 'chat.completions' | 'messages' | 'responses' | 'rpc' | 'ask';
 
@@ -33,6 +35,13 @@ export interface LedgerRow {
   fallbacks: string[];
   experimentId: string | null;
   arm: string | null;
+  /**
+   * The reasoning effort the answering model ran at (null: it does not reason). Always set on rows
+   * read from the ledger; optional so rows built elsewhere (team reports, tests) need not name it.
+   */
+  effort?: EffortLevel | null;
+  /** The wall time (first token + thinking + answer) the routing decision expected, ms. */
+  expectedWallMs?: number | null;
   /** Team-scope rows only (spend/requests with scope "team"): the member whose daemon sent it. */
   memberId?: string;
 }

@@ -145,6 +145,11 @@ export const SpendRequestsParams = z.object({
   /** `team`: every member's rows from the team ledger (team mode); `member` filters them. */
   scope: ReportScope.optional(),
   member: z.string().min(1).max(100).optional(),
+  /**
+   * Exactly these rows (newest first; unknown ids are skipped), for readers that follow
+   * `spend/changed` notifications: they fetch the rows named there instead of re-reading a page.
+   */
+  ids: z.array(z.string().min(1).max(200)).min(1).max(200).optional(),
 }).strict();
 export interface SpendRequestsResult {
   rows: LedgerRow[];

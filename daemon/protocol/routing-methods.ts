@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ChatMessage, EffortLevel, GenerationParams } from './chat';
 import { Capability, ClientContext, RoutingOptions, Tradeoff, type RoutingDecision, type TaskType } from './routing';
+import type { LearnedModelState } from './learning';
 
 const result = <R>() => undefined as unknown as R;
 
@@ -255,6 +256,8 @@ export interface CatalogListEntry {
   outputPerMTok: number | null;
   /** Defined in config.json or by catalog/update rather than the data file. */
   userDefined: boolean;
+  /** What feedback taught the router about this model (null: no feedback yet), as `routing/learnedState`. */
+  learned: LearnedModelState | null;
 }
 export interface CatalogListResult {
   /** The data file's date and where it was read from. */
@@ -263,6 +266,8 @@ export interface CatalogListResult {
   methods: Record<string, string>;
   sources: Record<string, { title: string; url?: string; repository?: string; commit?: string; file?: string; date: string }>;
   models: CatalogListEntry[];
+  /** How online learning is bounded: outcomes an adjustment is shrunk by, and its limit either way. */
+  learning: { priorStrength: number; maxAdjustment: number };
 }
 
 export const PolicyListParams = z.object({}).strict();

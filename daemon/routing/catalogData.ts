@@ -29,9 +29,20 @@ const Figure = (max: number, unit: string) =>
     estimate: z.string().min(10, 'say why the figure is an estimate').optional(),
   }).strict().refine((f) => (f.source === undefined) !== (f.estimate === undefined), { message: 'a figure needs exactly one of "source" or "estimate"' });
 
+/**
+ * Tool use: a tool-calling leaderboard's accuracy for this very model (percent, with the source and
+ * the leaderboard row), or why there is none. The loader puts accuracies on the quality scale
+ * (toolQualities); a model without one keeps `tools` unknown.
+ */
+const ToolsFigure = z.union([
+  z.object({ accuracy: z.number().min(0).max(100, 'accuracy is a percentage'), source: z.string().min(1), row: z.string().min(1), note: z.string().optional() }).strict(),
+  z.object({ unknown: z.string().min(10, 'say why there is no tool-use figure') }).strict(),
+]);
+type ToolsFigure = z.infer<typeof ToolsFigure>;
+
 const Quality = z.union([
-  z.object({ source: z.string().min(1), arenaModel: z.string().min(1).optional(), byCategory: CategoryQualitySchema, note: z.string().optional() }).strict(),
-  z.object({ like: z.string().min(1), reason: z.string().min(10, 'say why the model is assumed like the other') }).strict(),
+  z.object({ source: z.string().min(1), arenaModel: z.string().min(1).optional(), byCategory: CategoryQualitySchema, note: z.string().optional(), tools: ToolsFigure.optional() }).strict(),
+  z.object({ like: z.string().min(1), reason: z.string().min(10, 'say why the model is assumed like the other'), tools: ToolsFigure.optional() }).strict(),
 ]);
 
 const DataModel = z.object({
@@ -143,10 +154,28 @@ export function parseCatalogData(json: unknown, where: string): CatalogData {
     const base = resolveQuality(j, new Set([...seen, m.id]));
     return { byCategory: base.byCategory, text: `like ${q.like}: ${q.reason}` };
   };
+  const resolved = file.models.map((m, i) => {
+    const tools = m.quality.tools;
+    if (tools && 'source' in tools) {
+      checkSource(['models', i, 'quality', 'tools', 'source'], tools.source);
+    }
+    return resolveQuality(i, new Set([m.id]));
+  });
+  const toolQuality = toolQualities(file.models.map((m, i) => ({ tools: m.quality.tools, overall: derivePrior((resolved[i] as { byCategory: CategoryQuality }).byCategory) })));
   const models = file.models.map((m, i): DataModelResolved => {
     checkSource(['models', i, 'latency', 'ttftMs', 'source'], m.latency.ttftMs.source);
     checkSource(['models', i, 'latency', 'tokensPerSecond', 'source'], m.latency.tokensPerSecond.source);
-    const q = resolveQuality(i, new Set([m.id]));
+    const base = resolved[i] as { byCategory: CategoryQuality; text: string };
+    // The model's own tool-use entry decides: its figure, or unknown (not one inherited through "like").
+    const own = m.quality.tools;
+    const byCategory: CategoryQuality = { ...base.byCategory };
+    const tools = toolQuality[i];
+    if (tools !== undefined) {
+      byCategory.tools = tools;
+    } else if (own !== undefined) {
+      delete byCategory.tools;
+    }
+    const q = { byCategory, text: `${base.text}${toolsText(own)}` };
     const prior = derivePrior(q.byCategory);
     if (prior === null) {
       fail(where, ['models', i, 'quality'], 'no category has a quality figure');
@@ -171,6 +200,33 @@ export function parseCatalogData(json: unknown, where: string): CatalogData {
     return out;
   });
   return { updated: file.updated, file: where, methods: file.methods, sources: file.sources, models };
+}
+
+/**
+ * Tool-use accuracies on the quality scale of the other categories: a z-score map that gives the
+ * models with an accuracy the mean and spread of their own overall quality, so the leaderboard's
+ * order and gaps are kept and a tool-calling prompt does not compare two scales. Fitted on the
+ * file's own models (a newer file recalibrates); fewer than 3 accuracies leave tools unknown.
+ */
+export function toolQualities(models: readonly { tools: ToolsFigure | undefined; overall: number | null }[]): (number | undefined)[] {
+  const pairs = models.flatMap((m) => (m.tools && 'accuracy' in m.tools && m.overall !== null ? [{ acc: m.tools.accuracy, q: m.overall }] : []));
+  if (pairs.length < 3) {
+    return models.map(() => undefined);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = (xs: number[], mu: number) => Math.sqrt(mean(xs.map((x) => (x - mu) ** 2)));
+  const accs = pairs.map((p) => p.acc);
+  const qs = pairs.map((p) => p.q);
+  const [muA, muQ] = [mean(accs), mean(qs)];
+  const scale = sd(accs, muA) > 0 ? sd(qs, muQ) / sd(accs, muA) : 0;
+  return models.map((m) => (m.tools && 'accuracy' in m.tools ? Math.round(Math.min(0.99, Math.max(0.01, muQ + (m.tools.accuracy - muA) * scale)) * 1000) / 1000 : undefined));
+}
+
+function toolsText(t: ToolsFigure | undefined): string {
+  if (!t) {
+    return '';
+  }
+  return 'accuracy' in t ? `; tools: ${t.source} (${t.row}: ${t.accuracy}%${t.note ? `; ${t.note}` : ''})` : `; tools unknown: ${t.unknown}`;
 }
 
 /** Reads and validates a catalog data file from disk. */

@@ -1,8 +1,9 @@
 // `catalog/list`: what the router knows about every model and where each figure comes from.
+import type { LearnedStateResult } from '../protocol/learning';
 import type { CatalogListEntry, CatalogListResult } from '../protocol/routing-methods';
 import type { Catalog, CatalogModel } from './catalog';
 
-function entry(catalog: Catalog, m: CatalogModel): CatalogListEntry {
+function entry(catalog: Catalog, m: CatalogModel, learned: LearnedStateResult): CatalogListEntry {
   const price = catalog.price(m);
   const p = m.provenance;
   const fromUser = { estimate: 'set in config.json or by catalog/update' };
@@ -24,16 +25,19 @@ function entry(catalog: Catalog, m: CatalogModel): CatalogListEntry {
     inputPerMTok: price?.inputPerMTok ?? null,
     outputPerMTok: price?.outputPerMTok ?? null,
     userDefined: m.userDefined === true,
+    learned: learned.models.find((s) => s.model === m.id) ?? null,
   };
 }
 
-export function catalogList(catalog: Catalog): CatalogListResult {
+/** The catalog beside what feedback taught the router (`routing/learnedState`), model by model. */
+export function catalogList(catalog: Catalog, learned: LearnedStateResult): CatalogListResult {
   const info = catalog.info();
   return {
     updated: info?.updated ?? 'unknown',
     file: info?.file ?? 'none',
     methods: info?.methods ?? {},
     sources: info?.sources ?? {},
-    models: catalog.list().map((m) => entry(catalog, m)),
+    models: catalog.list().map((m) => entry(catalog, m, learned)),
+    learning: { priorStrength: learned.priorStrength, maxAdjustment: learned.maxAdjustment },
   };
 }

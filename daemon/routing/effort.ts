@@ -127,3 +127,15 @@ export function reasoningFor(m: CatalogModel, effort: EffortLevel | null | undef
   }
   return { control: spec.control, effort: level.effort, budgetTokens: level.budgetTokens };
 }
+
+/**
+ * The effort `m` actually ran at when `sent` travelled with the request (what `reasoningFor` gives
+ * the adapter), or the model's own default when nothing was sent; null for a model that does not
+ * reason. The ledger records this, so a fallback or escalation model's row names its own setting.
+ */
+export function effortRanAt(m: CatalogModel, sent: EffortLevel | null | undefined): EffortLevel | null {
+  if (!m.reasoning) {
+    return null;
+  }
+  return reasoningFor(m, sent)?.effort ?? m.reasoning.default;
+}

@@ -1,9 +1,7 @@
-// The task categories the catalog scores models on and the prompt model predicts a mix of. One
-// list, shared by the catalog data file (quality per category), the prompt profile (category mix and
-// difficulty) and the quality prediction that combines them.
-export const TASK_CATEGORIES = ['code', 'math', 'reasoning', 'writing', 'extraction', 'chat', 'tools', 'longContext'] as const;
+// The task categories live in the protocol (RPC results name them); the routing-side shapes over them here.
+import type { TaskCategory } from '../protocol/taskCategories';
 
-export type TaskCategory = (typeof TASK_CATEGORIES)[number];
+export { TASK_CATEGORIES, type TaskCategory } from '../protocol/taskCategories';
 
 /** A model's quality 0..1 per category; a category without a figure is unknown (not zero). */
 export type CategoryQuality = Partial<Record<TaskCategory, number>>;

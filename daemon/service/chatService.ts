@@ -3,7 +3,7 @@
 // escalate (reserved too) → price → record with the turn hooks → notify. route/estimate and
 // route/decide call `plan` with the same stages, so the estimate a person confirms is the plan
 // that runs.
-import type { ChatResult, Usage } from '../protocol/chat';
+import type { ChatResult, EffortLevel, Usage } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
 import type { LedgerRow, RequestStatus } from '../protocol/ledger';
 import { notifications, type SpendChangedNotification } from '../protocol/methods';
@@ -15,6 +15,7 @@ import type { Reservation } from '../ledger/reservations';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import type { Router } from '../routing/router';
 import { escalationTarget, shouldEscalate, type EscalationSignal } from '../routing/escalation';
+import { effortRanAt } from '../routing/effort';
 import { planTurn, type ConversationPlanner, type ExperimentPlanner, type NamedModelRoute, type PlanningStages } from '../pipeline/planTurn';
 import { Turn, type ChatCall, type PlanCall } from '../pipeline/turn';
 import type { Store } from '../store/database';
@@ -66,6 +67,8 @@ interface Escalation {
 
 export class ChatService {
   private escalationCount = 0;
+  /** Ids of turns between planning and their ledger row: a caller-assigned id is claimed here first. */
+  private readonly inFlight = new Set<string>();
   /** The planning stages that do not depend on the call (built once). */
   private fixedStages: PlanningStages | null = null;
 
@@ -113,6 +116,32 @@ export class ChatService {
   async complete(call: ChatCall): Promise<ChatOutcome> {
     const { deps } = this;
     deps.admit?.(call);
+    // A caller-assigned id (the plan route/estimate returned) runs once: a second call with it,
+    // even one racing the first before its row exists, is refused before anything is sent, so
+    // no paid answer can fail to be recorded under a duplicate id.
+    const claimed = call.requestId;
+    if (claimed !== undefined) {
+      this.claim(claimed);
+    }
+    try {
+      return await this.run(call);
+    } finally {
+      if (claimed !== undefined) {
+        this.inFlight.delete(claimed);
+      }
+    }
+  }
+
+  private claim(requestId: string): void {
+    const recorded = this.deps.store.read((tx) => tx.get('SELECT 1 AS x FROM requests WHERE id = ?', [requestId])) !== undefined;
+    if (recorded || this.inFlight.has(requestId)) {
+      throw new RouterError('conflict', `request ${requestId} was already sent: get a new plan from route/estimate`, { requestId });
+    }
+    this.inFlight.add(requestId);
+  }
+
+  private async run(call: ChatCall): Promise<ChatOutcome> {
+    const { deps } = this;
     const turn = new Turn(call, deps.now());
     // Bad input (unknown model, impossible constraints, a paused named model) throws here, before anything is recorded.
     const decision = planTurn(turn, this.stagesFor(call));
@@ -128,9 +157,9 @@ export class ChatService {
     // A call that could not be recorded must not be made: unrecorded spend breaks every budget.
     deps.store.checkWritable();
     let out: ExecuteOutcome;
+    // The chosen reasoning effort is sent with the request (each adapter maps it for its model).
+    const request = decision.effort ? { ...call.request, reasoning_effort: decision.effort } : call.request;
     try {
-      // The chosen reasoning effort is sent with the request (each adapter maps it for its model).
-      const request = decision.effort ? { ...call.request, reasoning_effort: decision.effort } : call.request;
       out = await deps.executor.execute({ models, request, stream: call.stream, signal: call.signal, onEvent: call.onEvent, gate: this.gateFor(turn) });
     } catch (e) {
       const failure = e instanceof ExecuteFailure ? e : null;
@@ -154,6 +183,7 @@ export class ChatService {
         errorCode: error.code,
         ttftMs: failure?.partial?.ttftMs ?? null,
         attempts,
+        sentEffort: request.reasoning_effort,
       });
       await this.record(turn, row, attempts);
       const skipped = turn.skipped.length > 0 ? { skipped: turn.skipped } : {};
@@ -178,6 +208,8 @@ export class ChatService {
       ttftMs: out.ttftMs,
       // Fallbacks are judged on the first call: a failed escalation is not a fallback.
       attempts: out.attempts,
+      // An escalation is sent the caller's request as it came (see escalate).
+      sentEffort: esc?.second ? call.request.reasoning_effort : request.reasoning_effort,
     });
     if (esc) {
       row.reason = esc.second
@@ -297,7 +329,7 @@ export class ChatService {
   private row(
     turn: Turn,
     model: CatalogModel,
-    r: { usage: Usage; costUsd: number | null; status: RequestStatus; errorCode: string | null; ttftMs: number | null; attempts: AttemptRow[] },
+    r: { usage: Usage; costUsd: number | null; status: RequestStatus; errorCode: string | null; ttftMs: number | null; attempts: AttemptRow[]; sentEffort: EffortLevel | undefined },
   ): LedgerRow {
     const call = turn.call as ChatCall;
     const decision = turn.plan.decision;
@@ -338,6 +370,8 @@ export class ChatService {
       fallbacks: failed,
       experimentId: decision.experiment?.id ?? null,
       arm: decision.experiment?.arm ?? null,
+      effort: effortRanAt(model, r.sentEffort),
+      expectedWallMs: decision.expectedWallMs ?? null,
     };
   }
 

@@ -17,7 +17,7 @@ import type { ExperimentService } from '../experiments/service';
 import type { KeyPresence } from './keyPresence';
 import type { DaemonOptions } from './options';
 import type { SpendingPause } from './spendingPause';
-import type { RecentDecisions } from './recentDecisions';
+import type { RequestDecisions } from './requestDecisions';
 import type { ColdLedger } from '../ledger/archive';
 
 export interface DaemonDeps {
@@ -43,8 +43,8 @@ export interface DaemonDeps {
   hooks: TurnHooks[];
   /** The kill switch (`spending/*`); chat checks it first (ChatService's `admit`). */
   spending: SpendingPause;
-  /** Full decisions of recent requests (`request/decision`). */
-  decisions: RecentDecisions;
+  /** Every recorded request's full decision, in the store (`request/decision`). */
+  decisions: RequestDecisions;
   /** Request rows older than the previous month, moved out of the hot store (ledger/archive.ts). */
   cold?: ColdLedger | undefined;
   /** Team mode (config.json `team`); null when off. */

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { ensureCodeServer, installVsix, startCodeServer, stopCodeServer } from './lib/codeServer.mjs';
+import { dashboardSteps } from './steps/dashboard.mjs';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const argv = process.argv.slice(2);
@@ -769,6 +770,7 @@ async function runUi(browser, server, workspace, home) {
       throw new Error(`tables clipped (scrolling) in a narrow panel: ${overflow.join(', ')}`);
     }
   });
+  await dashboardSteps({ page, home, results, soft, findViewFrame, runCommand, rpc, log, sleep });
   try {
     // nothing: keeps the finally below shared with the main steps
   } finally {

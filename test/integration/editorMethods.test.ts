@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ChatCompleteResult, SpendingState, SpendRequestsResult, TokensCountResult } from '../../daemon/protocol';
+import type { ChatCompleteResult, RequestDecisionResult, SpendingState, SpendRequestsResult, TokensCountResult } from '../../daemon/protocol';
+import { RequestDecisions, MAX_CANDIDATES } from '../../daemon/service/requestDecisions';
 import { PAUSE_FILE } from '../../daemon/service/spendingPause';
 import { rpcCall, rpcOk, startTestDaemon } from './daemonHarness';
 import { attachLsp } from './lspClient';
@@ -106,18 +107,107 @@ test('chat/complete returns the tool calls a model asked for, and takes the tool
   }
 });
 
-test('request/decision returns a recent request\'s candidates and the decision; an unknown id is notFound', async () => {
+test('request/decision reads any recorded request\'s decision from the store (after a restart too); a row without one shows the ledger; an unknown id is notFound', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'llm-router-decision-'));
+  try {
+    const h = await startTestDaemon({ home });
+    let first: ChatCompleteResult;
+    let second: ChatCompleteResult;
+    try {
+      first = await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages: [{ role: 'user', content: 'Sort a list in Python' }], routing: { tradeoff: 'cost' } });
+      second = await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages: [{ role: 'user', content: 'Write a haiku about autumn' }], routing: { tradeoff: 'quality' } });
+    } finally {
+      await h.close();
+    }
+    // A new daemon holds nothing in memory: the decision comes from the store.
+    const h2 = await startTestDaemon({ home });
+    try {
+      const d = await rpcOk<RequestDecisionResult>(h2, 'request/decision', { requestId: first.requestId });
+      assert.equal(d.requestId, first.requestId);
+      assert.ok(d.decision, 'the stored decision');
+      assert.equal(d.decision.model, first.routing.model);
+      assert.equal(d.decision.reason, first.routing.reason);
+      assert.equal(d.decision.policy, first.routing.policy);
+      assert.equal(d.decision.tradeoff, 'cost');
+      assert.ok(d.decision.candidates.length > 1, 'every candidate with its estimate');
+      assert.ok(d.decision.candidates.length <= MAX_CANDIDATES, 'bounded');
+      const chosen = d.decision.candidates.find((c) => c.model === first.routing.model);
+      assert.ok(chosen && chosen.excluded === undefined && Number.isFinite(chosen.quality) && Number.isFinite(chosen.score));
+      assert.equal(d.row?.id, first.requestId);
+      assert.equal(d.row?.model, first.routing.model);
+      assert.equal(d.note, null);
+      const stored = h2.daemon.deps.store.read((tx) => tx.get<{ n: number; longest: number }>('SELECT COUNT(*) AS n, MAX(LENGTH(detail)) AS longest FROM request_decisions'));
+      assert.equal(stored?.n, 2);
+      assert.ok(Number(stored?.longest) < 8_000, `a stored decision stays small (${String(stored?.longest)} chars)`);
+
+      // A row recorded before decisions were stored: the ledger's facts and a note, not an error.
+      await h2.daemon.deps.store.withWrite((tx) => {
+        tx.run('DELETE FROM request_decisions WHERE request_id = ?', [second.requestId]);
+      });
+      const old = await rpcOk<RequestDecisionResult>(h2, 'request/decision', { requestId: second.requestId });
+      assert.equal(old.decision, null);
+      assert.equal(old.row?.model, second.routing.model);
+      assert.equal(old.row?.reason, second.routing.reason);
+      assert.match(old.note ?? '', /not stored/);
+
+      const missing = await rpcCall(h2, 'request/decision', { requestId: 'req_unknown' });
+      assert.equal(missing.error?.data?.code, 'notFound');
+      const bad = await rpcCall(h2, 'request/decision', { requestId: first.requestId, ts: -1 });
+      assert.equal(bad.error?.data?.code, 'invalidParams');
+    } finally {
+      await h2.close();
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('spend/requests with ids returns exactly the rows a spend/changed named, newest first', async () => {
+  const h = await startTestDaemon();
+  const c = await attachLsp(h.daemon.socketPath, h.token, 'Window A');
+  try {
+    const a = await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages: [{ role: 'user', content: 'one' }] });
+    const b = await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages: [{ role: 'user', content: 'two' }] });
+    await c.connection.sendRequest('daemon/status', {});
+    const named = c.notifications.filter((n) => n.method === 'spend/changed').map((n) => (n.params as { requestId: string }).requestId);
+    assert.deepEqual(new Set(named), new Set([a.requestId, b.requestId]));
+    const page = await rpcOk<SpendRequestsResult>(h, 'spend/requests', { ids: [a.requestId, 'req_unknown', b.requestId, a.requestId] });
+    assert.deepEqual(page.rows.map((r) => r.id), [b.requestId, a.requestId]);
+    assert.equal(page.nextCursor, null);
+    const tooMany = await rpcCall(h, 'spend/requests', { ids: Array.from({ length: 201 }, (_, i) => `req_${i}`) });
+    assert.equal(tooMany.error?.data?.code, 'invalidParams');
+  } finally {
+    await c.close();
+    await h.close();
+  }
+});
+
+test('request/decision after the row moved to the cold ledger: found by its ts; its stored decision is pruned with the move, and the cold row still shows', async () => {
   const h = await startTestDaemon();
   try {
-    const r = await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages: [{ role: 'user', content: 'Sort a list in Python' }], routing: { tradeoff: 'cost' } });
-    const d = await rpcOk<{ requestId: string; decision: { model: string; reason: string; candidates: { model: string; costUsd: number | null }[] } }>(h, 'request/decision', { requestId: r.requestId });
-    assert.equal(d.requestId, r.requestId);
-    assert.equal(d.decision.model, r.routing.model);
-    assert.equal(d.decision.reason, r.routing.reason);
-    assert.ok(d.decision.candidates.length > 1, 'every candidate with its estimate');
-    assert.ok(d.decision.candidates.some((c) => c.model === r.routing.model));
-    const missing = await rpcCall(h, 'request/decision', { requestId: 'req_unknown' });
-    assert.equal(missing.error?.data?.code, 'notFound');
+    const r = await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages: [{ role: 'user', content: 'Name a prime number' }] });
+    const [row] = (await rpcOk<SpendRequestsResult>(h, 'spend/requests', { ids: [r.requestId] })).rows;
+    assert.ok(row);
+    const cold = h.daemon.deps.cold;
+    assert.ok(cold, 'the test daemon has a cold ledger');
+    // Everything before "in a second" is cold, as if two months had passed.
+    assert.equal(await cold.moveOlderThan(Date.now() + 1000), 1);
+    const before = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId: r.requestId, ts: row.ts });
+    assert.equal(before.row?.id, r.requestId, 'the row read back from its cold segment');
+    assert.equal(before.decision?.model, r.routing.model);
+
+    const pruned = await h.daemon.deps.store.withWrite((tx) => h.daemon.deps.decisions.prune(tx));
+    assert.equal(pruned, 0, 'the cutoff is the real one (start of last month): a fresh row stays');
+    // With the cutoff past the row (its month has gone cold), the move's prune takes its decision.
+    const later = new RequestDecisions({ store: h.daemon.deps.store, hotCutoff: () => Date.now() + 1000 });
+    assert.equal(await h.daemon.deps.store.withWrite((tx) => later.prune(tx)), 1);
+    const after = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId: r.requestId, ts: row.ts });
+    assert.equal(after.decision, null);
+    assert.equal(after.row?.model, r.routing.model);
+    assert.match(after.note ?? '', /cold ledger/);
+    const withoutTs = await rpcCall(h, 'request/decision', { requestId: r.requestId });
+    assert.equal(withoutTs.error?.data?.code, 'notFound');
+    assert.match(withoutTs.error?.message ?? '', /give its ts/);
   } finally {
     await h.close();
   }

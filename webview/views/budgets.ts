@@ -5,6 +5,7 @@ import type { Budget, BudgetPeriod, BudgetStatus, BudgetStatusResult } from '../
 import { formatPercent, formatUsd } from '../format';
 import type { Bridge } from '../rpc';
 import { h, replaceChildren } from './dom';
+import { vsButton } from './elements';
 
 const PERIOD_LABEL: Record<BudgetStatus['budget']['period'], string> = { request: 'per request', hour: 'hourly', day: 'daily', week: 'weekly', month: 'monthly' };
 const PERIODS = Object.keys(PERIOD_LABEL) as BudgetPeriod[];
@@ -89,12 +90,16 @@ export function budgetsView(bridge: Bridge, changed: () => void): BudgetsView {
       field('Period', period),
       field('Limit (USD)', limit),
       field('Alert at (%)', alert),
-      h('span', { class: 'budget-buttons' }, h('button', { type: 'submit', 'data-testid': 'budget-save' }, 'Save'), button('Cancel', 'Cancel', 'budget-cancel', () => open(null))),
+      h('span', { class: 'budget-buttons' }, vsButton('Save', null, { type: 'submit', secondary: false, testId: 'budget-save', title: b ? `Save budget ${b.name}` : 'Save the new budget' }), button('Cancel', 'Cancel', 'budget-cancel', () => open(null))),
       problem,
     );
     form.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') {
         open(null);
+      } else if (e.key === 'Enter' && e.target instanceof HTMLInputElement) {
+        // The Save button is a web component, which the browser's implicit submission does not see.
+        e.preventDefault();
+        form.requestSubmit();
       }
     });
     form.addEventListener('submit', (e) => {
@@ -132,10 +137,8 @@ export function budgetsView(bridge: Bridge, changed: () => void): BudgetsView {
   };
 }
 
-function button(label: string, title: string, testId: string, run: () => void): HTMLButtonElement {
-  const b = h('button', { type: 'button', class: 'secondary small', title, 'aria-label': title, 'data-testid': testId }, label);
-  b.addEventListener('click', run);
-  return b;
+function button(label: string, title: string, testId: string, run: () => void): HTMLElement {
+  return vsButton(label, run, { title, testId, className: 'small' });
 }
 
 function message(err: unknown): string {

@@ -1,14 +1,19 @@
 // The dashboard: today's spend, budgets, spend over time, where requests went, what routing
-// saved, model health, A/B tests and the latest requests. Each section reads its own daemon
+// saved, model health, conversations and what routing learned, A/B tests, team mode and the latest
+// requests. Each section reads its own daemon
 // method through the bridge and fails on its own: one unreadable section never blanks the rest.
-import type { BudgetStatusResult, LedgerRow, SpendRequestsResult, SpendSummaryResult } from '../../daemon/protocol';
+import type { BudgetStatusResult, LedgerRow, SpendSummaryResult } from '../../daemon/protocol';
 import { formatMs, formatTime, formatTokens, formatUsd } from '../format';
+import { mergeLatest, NewRows } from '../newRows';
 import type { Bridge } from '../rpc';
 import { budgetsView } from './budgets';
+import { conversationsSection, CONVERSATIONS_SHOWN } from './conversations';
 import { decisionDetail } from './decision';
 import { h, replaceChildren } from './dom';
+import { vsButton, vsTabs } from './elements';
 import { experimentsSection, loadExperiments } from './experiments';
 import { healthSection } from './health';
+import { learnedSection } from './learned';
 import { loadSpendOverTime, spendOverTimeSection, type SpendRange } from './spendOverTime';
 import { savingsSection, sharesTable } from './spendShares';
 import { teamSection } from './team';
@@ -28,19 +33,24 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
   const byProvider = h('section', { class: 'by-provider' });
   const health = h('section', { class: 'health' });
   const experiments = h('section', { class: 'experiments-section' });
+  const conversations = h('div', { class: 'conversations' });
+  const learned = h('div', { class: 'learned' });
   // Shown only in team mode.
   const teamHead = h('h2', { hidden: 'hidden' }, 'Team');
   const team = h('section', { class: 'team-section', hidden: 'hidden' });
   const table = h('section', { class: 'requests' });
   const status = h('p', { class: 'muted status-line' });
-  const refreshButton = h('button', { type: 'button', class: 'secondary' }, 'Refresh');
   let range: SpendRange = 'day';
+  const refreshButton = vsButton('Refresh', () => {
+    latest.reset();
+    void load();
+  }, { title: 'Read everything again', testId: 'refresh' });
   const rangeButtons = (['day', 'hour'] as const).map((r) => {
-    const b = h('button', { type: 'button', class: 'range secondary', 'data-range': r }, r === 'day' ? '14 days' : '24 hours');
-    b.addEventListener('click', () => {
+    const b = vsButton(r === 'day' ? '14 days' : '24 hours', () => {
       range = r;
       void load();
-    });
+    }, { className: 'range', title: r === 'day' ? 'Spend per day, last 14 days' : 'Spend per hour, last 24 hours' });
+    b.dataset.range = r;
     return b;
   });
   replaceChildren(
@@ -57,6 +67,11 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
     h('div', { class: 'split' }, h('div', null, h('h3', null, 'By model'), byModel), h('div', null, h('h3', null, 'By provider'), byProvider)),
     h('h2', null, 'Model health'),
     health,
+    h('h2', null, 'Conversations and what routing learned'),
+    h('section', { class: 'routing-state-section' }, vsTabs('Conversations and learned state', [
+      { title: 'Conversations', panel: conversations, testId: 'conversations' },
+      { title: 'Learned per model', panel: learned, testId: 'learned' },
+    ])),
     h('h2', null, 'A/B tests'),
     experiments,
     teamHead,
@@ -76,23 +91,31 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
     }
   };
 
+  // The latest requests follow spend/changed: after the first page, only the rows it names are read.
+  const latest = new NewRows((params) => bridge.call('spend/requests', params), LATEST_ROWS);
+  let shownRows: LedgerRow[] = [];
   let pending: ReturnType<typeof setTimeout> | undefined;
   const load = async (): Promise<void> => {
     const started = performance.now();
     for (const b of rangeButtons) {
-      b.classList.toggle('chosen', b.dataset.range === range);
+      // The chosen range is the primary button; aria-pressed tells a screen reader which one it is.
+      b.toggleAttribute('secondary', b.dataset.range !== range);
+      b.setAttribute('aria-pressed', String(b.dataset.range === range));
     }
     const now = Date.now();
     const core = (async () => {
       try {
-        const [summary, requests, budgetStatus] = await Promise.all([
+        const [summary, step, budgetStatus] = await Promise.all([
           bridge.call('spend/summary', { period: 'day' }),
-          bridge.call('spend/requests', { limit: LATEST_ROWS }),
+          latest.next(),
           bridge.call('budget/status', {}).catch((): BudgetStatusResult | null => null),
         ]);
         replaceChildren(cards, ...summaryCards(summary));
         budgetEditor.update(budgetStatus);
-        replaceChildren(table, requestsTable(requests, (row) => void showDetail(row)));
+        if (step.initial || step.rows.length > 0) {
+          shownRows = mergeLatest(shownRows, step, LATEST_ROWS);
+          replaceChildren(table, requestsTable(shownRows, (row) => void showDetail(row)));
+        }
         return true;
       } catch (err) {
         replaceChildren(cards, h('p', { class: 'error' }, `Could not load spend: ${err instanceof Error ? err.message : String(err)}`));
@@ -108,6 +131,8 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
       section(byProvider, 'spend by provider', () => bridge.call('spend/summary', { period: 'month', groupBy: 'provider' }), (r) => sharesTable(r, 'Provider', 'by-provider')),
       section(health, 'model health', () => bridge.call('providers/health', {}), healthSection),
       section(experiments, 'A/B tests', () => loadExperiments(bridge), experimentsSection),
+      section(conversations, 'conversations', () => bridge.call('spend/conversations', { limit: CONVERSATIONS_SHOWN }), conversationsSection),
+      section(learned, 'what routing learned', () => bridge.call('routing/learnedState', {}), learnedSection),
       loadTeam(bridge, teamHead, team),
     ]);
     if (await core) {
@@ -123,7 +148,7 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
   };
   const showDetail = async (row: LedgerRow): Promise<void> => {
     replaceChildren(detail, h('p', { class: 'muted' }, `Loading the decision of ${row.id}…`));
-    const decision = await bridge.call('request/decision', { requestId: row.id }).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
+    const decision = await bridge.call('request/decision', { requestId: row.id, ts: row.ts }).catch((err: unknown) => (err instanceof Error ? err.message : String(err)));
     replaceChildren(detail, decisionDetail(row, decision));
     detail.scrollIntoView({ block: 'nearest' });
   };
@@ -131,8 +156,10 @@ export function mountDashboard(root: HTMLElement, bridge: Bridge): void {
     clearTimeout(pending);
     pending = setTimeout(() => void load(), REFRESH_COALESCE_MS);
   }
-  refreshButton.addEventListener('click', () => void load());
-  bridge.on('spend/changed', schedule);
+  bridge.on('spend/changed', (event) => {
+    latest.noticed(event.requestId);
+    schedule();
+  });
   bridge.on('budget/changed', schedule);
   replaceChildren(cards, h('p', { class: 'muted' }, 'Loading…'));
   void load();
@@ -151,14 +178,14 @@ function summaryCards(s: SpendSummaryResult): HTMLElement[] {
   ];
 }
 
-function requestsTable(result: SpendRequestsResult, select: (row: LedgerRow) => void): HTMLElement {
-  if (result.rows.length === 0) {
+function requestsTable(rows: LedgerRow[], select: (row: LedgerRow) => void): HTMLElement {
+  if (rows.length === 0) {
     return h('p', { class: 'muted' }, 'No requests yet today. Run “LLM Router: Ask (auto-routed)” or point a script at the daemon.');
   }
   // Columns marked `opt` give way first in a narrow panel; none is ever clipped.
   const columns: [string, string][] = [['Time', ''], ['Client', ''], ['Model', ''], ['Provider', 'opt'], ['Tokens in / out', 'opt'], ['Cost', ''], ['Latency', 'opt'], ['Status', '']];
   const head = h('tr', null, ...columns.map(([t, c]) => h('th', c ? { class: c, scope: 'col' } : { scope: 'col' }, t)));
-  const body = h('tbody', null, ...result.rows.map((row) => requestRow(row, select)));
+  const body = h('tbody', null, ...rows.map((row) => requestRow(row, select)));
   body.addEventListener('keydown', (e) => {
     const current = (e.target as HTMLElement).closest('tr');
     const next = e.key === 'ArrowDown' ? current?.nextElementSibling : e.key === 'ArrowUp' ? current?.previousElementSibling : null;

@@ -1,6 +1,7 @@
 // One request's decision, shown when a row of the latest requests is selected: what the ledger
-// recorded (model, reason, cost, client, policy) and, for recent requests, every candidate the
-// router weighed with its estimated quality, cost and latency and why excluded ones were.
+// recorded (model, reason, cost, client, policy) and every candidate the router weighed with its
+// estimated quality, cost and latency and why excluded ones were, read from the store
+// (`request/decision`); a row whose decision was not kept shows the ledger's facts and says why.
 import type { LedgerRow, RequestDecisionResult } from '../../daemon/protocol';
 import { formatMs, formatTime, formatTokens, formatUsd } from '../format';
 import { h } from './dom';
@@ -8,6 +9,10 @@ import { h } from './dom';
 export function decisionDetail(row: LedgerRow, decision: RequestDecisionResult | string): HTMLElement {
   const fact = (label: string, value: string | null | undefined): HTMLElement | null => (value ? h('div', { class: 'fact' }, h('dt', null, label), h('dd', null, value)) : null);
   const d = typeof decision === 'string' ? null : decision.decision;
+  // The daemon's copy of the row is the one to show (the table's may be older).
+  row = typeof decision === 'string' ? row : (decision.row ?? row);
+  const missing = typeof decision === 'string' ? `Candidates: ${decision}` : (decision.note ?? 'Candidates were not kept for this request.');
+  const omitted = typeof decision === 'string' ? 0 : decision.candidatesOmitted;
   const facts = h(
     'dl',
     { class: 'facts-list' },
@@ -21,12 +26,14 @@ export function decisionDetail(row: LedgerRow, decision: RequestDecisionResult |
     fact('Cost', `${row.costState === 'known' ? formatUsd(row.costUsd) : 'price unknown'} (estimated ${formatUsd(row.estimatedCostUsd)})`),
     fact('Tokens', `${formatTokens(row.tokensIn)} in · ${formatTokens(row.tokensOut)} out`),
     fact('Latency', `${formatMs(row.latencyMs)}${row.ttftMs !== null ? ` · first token ${formatMs(row.ttftMs)}` : ''}`),
+    fact('Conversation', d?.conversation ? `turn ${d.conversation.turn}: ${d.conversation.outcome}${d.conversation.previousModel && d.conversation.outcome !== 'new' ? ` (was ${d.conversation.previousModel})` : ''} · ${d.conversation.why}` : null),
+    fact('Effort', d?.effort ? `${d.effort} reasoning effort` : null),
     fact('Experiment', row.experimentId ? `${row.experimentId} · arm ${row.arm ?? '?'}` : null),
     fact('Status', row.status === 'ok' ? 'ok' : `${row.status}${row.errorCode ? `: ${row.errorCode}` : ''}`),
   );
   const candidates =
     d === null
-      ? h('p', { class: 'muted', 'data-testid': 'decision-no-candidates' }, `Candidates: ${String(decision)}`)
+      ? h('p', { class: 'muted', 'data-testid': 'decision-no-candidates' }, missing)
       : h(
           'div',
           { class: 'table-wrap' },
@@ -52,5 +59,6 @@ export function decisionDetail(row: LedgerRow, decision: RequestDecisionResult |
             ),
           ),
         );
-  return h('div', { class: 'decision' }, h('h3', null, `Decision for ${row.model}`), facts, candidates);
+  const more = omitted > 0 ? h('p', { class: 'muted' }, `${omitted} more candidate${omitted === 1 ? '' : 's'} (the least likely) not kept.`) : null;
+  return h('div', { class: 'decision' }, h('h3', null, `Decision for ${row.model}`), facts, candidates, more);
 }

@@ -28,26 +28,27 @@ export function teamSection(status: TeamStatusResult, byMember: SpendSummaryResu
       h(
         'tr',
         null,
-        h('td', null, s.budget.name),
-        h('td', { class: 'muted' }, s.budget.scope === 'team' ? 'whole team' : `${s.budget.scope} ${s.budget.scopeValue ?? ''}`),
+        h('td', { class: 'wrap' }, s.budget.name),
+        h('td', { class: 'muted wrap opt' }, s.budget.scope === 'team' ? 'whole team' : `${s.budget.scope} ${s.budget.scopeValue ?? ''}`),
         h('td', { class: 'num' }, formatUsd(s.spentUsd)),
-        h('td', { class: 'num' }, formatUsd(s.leasedUsd)),
+        h('td', { class: 'num opt' }, formatUsd(s.leasedUsd)),
         h('td', { class: 'num' }, formatUsd(Math.max(0, s.remainingUsd))),
         h('td', { class: 'num' }, formatUsd(s.budget.limitUsd)),
       ),
     );
-    const headRow = h('tr', null, ...['Team budget', 'Scope', 'Spent', 'Leased', 'Free', 'Limit'].map((t) => h('th', null, t)));
-    parts.push(h('table', { 'data-testid': 'team-budgets' }, h('thead', null, headRow), h('tbody', null, ...rows)));
+    // Scope and leased money give way first in a narrow panel.
+    const headRow = h('tr', null, ...([['Team budget', ''], ['Scope', 'opt'], ['Spent', ''], ['Leased', 'opt'], ['Free', ''], ['Limit', '']] as const).map(([t, c]) => h('th', c ? { scope: 'col', class: c } : { scope: 'col' }, t)));
+    parts.push(h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'team-budgets', 'aria-label': 'Team budgets' }, h('thead', null, headRow), h('tbody', null, ...rows))));
   } else {
     parts.push(h('p', { class: 'muted' }, 'No team budgets: `llm-router team budget set` adds one.'));
   }
   const leases = status.leases.map((l) => `${formatUsd(l.availableUsd)} of ${formatUsd(l.grantedUsd)} left`).join(', ');
   parts.push(h('p', { class: 'muted' }, status.leases.length === 0 ? 'This daemon holds no lease.' : `This daemon's leases: ${leases}.`));
   if (byMember !== null && byMember.groups.length > 0) {
-    const rows = byMember.groups.map((g) => h('tr', null, h('td', null, g.key), h('td', { class: 'num' }, formatUsd(g.costUsd)), h('td', { class: 'num' }, String(g.requests))));
+    const rows = byMember.groups.map((g) => h('tr', null, h('td', { class: 'wrap' }, g.key), h('td', { class: 'num' }, formatUsd(g.costUsd)), h('td', { class: 'num' }, String(g.requests))));
     parts.push(
       h('h3', null, 'Team spend this month by member'),
-      h('table', { 'data-testid': 'team-by-member' }, h('thead', null, h('tr', null, h('th', null, 'Member'), h('th', null, 'Spent'), h('th', null, 'Requests'))), h('tbody', null, ...rows)),
+      h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'team-by-member', 'aria-label': 'Team spend this month by member' }, h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Member'), h('th', { scope: 'col' }, 'Spent'), h('th', { scope: 'col' }, 'Requests'))), h('tbody', null, ...rows))),
     );
   }
   return h('div', { class: 'team' }, ...parts);

@@ -1,7 +1,7 @@
 import type { BudgetStatus } from '../../protocol/budget';
 import { BudgetAction, BudgetPeriod, BudgetScope } from '../../protocol/budget';
-import type { CliCommand, CliIo } from '../command';
-import { writeJson } from '../command';
+import type { CliCommand } from '../command';
+import { writeResult } from '../command';
 import { EXIT_OK, UsageError, parseFlags } from '../usage';
 import { oneOf, usd, withDaemon } from './ledgerClient';
 
@@ -56,14 +56,6 @@ function grouped(statuses: readonly BudgetStatus[]): string {
     .join('\n');
 }
 
-function print(io: CliIo, json: boolean, value: unknown, text: string): void {
-  if (json) {
-    writeJson(io, value);
-  } else {
-    io.stdout.write(`${text}\n`);
-  }
-}
-
 export const budgetCommand: CliCommand = {
   name: 'budget',
   summary: 'list, set, delete and check budgets',
@@ -92,7 +84,7 @@ export const budgetCommand: CliCommand = {
       case 'status':
         return withDaemon(values.home, io, async (client) => {
           const r = await client.call('budget/status', values.id !== undefined ? { id: values.id } : {});
-          print(io, json, r, r.statuses.length === 0 ? 'no budgets' : `${grouped(r.statuses)}\n(time zone ${r.timeZone})`);
+          writeResult(io, json, r, r.statuses.length === 0 ? 'no budgets' : `${grouped(r.statuses)}\n(time zone ${r.timeZone})`);
           return EXIT_OK;
         });
       case 'set': {
@@ -120,7 +112,7 @@ export const budgetCommand: CliCommand = {
             ...(values['hard-stop'] === true ? { hardStop: true } : {}),
             ...(values['downgrade-named'] === true ? { downgradeNamedModels: true } : {}),
           });
-          print(io, json, s, line(s));
+          writeResult(io, json, s, line(s));
           return EXIT_OK;
         });
       }
@@ -131,7 +123,7 @@ export const budgetCommand: CliCommand = {
         }
         return withDaemon(values.home, io, async (client) => {
           const r = await client.call('budget/delete', { id });
-          print(io, json, r, r.deleted ? `deleted ${id}` : `no budget ${id}`);
+          writeResult(io, json, r, r.deleted ? `deleted ${id}` : `no budget ${id}`);
           return EXIT_OK;
         });
       }

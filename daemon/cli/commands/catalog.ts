@@ -6,17 +6,19 @@ import { resolve } from 'node:path';
 import type { CliCommand, CliIo } from '../command';
 import { writeJson } from '../command';
 import { EXIT_OK, UsageError, parseFlags } from '../usage';
+import type { LearnedModelState } from '../../protocol/learning';
 import type { CatalogListEntry, CatalogListResult, SourcedFigure } from '../../protocol/routing-methods';
 import { RouterError } from '../../protocol/errors';
-import { TASK_CATEGORIES } from '../../routing/taskCategories';
+import { TASK_CATEGORIES } from '../../protocol/taskCategories';
 import { withDaemon } from './ledgerClient';
 
 const USAGE = `llm-router catalog list [--sources] [--home DIR] [--json]
 llm-router catalog update FILE [--home DIR] [--json]
 
   list    every model the router may choose: quality per task category (${TASK_CATEGORIES.join(', ')}),
-          time to first token, output speed, reasoning levels, price; --sources adds where each
-          figure comes from (a cited source, or why it is an estimate).
+          time to first token, output speed, reasoning levels, price, and what feedback taught
+          the router (outcomes, and the learned adjustment overall and per category);
+          --sources adds where each figure comes from (a cited source, or why it is an estimate).
   update  replaces the catalog's figures with FILE (the schema of daemon/routing/data/models.json).
           The daemon keeps it for its next start; your own models in config.json stay.`;
 
@@ -35,11 +37,24 @@ function line(m: CatalogListEntry): string {
   return `${m.id.padEnd(30)} ${m.provider.padEnd(10)} ${q}  ${String(m.latency.ttftMs.value).padStart(5)} ms ${String(m.latency.tokensPerSecond.value).padStart(4)} tok/s  ${effort.padEnd(28)} ${price}${m.userDefined ? '  (yours)' : ''}`;
 }
 
+/** Feedback count and the bounded online adjustment, overall and per category it was credited to. */
+function learnedLine(l: LearnedModelState): string {
+  const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(3)}`;
+  const cats = TASK_CATEGORIES.flatMap((c) => {
+    const s = l.byCategory[c];
+    return s ? [`${c} ${signed(s.adjustment)} (weight ${s.weight})`] : [];
+  });
+  return `    learned from ${l.outcomes} feedback: ${signed(l.adjustment)} overall${cats.length ? `; ${cats.join(', ')}` : ''}`;
+}
+
 function printList(io: CliIo, r: CatalogListResult, withSources: boolean): void {
   io.stdout.write(`catalog of ${r.updated} (${r.file}), ${r.models.length} models; prices from @pydantic/genai-prices\n`);
   io.stdout.write(`${'model'.padEnd(30)} ${'provider'.padEnd(10)} ${TASK_CATEGORIES.map((c) => c.slice(0, 5).padEnd(5)).join(' ')}  ${'ttft'.padStart(8)} ${'speed'.padStart(10)}  ${'effort'.padEnd(28)} $/MTok in/out\n`);
   for (const m of r.models) {
     io.stdout.write(`${line(m)}\n`);
+    if (m.learned) {
+      io.stdout.write(`${learnedLine(m.learned)}\n`);
+    }
     if (withSources) {
       io.stdout.write(`    quality: ${m.qualitySource}\n    ttft: ${figure(m.latency.ttftMs, r.sources)}\n    speed: ${figure(m.latency.tokensPerSecond, r.sources)}\n`);
       if (m.reasoning) {
@@ -47,6 +62,8 @@ function printList(io: CliIo, r: CatalogListResult, withSources: boolean): void 
       }
     }
   }
+  const learnedModels = r.models.filter((m) => m.learned).length;
+  io.stdout.write(`learned from feedback: ${learnedModels === 0 ? 'nothing yet' : `${learnedModels} model${learnedModels === 1 ? '' : 's'}`} (each adjustment shrunk by ${r.learning.priorStrength} outcomes, at most ±${r.learning.maxAdjustment})\n`);
   if (withSources) {
     io.stdout.write('\nmethods:\n');
     for (const [k, v] of Object.entries(r.methods)) {

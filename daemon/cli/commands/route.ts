@@ -83,7 +83,10 @@ export const routeCommand: CliCommand = {
       return EXIT_OK;
     }
     const router = new Router({ catalog, isAvailable: () => false, defaultTradeoff: tradeoff.data, baselineModel: values.baseline ?? config.baselineModel, config: config.routing });
-    for await (const out of dryRun(router, createInterface({ input: io.stdin, crlfDelay: Infinity }))) {
+    // --tradeoff is each request's own choice, as on the daemon path above: it outranks a policy's
+    // tradeoff (the code policy's balanced), which only config.json's default tradeoff does not.
+    const local: DryRunDecider = values.tradeoff === undefined ? (input) => router.decide(input) : (input) => router.decide({ ...input, routing: { tradeoff: tradeoff.data, ...input.routing } });
+    for await (const out of dryRun(local, createInterface({ input: io.stdin, crlfDelay: Infinity }))) {
       io.stdout.write(`${out}\n`);
     }
     return EXIT_OK;

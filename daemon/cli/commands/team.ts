@@ -1,7 +1,7 @@
 import type { TeamBudgetStatus, TeamStatusResult } from '../../protocol/team';
 import { TeamBudgetPeriod, TeamBudgetScope } from '../../protocol/team';
-import type { CliCommand, CliIo } from '../command';
-import { writeJson } from '../command';
+import type { CliCommand } from '../command';
+import { writeResult } from '../command';
 import { EXIT_FAILURE, EXIT_OK, UsageError, parseFlags } from '../usage';
 import { oneOf, usd, withDaemon } from './ledgerClient';
 
@@ -45,14 +45,6 @@ function statusText(s: TeamStatusResult): string {
   return lines.join('\n');
 }
 
-function print(io: CliIo, json: boolean, value: unknown, text: string): void {
-  if (json) {
-    writeJson(io, value);
-  } else {
-    io.stdout.write(`${text}\n`);
-  }
-}
-
 export const teamCommand: CliCommand = {
   name: 'team',
   summary: 'team mode: connection, leases, outbox backlog and team budgets',
@@ -75,7 +67,7 @@ export const teamCommand: CliCommand = {
     if (sub === 'status') {
       return withDaemon(values.home, io, async (client) => {
         const s = await client.call('team/status', {});
-        print(io, json, s, statusText(s));
+        writeResult(io, json, s, statusText(s));
         return s.enabled && s.connection !== 'connected' ? EXIT_FAILURE : EXIT_OK;
       });
     }
@@ -86,7 +78,7 @@ export const teamCommand: CliCommand = {
       case 'list':
         return withDaemon(values.home, io, async (client) => {
           const r = await client.call('team/budgetList', {});
-          print(io, json, r, r.budgets.length === 0 ? 'no team budgets' : r.budgets.map(budgetLine).join('\n'));
+          writeResult(io, json, r, r.budgets.length === 0 ? 'no team budgets' : r.budgets.map(budgetLine).join('\n'));
           return EXIT_OK;
         });
       case 'set': {
@@ -105,7 +97,7 @@ export const teamCommand: CliCommand = {
             ...(values.id !== undefined ? { id: values.id } : {}),
             ...(values.name !== undefined ? { name: values.name } : {}),
           });
-          print(io, json, s, budgetLine(s));
+          writeResult(io, json, s, budgetLine(s));
           return EXIT_OK;
         });
       }
@@ -116,7 +108,7 @@ export const teamCommand: CliCommand = {
         }
         return withDaemon(values.home, io, async (client) => {
           const r = await client.call('team/budgetDelete', { id });
-          print(io, json, r, r.deleted ? `deleted ${id}` : `no team budget ${id}`);
+          writeResult(io, json, r, r.deleted ? `deleted ${id}` : `no team budget ${id}`);
           return EXIT_OK;
         });
       }

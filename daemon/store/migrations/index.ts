@@ -6,6 +6,8 @@ import { budgetFlags } from './006_budgetFlags';
 import { routingLearned } from './007_routing_learned';
 import { conversations } from './008_conversations';
 import { teamOutbox } from './014_team_outbox';
+import { requestEffort } from './015_request_effort';
+import { requestDecisions } from './016_request_decisions';
 
 // Numbers are allocated per area so parallel work cannot collide:
 // 1 ledger · 2 budgets/reservations · 3 experiments/feedback · 4 routing stats · 5 provider health;
@@ -13,4 +15,4 @@ import { teamOutbox } from './014_team_outbox';
 // 8 conversation affinity). A store only runs migrations above its version, so a new one must be
 // numbered above every shipped one. 14 (team outbox) was taken clear of that sequence while work
 // ran in parallel: new migrations are numbered 15 and up, or stores already at 14 would skip them.
-export const migrations: readonly Migration[] = [ledger, budgets, experiments, budgetFlags, routingLearned, conversations, teamOutbox];
+export const migrations: readonly Migration[] = [ledger, budgets, experiments, budgetFlags, routingLearned, conversations, teamOutbox, requestEffort, requestDecisions];

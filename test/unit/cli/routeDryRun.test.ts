@@ -54,3 +54,20 @@ test('the dry run reads the home folder\'s config and catalog, or --config FILE'
     rmSync(home, { recursive: true, force: true });
   }
 });
+
+test('--tradeoff is the request\'s own choice: it outranks a policy\'s tradeoff, as when the daemon decides', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'route-dry-'));
+  try {
+    // A code prompt: the built-in code policy's own tradeoff is balanced.
+    const code = { id: 'c', prompt: 'Refactor this function to remove the global state and add unit tests:\n```ts\nlet n = 0;\nexport function next() { return ++n; }\n```' };
+    const [q] = await dryRun(['--home', home, '--local', '--tradeoff', 'quality'], [code], {});
+    assert.match(String(q?.reason), /, quality: /);
+    const [plain] = await dryRun(['--home', home, '--local'], [code], {});
+    assert.doesNotMatch(String(plain?.reason), /, quality: /, 'without the flag the policy decides');
+    // A line's own routing.tradeoff still wins over the flag.
+    const [own] = await dryRun(['--home', home, '--local', '--tradeoff', 'quality'], [{ ...code, routing: { tradeoff: 'cost' } }], {});
+    assert.match(String(own?.reason), /, cost: /);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});

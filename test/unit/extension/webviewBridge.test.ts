@@ -196,3 +196,31 @@ test('names from Object.prototype are not methods: toString, constructor, __prot
   }
   assert.equal(h.logs.filter((l) => /not allowed/.test(l)).length, names.length);
 });
+
+test('the dashboard\'s reads are validated before they reach the daemon: ids, a decision\'s ts, conversations and learned state', async () => {
+  const h = harness(async () => ({ rows: [], nextCursor: null }));
+  await h.bridge.receive({ jsonrpc: '2.0', id: 1, method: 'spend/requests', params: { ids: ['req_a', 'req_b'] } });
+  await h.bridge.receive({ jsonrpc: '2.0', id: 2, method: 'request/decision', params: { requestId: 'req_a', ts: 1_700_000_000_000 } });
+  await h.bridge.receive({ jsonrpc: '2.0', id: 3, method: 'spend/conversations', params: { limit: 20 } });
+  await h.bridge.receive({ jsonrpc: '2.0', id: 4, method: 'routing/learnedState', params: {} });
+  assert.deepEqual(
+    h.calls.map((c) => c.method),
+    ['spend/requests', 'request/decision', 'spend/conversations', 'routing/learnedState'],
+  );
+  assert.deepEqual(h.calls[0]?.params, { limit: 50, ids: ['req_a', 'req_b'] });
+  const bad = [
+    { method: 'spend/requests', params: { ids: Array.from({ length: 201 }, (_, i) => `req_${i}`) } },
+    { method: 'spend/requests', params: { ids: [] } },
+    { method: 'request/decision', params: { requestId: 'req_a', ts: 'yesterday' } },
+    { method: 'request/decision', params: { requestId: 'req_a', sql: 'DROP TABLE requests' } },
+    { method: 'spend/conversations', params: { limit: 100_000 } },
+    { method: 'routing/learnedState', params: { model: '' } },
+  ];
+  for (const [i, m] of bad.entries()) {
+    await h.bridge.receive({ jsonrpc: '2.0', id: 10 + i, ...m });
+  }
+  assert.equal(h.calls.length, 4, 'nothing malformed was forwarded');
+  for (const p of h.posted.filter((x) => typeof x.id === 'number' && x.id >= 10)) {
+    assert.equal(p.error?.code, rpcCodeOf('invalidParams'), JSON.stringify(p));
+  }
+});

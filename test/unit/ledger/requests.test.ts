@@ -10,13 +10,13 @@ function row(id: string, ts: number, extra: Partial<LedgerRow> = {}): LedgerRow 
     id, ts, clientKind: 'script', clientName: null, workspace: null, endpoint: 'chat.completions', requestedModel: 'auto', model: 'gpt-4o-mini',
     provider: 'openai', policy: 'default', strategy: 'prior', taskType: 'chat', reason: 'r', stream: false, tokensIn: 10, tokensOut: 20,
     tokensCached: 0, tokensReasoning: 0, estimatedCostUsd: 0.001, costUsd: 0.002, costState: 'known', latencyMs: 100, ttftMs: null,
-    status: 'ok', errorCode: null, fallbacks: [], experimentId: null, arm: null, ...extra,
+    status: 'ok', errorCode: null, fallbacks: [], experimentId: null, arm: null, effort: null, expectedWallMs: null, ...extra,
   };
 }
 
 test('a row and its attempts round-trip exactly; an unknown price stays NULL', async () => {
   const store = await Store.open({ dir: null });
-  const r = row('req_a', 1000, { stream: true, ttftMs: 42, fallbacks: ['gpt-4o'], costUsd: null, costState: 'unknown', clientName: 'vscode', workspace: '/w' });
+  const r = row('req_a', 1000, { stream: true, ttftMs: 42, fallbacks: ['gpt-4o'], costUsd: null, costState: 'unknown', clientName: 'vscode', workspace: '/w', effort: 'high', expectedWallMs: 5200 });
   await store.withWrite((tx) =>
     insertRequest(tx, r, [
       { n: 1, ts: 1000, model: 'gpt-4o', provider: 'openai', status: 'error', errorCode: 'providerError', latencyMs: 5 },

@@ -269,6 +269,15 @@ test('an experiment whose unit is the request: chat/complete with the requestId 
     }
     assert.equal(seen.size, 2, 'both arms were exercised');
     await assert.rejects(rpc['chat/complete']({ model: 'auto', messages, requestId: last }, ctx()), isCode('conflict'));
+    // Two calls racing with one plan's id: one runs, the other is refused before anything is sent,
+    // so the answer that was paid for is the one recorded (before, both ran and the second row failed).
+    const rowsBefore = h.daemon.deps.store.read((tx) => tx.get<{ n: number }>('SELECT count(*) AS n FROM requests'))?.n ?? 0;
+    const plan = await rpc['route/estimate']({ model: 'auto', messages }, ctx());
+    const raced = await Promise.allSettled([0, 1].map(() => rpc['chat/complete']({ model: 'auto', messages, requestId: plan.requestId }, ctx())));
+    assert.deepEqual(raced.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+    const refused = raced.find((r) => r.status === 'rejected');
+    assert.ok(refused && isCode('conflict')(refused.reason));
+    assert.equal(h.daemon.deps.store.read((tx) => tx.get<{ n: number }>('SELECT count(*) AS n FROM requests'))?.n, rowsBefore + 1, 'one row, no failed insert');
   } finally {
     await h.close();
   }

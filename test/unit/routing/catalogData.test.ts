@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Catalog } from '../../../daemon/routing/catalog';
-import { parseCatalogData, readCatalogFile, shippedCatalogData, startupCatalogData, saveCatalogFile } from '../../../daemon/routing/catalogData';
+import { CatalogFile, parseCatalogData, readCatalogFile, shippedCatalogData, startupCatalogData, saveCatalogFile } from '../../../daemon/routing/catalogData';
 import { ModelOverride } from '../../../daemon/protocol/routing-methods';
 import shipped from '../../../daemon/routing/data/models.json';
 import { parseConfig } from '../../../daemon/config/config';
@@ -29,8 +29,35 @@ test('every shipped model has quality per category, a price, and a source or a r
   // The prior older code reads is derived from the per-category figures (overall = arena "full").
   const opus = c.get('claude-opus-4-5')!;
   assert.equal(opus.qualityPrior, opus.qualityByCategory?.chat);
-  // A "like" model takes the figures of the model it names.
-  assert.deepEqual(c.get('gpt-5.2')?.qualityByCategory, c.get('gpt-5.1')?.qualityByCategory);
+  // A "like" model takes the figures of the model it names, but not its tool use: its own (gpt-5.2 has a BFCL row).
+  const { tools: tools52, ...like52 } = c.get('gpt-5.2')?.qualityByCategory ?? {};
+  assert.deepEqual(like52, c.get('gpt-5.1')?.qualityByCategory);
+  assert.ok(tools52 !== undefined && c.get('gpt-5.1')?.qualityByCategory?.tools === undefined);
+});
+
+test('tool use: every shipped model has a BFCL figure with its row, or says why not; figures keep the leaderboard\'s order', () => {
+  const file = CatalogFile.parse(clone());
+  const c = Catalog.builtIn();
+  const withFigure: { id: string; accuracy: number; q: number }[] = [];
+  for (const m of file.models) {
+    const t = m.quality.tools;
+    assert.ok(t, `${m.id} has a tools entry`);
+    const listed = c.get(m.id)?.qualityByCategory?.tools;
+    if ('accuracy' in t) {
+      assert.ok(t.source in file.sources && t.row.length > 0, m.id);
+      assert.ok(listed !== undefined && listed > 0 && listed < 1, m.id);
+      withFigure.push({ id: m.id, accuracy: t.accuracy, q: listed });
+    } else {
+      assert.equal(listed, undefined, `${m.id}: unknown stays unknown`);
+      assert.ok(t.unknown.length > 10);
+    }
+  }
+  assert.ok(withFigure.length >= 15, `${withFigure.length} models with a BFCL figure`);
+  const byAccuracy = [...withFigure].sort((a, b) => b.accuracy - a.accuracy).map((x) => x.id);
+  const byQuality = [...withFigure].sort((a, b) => b.q - a.q).map((x) => x.id);
+  assert.deepEqual(byQuality, byAccuracy);
+  assert.match(c.get('claude-opus-4-5')?.provenance?.quality ?? '', /tools: bfcl-v4-2026-04 \(Claude-Opus-4-5-20251101 \(FC\): 77\.47%\)/);
+  assert.match(c.get('gpt-5.1')?.provenance?.quality ?? '', /tools unknown: no BFCL V4 row/);
 });
 
 test('a bad data file is an error naming the file and the field', () => {
@@ -107,4 +134,17 @@ test('user models from config.json are routed like any other; bad ones name the 
   assert.equal(router.decide({ request: { ...ask('hi'), reasoning_effort: 'high' }, requestedModel: 'office-ft' }).effort, 'high');
   assert.throws(() => parseConfig({ routing: { models: [{ id: 'x', provider: 'ollama', contextWindow: 8000, qualityByCategory: { code: 1.4 } }] } }), isRouterError('invalidParams', /routing\.models\.0\.qualityByCategory\.code: quality is 0\.\.1/));
   assert.throws(() => Catalog.withOverrides([ModelOverride.parse({ id: 'y', provider: 'ollama', contextWindow: 8000, like: 'gpt-9' })], 'config.json routing.models'), isRouterError('invalidParams', /config\.json routing\.models: model "y": like "gpt-9"/));
+});
+
+test('a request that sends tools weighs the tool-use figure: a better tool caller gains on one with a better overall rating', () => {
+  const router = makeRouter();
+  const tools = [{ type: 'function' as const, function: { name: 'get_weather', description: 'weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+  const quality = (withTools: boolean) => {
+    const d = router.decide({ request: { ...ask('What is the weather in Paris, and should I take an umbrella?'), ...(withTools ? { tools } : {}) }, requestedModel: 'auto', candidates: ['claude-haiku-4-5', 'gpt-4.1'], routing: { tradeoff: 'quality' } });
+    const q = (id: string) => d.candidates.find((c) => c.model === id)?.quality ?? NaN;
+    return q('claude-haiku-4-5') - q('gpt-4.1');
+  };
+  // BFCL V4: Claude Haiku 4.5 68.70% against GPT-4.1 53.96%; the arena's overall rating has it the other way round.
+  assert.ok(quality(true) > quality(false), `${quality(true)} > ${quality(false)}`);
+  assert.ok(quality(true) > 0);
 });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Catalog } from '../../../daemon/routing/catalog';
 import type { RoutingDecision, Tradeoff } from '../../../daemon/protocol/routing';
-import { EVERYDAY_PROMPTS } from '../../../bench/everydayPrompts';
+import { EVERYDAY_PROMPTS, everydayViolations, type EverydayChoice } from '../../../bench/everydayPrompts';
 import { makeRouter, ask, isRouterError } from './helpers';
 
 const catalog = Catalog.builtIn();
@@ -15,43 +15,22 @@ const router = makeRouter();
 const decide = (prompt: string, tradeoff: Tradeoff, extra: Partial<Parameters<typeof router.decide>[0]> = {}): RoutingDecision =>
   router.decide({ request: ask(prompt), requestedModel: 'auto', routing: { tradeoff }, ...extra });
 const chosen = (d: RoutingDecision) => d.candidates.find((c) => c.model === d.model)!;
-const byPrior = catalog.list().sort((a, b) => b.qualityPrior - a.qualityPrior).map((m) => m.id);
-/** The frontier: the 8 strongest models overall; the weakest tier: the bottom third. */
-const frontier = new Set(byPrior.slice(0, 8));
-const weakest = new Set(byPrior.slice(Math.ceil((byPrior.length * 2) / 3)));
-/** Premium: output at $10/MTok or more (Opus, Sonnet, GPT-5.x, Gemini 3 Pro, Grok 4, o3's tier and up). */
-const premium = (id: string) => (catalog.price(catalog.get(id)!)?.outputPerMTok ?? Infinity) >= 10;
+const choice = (d: RoutingDecision): EverydayChoice => ({ model: d.model, effort: d.effort ?? null, expectedWallMs: d.expectedWallMs ?? null, costUsd: d.estimatedCostUsd, quality: chosen(d).quality, thinkingTokens: chosen(d).thinkingTokens ?? 0 });
 
-test('everyday prompts never wait for a slow thinking model or pay premium prices outside quality', () => {
-  for (const p of EVERYDAY_PROMPTS.filter((x) => x.kind === 'everyday')) {
-    for (const t of ['cost', 'balanced', 'latency'] as const) {
-      const d = decide(p.prompt, t);
-      const c = chosen(d);
-      const what = `${p.id}/${t} → ${d.model}@${d.effort ?? '-'}`;
-      // "A slow thinking model": one whose thinking alone keeps the user waiting over a second.
-      const thinkingMs = ((c.thinkingTokens ?? 0) / catalog.get(d.model)!.latencyPrior.tokensPerSecond) * 1000;
-      assert.ok(thinkingMs <= 1_000, `${what} thinks ${c.thinkingTokens} tokens (${Math.round(thinkingMs)} ms)`);
-      assert.ok((d.expectedWallMs ?? Infinity) < 5_000, `${what} takes ${d.expectedWallMs} ms`);
-      assert.ok(!premium(d.model), `${what} is premium`);
-    }
-  }
+// The expectations themselves are in bench/everydayPrompts.ts: the integration tests hold the same
+// ones through route/decide and the CLI dry run (test/integration/everydayRouting.test.ts).
+test('everyday prompts never wait for a slow thinking model or pay premium prices outside quality; hard ones get a frontier model under quality, never the weakest tier under balanced; cost and quality never go down from cost to balanced to quality', () => {
+  const broken = EVERYDAY_PROMPTS.flatMap((p) => {
+    const by = { cost: choice(decide(p.prompt, 'cost')), balanced: choice(decide(p.prompt, 'balanced')), quality: choice(decide(p.prompt, 'quality')), latency: choice(decide(p.prompt, 'latency')) };
+    return everydayViolations(catalog, p, by);
+  });
+  assert.deepEqual(broken, []);
 });
 
-test('hard prompts get a frontier model under quality, never the weakest tier under balanced', () => {
+test('hard prompts think deeply under quality', () => {
   for (const p of EVERYDAY_PROMPTS.filter((x) => x.kind === 'hard')) {
     const q = decide(p.prompt, 'quality');
-    assert.ok(frontier.has(q.model), `${p.id}/quality → ${q.model}`);
     assert.ok(q.effort === null || q.effort === 'high' || q.effort === 'xhigh', `${p.id}/quality effort ${q.effort}`);
-    const b = decide(p.prompt, 'balanced');
-    assert.ok(!weakest.has(b.model), `${p.id}/balanced → ${b.model}`);
-  }
-});
-
-test('estimated cost and quality never go down from cost to balanced to quality', () => {
-  for (const p of EVERYDAY_PROMPTS) {
-    const [c, b, q] = (['cost', 'balanced', 'quality'] as const).map((t) => decide(p.prompt, t)) as [RoutingDecision, RoutingDecision, RoutingDecision];
-    assert.ok((c.estimatedCostUsd ?? 0) <= (b.estimatedCostUsd ?? 0) && (b.estimatedCostUsd ?? 0) <= (q.estimatedCostUsd ?? 0), `${p.id}: ${c.estimatedCostUsd} ${b.estimatedCostUsd} ${q.estimatedCostUsd}`);
-    assert.ok(chosen(c).quality <= chosen(b).quality && chosen(b).quality <= chosen(q).quality, `${p.id}: ${chosen(c).quality} ${chosen(b).quality} ${chosen(q).quality}`);
   }
 });
 

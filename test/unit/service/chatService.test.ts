@@ -14,6 +14,7 @@ import { startSimulator, type RunningSimulator } from '../../../daemon/simulator
 import type { FaultContext, Fault } from '../../../daemon/simulator/faults';
 import { RouterError } from '../../../daemon/protocol/errors';
 import { costOf } from '../../../daemon/ledger/pricing';
+import { effortRanAt } from '../../../daemon/routing/effort';
 import type { StreamEvent } from '../../../daemon/protocol/chat';
 
 let sim: RunningSimulator;
@@ -192,6 +193,9 @@ test('a low-confidence answer (hedging) under an escalating policy is re-asked o
   const firstOut = row.tokensOut - out.result.usage.outputTokens;
   const expected = (costOf(first, { ...out.result.usage, outputTokens: firstOut }) ?? 0) + (costOf(second, out.result.usage) ?? 0);
   assert.ok(Math.abs(row.costUsd - expected) < 1e-9, `${row.costUsd} vs ${expected}`);
+  // The escalation is sent the request as it came: its row names the effort that model ran at.
+  assert.equal(row.effort, effortRanAt(second, undefined));
+  assert.equal(row.expectedWallMs, planned.expectedWallMs);
 });
 
 test('no escalation for a confident answer, for a policy without escalation, or for a stream', async () => {

@@ -55,6 +55,8 @@ test('compact() drops free pages only when most are free, changes no row, and th
   const dir = mkdtempSync(join(tmpdir(), 'llmr-compact-'));
   try {
     let store = await Store.open({ dir, log: () => undefined });
+    // The migrated schema's own pages (they grow with each migration) are not the test's subject.
+    const schemaPages = Number(store.read((tx) => tx.get<{ page_count: number }>('PRAGMA page_count'))?.page_count ?? 0);
     await store.withWrite((tx) => {
       tx.run('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)', []);
       for (let i = 0; i < 3000; i++) {
@@ -65,7 +67,7 @@ test('compact() drops free pages only when most are free, changes no row, and th
     assert.equal(await store.compact(), null, 'a tenth free is not worth a rewrite');
     await store.withWrite((tx) => tx.run('DELETE FROM t WHERE id >= 500', []));
     const r = await store.compact();
-    assert.ok(r !== null && r.pagesAfter < r.pagesBefore / 3, JSON.stringify(r));
+    assert.ok(r !== null && r.pagesAfter - schemaPages < (r.pagesBefore - schemaPages) / 3, JSON.stringify({ ...r, schemaPages }));
     const rows = store.read((tx) => tx.all('SELECT id, v FROM t ORDER BY id'));
     assert.equal(rows.length, 450);
     await store.withWrite((tx) => tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [9999, 'after']));
