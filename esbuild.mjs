@@ -6,20 +6,23 @@
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { writeNotices } from './scripts/thirdPartyNotices.mjs';
 
 const require = createRequire(import.meta.url);
 const production = process.argv.includes('--production');
-const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
+// Licence comments are left out of the bundles and collected into dist/THIRD-PARTY-NOTICES.txt.
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none', metafile: true };
 // The wasm path is only resolved from node_modules when not running from the bundle (tests).
 const nodeExternal = ['@napi-rs/keyring', 'sql.js/dist/sql-wasm.wasm', 'gpt-tokenizer/data/*'];
 
 mkdirSync('dist', { recursive: true });
-await Promise.all([
+const builds = await Promise.all([
   esbuild.build({ ...common, entryPoints: { extension: 'extension/extension.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', ...nodeExternal] }),
   esbuild.build({ ...common, entryPoints: { daemon: 'daemon/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal }),
   esbuild.build({ ...common, entryPoints: { cli: 'daemon/cli/main.ts' }, outdir: 'dist', platform: 'node', format: 'cjs', target: 'node20', external: nodeExternal, banner: { js: '#!/usr/bin/env node' } }),
   esbuild.build({ ...common, entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist', platform: 'browser', format: 'iife', target: 'es2022' }),
 ]);
+writeNotices(builds.map((b) => b.metafile));
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
 mkdirSync('dist/model', { recursive: true });
 for (const name of ['router-model.json', 'word-vectors.json']) {

@@ -30,6 +30,7 @@ import type { SpendStatusBar } from './statusBar';
 import type { LastAnswerTracker } from './lastAnswer';
 import { editorContext } from './lmProvider';
 import type { RoutingLog } from './routingLog';
+import type { WalkthroughProgress } from './walkthroughProgress';
 
 export interface CommandContext {
   daemon: DaemonClient;
@@ -45,6 +46,7 @@ export interface CommandContext {
   dashboard: DashboardPanel;
   answers: AnswerPanel;
   log: vscode.LogOutputChannel;
+  walkthrough: WalkthroughProgress;
 }
 
 type Handler = (...args: unknown[]) => Promise<unknown>;
@@ -245,6 +247,7 @@ export function costConfirmationMessage(estimate: RouteEstimateResult): string {
 
 export const openDashboard: Factory = (ctx) => async (): Promise<boolean> => {
   ctx.dashboard.show();
+  ctx.walkthrough.done('dashboard');
   return true;
 };
 
@@ -280,6 +283,7 @@ export const setApiKey: Factory = (ctx) => async (): Promise<KeysSetResult | und
       return undefined;
     }
     const result = await ctx.daemon.call('keys/set', { provider, apiKey: apiKey.trim() });
+    ctx.walkthrough.done('key');
     void vscode.window.showInformationMessage(`LLM Router: the ${provider} key is stored in the OS keychain.`);
     return result;
   } catch (err) {
@@ -338,11 +342,21 @@ export const showRoutingLog: Factory = (ctx) => async (): Promise<boolean> => {
 /** Stops the daemon gracefully (in-flight requests finish, the store is flushed), then starts a new one. */
 export const restartDaemon: Factory = (ctx) => async (): Promise<DaemonStatusResult | undefined> => {
   try {
-    const stopping = await ctx.daemon.call('daemon/shutdown', { reason: 'Restart Daemon command' });
-    await waitForExit(stopping.pid, 15_000);
+    const { pid } = await ctx.daemon.call('daemon/status', {});
+    // The daemon closes this channel as it stops, and its answer may not arrive before the close
+    // (the command then failed although the daemon went on to restart): its exit is what counts.
+    // Only a refusal (e.g. a daemon embedded in another program) stops the restart here.
+    const refused = await ctx.daemon.call('daemon/shutdown', { reason: 'Restart Daemon command' }).then(
+      () => undefined,
+      (err: unknown) => toRouterError(err),
+    );
+    if (refused && refused.code !== 'internal') {
+      throw refused;
+    }
+    await waitForExit(pid, 15_000);
     await ctx.daemon.reconnect();
     const status = await ctx.daemon.call('daemon/status', {});
-    ctx.log.info(`daemon restarted: pid ${stopping.pid} → ${status.pid}`);
+    ctx.log.info(`daemon restarted: pid ${pid} → ${status.pid}`);
     void vscode.window.showInformationMessage(`LLM Router: daemon restarted (pid ${status.pid}, ${status.simulate ? 'simulated providers' : 'real providers'}).`);
     return status;
   } catch (err) {
@@ -396,6 +410,7 @@ export const copyEndpoint: Factory = (ctx) => async (): Promise<Endpoint | undef
   try {
     const e = await endpoint(ctx);
     await vscode.env.clipboard.writeText(`LLM_ROUTER_URL=${e.baseUrl}\nLLM_ROUTER_TOKEN=${e.token}\n`);
+    ctx.walkthrough.done('scripts');
     void vscode.window.showInformationMessage(`LLM Router: copied the endpoint ${e.baseUrl} and its token (valid until the daemon restarts).`);
     return e;
   } catch (err) {
@@ -409,6 +424,7 @@ export const showClientSetup: Factory = (ctx) => async (): Promise<string | unde
     const text = clientSetupLines(await endpoint(ctx));
     const doc = await vscode.workspace.openTextDocument({ language: 'shellscript', content: text });
     await vscode.window.showTextDocument(doc, { preview: true });
+    ctx.walkthrough.done('scripts');
     return text;
   } catch (err) {
     void vscode.window.showErrorMessage(`LLM Router: ${toRouterError(err).message}`);

@@ -12,8 +12,9 @@ import { DaemonClient, errorMessage } from './daemonClient';
 import { readOnlyCall, withoutToken, type ApiMethod, type PublicDaemonInfo } from './publicApi';
 import { SpendStatusBar } from './statusBar';
 import { LastAnswerTracker, type LastAnswer } from './lastAnswer';
-import { RouterChatProvider, registerChatProvider } from './lmProvider';
+import { CHAT_CLIENT_NAME, RouterChatProvider, registerChatProvider } from './lmProvider';
 import { RoutingLog } from './routingLog';
+import { WalkthroughProgress } from './walkthroughProgress';
 
 /** What `activate` returns: read-only views for tests and other extensions (see publicApi.ts). */
 export interface LlmRouterApi {
@@ -54,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
   const chatProvider = new RouterChatProvider(daemon, config, lastAnswer, log);
   const dashboard = new DashboardPanel(context.extensionUri, daemon, log);
   const answers = new AnswerPanel(context.extensionUri, daemon, log);
+  const walkthrough = new WalkthroughProgress();
   context.subscriptions.push(
     log,
     daemon,
@@ -64,7 +66,8 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
     routingLog,
     chatProvider,
     registerChatProvider(chatProvider),
-    ...registerCommands({ daemon, config, statusBar, dashboard, answers, log, lastAnswer, routingLog }),
+    ...registerCommands({ daemon, config, statusBar, dashboard, answers, log, lastAnswer, routingLog, walkthrough }),
+    lastAnswer.onDidChange((answer) => walkthrough.done(answer.source === CHAT_CLIENT_NAME ? 'chat' : 'ask')),
     watchBudgetAlerts(daemon),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (Config.affectsReconnect(event)) {

@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { chromium } from 'playwright-core';
 import { ensureCodeServer, installVsix, startCodeServer, stopCodeServer } from './lib/codeServer.mjs';
+import { findViewFrame, notification, readClipboard, runCommand, sleep } from './lib/ui.mjs';
+import { commandSteps } from './steps/commands.mjs';
 import { dashboardSteps } from './steps/dashboard.mjs';
 
 const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -36,7 +38,6 @@ const started = Date.now();
 const timings = {};
 const outcomes = []; // { name, ok, ms, error? }
 const log = (m) => console.log(`[workbench] ${m}`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function timed(name, fn) {
   const t0 = Date.now();
@@ -99,7 +100,7 @@ function writeWorkspace(root) {
   return workspace;
 }
 
-function writeUserSettings(userDir) {
+function writeUserSettings(userDir, extra = {}) {
   mkdirSync(join(userDir, 'User'), { recursive: true });
   writeFileSync(
     join(userDir, 'User', 'settings.json'),
@@ -117,6 +118,7 @@ function writeUserSettings(userDir) {
         'extensions.autoUpdate': false,
         'update.mode': 'none',
         'window.zoomLevel': 0,
+        ...extra,
       },
       null,
       2,
@@ -125,7 +127,8 @@ function writeUserSettings(userDir) {
 }
 
 async function newPage(browser) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  // Clipboard permissions: Copy steps read what the workbench put on the system clipboard.
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
   const page = await context.newPage();
   return { context, page };
 }
@@ -172,50 +175,6 @@ async function runMocha(browser, server, workspace, testsPath, resultsFile) {
 }
 
 // ---- (b) the user's path, in the browser ---------------------------------------------------
-async function findViewFrame(page, view, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    for (const frame of page.frames()) {
-      try {
-        if ((await frame.evaluate(() => globalThis.document?.body?.dataset.view)) === view) {
-          return frame;
-        }
-      } catch {
-        // frame navigating or detached
-      }
-    }
-    await sleep(200);
-  }
-  throw new Error(`no ${view} webview within ${timeoutMs} ms`);
-}
-
-async function runCommand(page, title) {
-  await page.keyboard.press('Control+Shift+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.press('Enter');
-}
-
-/**
- * A notification with this text: as a toast, or (VS Code 1.13x keeps some toasts back while the
- * page has no OS focus, as in headless Chromium) in the notification center, opened for it.
- */
-async function notification(page, text) {
-  const toast = page.locator('.notification-toast', { hasText: text }).first();
-  try {
-    await toast.waitFor({ state: 'visible', timeout: 4_000 });
-    return toast;
-  } catch {
-    await runCommand(page, 'Notifications: Show Notifications');
-    const item = page.locator('.notifications-center .notification-list-item', { hasText: text }).first();
-    await item.waitFor({ state: 'visible', timeout: 10_000 });
-    return item;
-  }
-}
-
 async function runUi(browser, server, workspace, home) {
   const { context, page } = await newPage(browser);
   const step = async (name, fn) => {
@@ -478,10 +437,11 @@ async function runUi(browser, server, workspace, home) {
       const pick = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Set Provider API Key' });
       await pick.waitFor({ state: 'visible', timeout: 10_000 });
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'openai' }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.type('openai');
+      // fill, not typing: under load keys typed before the box has the focus are lost.
+      await page.locator('.quick-input-widget input').fill('openai');
       await page.keyboard.press('Enter');
       await page.locator('.quick-input-widget .quick-input-title', { hasText: 'API key for openai' }).waitFor({ state: 'visible', timeout: 10_000 });
-      await page.keyboard.type('sk-test-not-a-real-key');
+      await page.locator('.quick-input-widget input').fill('sk-test-not-a-real-key');
       await page.keyboard.press('Enter');
       const toast = await notification(page, /keychain|Secret Service|D-Bus|session bus/i);
       // Long messages are collapsed to one line; expand so the screenshot shows all of it.
@@ -547,11 +507,35 @@ async function runUi(browser, server, workspace, home) {
       throw new Error(`the walkthrough shows ${count} steps, expected 5`);
     }
     const names = ['key', 'ask', 'chat', 'dashboard', 'scripts'];
+    const done = async () => Object.fromEntries(await Promise.all(names.map(async (n) => [n, (await page.locator(`.getting-started-step[data-step-id$="${n}"]`).first().getAttribute('aria-checked')) === 'true'])));
+    // VS Code's walkthrough service starts counting when first opened (see README): what the steps
+    // before did is not counted yet; from now on each step is marked as the user does it.
+    const first = await done();
     for (let i = 0; i < count; i++) {
       await steps.nth(i).locator('.step-title, h3').first().click();
       await sleep(700);
       await page.screenshot({ path: join(results, `walkthrough-${i + 1}-${names[i]}.png`) });
     }
+    // The user opens the dashboard from the status bar and shows the environment lines from the
+    // walkthrough's button: both steps are marked done.
+    await page.locator('.statusbar-item', { hasText: /\$[\d.]+ today/ }).first().click();
+    await findViewFrame(page, 'dashboard', 30_000);
+    await page.locator('.editor-group-container .tab', { hasText: 'Welcome' }).first().click();
+    await page.locator('.getting-started-step[data-step-id$="scripts"]').first().click();
+    await page.locator('.getting-started-step[data-step-id$="scripts"]').getByText('Show the environment lines').first().click();
+    await page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'OPENAI_BASE_URL' }).first().waitFor({ timeout: 15_000 });
+    await runCommand(page, 'View: Revert and Close Editor');
+    await page.locator('.editor-group-container .monaco-editor .view-lines', { hasText: 'OPENAI_BASE_URL' }).first().waitFor({ state: 'detached', timeout: 10_000 });
+    await runCommand(page, 'Welcome: Open Walkthrough');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with LLM Router' }).first().click();
+    for (const n of ['dashboard', 'scripts']) {
+      await page.locator(`.getting-started-step[data-step-id$="${n}"][aria-checked="true"]`).first().waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    await page.locator('.getting-started-step[data-step-id$="scripts"]').first().click();
+    await sleep(700);
+    await page.screenshot({ path: join(results, 'walkthrough-progress.png') });
+    const after = await done();
+    log(`walkthrough: done on first opening: ${names.filter((n) => first[n]).join(', ') || 'none'}; after the dashboard and the environment lines: ${names.filter((n) => after[n]).join(', ')}`);
     await runCommand(page, 'View: Close All Editors');
   });
 
@@ -566,8 +550,7 @@ async function runUi(browser, server, workspace, home) {
     await page.screenshot({ path: join(results, 'chat-language-models.png') });
     await page.keyboard.press('Escape');
     await runCommand(page, 'View: Close All Editors');
-    // The chat view's model picker lists LLM Router (answers in this offline workbench's chat view
-    // need a Copilot sign-in; the extension-host tests send through vscode.lm instead).
+    // The chat view's model picker lists LLM Router.
     await runCommand(page, 'Chat: Open Chat');
     const picker = page.locator('.interactive-input-part [aria-label^="Models, LLM Router"]').first();
     await picker.waitFor({ timeout: 15_000 });
@@ -576,10 +559,50 @@ async function runUi(browser, server, workspace, home) {
     await sleep(500);
     await page.screenshot({ path: join(results, 'chat-model-picker.png') });
     await page.keyboard.press('Escape');
+  });
+
+  await soft('the chat view answers from LLM Router in agent mode: a tool call, its result, the routed answer (ledger client vscode-chat)', async () => {
+    // VS Code's chat agent is the built-in Copilot Chat extension, disabled until chat setup; the UI
+    // phase's chat.allowAnonymousAccess lets setup skip the sign-in, and Copilot Chat then runs on
+    // "BYOK models available" (ours) without a Copilot token. See test/e2e/README.md.
+    const chatRows = async () => (await rpc('spend/requests', { limit: 50 })).rows.filter((r) => r.clientName === 'vscode-chat');
+    const before = (await chatRows()).length;
+    const picker = page.locator('.interactive-input-part [aria-label^="Models, LLM Router (auto)"]').first();
+    if (!(await picker.isVisible().catch(() => false))) {
+      await runCommand(page, 'Chat: Open Chat');
+      await picker.waitFor({ timeout: 15_000 });
+    }
+    await page.locator('.interactive-input-part .monaco-editor').first().click();
+    // The simulator calls the tool a `[sim-tool:…]` directive names: VS Code's own list_dir, run by the agent.
+    await page.keyboard.type(`What is in the src folder? [sim-tool:list_dir {"path":${JSON.stringify(join(workspace, 'src'))}}]`);
+    await page.keyboard.press('Enter');
+    const answer = page.locator('.interactive-session .interactive-item-container', { hasText: 'Simulated answer from' }).last();
+    await answer.waitFor({ timeout: ANSWER_TIMEOUT_MS });
+    await page.waitForFunction(() => !globalThis.document.querySelector('.interactive-session .chat-most-recent-response.chat-response-loading'), null, { timeout: ANSWER_TIMEOUT_MS }).catch(() => {});
+    const text = ((await answer.textContent()) ?? '').replace(/\s+/g, ' ');
+    const rows = (await chatRows()).slice(0, (await chatRows()).length - before);
+    const model = /Simulated answer from ([\w.-]+)/.exec(text)?.[1];
+    if (rows.length < 2 || !rows.some((r) => r.model === model)) {
+      throw new Error(`expected the tool call and the answer in the ledger as vscode-chat (answer by ${model}); new chat rows: ${JSON.stringify(rows.map((r) => [r.model, r.status]))}`);
+    }
+    if (!/the tool said .*search\.ts/.test(text)) {
+      throw new Error(`the answer does not carry the tool's result (search.ts): ${text.slice(0, 300)}`);
+    }
+    await sleep(600);
+    await page.screenshot({ path: join(results, 'chat-answer.png') });
+    log(`chat view: ${rows.length} requests as vscode-chat (${rows.map((r) => r.model).join(', ')}); answer: ${text.slice(0, 160)}`);
+    // The walkthrough's chat step is done now that chat answered from LLM Router.
+    await runCommand(page, 'Welcome: Open Walkthrough');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with LLM Router' }).first().click();
+    await page.locator('.getting-started-step[data-step-id$="chat"][aria-checked="true"]').first().waitFor({ timeout: 10_000 });
+    await page.locator('.getting-started-step[data-step-id$="chat"]').first().click();
+    await sleep(700);
+    await page.screenshot({ path: join(results, 'walkthrough-chat-done.png') });
+    await runCommand(page, 'View: Close All Editors');
     await runCommand(page, 'View: Hide Secondary Side Bar').catch(() => {});
   });
 
-  await soft('Ask on a selection: a highlighted code block with Copy / Insert, a follow-up, and a stronger re-ask with both costs', async () => {
+  await soft('Ask on a selection: the answer\'s code block highlighted, with Copy and Insert at cursor', async () => {
     // The chat view of the step before keeps the keyboard (its input grabs the focus back): close it.
     if (await page.locator('.part.auxiliarybar').isVisible().catch(() => false)) {
       await page.keyboard.press('Control+Alt+KeyB');
@@ -616,6 +639,50 @@ async function runUi(browser, server, workspace, home) {
     await frame.waitForSelector('[data-testid="code-insert"]');
     await sleep(400);
     await page.screenshot({ path: join(results, 'ask-code-block.png') });
+  });
+
+  await soft('the answer\'s code block: Copy puts it on the clipboard, Insert at cursor puts it into the editor at the cursor', async () => {
+    const frame = await findViewFrame(page, 'answer', 10_000);
+    const code = (await frame.textContent('.answer-body .code-block pre code')) ?? '';
+    if (!code.trim()) {
+      throw new Error('the answer has no code block');
+    }
+    await frame.locator('.answer-body [data-testid="code-copy"]').first().click();
+    let clip = '';
+    for (const deadline = Date.now() + 5_000; clip !== code && Date.now() < deadline; await sleep(200)) {
+      clip = await readClipboard(page).catch(() => '');
+    }
+    if (clip !== code) {
+      throw new Error(`after Copy the clipboard holds ${JSON.stringify(clip.slice(0, 120))}, not the code block ${JSON.stringify(code.slice(0, 120))}`);
+    }
+    // Insert at cursor: the cursor at the end of the file the question was about.
+    const file = join(workspace, 'src', 'search.ts');
+    const original = readFileSync(file, 'utf8');
+    const editor = page.locator('.editor-group-container .monaco-editor .view-lines').first();
+    await editor.click();
+    await sleep(300);
+    await page.keyboard.press('Control+End');
+    await frame.locator('.answer-body [data-testid="code-insert"]').first().click();
+    // The editor grows by the code block's lines.
+    const lines = original.split('\n').length;
+    await page.waitForFunction((n) => (globalThis.document.querySelector('.editor-group-container .monaco-editor .view-lines')?.querySelectorAll('.view-line').length ?? 0) > n, lines, { timeout: 10_000 });
+    await sleep(400);
+    await page.screenshot({ path: join(results, 'ask-insert.png') });
+    await editor.click();
+    await page.keyboard.press('Control+S');
+    let saved = original;
+    for (const deadline = Date.now() + 5_000; saved === original && Date.now() < deadline; await sleep(200)) {
+      saved = readFileSync(file, 'utf8');
+    }
+    writeFileSync(file, original);
+    if (saved !== original + code) {
+      throw new Error(`after Insert at cursor the file is ${JSON.stringify(saved.slice(-200))}; expected the original followed by the code block`);
+    }
+    log(`code block: Copy → clipboard (${code.length} chars), Insert at cursor → appended at the end of search.ts`);
+  });
+
+  await soft('Ask follow-up and "Ask again with a stronger model": both turns with their models and costs', async () => {
+    const frame = await findViewFrame(page, 'answer', 10_000);
     await frame.fill('[data-testid="follow-up-input"]', 'And what is its time complexity?');
     await frame.click('[data-testid="follow-up-send"]');
     await sendModal();
@@ -625,8 +692,9 @@ async function runUi(browser, server, workspace, home) {
     if (!/time complexity/.test(followUpText)) {
       throw new Error(`the follow-up's answer does not answer it: ${followUpText.slice(0, 200)}`);
     }
-    // The follow-up was sent with the conversation: its input counts the first turn too.
-    const rows = (await rpc('spend/requests', { limit: 2 })).rows;
+    // The follow-up was sent with the conversation: its input counts the first turn too. (VS Code's
+    // chat may add rows of its own meanwhile; only the Ask rows count here.)
+    const rows = (await rpc('spend/requests', { limit: 20 })).rows.filter((r) => r.clientName !== 'vscode-chat');
     if (!(rows[0]?.tokensIn > rows[1]?.tokensIn)) {
       throw new Error(`the follow-up did not carry the conversation (tokens in ${rows[0]?.tokensIn} vs ${rows[1]?.tokensIn})`);
     }
@@ -771,6 +839,8 @@ async function runUi(browser, server, workspace, home) {
     }
   });
   await dashboardSteps({ page, home, results, soft, findViewFrame, runCommand, rpc, log, sleep });
+
+  await commandSteps({ page, soft, rpc, home, results, log, dismissToasts, sendModal, spentToday, setDaily });
   try {
     // nothing: keeps the finally below shared with the main steps
   } finally {
@@ -832,7 +902,7 @@ async function main() {
   const home = join(root, 'router-home');
   mkdirSync(home, { recursive: true });
   const workspace = writeWorkspace(root);
-  writeUserSettings(join(root, 'user'));
+  writeUserSettings(join(root, 'mocha', 'user'));
   const resultsFile = join(root, 'mocha-results.json');
   // Inside the checkout (out/ is ignored) so `mocha` resolves from its node_modules.
   const testsPath = await buildSuite(join(repo, 'out', 'e2e-suite'));
@@ -851,7 +921,9 @@ async function main() {
     let server;
     let browser;
     try {
-      server = await timed(`${name}: code-server start`, () => startCodeServer({ cacheDir, root, env, log, name }));
+      // Each phase has a profile of its own (user data, extensions, XDG dirs): the UI phase starts
+      // as a first-time user (walkthrough progress, chat setup), over the same daemon home.
+      server = await timed(`${name}: code-server start`, () => startCodeServer({ cacheDir, root: join(root, name), env, log, name }));
       if (name === 'ui' && vsix) {
         log(`installing ${vsix}: ${installVsix(cacheDir, server, vsix)}`);
       }
@@ -873,6 +945,8 @@ async function main() {
     if (only !== 'mocha') {
       // The UI phase's daemon starts fresh with this config: Ask confirms estimates above $0.000001.
       writeFileSync(join(home, 'config.json'), JSON.stringify({ askConfirmAboveUsd: 0.000001 }, null, 2));
+      // VS Code's chat view answers without a sign-in (see README: the chat view and Copilot Chat).
+      writeUserSettings(join(root, 'ui', 'user'), { 'chat.allowAnonymousAccess': true });
       await phase('ui', (browser, server) => runUi(browser, server, workspace, home));
     }
   } finally {
