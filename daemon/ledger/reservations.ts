@@ -430,12 +430,16 @@ export class BudgetGuard {
       return { budget: b, periodStart: null, resetsAt: null, spentUsd: 0, reservedUsd: 0, requests: 0, unknownPriceRequests: 0, leftUsd: b.limitUsd, fraction: 0, state: 'ok' };
     }
     const start = periodStart(now, b.period, this.options.timeZone);
-    const u = usageOf(tx, b.id, start);
+    return this.statusFrom(b, b.period, now, start, usageOf(tx, b.id, start));
+  }
+
+  /** The status of a calendar budget from its usage row for the period that holds `now`. */
+  private statusFrom(b: Budget, period: CalendarPeriod, now: number, start: number, u: UsageRow): BudgetStatus {
     const fraction = (u.spent_usd + u.reserved_usd) / b.limitUsd;
     return {
       budget: b,
       periodStart: start,
-      resetsAt: periodEnd(now, b.period, this.options.timeZone),
+      resetsAt: periodEnd(now, period, this.options.timeZone),
       spentUsd: u.spent_usd,
       reservedUsd: u.reserved_usd,
       requests: u.requests,
@@ -447,12 +451,17 @@ export class BudgetGuard {
   }
 
   private alertIfCrossed(tx: WriteTx, b: Budget, ts: number): BudgetAlertNotification | null {
-    const s = this.statusOf(tx, b, ts);
+    if (!isCalendar(b.period)) {
+      return null;
+    }
+    // One read of the usage row serves both the status and what was already announced.
+    const start = periodStart(ts, b.period, this.options.timeZone);
+    const u = usageOf(tx, b.id, start);
+    const s = this.statusFrom(b, b.period, ts, start, u);
     if (s.state === 'ok' || s.periodStart === null) {
       return null;
     }
     const level = s.state === 'exceeded' ? 2 : 1;
-    const u = usageOf(tx, b.id, s.periodStart);
     if (u.alerted >= level) {
       return null;
     }

@@ -214,7 +214,7 @@ export class Store {
     let value: T;
     let frame: Buffer | null = null;
     this.inWrite = true;
-    this.db.exec('BEGIN IMMEDIATE');
+    this.control('BEGIN IMMEDIATE');
     try {
       value = fn(tx);
       if (value instanceof Promise) {
@@ -223,9 +223,9 @@ export class Store {
       if (this.durable !== null && written.length > 0) {
         frame = encodeRecord(written);
       }
-      this.db.exec('COMMIT');
+      this.control('COMMIT');
     } catch (e) {
-      this.db.exec('ROLLBACK');
+      this.control('ROLLBACK');
       return Promise.reject(e);
     } finally {
       this.inWrite = false;
@@ -435,9 +435,25 @@ export class Store {
     }
     const stmt = this.prepare(sql);
     try {
+      // run() binds, steps and resets; only a failed step leaves the statement to reset here.
       stmt.run(params);
-    } finally {
+    } catch (e) {
       stmt.reset();
+      throw e;
+    }
+  }
+
+  /**
+   * BEGIN, COMMIT and ROLLBACK as cached statements: db.exec would parse and compile them again
+   * for every transaction (two per recorded request).
+   */
+  private control(sql: 'BEGIN IMMEDIATE' | 'COMMIT' | 'ROLLBACK'): void {
+    const stmt = this.prepare(sql);
+    try {
+      stmt.run();
+    } catch (e) {
+      stmt.reset();
+      throw e;
     }
   }
 

@@ -21,7 +21,14 @@ const NON_DETERMINISTIC = [
   /\bunixepoch\s*\(\s*\)/i,
 ];
 
+/** Statements already checked: a write runs the same few texts over and over (four regexes each). */
+const checked = new Set<string>();
+const MAX_CHECKED = 4096;
+
 export function assertDeterministic(sql: string): void {
+  if (checked.has(sql)) {
+    return;
+  }
   for (const pattern of NON_DETERMINISTIC) {
     if (pattern.test(sql)) {
       throw new RouterError(
@@ -29,5 +36,8 @@ export function assertDeterministic(sql: string): void {
         `write statements must be deterministic (the journal replays them): pass times and random values as parameters instead of ${pattern.source} in: ${sql.trim().slice(0, 120)}`,
       );
     }
+  }
+  if (checked.size < MAX_CHECKED) {
+    checked.add(sql);
   }
 }
