@@ -28,21 +28,6 @@ const COLUMNS = [
 const INSERT_REQUEST = `INSERT INTO requests (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
 const INSERT_ATTEMPT = 'INSERT INTO attempts (request_id, n, ts, model, provider, status, error_code, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 
-/**
- * A request answered by its first attempt: that attempt says nothing the row does not (model,
- * provider, ok, no error), so it is not stored (85 bytes a row, a fifth of the hot row, and one
- * statement less per request); `attemptsOf` gives it back from the row. Its own start time and
- * latency differ from the row's only by the routing before it (about a millisecond), and are
- * reported as the row's. Failed, cancelled and retried requests keep every attempt.
- */
-function onlyRepeatsRow(row: LedgerRow, attempts: readonly AttemptRow[]): boolean {
-  const a = attempts[0];
-  return (
-    attempts.length === 1 && a !== undefined && a.n === 1 && a.status === 'ok' && a.errorCode === null && row.status === 'ok' &&
-    row.errorCode === null && a.model === row.model && a.provider === row.provider
-  );
-}
-
 export function insertRequest(tx: WriteTx, row: LedgerRow, attempts: readonly AttemptRow[]): void {
   tx.run(INSERT_REQUEST, [
     row.id, row.ts, row.clientKind, row.clientName, row.workspace, row.endpoint, row.requestedModel, row.model, row.provider, row.policy,
@@ -51,9 +36,6 @@ export function insertRequest(tx: WriteTx, row: LedgerRow, attempts: readonly At
     row.ttftMs === null ? null : Math.round(row.ttftMs), row.status, row.errorCode, JSON.stringify(row.fallbacks), row.experimentId, row.arm,
     row.effort ?? null, row.expectedWallMs === undefined || row.expectedWallMs === null ? null : Math.round(row.expectedWallMs),
   ]);
-  if (onlyRepeatsRow(row, attempts)) {
-    return;
-  }
   for (const a of attempts) {
     tx.run(INSERT_ATTEMPT, [row.id, a.n, a.ts, a.model, a.provider, a.status, a.errorCode, Math.round(a.latencyMs)]);
   }
@@ -119,16 +101,7 @@ export function getRequest(tx: ReadTx, id: string): LedgerRow | undefined {
 }
 
 export function attemptsOf(tx: ReadTx, requestId: string): AttemptRow[] {
-  const stored = tx.all('SELECT * FROM attempts WHERE request_id = ? ORDER BY n', [requestId]);
-  if (stored.length === 0) {
-    // A request answered by its first attempt stores none (see onlyRepeatsRow).
-    const r = tx.get('SELECT ts, model, provider, status, error_code, latency_ms FROM requests WHERE id = ?', [requestId]);
-    if (r === undefined || r.status !== 'ok' || r.error_code !== null) {
-      return [];
-    }
-    return [{ n: 1, ts: num(r.ts), model: String(r.model), provider: String(r.provider), status: 'ok', errorCode: null, latencyMs: num(r.latency_ms) }];
-  }
-  return stored.map((r) => ({
+  return tx.all('SELECT * FROM attempts WHERE request_id = ? ORDER BY n', [requestId]).map((r) => ({
     n: num(r.n),
     ts: num(r.ts),
     model: String(r.model),
