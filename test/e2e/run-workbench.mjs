@@ -738,10 +738,17 @@ async function runUi(browser, server, workspace, home) {
     } finally {
       writeFileSync(searchFile, searchOriginal);
       writeFileSync(notesFile, notesOriginal);
-      // Back to one editor group beside the answer, as the steps after this expect.
-      if (await notesGroup.count()) {
-        await notesGroup.locator('.monaco-editor .view-lines').first().click().catch(() => {});
-        await runCommand(page, 'View: Close Editor Group').catch(() => {});
+      // Back to one editor group beside the answer, as the steps after this expect: the split
+      // group's tabs closed by their own buttons (from the palette, "Close Editor Group" can match
+      // "Close All Editor Groups" first, which took the answer panel too).
+      const group = await notesGroup.elementHandle({ timeout: 2_000 }).catch(() => null);
+      for (let i = 0; group && i < 4; i++) {
+        const close = await group.$('.tab .tab-actions .action-label').catch(() => null);
+        if (!close) {
+          break;
+        }
+        await close.click({ force: true }).catch(() => {});
+        await sleep(300);
       }
     }
   });
