@@ -1,10 +1,12 @@
 // Bundles the three programs: the extension (CommonJS, `vscode` external), the daemon and its
 // CLI (Node), and the dashboard webview (browser). sql.js's wasm is copied beside the daemon, and
 // the tokenizer's rank tables into dist/tokenizer/ and the learned model's files into dist/model/
-// (read on first use, see routing/tokenizer.ts and routing/modelFiles.ts).
+// (read on first use, see routing/tokenizer.ts and routing/modelFiles.ts), and the catalog's price
+// table into dist/price-table.json (see ledger/priceTable.ts).
 // @napi-rs/keyring is native: it stays external and ships in node_modules inside the .vsix.
 import * as esbuild from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { writeNotices } from './scripts/thirdPartyNotices.mjs';
 
@@ -23,6 +25,7 @@ const builds = await Promise.all([
   esbuild.build({ ...common, entryPoints: { webview: 'webview/main.ts' }, outdir: 'dist', platform: 'browser', format: 'iife', target: 'es2022' }),
 ]);
 writeNotices(builds.map((b) => b.metafile));
+asciiOnly('dist/daemon.js');
 copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'dist/sql-wasm.wasm');
 mkdirSync('dist/model', { recursive: true });
 for (const name of ['router-model.json', 'word-vectors.json']) {
@@ -31,4 +34,28 @@ for (const name of ['router-model.json', 'word-vectors.json']) {
 mkdirSync('dist/tokenizer', { recursive: true });
 for (const name of ['cl100k_base', 'o200k_base']) {
   copyFileSync(require.resolve(`gpt-tokenizer/data/${name}.tiktoken`), `dist/tokenizer/${name}.tiktoken`);
+}
+// The catalog's prices, probed from @pydantic/genai-prices (ledger/priceTable.ts): the daemon loads
+// the library itself only for a model this table does not hold.
+const prices = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/priceTable.ts', 'dist/price-table.json'], { stdio: 'inherit' });
+if (prices.status !== 0) {
+  throw new Error('scripts/priceTable.ts failed: the daemon would price every model through the whole library');
+}
+
+/**
+ * Node keeps a script's source in memory as a string, two bytes a character as soon as one
+ * character is outside Latin-1. esbuild escapes strings but not comments or regular expression
+ * literals, and a few of those (typographic quotes in undici's comments, math signs in routing's
+ * patterns) doubled the daemon's source in memory (8 MB for 4 MB). Escaped as \uXXXX they mean the
+ * same; a backslash right before one would change meaning, so that stops the build instead.
+ */
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  if (/\\[\u0080-\uffff]/.test(text)) {
+    throw new Error(`${file}: a backslash before a non-ASCII character; cannot escape it safely`);
+  }
+  const escaped = text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (escaped !== text) {
+    writeFileSync(file, escaped);
+  }
 }

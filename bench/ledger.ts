@@ -94,7 +94,7 @@ async function recordedRate(withBudget: boolean): Promise<number> {
         const decision = { model: r.model, provider: r.provider, policy: r.policy, taskType: r.taskType, inputTokens: r.tokensIn, estimatedOutputTokens: 0, estimatedCostUsd: null, reason: '', fallbacks: [], candidates: [] } as unknown as RoutingDecision;
         turn.setPlan({ decision, routing: undefined, substitutedFor: null, namedRoute: null });
         const model = { id: r.model, provider: r.provider } as CatalogModel;
-        turn.reservations.push(await ledger.reserve(turn, model, r.costUsd));
+        turn.reservations.push(await ledger.reserve(turn, model, r.estimatedCostUsd));
         await store.withWrite((tx: WriteTx) => {
           insertRequest(tx, r, [{ n: 1, ts: r.ts, model: r.model, provider: r.provider, status: r.status, errorCode: null, latencyMs: r.latencyMs }]);
           hooks.onRecord?.(tx, r, [], turn);
@@ -116,14 +116,18 @@ async function recordedRate(withBudget: boolean): Promise<number> {
 }
 
 // ---- 2. queries at 10k / 100k / 1M ------------------------------------------------------------
-async function fill(store: Store, from: number, to: number, end = NOW, spanDays = SPAN_DAYS): Promise<void> {
+/**
+ * Rows spread over the last `spanDays` days, deterministic. `inOrder`: in time order, as a daemon
+ * records them (section 3, where the archive's cost depends on how rows lie in the file); else
+ * interleaved across the span.
+ */
+async function fill(store: Store, from: number, to: number, end = NOW, spanDays = SPAN_DAYS, inOrder = false): Promise<void> {
   const BATCH = 20_000;
   const span = spanDays * 86_400_000;
   for (let i = from; i < to; i += BATCH) {
     await store.withWrite((tx) => {
       for (let j = i; j < Math.min(to, i + BATCH); j++) {
-        // Spread over the last SPAN_DAYS days, deterministic and interleaved.
-        const ts = end - span + Math.floor(((j * 2654435761) % 1_000_003) / 1_000_003 * span);
+        const ts = inOrder ? end - span + Math.floor((j / to) * span) : end - span + Math.floor(((j * 2654435761) % 1_000_003) / 1_000_003 * span);
         const r = row(j, ts);
         insertRequest(tx, r, []);
         recordInRollups(tx, r);
@@ -239,9 +243,9 @@ async function daemonRss(): Promise<void> {
   try {
     const now = Date.now();
     let store = await Store.open({ dir: home });
-    await fill(store, 0, rows, now, 365);
+    await fill(store, 0, rows, now, 365, true);
     await store.close();
-    console.log(`\n3. the daemon (dist/daemon.js, own process) over ${rows} rows spread over the last 365 days`);
+    console.log(`\n3. the daemon (dist/daemon.js, own process) over ${rows} rows spread over the last 365 days, recorded in time order`);
     await daemonOver(home, rows, 'every row hot (never archived)');
     store = await Store.open({ dir: home });
     const cold = ColdLedger.open(store, ColdLedger.dirIn(home));

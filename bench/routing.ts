@@ -9,7 +9,7 @@ import { dot, seededRandom, trainLinear } from '../daemon/routing/linearModel';
 import { apgr } from './routingMetrics';
 import { DIMENSIONS, promptVector } from '../daemon/routing/promptFeatures';
 import { shippedQualityModel, type LearnedQuality } from '../daemon/routing/learnedQuality';
-import { scorer, trainExperts } from '../scripts/routerTraining';
+import { expertVectorise, markReads, scorer, trainExperts } from '../scripts/routerTraining';
 import { runLatency } from './routingLatency';
 import { SUBJECT_HOLDOUT_EVERY } from './routingData';
 
@@ -51,8 +51,19 @@ function pairSection(): void {
   const unseen = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === 0));
   const seenTrain = train.filter((r) => !unseen.has(r.category));
   const unseenRows = rows.filter((r) => unseen.has(r.category));
-  const vec = (r: BenchRow) => promptVector(r.prompt);
-  const subjectScore = scorer(trainExperts(seenTrain, vec, { choice: 1, open: 1 }), vec);
+  const vec = expertVectorise((r: BenchRow) => promptVector(r.prompt), model.reads);
+  // The shipped recipe: linear experts plus, where validation kept them, the networks at their weights.
+  const weights = model.netWeights;
+  const subjectExperts = trainExperts(seenTrain, vec, { choice: 1, open: 1 }, 0);
+  for (const k of ['choice', 'open'] as const) {
+    const net = subjectExperts[k].net;
+    if (net && weights[k] > 0) {
+      net.weight = weights[k];
+    } else {
+      delete subjectExperts[k].net;
+    }
+  }
+  const subjectScore = scorer(markReads(subjectExperts, model.reads), vec);
   const bowSeen = trainLinear(seenTrain.map((r) => promptVector(r.prompt, 1)), seenTrain.map((r) => ((r.outcomes[STRONG] ?? 0) > (r.outcomes[WEAK] ?? 0) ? 1 : 0)), DIMENSIONS, { loss: 'logistic', epochs: 5, learningRate: 0.1, l2: 1e-4, seed: 3 });
   printPair(`MMLU, ${unseen.size} whole subjects never trained on (${[...unseen].join(', ')}): ${unseenRows.length} prompts`, [
     pairReport('random (expected)', unseenRows, () => 0),

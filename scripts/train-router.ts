@@ -2,17 +2,17 @@
 // split is never read for fitting or for choosing anything) and writes
 // daemon/routing/model/{word-vectors,router-model,metrics}.json.
 // Deterministic: fixed seeds, stable split, no clock or randomness in what is written.
-// Bounded: about a minute of one core (the machine is shared).
+// Bounded: about 90 s of one core (four feature variants are validated; the machine is shared).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, SUBJECT_HOLDOUT_EVERY, TEST_SHARE, type BenchRow } from '../bench/routingData';
 import { pairReport } from '../bench/pairEval';
-import { costToReach, lambdaGrid, routeCurve, singleModels } from '../bench/arenaEval';
+import { costToReach, lambdaGrid, routeCurve, singleModels, thresholdCurve, type ArenaCase } from '../bench/arenaEval';
 import { benchModels, casesFor, learnFromOutcomes, pricedArena, type BenchModel } from '../bench/arenaCatalog';
 import { encodeSparse, sigmoid } from '../daemon/routing/linearModel';
-import { BAGS, scorer, trainExperts, withoutEmbedding, type Vectorise } from './routerTraining';
-import { EMBEDDING_DIMS, HASH_BITS, promptVector, type SparseVector } from '../daemon/routing/promptFeatures';
-import { LearnedQuality, type Expert, type ModelFile } from '../daemon/routing/learnedQuality';
+import { BAGS, expertVectorise, hasOptions, markReads, NET_WEIGHTS, partsScorer, scorer, trainExperts, type Vectorise } from './routerTraining';
+import { EMBEDDING_DIMS, HASH_BITS, maskVector, promptVector, type ExpertReads, type SparseVector } from '../daemon/routing/promptFeatures';
+import { encodeNet, LearnedQuality, type Expert, type ModelFile } from '../daemon/routing/learnedQuality';
 import { WordVectors } from '../daemon/routing/wordVectors';
 import { stableUnit } from '../daemon/routing/rules';
 import { buildWordVectorTable } from './wordVectorTable';
@@ -24,36 +24,54 @@ const VECTOR_STOP_RANKS = 100;
 const PRIOR_STRENGTHS = [5, 20, 80];
 const MAX_ADJUSTMENTS = [0.1, 0.2];
 const ARENA_FOLDS = 5;
+/** Optional feature groups, every combination validated. */
+const FEATURE_VARIANTS: ExpertReads[] = [true, false].flatMap((wordVectors) => [true, false].map((wordProblemCues) => ({ wordVectors, wordProblemCues })));
 const VALIDATION_FOLDS = 3;
 
 /**
  * Validation inside the training split only: 3-fold CV by prompt (MMLU, GSM8K) and MMLU
  * subject-group CV (each group of training subjects predicted by a model trained without it — the
- * held-out "unseen subjects" are excluded from it entirely).
+ * held-out "unseen subjects" are excluded from it entirely). Every fold model also trains the
+ * networks, so each blend weight is scored on the same folds; the multiple-choice expert's weight
+ * is chosen by MMLU CV + subject-group CV, the open expert's by GSM8K CV.
  */
-function validate(train: BenchRow[], unseen: Set<string>, vec: Vectorise): { mmlu: number; gsm8k: number; subjects: number; kappa: number; kappaLogLoss: number } {
-  const scores = new Map<BenchRow, number>();
+interface Validation {
+  mmlu: number;
+  gsm8k: number;
+  subjects: number;
+  netWeight: { choice: number; open: number };
+  byWeight: { weight: number; mmlu: number; gsm8k: number; subjects: number }[];
+  /** Out-of-fold D of every training prompt as a function of the blend weight (κ is fitted on it). */
+  outOfFold: Map<BenchRow, (weight: number) => number>;
+}
+function validate(train: BenchRow[], unseen: Set<string>, vec: Vectorise): Validation {
+  const parts = new Map<BenchRow, (w: number) => number>();
   for (let f = 0; f < VALIDATION_FOLDS; f++) {
     const inFold = (r: BenchRow) => Math.floor(stableUnit(`cv:${r.prompt}`) * VALIDATION_FOLDS) === f;
-    const score = scorer(trainExperts(train.filter((r) => !inFold(r)), vec, { choice: 1, open: 1 }), vec);
+    const score = partsScorer(trainExperts(train.filter((r) => !inFold(r)), vec, { choice: 1, open: 1 }, 1), vec);
     for (const r of train.filter(inFold)) {
-      scores.set(r, score(r));
+      parts.set(r, score(r).d);
     }
   }
-  const cv = (b: string) => pairReport(b, train.filter((r) => r.benchmark === b), (r) => scores.get(r) ?? 0).apgr;
   const seen = train.filter((r) => !unseen.has(r.category));
   const subjects = [...new Set(seen.filter((r) => r.benchmark === 'mmlu').map((r) => r.category))].sort();
-  const bySubject = new Map<BenchRow, number>();
+  const bySubject = new Map<BenchRow, (w: number) => number>();
   for (let g = 0; g < SUBJECT_HOLDOUT_EVERY; g++) {
     const group = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === g));
-    const score = scorer(trainExperts(seen.filter((r) => !group.has(r.category)), vec, { choice: 1, open: 1 }), vec);
+    const score = partsScorer(trainExperts(seen.filter((r) => !group.has(r.category)), vec, { choice: 1, open: 1 }, 1), vec);
     for (const r of seen.filter((r) => group.has(r.category))) {
-      bySubject.set(r, score(r));
+      bySubject.set(r, score(r).d);
     }
   }
   const subjectRows = [...bySubject.keys()];
-  const k = calibrateKappa(train, scores);
-  return { mmlu: round4(cv('mmlu')), gsm8k: round4(cv('gsm8k')), subjects: round4(pairReport('subjects', subjectRows, (r) => bySubject.get(r) ?? 0).apgr), kappa: k.kappa, kappaLogLoss: k.logLoss };
+  const byWeight = NET_WEIGHTS.map((weight) => {
+    const cv = (b: string) => pairReport(b, train.filter((r) => r.benchmark === b), (r) => parts.get(r)?.(weight) ?? 0).apgr;
+    return { weight, mmlu: round4(cv('mmlu')), gsm8k: round4(cv('gsm8k')), subjects: round4(pairReport('subjects', subjectRows, (r) => bySubject.get(r)?.(weight) ?? 0).apgr) };
+  });
+  const best = (key: (v: (typeof byWeight)[number]) => number) => byWeight.reduce((a, b) => (key(b) > key(a) + 1e-9 ? b : a));
+  const choice = best((v) => v.mmlu + v.subjects);
+  const open = best((v) => v.gsm8k);
+  return { mmlu: choice.mmlu, gsm8k: open.gsm8k, subjects: choice.subjects, netWeight: { choice: choice.weight, open: open.weight }, byWeight, outOfFold: parts };
 }
 
 /**
@@ -102,11 +120,11 @@ function searchArena(experts: Record<'choice' | 'open', Expert>, vectors: WordVe
   const ids = [...models.keys()];
   const routable = new Map([...prices].filter(([m]) => models.has(m)));
   const best = singleModels(arenaTrain, routable)[0];
-  const results: { kappa: number; priorStrength: number; maxAdjustment: number; costShareAt95: number }[] = [];
+  const results: { kappa: number; priorStrength: number; maxAdjustment: number; costShareAt95: number; thresholdRuleCostShareAt95: number }[] = [];
   for (const priorStrength of PRIOR_STRENGTHS) {
     for (const maxAdjustment of MAX_ADJUSTMENTS) {
       {
-        const cases = [];
+        const cases: ArenaCase[] = [];
         const quality = new Map<unknown, LearnedQuality>();
         for (let f = 0; f < ARENA_FOLDS; f++) {
           const inFold = (i: number) => i % ARENA_FOLDS === f;
@@ -118,12 +136,15 @@ function searchArena(experts: Record<'choice' | 'open', Expert>, vectors: WordVe
             cases.push(c);
           }
         }
-        const curve = routeCurve(cases, routable, (c, id) => {
+        const q = (c: ArenaCase, id: string) => {
           const m = models.get(id);
           return m ? (quality.get(c) as LearnedQuality).qualityOf(m, c.reading) : 0;
-        }, lambdaGrid());
-        const reach = costToReach(curve, 0.95 * (best?.meanScore ?? 0));
-        results.push({ kappa, priorStrength, maxAdjustment, costShareAt95: round4(reach.hull === null || !best ? 1 : reach.hull / best.costUsd) });
+        };
+        const reach = costToReach(routeCurve(cases, routable, q, lambdaGrid()), 0.95 * (best?.meanScore ?? 0));
+        // The other decision rule (cheapest model predicted to reach a threshold), on the same folds.
+        const byThreshold = costToReach(thresholdCurve(cases, routable, q), 0.95 * (best?.meanScore ?? 0));
+        const share = (c: number | null) => round4(c === null || !best ? 1 : c / best.costUsd);
+        results.push({ kappa, priorStrength, maxAdjustment, costShareAt95: share(reach.hull), thresholdRuleCostShareAt95: share(byThreshold.hull) });
       }
     }
   }
@@ -147,7 +168,6 @@ function main(): void {
     }
     return x;
   };
-  const vecNoEmbedding: Vectorise = (r) => withoutEmbedding(vec(r));
 
   const pair = loadPair();
   const pairTrain = pair.filter((r) => !isTest(r));
@@ -155,20 +175,31 @@ function main(): void {
   const subjects = [...new Set(pair.filter((r) => r.benchmark === 'mmlu').map((r) => r.category))].sort();
   const unseen = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === 0));
 
-  // Whether the word vectors earn their place: decided here, inside the training split.
-  const validation = { withWordVectors: validate(pairTrain, unseen, vec), withoutWordVectors: validate(pairTrain, unseen, vecNoEmbedding) };
-  const v = validation.withWordVectors;
-  const w = validation.withoutWordVectors;
-  const useVectors = v.mmlu + v.gsm8k + v.subjects >= w.mmlu + w.gsm8k + w.subjects;
-  const features = useVectors ? vec : vecNoEmbedding;
+  // Which feature groups each expert reads, decided here, inside the training split: every
+  // combination is validated on the same folds; the multiple-choice expert takes the best by MMLU
+  // CV + subject-group CV, the open one the best by GSM8K CV.
+  const variants = FEATURE_VARIANTS.map((reads) => ({ reads, v: validate(pairTrain, unseen, (r) => maskVector(vec(r), reads)) }));
+  const pick = (key: (v: Validation) => number) => variants.reduce((a, b) => (key(b.v) > key(a.v) + 1e-9 ? b : a));
+  const choiceVariant = pick((v) => v.mmlu + v.subjects);
+  const openVariant = pick((v) => v.gsm8k);
+  const reads = { choice: choiceVariant.reads, open: openVariant.reads };
+  const features = expertVectorise(vec, reads);
+  const netWeight = { choice: choiceVariant.v.netWeight.choice, open: openVariant.v.netWeight.open };
+  // κ on the out-of-fold D of exactly this recipe (each prompt from its expert's variant and weight).
+  const oofD = new Map<BenchRow, number>();
+  for (const r of pairTrain) {
+    const k = hasOptions(vec(r)) ? 'choice' : 'open';
+    oofD.set(r, (k === 'choice' ? choiceVariant : openVariant).v.outOfFold.get(r)?.(netWeight[k]) ?? 0);
+  }
+  const kappa = calibrateKappa(pairTrain, oofD);
 
-  const experts = trainExperts(pairTrain, features, BAGS);
+  const experts = markReads(withNetWeights(trainExperts(pairTrain, features, BAGS, 0), netWeight), reads);
 
   const arena = loadArena();
   const { priced } = pricedArena(arena, loadPrices());
   const arenaTrain = arena.filter((r) => !isTest(r));
   const { models: figures } = benchModels([...new Set(arena.flatMap((r) => Object.keys(r.outcomes)))]);
-  const search = searchArena(experts, vectors, (useVectors ? v : w).kappa, arenaTrain, figures, priced);
+  const search = searchArena(experts, vectors, kappa.kappa, arenaTrain, figures, priced);
 
   const file: ModelFile = {
     version: 3,
@@ -176,8 +207,13 @@ function main(): void {
     embeddingDims: EMBEDDING_DIMS,
     trainedOn: `routing-bench training rows not held out (test share ${TEST_SHARE} by prompt): ${pairTrain.length} strong/weak prompts, ${arenaTrain.length} arena prompts (κ and online settings)`,
     experts: { choice: expertWeights(experts.choice), open: expertWeights(experts.open) },
+    nets: {
+      ...(experts.choice.net ? { choice: encodeNet(experts.choice.net) } : {}),
+      ...(experts.open.net ? { open: encodeNet(experts.open.net) } : {}),
+    },
     gap: { choice: { mean: experts.choice.mean, sd: experts.choice.sd }, open: { mean: experts.open.mean, sd: experts.open.sd } },
-    kappa: (useVectors ? v : w).kappa,
+    kappa: kappa.kappa,
+    reads,
     online: { priorStrength: search.chosen.priorStrength, maxAdjustment: search.chosen.maxAdjustment },
   };
   const json = JSON.stringify(file);
@@ -188,7 +224,7 @@ function main(): void {
   const score = (r: BenchRow) => shipped.difficultyOf(promptVector(r.prompt, 2, vectors)).d;
   const heldOut = ['mmlu', 'gsm8k'].map((b) => pairReport(b, pairTest.filter((r) => r.benchmark === b), score));
   // Generalisation: MMLU subjects never seen in training.
-  const subjectExperts = trainExperts(pairTrain.filter((r) => !unseen.has(r.category)), features, { choice: 1, open: 1 });
+  const subjectExperts = markReads(withNetWeights(trainExperts(pairTrain.filter((r) => !unseen.has(r.category)), features, { choice: 1, open: 1 }, 0), netWeight), reads);
   const unseenRows = pair.filter((r) => unseen.has(r.category));
   const subjectReport = pairReport('mmlu-unseen-subjects', unseenRows, scorer(subjectExperts, features));
 
@@ -196,20 +232,41 @@ function main(): void {
     split: { by: 'prompt text (FNV-1a hash)', testShare: TEST_SHARE, pairTrain: pairTrain.length, pairTest: pairTest.length, arenaTrain: arenaTrain.length },
     modelBytes: json.length,
     wordVectorBytes: JSON.stringify(table).length,
-    validation: { ...validation, wordVectorsKept: useVectors, how: '3-fold CV by prompt inside the training split (MMLU, GSM8K); MMLU subject-group CV over training subjects (the unseen-subject set excluded)' },
+    validation: {
+      variants: variants.map((x) => ({ reads: x.reads, ...withoutOutOfFold(x.v) })),
+      reads,
+      kappaLogLoss: kappa.logLoss,
+      how: '3-fold CV by prompt inside the training split (MMLU, GSM8K); MMLU subject-group CV over training subjects (the unseen-subject set excluded)' },
     arenaSearch: { how: `${ARENA_FOLDS}-fold CV on the arena training prompts, online learning from the other folds; cost share of the best single model at 95% of its mean (hull)`, results: search.results },
-    chosen: { kappa: file.kappa, ...file.online },
+    chosen: { kappa: file.kappa, netWeight, reads, ...file.online },
     heldOut,
     unseenSubjects: { subjects: [...unseen], ...subjectReport },
   };
   writeFileSync(join(OUT_DIR, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  console.log(`validation (training split): with word vectors ${JSON.stringify(v)}; without ${JSON.stringify(w)} → ${useVectors ? 'kept' : 'dropped'}`);
-  console.log(`κ ${file.kappa} (log-loss ${(useVectors ? v : w).kappaLogLoss} on out-of-fold training prompts); arena CV (training prompts): prior strength ${file.online.priorStrength}, bound ±${file.online.maxAdjustment} → ${(search.chosen.costShareAt95 * 100).toFixed(1)}% of the best model's cost at 95%`);
+  for (const x of variants) {
+    console.log(`validation (training split), reads ${JSON.stringify(x.reads)}: ${JSON.stringify(withoutOutOfFold(x.v))}`);
+  }
+  console.log(`→ reads ${JSON.stringify(reads)}, network weights ${JSON.stringify(netWeight)}`);
+  console.log(`κ ${file.kappa} (log-loss ${kappa.logLoss} on out-of-fold training prompts); arena CV (training prompts): prior strength ${file.online.priorStrength}, bound ±${file.online.maxAdjustment} → ${(search.chosen.costShareAt95 * 100).toFixed(1)}% of the best model's cost at 95%`);
   for (const r of heldOut) {
     console.log(`${r.benchmark}: APGR ${r.apgr.toFixed(3)}  CPT(50%) ${(r.cpt50 * 100).toFixed(1)}%  CPT(80%) ${(r.cpt80 * 100).toFixed(1)}%  (${r.prompts} held-out prompts)`);
   }
   console.log(`MMLU unseen subjects: APGR ${subjectReport.apgr.toFixed(3)} on ${subjectReport.prompts} prompts of ${unseen.size} subjects`);
   console.log(`model ${(json.length / 1024).toFixed(0)} KiB + word vectors ${(JSON.stringify(table).length / 1024).toFixed(0)} KiB, in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+/** The experts with their networks blended at the validated weights (a network at weight 0 is dropped: it would change nothing). */
+function withNetWeights(e: Record<'choice' | 'open', Expert>, w: { choice: number; open: number }): Record<'choice' | 'open', Expert> {
+  const one = (x: Expert, weight: number): Expert => {
+    const { net, ...linear } = x;
+    return net && weight > 0 ? { ...linear, net: { ...net, weight } } : linear;
+  };
+  return { choice: one(e.choice, w.choice), open: one(e.open, w.open) };
+}
+
+function withoutOutOfFold(v: Validation): Omit<Validation, 'outOfFold'> {
+  const { outOfFold: _, ...rest } = v;
+  return rest;
 }
 
 function round4(x: number): number {

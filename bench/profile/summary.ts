@@ -2,7 +2,9 @@
 // and source location, and the share of time by area of the code (daemon folders, node_modules
 // packages, Node internals, GC). Frames in a bundle are mapped back to their sources through the
 // bundle's source map (dist/daemon.js.map of a non-production build).
-// Usage: tsx bench/profile/summary.ts <file.cpuprofile> [top=30]
+// Usage: tsx bench/profile/summary.ts <file.cpuprofile> [top=30] [--window=<fromUs>,<toUs>]
+// --window keeps only samples taken between two monotonic times (µs, the clock of
+// process.hrtime and of the profile's startTime), so start-up and warm-up stay out.
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +45,7 @@ interface ProfileNode {
 }
 interface Profile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -67,7 +70,10 @@ export function areaOf(f: CallFrame): string {
 }
 
 function main(): void {
-  const [file, topArg] = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const windowArg = args.find((a) => a.startsWith('--window='));
+  const [file, topArg] = args.filter((a) => !a.startsWith('--'));
+  const [from, to] = windowArg === undefined ? [-Infinity, Infinity] : windowArg.slice('--window='.length).split(',').map(Number);
   if (file === undefined) {
     process.stderr.write('usage: tsx bench/profile/summary.ts <file.cpuprofile> [top]\n');
     process.exit(2);
@@ -75,13 +81,45 @@ function main(): void {
   const top = Number(topArg ?? 30);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) {
+    for (const c of n.children ?? []) {
+      parent.set(c, n.id);
+    }
+  }
   const self = new Map<number, number>();
   let total = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const dt = profile.timeDeltas[i] ?? 0;
+    at += dt;
+    if (at < (from ?? -Infinity) || at > (to ?? Infinity)) {
+      return;
+    }
     self.set(id, (self.get(id) ?? 0) + dt);
     total += dt;
   });
+  const keyOf = (raw: CallFrame): string => {
+    const f = original(raw);
+    const where = f.url === '' ? '' : ` ${f.url.replace(/^.*?\/?((?:daemon|node_modules|dist)\/)/, '$1')}:${f.lineNumber + 1}`;
+    return `${f.functionName || '(anonymous)'}${where}`;
+  };
+  // Inclusive (self + callees) time of the daemon's own functions: which layers a request pays for.
+  const inclusive = new Map<string, number>();
+  for (const [id, us] of self) {
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const raw = byId.get(n)?.callFrame;
+      if (raw === undefined || !/\/daemon\//.test(original(raw).url)) {
+        continue;
+      }
+      const key = keyOf(raw);
+      if (!seen.has(key)) {
+        seen.add(key);
+        inclusive.set(key, (inclusive.get(key) ?? 0) + us);
+      }
+    }
+  }
   const byFunction = new Map<string, number>();
   const byArea = new Map<string, number>();
   for (const [id, us] of self) {
@@ -90,8 +128,7 @@ function main(): void {
       continue;
     }
     const f = original(raw);
-    const where = f.url === '' ? '' : ` ${f.url.replace(/^.*?\/?((?:daemon|node_modules|dist)\/)/, '$1')}:${f.lineNumber + 1}`;
-    const key = `${f.functionName || '(anonymous)'}${where}`;
+    const key = keyOf(raw);
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     const area = areaOf(f);
     byArea.set(area, (byArea.get(area) ?? 0) + us);
@@ -102,6 +139,10 @@ function main(): void {
   const pct = (us: number): string => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
   process.stdout.write(`${file.split('/').pop() ?? file}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s busy (${((100 * busy) / total).toFixed(0)}%); shares below are of the busy time\n\ntop self time:\n`);
   for (const [k, us] of [...byFunction].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    process.stdout.write(`  ${pct(us)}  ${k}\n`);
+  }
+  process.stdout.write('\ninclusive time of daemon functions (self + callees):\n');
+  for (const [k, us] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, top)) {
     process.stdout.write(`  ${pct(us)}  ${k}\n`);
   }
   process.stdout.write('\nby area:\n');

@@ -72,7 +72,11 @@ export function readColdState(tx: ReadTx): ColdState {
 }
 
 const SET = 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
-const MOVABLE = 'ts < ? AND experiment_id IS NULL';
+// `+experiment_id`: without statistics SQLite takes `experiment_id IS NULL` for the more selective
+// term and searched the experiment index, where nearly every row is NULL: each batch then read
+// the whole hot table (a 1M-row ledger moved about 1,000 rows/s). The unary plus keeps every
+// batch on the `ts` index.
+const MOVABLE = 'ts < ? AND +experiment_id IS NULL';
 
 export interface ColdLedgerOptions {
   files?: SegmentFiles;

@@ -1,8 +1,22 @@
 // Prices come from @pydantic/genai-prices' bundled data (offline). A model it does not know has
-// an unknown price: that is a state of its own, never $0.
-import { calcPrice } from '@pydantic/genai-prices';
+// an unknown price: that is a state of its own, never $0. The daemon's bundle carries a compact
+// table of the catalog's models (priceTable.ts, made at build time from the same library): the
+// library itself (about 20 MB resident) is loaded only for a model the table does not hold, and
+// that model's variants are then probed once, as the build probes the table's.
+//
+// calcPrice matches the model id against every provider's patterns on each call (~0.1 ms), and
+// the chat pipeline prices every request twice (estimate, settle). Within one price tier a cost is
+// linear in each token count and the tier depends only on input tokens, so per-token rates probed
+// once per variant and tier give the library's cost; the variant in force (a dated or a
+// time-of-day price) is chosen at each call, as the library chooses it.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Usage } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
+import { probedVariants } from './priceProbe';
+import { ratesFor, tableKey, variantAt, type PriceTable, type PriceVariant, type Rates } from './priceTable';
+
+export { genaiPrices, genaiPricesLoaded, libraryProviderId } from './priceProbe';
 
 /** USD per million tokens. */
 export interface ModelPrice {
@@ -20,43 +34,54 @@ export interface PricedModel {
   priceOverride?: ModelPrice | null;
 }
 
-const PROVIDER_IDS: Record<string, string> = { xai: 'x-ai', moonshot: 'moonshotai' };
+// The bundle ships dist/price-table.json (esbuild.mjs); under tests (tsx) there is none and every
+// model is probed from the library on first use, unless a test installs a table.
+let table: PriceTable | null | undefined;
+/** Variants probed at run time, for models the table does not hold. */
+const probed = new Map<string, PriceVariant[] | null>();
 
-function lookup(provider: string, priceId: string, usage: Record<string, number>): number | null {
-  try {
-    const r = calcPrice(usage, priceId, { providerId: PROVIDER_IDS[provider] ?? provider });
-    return r ? r.total_price : null;
-  } catch {
-    return null;
+function priceTable(): PriceTable | null {
+  if (table === undefined) {
+    const file = join(__dirname, 'price-table.json');
+    table = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as PriceTable) : null;
   }
+  return table;
 }
 
-const cache = new Map<string, ModelPrice | null>();
+/** Replaces the table (tests); null probes every model from the library. */
+export function usePriceTable(next: PriceTable | null): void {
+  table = next;
+  probed.clear();
+}
 
-/** Per-MTok prices at the base tier; null when the price is unknown. */
+/** The model's price variants (null: the library has no price for it). */
+function variantsOf(model: PricedModel): PriceVariant[] | null {
+  const key = tableKey(model.provider, model.priceId);
+  const fromTable = priceTable()?.models[key];
+  if (fromTable !== undefined) {
+    return fromTable;
+  }
+  let v = probed.get(key);
+  if (v === undefined) {
+    v = probedVariants(model.provider, model.priceId, Date.now());
+    probed.set(key, v);
+  }
+  return v;
+}
+
+/** Per-MTok prices at the base tier, as in force now; null when the price is unknown. */
 export function priceOf(model: PricedModel): ModelPrice | null {
   if (model.priceOverride !== undefined) {
     return usableOverride(model.priceOverride);
   }
-  const key = `${model.provider}/${model.priceId}`;
-  if (!cache.has(key)) {
-    const input = lookup(model.provider, model.priceId, { input_tokens: 1e6 });
-    const output = lookup(model.provider, model.priceId, { output_tokens: 1e6 });
-    if (input === null || output === null) {
-      cache.set(key, null);
-    } else {
-      const cached = lookup(model.provider, model.priceId, { input_tokens: 1e6, cache_read_tokens: 1e6 }) ?? input;
-      const write = lookup(model.provider, model.priceId, { input_tokens: 1e6, cache_write_tokens: 1e6 }) ?? input;
-      const price = { inputPerMTok: input, outputPerMTok: output, cachedInputPerMTok: cached, cacheWritePerMTok: write };
-      // Bundled data with broken units is treated as unknown rather than trusted.
-      cache.set(key, priceProblem(price) === null ? price : null);
-    }
-  }
-  return cache.get(key) ?? null;
+  const variants = variantsOf(model);
+  const price = variants === null ? null : (variantAt(variants, new Date())?.price ?? null);
+  // Bundled data with broken units is treated as unknown rather than trusted.
+  return price !== null && priceProblem(price) === null ? price : null;
 }
 
-/** The cost of a finished call, including tiered and cache prices; null when unknown. */
-export function costOf(model: PricedModel, usage: Usage): number | null {
+/** The cost of a finished call at `at` (default now), including tiered and cache prices; null when unknown. */
+export function costOf(model: PricedModel, usage: Usage, at?: Date): number | null {
   if (model.priceOverride !== undefined) {
     const p = usableOverride(model.priceOverride);
     if (p === null) {
@@ -65,99 +90,18 @@ export function costOf(model: PricedModel, usage: Usage): number | null {
     const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
     return (uncached * p.inputPerMTok + usage.cachedInputTokens * p.cachedInputPerMTok + usage.cacheWriteTokens * p.cacheWritePerMTok + usage.outputTokens * p.outputPerMTok) / 1e6;
   }
-  const rates = ratesAt(model, usage.inputTokens);
-  if (rates === 'unknown') {
+  const rates = ratesOf(variantsOf(model), usage.inputTokens, at ?? new Date());
+  if (rates === null) {
     return null;
   }
-  if (rates !== 'slow') {
-    const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
-    return uncached * rates.input + usage.cachedInputTokens * rates.cacheRead + usage.cacheWriteTokens * rates.cacheWrite + usage.outputTokens * rates.output;
-  }
-  return lookup(model.provider, model.priceId, {
-    input_tokens: usage.inputTokens,
-    cache_read_tokens: usage.cachedInputTokens,
-    cache_write_tokens: usage.cacheWriteTokens,
-    output_tokens: usage.outputTokens,
-  });
+  const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
+  return uncached * rates.input + usage.cachedInputTokens * rates.cacheRead + usage.cacheWriteTokens * rates.cacheWrite + usage.outputTokens * rates.output;
 }
 
-// ---- fast path ---------------------------------------------------------------------------------
-// calcPrice matches the model id against every provider's patterns on each call (~0.1 ms), and
-// the chat pipeline prices every request twice (estimate, settle). Within one price tier a cost is
-// linear in each token count, and the tier depends only on input tokens, so per-token rates are
-// probed once per (model, tier) from calcPrice itself and reused. Models whose price depends on
-// the date or time of day keep calling calcPrice.
-interface Rates {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
-interface PriceShape {
-  conditional: boolean;
-  /** Tier starts (input tokens); a tier applies when input tokens exceed its start. */
-  thresholds: number[];
-}
-
-const shapes = new Map<string, PriceShape | null>();
-const rateCache = new Map<string, Rates | null>();
-
-function shapeOf(provider: string, priceId: string): PriceShape | null {
-  const key = `${provider}/${priceId}`;
-  if (!shapes.has(key)) {
-    let shape: PriceShape | null = null;
-    try {
-      const r = calcPrice({ input_tokens: 1 }, priceId, { providerId: PROVIDER_IDS[provider] ?? provider });
-      if (r) {
-        const thresholds = new Set<number>();
-        for (const v of Object.values(r.model_price)) {
-          if (typeof v === 'object' && v !== null) {
-            for (const t of v.tiers) {
-              thresholds.add(t.start);
-            }
-          }
-        }
-        shape = { conditional: Array.isArray(r.model.prices), thresholds: [...thresholds].sort((a, b) => a - b) };
-      }
-    } catch {
-      shape = null;
-    }
-    shapes.set(key, shape);
-  }
-  return shapes.get(key) ?? null;
-}
-
-function ratesAt(model: PricedModel, inputTokens: number): Rates | 'unknown' | 'slow' {
-  const shape = shapeOf(model.provider, model.priceId);
-  if (shape === null) {
-    return 'unknown';
-  }
-  if (shape.conditional) {
-    return 'slow';
-  }
-  let tier = -1;
-  for (const t of shape.thresholds) {
-    if (inputTokens > t) {
-      tier = t;
-    }
-  }
-  const key = `${model.provider}/${model.priceId}/${tier}`;
-  if (!rateCache.has(key)) {
-    const next = shape.thresholds.find((t) => t > tier);
-    // A probe size inside this tier: above its start, at or below the next one.
-    const n = tier >= 0 ? tier + 1 : Math.min(1_000_000, next ?? 1_000_000);
-    const base = lookup(model.provider, model.priceId, { input_tokens: n });
-    const withOut = lookup(model.provider, model.priceId, { input_tokens: n, output_tokens: 1_000_000 });
-    const read = lookup(model.provider, model.priceId, { input_tokens: n, cache_read_tokens: n });
-    const write = lookup(model.provider, model.priceId, { input_tokens: n, cache_write_tokens: n });
-    rateCache.set(
-      key,
-      base === null || withOut === null
-        ? null
-        : { input: base / n, output: (withOut - base) / 1_000_000, cacheRead: (read ?? base) / n, cacheWrite: (write ?? base) / n },
-    );
-  }
-  return rateCache.get(key) ?? 'unknown';
+/** The variant's rates for this call, at the variant in force at `at`. */
+function ratesOf(variants: PriceVariant[] | null, inputTokens: number, at: Date): Rates | null {
+  const v = variants === null ? undefined : variantAt(variants, at);
+  return v === undefined ? null : ratesFor(v, inputTokens);
 }
 
 /** An estimate before the call, from token counts alone. */

@@ -1,7 +1,8 @@
 // The learned quality model. For every prompt it builds a profile (promptProfile.ts): the category
-// mix and a difficulty D, from two small linear experts (multiple-choice prompts and open prompts)
-// over hashed n-grams, dense cues and word vectors, each predicting whether a strong-tier and a
-// weak-tier model answer correctly; D is their gap in standard deviations. Any catalog model's
+// mix and a difficulty D, from two experts (multiple-choice prompts and open prompts), each a
+// linear model over hashed n-grams, dense cues and word vectors plus small networks over the dense
+// part (mlp.ts), predicting whether a strong-tier and a weak-tier model answer correctly; D is
+// their blended gap in standard deviations. Any catalog model's
 // quality for the prompt is then
 //   q = σ(logit(base) − κ·D) + online,   base = Σ_c mix_c · qualityByCategory_c (prior where unknown)
 // so the learned part applies to whatever models the catalog holds. `online` is what this user's
@@ -14,7 +15,8 @@ import type { CatalogModel } from './catalog';
 import type { RequestFeatures } from './features';
 import { mixedQuality } from './categoryQuality';
 import { decodeSparse, dot, sigmoid } from './linearModel';
-import { DIMENSIONS, EMBEDDING_DIMS, HAS_OPTIONS, HASH_BITS, MAX_SCAN_CHARS, promptVector, type SparseVector } from './promptFeatures';
+import { decodeMlp, encodeMlp, mlpGap, MlpFile, type Mlp } from './mlp';
+import { BUCKETS, DENSE_NAMES, DIMENSIONS, EMBEDDING_DIMS, HAS_OPTIONS, HASH_BITS, MAX_SCAN_CHARS, promptVector, WORD_PROBLEM_COUNT, WORD_PROBLEM_FIRST, type ExpertReads, type SparseVector } from './promptFeatures';
 import { CategoryProfiler } from './promptProfile';
 import type { QualityModel, QualityPrediction } from './quality';
 import { TASK_CATEGORIES, type PromptProfile, type TaskCategory } from './taskCategories';
@@ -24,12 +26,19 @@ import { readModelJson } from './modelFiles';
 const Encoded = z.object({ scale: z.number(), int16: z.string() });
 /** [strong, weak] weights of one expert, stored sparsely. */
 const ExpertWeights = z.object({ dimensions: z.number().int().positive(), indices: z.string(), values: z.tuple([Encoded, Encoded]) });
+/** The networks beside an expert's linear model (mlp.ts; several seeds, averaged) and how they are blended. */
+const NetFile = z.object({ mlps: z.array(MlpFile).min(1), mean: z.number(), sd: z.number().positive(), corr: z.number().min(-1).max(1), weight: z.number().nonnegative() });
+const Reads = z.object({ wordVectors: z.boolean(), wordProblemCues: z.boolean() });
 export const ModelFile = z.object({
   version: z.literal(3),
   hashBits: z.number().int(),
   embeddingDims: z.number().int(),
   trainedOn: z.string(),
   experts: z.object({ choice: ExpertWeights, open: ExpertWeights }),
+  /** Absent in files trained before the networks: the linear experts alone. */
+  nets: z.object({ choice: NetFile.optional(), open: NetFile.optional() }).optional(),
+  /** Which optional feature groups each expert reads (validation decides per expert); absent: all. */
+  reads: z.object({ choice: Reads, open: Reads }).optional(),
   /** Mean and standard deviation of P(strong) − P(weak) over training prompts, per expert. */
   gap: z.object({ choice: z.object({ mean: z.number(), sd: z.number() }), open: z.object({ mean: z.number(), sd: z.number() }) }),
   /** Logits of quality lost per standard deviation of difficulty. */
@@ -44,6 +53,95 @@ export interface Expert {
   weak: Float32Array;
   mean: number;
   sd: number;
+  net?: ExpertNet;
+  /**
+   * Feature groups this expert was trained with (absent: all). A group left out has linear weights
+   * 0, and the network must see zeros there too, as in training.
+   */
+  reads?: ExpertReads;
+}
+
+/**
+ * A network's gap P(strong) − P(weak), standardised by its training mean and sd, added to the
+ * linear one's with `weight`; `corr` (the two standardised gaps' correlation on the training
+ * prompts) rescales the sum so D keeps unit variance whatever the weight (κ is fitted on D).
+ */
+export interface ExpertNet {
+  /** Networks trained from different seeds; their gaps are averaged (one seed's luck is not a signal). */
+  mlps: Mlp[];
+  mean: number;
+  sd: number;
+  corr: number;
+  weight: number;
+}
+
+export type NetFile = z.infer<typeof NetFile>;
+
+export function encodeNet(n: ExpertNet): NetFile {
+  const r = (v: number) => Number(v.toPrecision(6));
+  return { mlps: n.mlps.map(encodeMlp), mean: r(n.mean), sd: r(n.sd), corr: r(n.corr), weight: n.weight };
+}
+
+const ALL_FEATURES: ExpertReads = { wordVectors: true, wordProblemCues: true };
+
+/** Inputs of the networks: the prompt vector's dense cues and mean word vector, in order (reused buffer). */
+export const DENSE_BLOCK = DENSE_NAMES.length + EMBEDDING_DIMS;
+const denseScratch = new Float32Array(DENSE_BLOCK);
+
+export function denseBlock(x: SparseVector, out: Float32Array = denseScratch): Float32Array {
+  out.fill(0);
+  // promptVector appends the dense block after the hashed buckets, so scan from the end.
+  for (let i = x.idx.length - 1; i >= 0; i--) {
+    const j = (x.idx[i] ?? 0) - BUCKETS;
+    if (j < 0) {
+      break;
+    }
+    if (j < DENSE_BLOCK) {
+      out[j] = x.val[i] ?? 0;
+    }
+  }
+  return out;
+}
+
+/** The two parts of an expert's difficulty, each standardised on its training prompts (net null when it has none). */
+export function expertParts(e: Expert, x: SparseVector): { pStrong: number; pWeak: number; linear: number; net: number | null } {
+  const pStrong = sigmoid(dot(e.strong, x));
+  const pWeak = sigmoid(dot(e.weak, x));
+  const linear = (pStrong - pWeak - e.mean) / (e.sd || 1);
+  let net: number | null = null;
+  if (e.net) {
+    const inputs = denseBlock(x);
+    if (e.reads && !e.reads.wordVectors) {
+      inputs.fill(0, DENSE_NAMES.length);
+    }
+    if (e.reads && !e.reads.wordProblemCues) {
+      inputs.fill(0, WORD_PROBLEM_FIRST, WORD_PROBLEM_FIRST + WORD_PROBLEM_COUNT);
+    }
+    net = (averageGap(e.net.mlps, inputs) - e.net.mean) / (e.net.sd || 1);
+  }
+  return { pStrong, pWeak, linear, net };
+}
+
+/** The networks' mean gap P(strong) − P(weak). */
+export function averageGap(mlps: readonly Mlp[], inputs: ArrayLike<number>): number {
+  let s = 0;
+  for (const m of mlps) {
+    s += mlpGap(m, inputs);
+  }
+  return s / Math.max(1, mlps.length);
+}
+
+/** D from the parts: the linear z alone, or blended with the network's at `weight`, unit variance on training prompts. */
+export function blendDifficulty(linear: number, net: number | null, weight: number, corr: number): number {
+  if (net === null || weight === 0) {
+    return linear;
+  }
+  return (linear + weight * net) / Math.sqrt(Math.max(1e-6, 1 + weight * weight + 2 * weight * corr));
+}
+
+export function expertDifficulty(e: Expert, x: SparseVector): { pStrong: number; pWeak: number; d: number } {
+  const p = expertParts(e, x);
+  return { pStrong: p.pStrong, pWeak: p.pWeak, d: blendDifficulty(p.linear, p.net, e.net?.weight ?? 0, e.net?.corr ?? 0) };
 }
 
 export interface Difficulty {
@@ -108,7 +206,12 @@ export class LearnedQuality implements QualityModel {
       if (!strong || !weak || strong.length !== DIMENSIONS) {
         throw new Error(`router model expert "${k}" does not match this build's ${DIMENSIONS} features`);
       }
-      return { strong, weak, mean: file.gap[k].mean, sd: file.gap[k].sd };
+      const net = file.nets?.[k];
+      const badInputs = net?.mlps.find((m) => m.inputs !== DENSE_BLOCK);
+      if (badInputs) {
+        throw new Error(`router model network "${k}" reads ${badInputs.inputs} inputs; this build has ${DENSE_BLOCK}`);
+      }
+      return { strong, weak, mean: file.gap[k].mean, sd: file.gap[k].sd, reads: file.reads?.[k] ?? ALL_FEATURES, ...(net ? { net: { mlps: net.mlps.map(decodeMlp), mean: net.mean, sd: net.sd, corr: net.corr, weight: net.weight } } : {}) };
     };
     return LearnedQuality.fromExperts({ choice: expert('choice'), open: expert('open') }, file.kappa, file.online, vectors);
   }
@@ -131,6 +234,16 @@ export class LearnedQuality implements QualityModel {
     return this.shared.kappa;
   }
 
+  /** Each expert's network blend weight (0 = linear only): the bench's unseen-subject check trains the same recipe. */
+  get netWeights(): Record<'choice' | 'open', number> {
+    return { choice: this.shared.experts.choice.net?.weight ?? 0, open: this.shared.experts.open.net?.weight ?? 0 };
+  }
+
+  /** The feature groups each expert reads (the same recipe, again for the bench). */
+  get reads(): Record<'choice' | 'open', ExpertReads> {
+    return { choice: this.shared.experts.choice.reads ?? ALL_FEATURES, open: this.shared.experts.open.reads ?? ALL_FEATURES };
+  }
+
   get onlineSettings(): ModelFile['online'] {
     return this.shared.online;
   }
@@ -144,10 +257,7 @@ export class LearnedQuality implements QualityModel {
       }
     }
     const key = hasOptions ? 'choice' : 'open';
-    const e = this.shared.experts[key];
-    const pStrong = sigmoid(dot(e.strong, x));
-    const pWeak = sigmoid(dot(e.weak, x));
-    return { pStrong, pWeak, d: (pStrong - pWeak - e.mean) / (e.sd || 1), expert: key };
+    return { ...expertDifficulty(this.shared.experts[key], x), expert: key };
   }
 
   /** The prompt's category mix and difficulty, cached by its text. */

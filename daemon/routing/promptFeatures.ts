@@ -14,11 +14,16 @@ export const DENSE_NAMES = [
   'lines', 'digitShare', 'whichOfFollowing', 'latex', 'longestNumber', 'distinctNumbers', 'negation',
   'capitalShare', 'sentences', 'codeLike', 'units', 'fractionsPercent', 'ratioWords', 'largestValue',
   'statementPair', 'romanOptions', 'truthOptions', 'numericOptions',
+  // Word problems (GSM8K-like): how many steps and quantities the arithmetic involves.
+  'operationWords', 'money', 'decimals', 'numericSentences', 'largeNumbers', 'questionHasNumber',
 ] as const;
 /** Dimensions of the shipped word vectors (principal components kept by train:router). */
 export const EMBEDDING_DIMS = 48;
 export const EMBEDDING_OFFSET = BUCKETS + DENSE_NAMES.length;
 export const DIMENSIONS = EMBEDDING_OFFSET + EMBEDDING_DIMS;
+/** Dense slots of the word-problem cues (an expert may be trained without them). */
+export const WORD_PROBLEM_FIRST = DENSE_NAMES.indexOf('operationWords');
+export const WORD_PROBLEM_COUNT = DENSE_NAMES.length - WORD_PROBLEM_FIRST;
 /** The dense slot that says "this prompt lists answer options" (picks the multiple-choice expert). */
 export const HAS_OPTIONS = BUCKETS + DENSE_NAMES.indexOf('hasOptions');
 /** Tokens read for n-grams: difficulty cues sit in the question, not in the 8 000th token. */
@@ -31,6 +36,26 @@ export const MAX_SCAN_CHARS = 6000;
 export interface SparseVector {
   idx: Int32Array;
   val: Float32Array;
+}
+
+/** Which optional feature groups an expert reads (train:router's validation decides per expert). */
+export interface ExpertReads {
+  wordVectors: boolean;
+  wordProblemCues: boolean;
+}
+
+/** `x` without the feature groups `reads` leaves out (what an expert trained without them saw). */
+export function maskVector(x: SparseVector, reads: ExpertReads): SparseVector {
+  const cueLo = BUCKETS + WORD_PROBLEM_FIRST;
+  const cueHi = cueLo + WORD_PROBLEM_COUNT;
+  const keep: number[] = [];
+  for (let i = 0; i < x.idx.length; i++) {
+    const j = x.idx[i] ?? 0;
+    if ((reads.wordVectors || j < EMBEDDING_OFFSET) && (reads.wordProblemCues || j < cueLo || j >= cueHi)) {
+      keep.push(i);
+    }
+  }
+  return { idx: Int32Array.from(keep, (i) => x.idx[i] ?? 0), val: Float32Array.from(keep, (i) => x.val[i] ?? 0) };
 }
 
 /** A prompt's vector plus its mean word vector on its own (the prompt profile reads it). */
@@ -71,16 +96,57 @@ function isSpace(c: number): boolean {
 
 const NUMBER = /\d[\d,]*(?:\.\d+)?/g;
 
-function largestValue(text: string): number {
+/** The largest number in the text, and how many numbers have three or more digits before any decimal point. */
+function numberStats(text: string): { largest: number; large: number } {
   let max = 0;
+  let large = 0;
   NUMBER.lastIndex = 0;
   for (let m = NUMBER.exec(text); m !== null; m = NUMBER.exec(text)) {
-    const v = Number(m[0].includes(',') ? m[0].replace(/,/g, '') : m[0]);
+    const s = m[0];
+    const v = Number(s.includes(',') ? s.replace(/,/g, '') : s);
     if (Number.isFinite(v) && v > max) {
       max = v;
     }
+    let digits = 0;
+    for (let i = 0; i < s.length && s.charCodeAt(i) !== 46; i++) {
+      if (s.charCodeAt(i) !== 44) {
+        digits++;
+      }
+    }
+    if (digits >= 3) {
+      large++;
+    }
   }
-  return max;
+  return { largest: max, large };
+}
+
+const WORD_PROBLEM_CHARS = 2000;
+const OPERATION_WORDS = /\b(each|per|every|total|altogether|remaining|left|more|less|fewer|twice|half|average|split|share|spends?|spent|earns?|earned|costs?|buys?|bought|sells?|sold|pays?|paid|profit|discount|rate|increase|decrease)\b/g;
+
+/**
+ * Signals of how many steps a word problem takes: operation words, money, decimals, sentences with
+ * a number (counted in promptVector's character pass), numbers of three or more digits, and
+ * whether the question itself holds a number. Linear in the text.
+ */
+function wordProblemCues(scan: string, lower: string, numericSentences: number, large: number): number[] {
+  // A word problem states its steps in its first characters (GSM8K's longest is 848); scanning all
+  // 6 000 for operation words cost ≈ 25 µs on long prompts.
+  const head = lower.length > WORD_PROBLEM_CHARS ? lower.slice(0, WORD_PROBLEM_CHARS) : lower;
+  let operations = 0;
+  OPERATION_WORDS.lastIndex = 0;
+  while (OPERATION_WORDS.exec(head) !== null) {
+    operations++;
+  }
+  const lastQuestion = scan.lastIndexOf('?');
+  const questionStart = lastQuestion < 0 ? -1 : Math.max(scan.lastIndexOf('.', lastQuestion), scan.lastIndexOf('\n', lastQuestion));
+  return [
+    Math.min(3, operations / 5),
+    Math.min(3, (scan.match(/\$\s?\d/g) ?? []).length / 3),
+    /\d\.\d/.test(scan) ? 1 : 0,
+    Math.min(3, numericSentences / 4),
+    Math.min(3, large / 3),
+    lastQuestion >= 0 && /\d/.test(scan.slice(questionStart + 1, lastQuestion)) ? 1 : 0,
+  ];
 }
 
 const TOKEN = /[a-z]+|\d+(?:[.,]\d+)*|[=+\-*/^%<>√π∑∫≤≥$]/g;
@@ -156,16 +222,24 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
   let sentenceEnds = 0;
   let spaceRuns = 0;
   let inSpace = false;
+  // Pieces ending at '.', '!' or '?' (a decimal point too) that hold a digit.
+  let numericSentences = 0;
+  let pieceHasDigit = false;
   for (let i = 0; i < scan.length; i++) {
     const c = scan.charCodeAt(i);
     if (c >= 48 && c <= 57) {
       digits++;
+      pieceHasDigit = true;
     } else if (c >= 65 && c <= 90) {
       capitals++;
     } else if (c === 46 || c === 33 || c === 63) {
       if (i + 1 === scan.length || isSpace(scan.charCodeAt(i + 1))) {
         sentenceEnds++;
       }
+      if (pieceHasDigit) {
+        numericSentences++;
+      }
+      pieceHasDigit = false;
     }
     if (c === 10) {
       newlines++;
@@ -179,6 +253,7 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
   const len = Math.max(1, scan.length);
   // `split(/\s+/)` yields one piece more than there are whitespace runs.
   const words = text.length > MAX_SCAN_CHARS ? text.length / 5.5 : spaceRuns + 1;
+  const numberFacts = numberStats(scan);
   const dense = [
     1,
     Math.log1p(text.length) / 8,
@@ -201,11 +276,12 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
     /\b(km|kg|hours?|minutes?|miles?|dollars?|cents?|percent|meters?|liters?)\b/i.test(scan) ? 1 : 0,
     /\d+\s*\/\s*\d+|%/.test(scan) ? 1 : 0,
     Math.min(3, (lower.match(/\b(half|third|quarter|twice|thrice|times|double|triple)\b/g) ?? []).length / 2),
-    Math.min(2, Math.log10(1 + largestValue(scan)) / 4),
+    Math.min(2, Math.log10(1 + numberFacts.largest) / 4),
     /Statement 1/.test(scan) ? 1 : 0,
     /\b(I and II|II and III|I only|I, II)/.test(scan) ? 1 : 0,
     /\b(True|False|Wrong|Not wrong), (True|False|Wrong|Not wrong)\b/.test(scan) ? 1 : 0,
     options.filter((o) => /^\s*[-$]?\d/.test(o[1] ?? '')).length >= 3 ? 1 : 0,
+    ...wordProblemCues(scan, lower, numericSentences, numberFacts.large),
   ];
   vectors.finishMean(embedding, embeddingWeight);
   const size = nFound + dense.length + EMBEDDING_DIMS;

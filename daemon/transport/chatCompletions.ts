@@ -11,6 +11,7 @@ import { toChatRequest } from '../handlers/request';
 import { newRequestId, type ChatService } from '../service/chatService';
 import type { CatalogModel } from '../routing/catalog';
 import { summariseIssues } from './dispatch';
+import { commonChatBody } from './commonChatBody';
 import { withTradeoffHeader } from './tradeoffHeader';
 import { conversationKeyOf, withAffinityHeader } from './routingHints';
 import { asRouterError, httpErrorOf } from './errors';
@@ -31,13 +32,19 @@ export const ChatCompletionsBody = GenerationParams.extend({
 export type ChatCompletionsBody = z.infer<typeof ChatCompletionsBody>;
 
 export function parseChatCompletionsBody(json: unknown): ChatCompletionsBody {
+  // The common shape is checked by hand without copying; anything else (and every error) is zod's.
+  const data = commonChatBody(json) ?? zodChatBody(json);
+  if ((data.n ?? 1) !== 1) {
+    throw new RouterError('unsupportedFeature', 'n > 1 is not supported: send one request per answer');
+  }
+  return data;
+}
+
+function zodChatBody(json: unknown): ChatCompletionsBody {
   const r = ChatCompletionsBody.safeParse(json);
   if (!r.success) {
     const first = r.error.issues[0];
     throw new RouterError('invalidParams', `invalid chat completion request: ${summariseIssues(r.error.issues)}`, { param: first ? first.path.join('.') : null });
-  }
-  if ((r.data.n ?? 1) !== 1) {
-    throw new RouterError('unsupportedFeature', 'n > 1 is not supported: send one request per answer');
   }
   return r.data;
 }
@@ -127,10 +134,9 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
   if (body.stream !== true) {
     const out = await chat.complete({ ...base, stream: false });
     const model = { id: out.routing.model, provider: out.routing.provider } as CatalogModel;
-    sendJson(res, 200, completionBody(out.requestId, created, out.result, out.routing), {
-      ...decisionHeaders(out.requestId, out.decision, model, out.routing.reason),
-      [RoutingHeaders.cost]: costHeader(out.routing),
-    });
+    const headers = decisionHeaders(out.requestId, out.decision, model, out.routing.reason);
+    headers[RoutingHeaders.cost] = costHeader(out.routing);
+    sendJson(res, 200, completionBody(out.requestId, created, out.result, out.routing), headers);
     return;
   }
 

@@ -4,22 +4,57 @@ import { RouterError } from '../protocol/errors';
 
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+/**
+ * The whole body as text. Events rather than `for await`: the async iterator costs a promise and
+ * an iterator object per chunk, on every request.
+ */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
-    throw new RouterError('payloadTooLarge', `request body of ${declared} bytes is over the ${limit}-byte limit`, { limit });
+    return Promise.reject(new RouterError('payloadTooLarge', `request body of ${declared} bytes is over the ${limit}-byte limit`, { limit }));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    const b = c as Buffer;
-    size += b.length;
-    if (size > limit) {
-      throw new RouterError('payloadTooLarge', `request body is over the ${limit}-byte limit`, { limit });
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return new Promise((resolve, reject) => {
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
+    let size = 0;
+    const onData = (b: Buffer): void => {
+      size += b.length;
+      if (size > limit) {
+        finish();
+        req.pause();
+        reject(new RouterError('payloadTooLarge', `request body is over the ${limit}-byte limit`, { limit }));
+        return;
+      }
+      if (first === null) {
+        first = b;
+      } else {
+        (more ??= [first]).push(b);
+      }
+    };
+    const onEnd = (): void => {
+      finish();
+      resolve(more !== null ? Buffer.concat(more).toString('utf8') : first !== null ? first.toString('utf8') : '');
+    };
+    const onError = (e: Error): void => {
+      finish();
+      reject(e);
+    };
+    const onClose = (): void => {
+      // Closed before its end: the client went away mid-body.
+      finish();
+      reject(new RouterError('cancelled', 'the client closed the connection before the request body ended'));
+    };
+    const finish = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 export function parseJsonBody(text: string): unknown {
@@ -33,13 +68,23 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
   if (res.headersSent) {
     res.end();
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), 'cache-control': 'no-store', ...headers });
+  // A flat [name, value, …] list: no merged header object per answer; the extra headers come last
+  // (none of them repeats one of these three).
+  const head = ['content-type', JSON_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(text)), 'cache-control', 'no-store'];
+  if (headers !== undefined) {
+    for (const name in headers) {
+      head.push(name, headers[name] as string);
+    }
+  }
+  res.writeHead(status, head);
   res.end(text);
 }
 

@@ -1,5 +1,5 @@
 // Local-only HTTP: loopback Host names (against DNS rebinding), no browser origins, a bearer token.
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { RouterError } from '../protocol/errors';
 
@@ -15,11 +15,20 @@ export function isLoopbackHost(host: string | undefined): boolean {
   return name !== undefined && (LOOPBACK_NAMES.has(name) || /^127(\.\d{1,3}){3}$/.test(name));
 }
 
-/** Compares in constant time (hashing first makes the lengths equal). */
+/** The expected token's bytes, kept between requests (a daemon has one token for its life). */
+let expectedCache: { token: string; bytes: Buffer } | null = null;
+
+/**
+ * Compares in constant time for a token of the expected length; any other length is refused at
+ * once (that says only the length, which is no secret: every token the daemon makes is 64 hex
+ * characters). No hashing per request: this runs on every HTTP call.
+ */
 export function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && given.length === expected.length;
+  if (expectedCache?.token !== expected) {
+    expectedCache = { token: expected, bytes: Buffer.from(expected, 'utf8') };
+  }
+  const a = Buffer.from(given, 'utf8');
+  return a.length === expectedCache.bytes.length && timingSafeEqual(a, expectedCache.bytes);
 }
 
 function bearerOf(headers: IncomingHttpHeaders): string | null {

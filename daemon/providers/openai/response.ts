@@ -70,6 +70,11 @@ export function parseResponse(body: string): ChatResult {
   } catch {
     throw malformed('a response that is not JSON');
   }
+  return commonResult(json) ?? zodResult(json);
+}
+
+/** The answer read with zod's WireResponse: every shape (tool calls, several choices, defaults). */
+export function zodResult(json: unknown): ChatResult {
   const parsed = WireResponse.safeParse(json);
   if (!parsed.success) {
     throw malformed('a response without choices');
@@ -86,4 +91,53 @@ export function parseResponse(body: string): ChatResult {
     usage: toUsage(parsed.data.usage),
     providerModel: parsed.data.model,
   };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const nullishCount = (v: unknown): v is number | null | undefined => v === undefined || v === null || isCount(v);
+
+/**
+ * The common answer (one choice, text, no tool calls, usage with both counts) read by hand: zod
+ * would copy the whole response on every call. Returns exactly what the zod path returns for it;
+ * null for any other shape, valid or not, which the zod path then reads or refuses.
+ */
+export function commonResult(json: unknown): ChatResult | null {
+  if (!isObject(json)) {
+    return null;
+  }
+  const { model, choices, usage } = json;
+  if (typeof model !== 'string' || !Array.isArray(choices) || choices.length !== 1) {
+    return null;
+  }
+  const choice: unknown = choices[0];
+  if (!isObject(choice) || !isObject(choice.message)) {
+    return null;
+  }
+  const { content, tool_calls } = choice.message;
+  const finish = choice.finish_reason;
+  if ((content !== undefined && content !== null && typeof content !== 'string') || (tool_calls !== undefined && tool_calls !== null) || (finish !== undefined && finish !== null && typeof finish !== 'string')) {
+    return null;
+  }
+  let u: Usage;
+  if (usage === undefined || usage === null) {
+    u = emptyUsage();
+  } else {
+    if (!isObject(usage) || !isCount(usage.prompt_tokens) || !isCount(usage.completion_tokens)) {
+      return null;
+    }
+    const pd = usage.prompt_tokens_details;
+    const cd = usage.completion_tokens_details;
+    if ((pd !== undefined && pd !== null && !(isObject(pd) && nullishCount(pd.cached_tokens))) || (cd !== undefined && cd !== null && !(isObject(cd) && nullishCount(cd.reasoning_tokens)))) {
+      return null;
+    }
+    u = {
+      inputTokens: usage.prompt_tokens,
+      outputTokens: usage.completion_tokens,
+      cachedInputTokens: (isObject(pd) ? (pd.cached_tokens as number | null | undefined) : null) ?? 0,
+      cacheWriteTokens: 0,
+      reasoningTokens: (isObject(cd) ? (cd.reasoning_tokens as number | null | undefined) : null) ?? 0,
+    };
+  }
+  return { text: content ?? '', toolCalls: [], finishReason: toFinishReason(finish), usage: u, providerModel: model };
 }

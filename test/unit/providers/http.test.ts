@@ -6,6 +6,7 @@ import { ProviderError } from '../../../daemon/providers/adapter';
 import { ProviderHttp } from '../../../daemon/providers/http';
 import { RouterError } from '../../../daemon/protocol/errors';
 
+const BIG_PART = 'ü'.repeat(8 * 1024);
 let server: Server;
 let base: string;
 const sockets = new Set<unknown>();
@@ -18,6 +19,15 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.write('first');
       return; // body never finishes
+    }
+    if (req.url === '/big') {
+      // Larger than the reader's high-water mark, in many writes: pauses and resumes the body.
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < 64; i++) {
+        res.write(BIG_PART);
+      }
+      res.end();
+      return;
     }
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('héllo wörld'.repeat(3));
@@ -91,6 +101,54 @@ test('a refused connection is a retryable providerUnavailable', async () => {
       http.send({ ...spec('/'), url: `http://127.0.0.1:${port}/v1/chat/completions` }),
       (e: unknown) => e instanceof ProviderError && e.failure.code === 'providerUnavailable' && e.failure.retryable,
     );
+  } finally {
+    await http.close();
+  }
+});
+
+test('a large body arrives whole, read chunk by chunk or at once', async () => {
+  const http = new ProviderHttp();
+  try {
+    const streamed = await http.send(spec('/big'));
+    let text = '';
+    for await (const chunk of streamed.chunks()) {
+      text += chunk;
+      // A slow reader: the body waits for it instead of piling up.
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(text, BIG_PART.repeat(64));
+    const whole = await http.send(spec('/big'));
+    assert.equal(await whole.text(), BIG_PART.repeat(64));
+    await assert.rejects(whole.text(), /already read/);
+  } finally {
+    await http.close();
+  }
+});
+
+test('a reader that stops early ends that call; the next call still works', async () => {
+  const http = new ProviderHttp();
+  try {
+    const res = await http.send(spec('/big'));
+    for await (const chunk of res.chunks()) {
+      assert.ok(chunk.length > 0);
+      break;
+    }
+    const next = await http.send(spec('/ok'));
+    assert.equal(await next.text(), 'héllo wörld'.repeat(3));
+    const dropped = await http.send(spec('/ok'));
+    await dropped.discard();
+  } finally {
+    await http.close();
+  }
+});
+
+test('the caller aborting mid-body is a cancellation', async () => {
+  const http = new ProviderHttp();
+  try {
+    const ctl = new AbortController();
+    const res = await http.send(spec('/stall'), ctl.signal);
+    setTimeout(() => ctl.abort(), 30);
+    await assert.rejects(res.text(), (e: unknown) => e instanceof RouterError && e.code === 'cancelled');
   } finally {
     await http.close();
   }

@@ -1,0 +1,214 @@
+// npm run bench:memory — the daemon's resident memory, side by side in one run: idle (started, no
+// request yet) and after N non-streamed requests each (default 100k), with CPU ms per request.
+// Every daemon is the real bundle (dist/daemon.js, simulate mode, concrete model, durable ledger on
+// disk) in its own process, started with the flags `llm-router start` gives it, pinned to core 0;
+// load comes from wrk pinned to core 1, in short interleaved rounds (each daemon in turn), so the
+// machine's load falls on every column alike. Prints figures; it asserts nothing.
+//
+//   BENCH_BASELINE=<checkout>   adds that checkout's daemon (its own dist and start flags)
+//   BENCH_VARIANTS='[{"name":"semi1","flags":["--max-semi-space-size=1"]}]'
+//                               more columns: this checkout's daemon (or `script`) with other flags
+//   BENCH_REQUESTS (100000), BENCH_CONNECTIONS (16), BENCH_ROUND_SECONDS (10), BENCH_IDLE_SECONDS (10),
+//   BENCH_SETTLE_SECONDS (30: idle time after the load before the "settled" figure)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { hasTaskset, hasWrk, pinned, runWrk } from './proxy/wrk';
+import type { TargetEndpoint } from './proxy/targets';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 10);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
+const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 30);
+const CHECKPOINTS = [10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000].filter((n) => n < REQUESTS).concat([REQUESTS]);
+const PIN = hasTaskset() && cpus().length >= 2;
+const MODEL = process.env.BENCH_MODEL ?? 'gpt-4o-mini';
+
+interface Variant {
+  name: string;
+  /** dist/daemon.js to run. */
+  script: string;
+  flags: readonly string[];
+}
+
+interface Running {
+  variant: Variant;
+  child: ChildProcess;
+  pid: number;
+  home: string;
+  endpoint: TargetEndpoint;
+  idle: Memory;
+  requests: number;
+  errors: number;
+  cpuMicros: number;
+  at: Map<number, Memory>;
+  /** After the load, once the daemon has been idle for SETTLE_SECONDS. */
+  settled: Memory | null;
+}
+
+interface Memory {
+  rss: number;
+  anon: number;
+  file: number;
+  peak: number;
+}
+
+function memoryOf(pid: number | undefined): Memory {
+  try {
+    const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), peak: kb('VmHWM') };
+  } catch {
+    return { rss: Number.NaN, anon: Number.NaN, file: Number.NaN, peak: Number.NaN };
+  }
+}
+
+function cpuMicrosOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function variants(): Promise<Variant[]> {
+  const own = resolve(__dirname, '..');
+  const { DAEMON_NODE_FLAGS } = await import('../daemon/lifecycle/attach');
+  const out: Variant[] = [{ name: 'daemon', script: join(own, 'dist', 'daemon.js'), flags: DAEMON_NODE_FLAGS }];
+  const base = process.env.BENCH_BASELINE;
+  if (base !== undefined && base !== '') {
+    const dir = resolve(base);
+    const attach = (await import(join(dir, 'daemon/lifecycle/attach'))) as { DAEMON_NODE_FLAGS?: readonly string[] };
+    out.push({ name: 'base-daemon', script: join(dir, 'dist', 'daemon.js'), flags: attach.DAEMON_NODE_FLAGS ?? [] });
+  }
+  const extra = JSON.parse(process.env.BENCH_VARIANTS ?? '[]') as { name: string; flags?: string[]; script?: string }[];
+  for (const v of extra) {
+    out.push({ name: v.name, script: v.script === undefined ? join(own, 'dist', 'daemon.js') : resolve(v.script), flags: v.flags ?? DAEMON_NODE_FLAGS });
+  }
+  for (const v of out) {
+    if (!existsSync(v.script)) {
+      throw new Error(`${v.script} is missing: npm run build first`);
+    }
+  }
+  return out;
+}
+
+async function start(variant: Variant): Promise<Omit<Running, 'idle'>> {
+  const home = mkdtempSync(join(tmpdir(), 'lr-bench-mem-'));
+  const cmd = [...pinned(PIN ? 0 : null), process.execPath, ...variant.flags, variant.script, '--home', home, '--simulate', '--json', '--port', '0'];
+  const [exe, ...args] = cmd as [string, ...string[]];
+  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LLM_ROUTER_HOME: home } });
+  const ready = await new Promise<{ port: number; token: string; pid: number }>((resolveReady, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${variant.name} did not start within 60 s: ${out.slice(-500)}`)), 60_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += String(d);
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line !== undefined) {
+        clearTimeout(timer);
+        resolveReady(JSON.parse(line) as { port: number; token: string; pid: number });
+      }
+    });
+    child.stderr?.on('data', (d: Buffer) => (out += String(d)));
+    child.once('exit', (code) => reject(new Error(`${variant.name} exited with ${String(code)}: ${out.slice(-500)}`)));
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return {
+    variant,
+    child,
+    pid: ready.pid,
+    home,
+    endpoint: { port: ready.port, path: '/v1/chat/completions', headers: { authorization: `Bearer ${ready.token}` }, model: MODEL },
+    requests: 0,
+    errors: 0,
+    cpuMicros: 0,
+    at: new Map(),
+    settled: null,
+  };
+}
+
+async function stop(r: Omit<Running, 'idle'>): Promise<void> {
+  const exited = new Promise<void>((done) => r.child.once('exit', () => done()));
+  r.child.kill('SIGTERM');
+  const timer = setTimeout(() => r.child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+  rmSync(r.home, { recursive: true, force: true });
+}
+
+const mb = (b: number): string => (Number.isNaN(b) ? '?' : `${(b / 2 ** 20).toFixed(0)}`);
+const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
+
+async function main(): Promise<void> {
+  if (!hasWrk()) {
+    console.error('bench:memory needs wrk (apt-get install -y wrk)');
+    process.exit(2);
+  }
+  const list = await variants();
+  console.log(`bench:memory  node ${process.version}, ${cpus().length} CPUs; ${REQUESTS} requests per daemon, wrk c=${CONNECTIONS}, ${ROUND_SECONDS} s rounds; load average at start ${load()}`);
+  const running: Running[] = [];
+  try {
+    for (const v of list) {
+      const r = await start(v);
+      running.push({ ...r, idle: { rss: 0, anon: 0, file: 0, peak: 0 } });
+    }
+    await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+    for (const r of running) {
+      r.idle = memoryOf(r.pid);
+    }
+    while (running.some((r) => r.requests < REQUESTS)) {
+      for (const r of running) {
+        if (r.requests >= REQUESTS) {
+          continue;
+        }
+        const before = cpuMicrosOf(r.pid);
+        // The last round of a daemon is cut to about what it still needs.
+        const rate = r.requests > 0 && r.cpuMicros > 0 ? r.requests / (r.cpuMicros / 1e6) : 0;
+        const seconds = rate > 0 ? Math.max(2, Math.min(ROUND_SECONDS, Math.ceil((REQUESTS - r.requests) / rate) + 1)) : ROUND_SECONDS;
+        const w = await runWrk(r.endpoint, CONNECTIONS, seconds, PIN ? 1 : null);
+        r.cpuMicros += cpuMicrosOf(r.pid) - before;
+        const was = r.requests;
+        r.requests += w.requests;
+        r.errors += w.errors;
+        for (const c of CHECKPOINTS) {
+          if (was < c && r.requests >= c) {
+            r.at.set(c, memoryOf(r.pid));
+          }
+        }
+        process.stderr.write(`${r.variant.name}: ${r.requests} requests, RSS ${mb(memoryOf(r.pid).rss)} MB (load ${load()})\n`);
+      }
+    }
+    // What stays resident once the load is over (V8's memory reducer runs on idle).
+    await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
+    for (const r of running) {
+      r.settled = memoryOf(r.pid);
+    }
+  } finally {
+    for (const r of running) {
+      await stop(r);
+    }
+  }
+  console.log(`load average at end ${load()}\n`);
+  const marks = CHECKPOINTS;
+  console.log(['| daemon | flags | RSS idle (anon + file) |', ...marks.map((c) => ` RSS @${c >= 1000 ? `${c / 1000}k` : c} |`), ` ${SETTLE_SECONDS} s later | peak | CPU ms/req | req/s | errors |`].join(''));
+  console.log(`|---|---|---|${marks.map(() => '---|').join('')}---|---|---|---|---|`);
+  for (const r of running) {
+    const last = r.settled ?? r.at.get(REQUESTS) ?? memoryOf(undefined);
+    console.log(
+      `| ${r.variant.name} | ${r.variant.flags.join(' ') || '—'} | ${mb(r.idle.rss)} (${mb(r.idle.anon)} + ${mb(r.idle.file)}) |` +
+        marks.map((c) => ` ${mb(r.at.get(c)?.rss ?? Number.NaN)} |`).join('') +
+        ` ${mb(r.settled?.rss ?? Number.NaN)} | ${mb(last.peak)} | ${(r.cpuMicros / 1000 / Math.max(1, r.requests)).toFixed(3)} | ${(r.requests / (r.cpuMicros / 1e6)).toFixed(0)} per CPU-s | ${r.errors} |`,
+    );
+  }
+  console.log('\nRSS in MB from /proc (VmRSS; anon = heap, wasm and malloc; file = mapped binary and libraries). CPU from /proc/<pid>/stat during load only.');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
