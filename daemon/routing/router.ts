@@ -227,6 +227,7 @@ export class Router {
     }
     const q = pred.quality.get(model.id) ?? model.qualityPrior;
     const out = frame.outputFor(model);
+    this.estimator.beginDecision();
     // Constraints do not apply to a named model: its estimates carry no routing options.
     const options = opts.map((raw) => {
       const o = capThinking(raw, input.request.max_tokens, out);
@@ -277,7 +278,7 @@ export class Router {
     const scores = new Map(ranked.map((r) => [r.candidate, r.score]));
     // Each model shows its best option; the chosen model shows the option chosen (the chain may
     // have preferred it over a higher-scoring one).
-    const perModel = bestPerModel(options, new Map([...scores, [top.candidate, Number.POSITIVE_INFINITY]]));
+    const perModel = bestPerModel(options, scores, top.candidate);
     const ruleChoice = applyRule(ruleEval.match, new Map(perModel.map((e) => [e.model, e])));
     let best: Estimate = top.candidate;
     let fallbacks = distinctModels(ranked.map((r) => r.candidate.model), best.model).slice(0, 3);
@@ -316,6 +317,7 @@ export class Router {
     const { input } = frame;
     const pinned = input.request.reasoning_effort;
     const options: Estimate[] = [];
+    this.estimator.beginDecision();
     for (const m of views) {
       const q = quality.get(m.id) ?? m.qualityPrior;
       const out = frame.outputFor(m);

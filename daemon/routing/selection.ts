@@ -99,14 +99,18 @@ function beats(o: Estimate, score: number, b: Estimate | undefined, bs: number):
   return score > bs || (score === bs && b !== undefined && (o.costUsd ?? Infinity) < (b.costUsd ?? Infinity));
 }
 
-/** One estimate per model for the decision: its best-scoring eligible effort, else why it is out. */
-export function bestPerModel(options: Estimate[], scores: Map<Estimate, number>): Estimate[] {
+/**
+ * One estimate per model for the decision: its best-scoring eligible effort, else why it is out;
+ * `chosen` (the option the decision took) ranks first for its model whatever its score.
+ */
+export function bestPerModel(options: Estimate[], scores: ReadonlyMap<Estimate, number>, chosen?: Estimate): Estimate[] {
   const out = new Map<string, Estimate>();
+  const scoreOf = (e: Estimate) => (e === chosen ? Number.POSITIVE_INFINITY : scores.get(e) ?? -Infinity);
   for (const e of options) {
     const prev = out.get(e.model);
     const better = !prev
       || (prev.excluded !== null && e.excluded === null)
-      || (prev.excluded === null && e.excluded === null && (scores.get(e) ?? -Infinity) > (scores.get(prev) ?? -Infinity));
+      || (prev.excluded === null && e.excluded === null && scoreOf(e) > scoreOf(prev));
     if (better) {
       out.set(e.model, e);
     }
