@@ -275,13 +275,16 @@ export class Router {
     if (!top) {
       throw nothingFits(bestPerModel(options, new Map()), features);
     }
-    const scores = new Map(ranked.map((r) => [r.candidate, r.score]));
+    const scores = new Map<Estimate, number>();
+    for (const r of ranked) {
+      scores.set(r.candidate, r.score);
+    }
     // Each model shows its best option; the chosen model shows the option chosen (the chain may
     // have preferred it over a higher-scoring one).
     const perModel = bestPerModel(options, scores, top.candidate);
     const ruleChoice = applyRule(ruleEval.match, new Map(perModel.map((e) => [e.model, e])));
     let best: Estimate = top.candidate;
-    let fallbacks = distinctModels(ranked.map((r) => r.candidate.model), best.model).slice(0, 3);
+    let fallbacks = distinctModels(ranked, best.model, 3);
     let ruleId: string | null = null;
     let reason: string;
     let strategyName: string = strategy.name;
