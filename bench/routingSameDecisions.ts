@@ -18,6 +18,7 @@ import type { RoutingOptions, Tradeoff } from '../daemon/protocol/routing';
 import { EVERYDAY_PROMPTS } from './everydayPrompts';
 import { makePrompt } from './routingLatency';
 import { BENCH_DIR } from './routingData';
+import { promptVector } from '../daemon/routing/promptFeatures';
 
 type RouterClass = typeof Router;
 type CatalogClass = typeof Catalog;
@@ -169,6 +170,32 @@ function inputs(count: number): RouteInput[] {
   return out;
 }
 
+/** Texts that probe the prompt vector's tokenizer at its edges (separators, symbols, non-ASCII). */
+const EDGE_TEXTS = [
+  '', ' ', '1,234.56,7 and 3. and .5 and 1..2 and 1,,2 and 12,a 9.x', 'x=√(π)∑∫≤≥$5 % <a> ^2 -3 +4 */',
+  'İstanbul ÆØÅ naïve café ΣΑΣ Straße 東京 😀 emoji', 'A) 1\nB) 2\nC) 3\nD) 4\nWhich of the following is not true?',
+  'a'.repeat(7000), '9'.repeat(50), 'Statement 1 | x. Statement 2 | y. True, False',
+];
+
+/** Prompt vectors (every bucket, value and word-vector component) compared exactly with the older checkout's. */
+function sameVectors(texts: readonly string[], older: typeof promptVector): { n: number; differ: number } {
+  let differ = 0;
+  for (const t of texts) {
+    for (const ngrams of [0, 1, 2] as const) {
+      const a = promptVector(t, ngrams);
+      const b = older(t, ngrams);
+      const same = a.idx.length === b.idx.length && a.idx.every((v, i) => v === b.idx[i]) && a.val.every((v, i) => Object.is(v, b.val[i])) && a.embedding.every((v, i) => Object.is(v, b.embedding[i]));
+      if (!same) {
+        differ++;
+        if (differ <= 3) {
+          console.log(`prompt vector differs (ngrams ${ngrams}) for: ${JSON.stringify(t.slice(0, 120))}`);
+        }
+      }
+    }
+  }
+  return { n: texts.length * 3, differ };
+}
+
 function outcome(router: Router, input: RouteInput): string {
   try {
     const t = router.trace(input);
@@ -188,6 +215,10 @@ export async function runSameDecisions(): Promise<number> {
   const R0 = ((await import(pathToFileURL(`${base}/daemon/routing/router.ts`).href)) as { Router: RouterClass }).Router;
   const C0 = ((await import(pathToFileURL(`${base}/daemon/routing/catalog.ts`).href)) as { Catalog: CatalogClass }).Catalog;
   const count = Number(process.env.DECISIONS ?? 3000);
+  const older = ((await import(pathToFileURL(`${base}/daemon/routing/promptFeatures.ts`).href)) as { promptVector: typeof promptVector }).promptVector;
+  const texts = [...EDGE_TEXTS, ...EVERYDAY_PROMPTS.map((p) => p.prompt), ...benchPrompts(), ...[100, 2000, 8000].map((s) => makePrompt(s, s))];
+  const vectors = sameVectors(texts, older);
+  console.log(`${vectors.n} prompt vectors compared: ${vectors.n - vectors.differ} identical, ${vectors.differ} differ`);
   const all = inputs(count);
   let differ = 0;
   let errors = 0;
@@ -217,7 +248,7 @@ export async function runSameDecisions(): Promise<number> {
     });
   }
   console.log(`${n} decisions compared with ${base}: ${n - differ} identical, ${differ} differ (${errors} were errors, compared by code and message)`);
-  return differ === 0 ? 0 : 1;
+  return differ === 0 && vectors.differ === 0 ? 0 : 1;
 }
 
 if (process.argv[1]?.endsWith('routingSameDecisions.ts')) {

@@ -244,7 +244,8 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
     if (c === 10) {
       newlines++;
     }
-    const space = isSpace(c);
+    // Most characters are printable ASCII: decided in one comparison before the full whitespace set.
+    const space = c <= 32 ? c === 32 || (c >= 9 && c <= 13) : c >= 160 && isSpace(c);
     if (space && !inSpace) {
       spaceRuns++;
     }
