@@ -321,18 +321,24 @@ export class Router {
     const pinned = input.request.reasoning_effort;
     const options: Estimate[] = [];
     this.estimator.beginDecision();
+    // One request object for the whole loop, its size and quality set per option: estimate() reads
+    // it and keeps nothing of it (90 options per decision on the full catalog).
+    const req = this.estimateRequest(frame, 0, 0, frame.routing);
     for (const m of views) {
       const q = quality.get(m.id) ?? m.qualityPrior;
       const out = frame.outputFor(m);
+      req.outputTokens = out;
       const opts = effortOptions(m, hardness, pinned);
       if ('unsupported' in opts) {
-        const est = this.estimator.estimate(m, this.estimateRequest(frame, out, q, frame.routing), { effort: null, thinkingTokens: 0, depth: 0 });
+        req.quality = q;
+        const est = this.estimator.estimate(m, req, { effort: null, thinkingTokens: 0, depth: 0 });
         options.push({ ...est, excluded: est.excluded ?? opts.unsupported });
         continue;
       }
       for (const raw of opts) {
         const o = capThinking(raw, input.request.max_tokens, out);
-        options.push(this.estimator.estimate(m, this.estimateRequest(frame, out, qualityAtDepth(q, o.depth, hardness), frame.routing), o));
+        req.quality = qualityAtDepth(q, o.depth, hardness);
+        options.push(this.estimator.estimate(m, req, o));
       }
     }
     if (input.vet) {
