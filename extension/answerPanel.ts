@@ -33,6 +33,8 @@ export class AnswerPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly daemon: DaemonClient,
     private readonly log: vscode.LogOutputChannel,
+    /** The editor Insert at cursor writes into (the one the user last worked in; see insertTarget.ts). */
+    private readonly insertTarget: () => vscode.TextEditor | undefined,
   ) {}
 
   /** The latest answer as the view shows it (tests read this). */
@@ -103,7 +105,7 @@ export class AnswerPanel implements vscode.Disposable {
         },
         'answer/insert': async (params) => {
           const { text } = ViewText.parse(params);
-          const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme !== 'output') ?? vscode.window.activeTextEditor;
+          const editor = this.insertTarget();
           if (!editor) {
             void vscode.window.showWarningMessage('LLM Router: open a file to insert the code into.');
             return false;

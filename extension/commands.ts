@@ -343,8 +343,9 @@ export const showRoutingLog: Factory = (ctx) => async (): Promise<boolean> => {
 export const restartDaemon: Factory = (ctx) => async (): Promise<DaemonStatusResult | undefined> => {
   try {
     const { pid } = await ctx.daemon.call('daemon/status', {});
-    // The daemon closes this channel as it stops, and its answer may not arrive before the close
-    // (the command then failed although the daemon went on to restart): its exit is what counts.
+    // The daemon closes this channel as it stops. It flushes its answer first (socketServer.ts), but
+    // an older daemon may not, and the close may still win (the command then failed although the
+    // daemon went on to restart): its exit is what counts.
     // Only a refusal (e.g. a daemon embedded in another program) stops the restart here.
     const refused = await ctx.daemon.call('daemon/shutdown', { reason: 'Restart Daemon command' }).then(
       () => undefined,

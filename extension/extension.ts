@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { ChatDeltaNotification, ParamsIn, Result, SpendSummaryResult } from '../daemon/protocol';
 import type { AnswerSnapshot } from '../webview/bridge';
 import { AnswerPanel } from './answerPanel';
+import { LastTextEditor } from './insertTarget';
 import { watchBudgetAlerts } from './budgetAlerts';
 import { registerCommands } from './commands';
 import { Config } from './config';
@@ -54,7 +55,8 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
   const statusBar = new SpendStatusBar(daemon, lastAnswer);
   const chatProvider = new RouterChatProvider(daemon, config, lastAnswer, log);
   const dashboard = new DashboardPanel(context.extensionUri, daemon, log);
-  const answers = new AnswerPanel(context.extensionUri, daemon, log);
+  const lastTextEditor = new LastTextEditor(vscode.window);
+  const answers = new AnswerPanel(context.extensionUri, daemon, log, () => lastTextEditor.target());
   const walkthrough = new WalkthroughProgress();
   context.subscriptions.push(
     log,
@@ -62,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): LlmRouterApi {
     statusBar,
     dashboard,
     answers,
+    lastTextEditor,
     lastAnswer,
     routingLog,
     chatProvider,

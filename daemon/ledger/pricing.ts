@@ -48,14 +48,33 @@ function priceTable(): PriceTable | null {
   return table;
 }
 
+/**
+ * Variants per model object: the router prices every candidate of every decision, and catalog
+ * models are long-lived objects, so the key is built and looked up once per model.
+ */
+let variantsByModel = new WeakMap<PricedModel, PriceVariant[] | null>();
+/** Whether a price object's units are plausible, checked once per object (table prices are shared). */
+let plausible = new WeakMap<ModelPrice, boolean>();
+
 /** Replaces the table (tests); null probes every model from the library. */
 export function usePriceTable(next: PriceTable | null): void {
   table = next;
   probed.clear();
+  variantsByModel = new WeakMap();
+  plausible = new WeakMap();
 }
 
 /** The model's price variants (null: the library has no price for it). */
 function variantsOf(model: PricedModel): PriceVariant[] | null {
+  let v = variantsByModel.get(model);
+  if (v === undefined) {
+    v = lookUpVariants(model);
+    variantsByModel.set(model, v);
+  }
+  return v;
+}
+
+function lookUpVariants(model: PricedModel): PriceVariant[] | null {
   const key = tableKey(model.provider, model.priceId);
   const fromTable = priceTable()?.models[key];
   if (fromTable !== undefined) {
@@ -77,7 +96,16 @@ export function priceOf(model: PricedModel): ModelPrice | null {
   const variants = variantsOf(model);
   const price = variants === null ? null : (variantAt(variants, new Date())?.price ?? null);
   // Bundled data with broken units is treated as unknown rather than trusted.
-  return price !== null && priceProblem(price) === null ? price : null;
+  return price !== null && isPlausible(price) ? price : null;
+}
+
+function isPlausible(price: ModelPrice): boolean {
+  let ok = plausible.get(price);
+  if (ok === undefined) {
+    ok = priceProblem(price) === null;
+    plausible.set(price, ok);
+  }
+  return ok;
 }
 
 /** The cost of a finished call at `at` (default now), including tiered and cache prices; null when unknown. */

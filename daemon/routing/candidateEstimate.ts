@@ -4,6 +4,7 @@
 import type { EffortLevel } from '../protocol/chat';
 import type { RoutingOptions, TaskType } from '../protocol/routing';
 import { estimateCallCost } from '../ledger/estimates';
+import type { ModelPrice } from '../ledger/pricing';
 import type { Catalog, CatalogModel, ModelStats } from './catalog';
 import { exclusion } from './candidateVetting';
 import type { EffortOption } from './effort';
@@ -42,12 +43,14 @@ export interface EstimateRequest {
 export class CandidateEstimator {
   /** One decision prices a model's answer once, whatever number of effort options it has. */
   private lastAnswerCost: { m: CatalogModel; input: number; output: number; cost: number | null } | null = null;
+  /** The model's per-token price, looked up once for its effort options (they are estimated one after another). */
+  private lastPrice: { m: CatalogModel; price: ModelPrice | null } | null = null;
 
   constructor(private readonly env: EstimatorEnv) {}
 
   estimate(m: CatalogModel, r: EstimateRequest, effort: EffortOption): Estimate {
     // The answer's cost is looked up once per model and size (tiers, caching); thinking adds output.
-    const price = this.env.catalog.price(m);
+    const price = this.priceOf(m);
     const answer = this.answerCost(m, r.features.inputTokens, r.outputTokens);
     const raw = answer === null ? null : answer + (effort.thinkingTokens * (price?.outputPerMTok ?? 0)) / 1e6;
     const costUsd = raw === null ? null : Math.round(raw * 1e10) / 1e10;
@@ -68,7 +71,22 @@ export class CandidateEstimator {
     };
   }
 
-  /** Live latency once a model has a few samples, else the catalog's figures. */
+  /** A new decision: prices are looked up again (a time-of-day price may have changed). */
+  beginDecision(): void {
+    this.lastPrice = null;
+  }
+
+  private priceOf(m: CatalogModel): ModelPrice | null {
+    const last = this.lastPrice;
+    if (last !== null && last.m === m) {
+      return last.price;
+    }
+    const price = this.env.catalog.price(m);
+    this.lastPrice = { m, price };
+    return price;
+  }
+
+  /** Live latency a model has a few samples, else the catalog's figures. */
   private latencyOf(m: CatalogModel, outputTokens: number): number {
     const live = this.env.stats?.latency(m.id);
     const l = live && live.samples >= 3 ? live : m.latencyPrior;

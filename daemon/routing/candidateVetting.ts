@@ -80,9 +80,9 @@ export function exclusion(m: CatalogModel, req: EstimateRequest, cost: number | 
   if (r.excludedProviders?.includes(m.provider)) {
     return `provider ${m.provider} in excludedProviders`;
   }
-  const missing = (r.requiredCapabilities ?? []).filter((c) => !m.capabilities.includes(c));
-  if (missing.length > 0) {
-    return `lacks ${missing.join(', ')}`;
+  // Checked before any list is built: this runs for every option of every model.
+  if (r.requiredCapabilities !== undefined && r.requiredCapabilities.some((c) => !m.capabilities.includes(c))) {
+    return `lacks ${r.requiredCapabilities.filter((c) => !m.capabilities.includes(c)).join(', ')}`;
   }
   if (f.hasImages && !m.capabilities.includes('vision')) {
     return 'lacks vision (the request has images)';

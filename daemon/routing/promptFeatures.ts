@@ -149,7 +149,44 @@ function wordProblemCues(scan: string, lower: string, numericSentences: number, 
   ];
 }
 
-const TOKEN = /[a-z]+|\d+(?:[.,]\d+)*|[=+\-*/^%<>√π∑∫≤≥$]/g;
+/**
+ * The tokens promptVector reads: the matches of /[a-z]+|\d+(?:[.,]\d+)*|[=+\-*\/^%<>√π∑∫≤≥$]/g in
+ * the lower-cased text, found by scanning characters (a regex match per token allocated its match
+ * array; this runs on up to 384 tokens of every new prompt).
+ */
+const isLetter = (c: number): boolean => c >= 97 && c <= 122;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const SYMBOLS = new Set([...'=+-*/^%<>√π∑∫≤≥$'].map((s) => s.charCodeAt(0)));
+
+/** End (exclusive) of the token starting at `i`, or -1 when no token starts there. */
+function tokenEnd(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  let j = i + 1;
+  if (isLetter(c)) {
+    while (j < s.length && isLetter(s.charCodeAt(j))) {
+      j++;
+    }
+    return j;
+  }
+  if (isDigit(c)) {
+    while (j < s.length && isDigit(s.charCodeAt(j))) {
+      j++;
+    }
+    // (?:[.,]\d+)*: a separator counts only when a digit follows it.
+    for (;;) {
+      const sep = s.charCodeAt(j);
+      if ((sep === 46 || sep === 44) && j + 1 < s.length && isDigit(s.charCodeAt(j + 1))) {
+        j += 2;
+        while (j < s.length && isDigit(s.charCodeAt(j))) {
+          j++;
+        }
+      } else {
+        return j;
+      }
+    }
+  }
+  return SYMBOLS.has(c) ? j : -1;
+}
 const OPTION_LINE = /^\s*\(?[A-D][.)]\s+(.*)$/gm;
 
 /** `ngrams`: 2 = words, word pairs and word vectors (the model), 1 = words only (the bag-of-words baseline), 0 = dense only. */
@@ -184,9 +221,14 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
   let mathSymbols = 0;
   let longestNumber = 0;
   const distinct = new Set<string>();
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(lower); m !== null && n < MAX_TOKENS; m = TOKEN.exec(lower)) {
-    let tok = m[0];
+  for (let at = 0; at < lower.length && n < MAX_TOKENS; ) {
+    const end = tokenEnd(lower, at);
+    if (end < 0) {
+      at++;
+      continue;
+    }
+    let tok = lower.slice(at, end);
+    at = end;
     const c = tok.charCodeAt(0);
     if (c >= 48 && c <= 57) {
       numbers++;
@@ -244,7 +286,8 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
     if (c === 10) {
       newlines++;
     }
-    const space = isSpace(c);
+    // Most characters are printable ASCII: decided in one comparison before the full whitespace set.
+    const space = c <= 32 ? c === 32 || (c >= 9 && c <= 13) : c >= 160 && isSpace(c);
     if (space && !inSpace) {
       spaceRuns++;
     }

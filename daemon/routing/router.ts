@@ -227,6 +227,7 @@ export class Router {
     }
     const q = pred.quality.get(model.id) ?? model.qualityPrior;
     const out = frame.outputFor(model);
+    this.estimator.beginDecision();
     // Constraints do not apply to a named model: its estimates carry no routing options.
     const options = opts.map((raw) => {
       const o = capThinking(raw, input.request.max_tokens, out);
@@ -274,13 +275,16 @@ export class Router {
     if (!top) {
       throw nothingFits(bestPerModel(options, new Map()), features);
     }
-    const scores = new Map(ranked.map((r) => [r.candidate, r.score]));
+    const scores = new Map<Estimate, number>();
+    for (const r of ranked) {
+      scores.set(r.candidate, r.score);
+    }
     // Each model shows its best option; the chosen model shows the option chosen (the chain may
     // have preferred it over a higher-scoring one).
-    const perModel = bestPerModel(options, new Map([...scores, [top.candidate, Number.POSITIVE_INFINITY]]));
+    const perModel = bestPerModel(options, scores, top.candidate);
     const ruleChoice = applyRule(ruleEval.match, new Map(perModel.map((e) => [e.model, e])));
     let best: Estimate = top.candidate;
-    let fallbacks = distinctModels(ranked.map((r) => r.candidate.model), best.model).slice(0, 3);
+    let fallbacks = distinctModels(ranked, best.model, 3);
     let ruleId: string | null = null;
     let reason: string;
     let strategyName: string = strategy.name;
@@ -316,18 +320,25 @@ export class Router {
     const { input } = frame;
     const pinned = input.request.reasoning_effort;
     const options: Estimate[] = [];
+    this.estimator.beginDecision();
+    // One request object for the whole loop, its size and quality set per option: estimate() reads
+    // it and keeps nothing of it (90 options per decision on the full catalog).
+    const req = this.estimateRequest(frame, 0, 0, frame.routing);
     for (const m of views) {
       const q = quality.get(m.id) ?? m.qualityPrior;
       const out = frame.outputFor(m);
+      req.outputTokens = out;
       const opts = effortOptions(m, hardness, pinned);
       if ('unsupported' in opts) {
-        const est = this.estimator.estimate(m, this.estimateRequest(frame, out, q, frame.routing), { effort: null, thinkingTokens: 0, depth: 0 });
+        req.quality = q;
+        const est = this.estimator.estimate(m, req, { effort: null, thinkingTokens: 0, depth: 0 });
         options.push({ ...est, excluded: est.excluded ?? opts.unsupported });
         continue;
       }
       for (const raw of opts) {
         const o = capThinking(raw, input.request.max_tokens, out);
-        options.push(this.estimator.estimate(m, this.estimateRequest(frame, out, qualityAtDepth(q, o.depth, hardness), frame.routing), o));
+        req.quality = qualityAtDepth(q, o.depth, hardness);
+        options.push(this.estimator.estimate(m, req, o));
       }
     }
     if (input.vet) {

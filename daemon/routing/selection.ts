@@ -6,7 +6,7 @@ import type { Policy } from '../protocol/routing-methods';
 import type { Estimate } from './candidateEstimate';
 import type { RequestFeatures } from './features';
 import { stakesOf } from './effort';
-import { rank, type Scored, type ScoringContext, type Strategy } from './strategies';
+import { logScale, rank, type Scored, type ScoringContext, type Strategy } from './strategies';
 
 /** The tradeoff whose choice bounds this one from below: cost ≤ balanced ≤ quality, in cost and in quality. */
 const FLOOR_OF: Partial<Record<Tradeoff, Tradeoff>> = { balanced: 'cost', quality: 'balanced' };
@@ -35,14 +35,19 @@ export function scoringContext(options: Estimate[], s: ScoringSetup): ScoringCon
     maxLatency = Math.max(maxLatency, e.latencyMs);
   }
   const anyCost = maxCost >= minCost;
+  const lowCost = anyCost ? minCost : 0;
+  const highCost = anyCost ? maxCost : 0;
+  const fastest = Math.max(1, Math.min(minLatency, maxLatency));
   return {
     tradeoff: s.tradeoff,
     willingnessToPay: s.willingnessToPay,
     taskType: s.features.taskType,
-    minCost: anyCost ? minCost : 0,
-    maxCost: anyCost ? maxCost : 0,
-    minLatency: Math.max(1, Math.min(minLatency, maxLatency)),
+    minCost: lowCost,
+    maxCost: highCost,
+    minLatency: fastest,
     maxLatency,
+    costScale: logScale(lowCost, highCost),
+    waitScale: logScale(fastest, maxLatency),
     preference: s.policy.models,
     stakes: stakesOf(s.hardness),
     valueOfTimeUsdPerHour: s.valueOfTimeUsdPerHour,
@@ -99,14 +104,18 @@ function beats(o: Estimate, score: number, b: Estimate | undefined, bs: number):
   return score > bs || (score === bs && b !== undefined && (o.costUsd ?? Infinity) < (b.costUsd ?? Infinity));
 }
 
-/** One estimate per model for the decision: its best-scoring eligible effort, else why it is out. */
-export function bestPerModel(options: Estimate[], scores: Map<Estimate, number>): Estimate[] {
+/**
+ * One estimate per model for the decision: its best-scoring eligible effort, else why it is out;
+ * `chosen` (the option the decision took) ranks first for its model whatever its score.
+ */
+export function bestPerModel(options: Estimate[], scores: ReadonlyMap<Estimate, number>, chosen?: Estimate): Estimate[] {
   const out = new Map<string, Estimate>();
+  const scoreOf = (e: Estimate) => (e === chosen ? Number.POSITIVE_INFINITY : scores.get(e) ?? -Infinity);
   for (const e of options) {
     const prev = out.get(e.model);
     const better = !prev
       || (prev.excluded !== null && e.excluded === null)
-      || (prev.excluded === null && e.excluded === null && (scores.get(e) ?? -Infinity) > (scores.get(prev) ?? -Infinity));
+      || (prev.excluded === null && e.excluded === null && scoreOf(e) > scoreOf(prev));
     if (better) {
       out.set(e.model, e);
     }
@@ -114,13 +123,15 @@ export function bestPerModel(options: Estimate[], scores: Map<Estimate, number>)
   return [...out.values()];
 }
 
-/** The models in ranking order, each once, without `except`. */
-export function distinctModels(ids: string[], except: string): string[] {
-  const seen = new Set<string>([except]);
+/** The first `limit` models in ranking order, each once, without `except`. */
+export function distinctModels(ranked: readonly Scored<Estimate>[], except: string, limit: number): string[] {
   const out: string[] = [];
-  for (const id of ids) {
-    if (!seen.has(id)) {
-      seen.add(id);
+  for (const r of ranked) {
+    if (out.length >= limit) {
+      break;
+    }
+    const id = r.candidate.model;
+    if (id !== except && !out.includes(id)) {
       out.push(id);
     }
   }

@@ -40,6 +40,9 @@ export interface ScoringContext {
   valueOfTimeUsdPerHour?: number;
   /** 0..1: how hard the prompt looks (a premium tier is worth less on an easy one). */
   hardness?: number;
+  /** minCost..maxCost and minLatency..maxLatency as log scales, computed once per decision (scoringContext). */
+  costScale?: LogScale;
+  waitScale?: LogScale;
 }
 
 /**
@@ -52,6 +55,8 @@ const TIMED_COST_RANGE = { lo: 1e-4, hi: 1 };
 /** Output price tiers, USD/MTok: up to $0.5 is the cheapest tier, $75 (Opus 4.1) the dearest. */
 const TIER_RANGE = { lo: 0.5, hi: 75 };
 const BALANCED = { timed: 0.3, tier: 0.1 };
+const TIER_SCALE = logScale(TIER_RANGE.lo, TIER_RANGE.hi);
+const TIMED_COST_SPAN = Math.log(TIMED_COST_RANGE.hi / TIMED_COST_RANGE.lo);
 
 export interface Strategy {
   name: StrategyName;
@@ -72,12 +77,25 @@ export const TRADEOFF_WEIGHTS: Record<Tradeoff, { quality: number; cost: number;
 
 /** Where x sits between lo and hi on a log scale (0..1); values span orders of magnitude. */
 export function logPosition(x: number, lo: number, hi: number): number {
-  if (hi <= lo) {
+  return positionOn(logScale(lo, hi), x);
+}
+
+/** A log scale's ends, so that placing each candidate on it takes one logarithm, not three. */
+export interface LogScale {
+  empty: boolean;
+  l: number;
+  h: number;
+}
+
+export function logScale(lo: number, hi: number): LogScale {
+  return { empty: hi <= lo, l: Math.log(Math.max(lo, 1e-9)), h: Math.log(Math.max(hi, 1e-9)) };
+}
+
+export function positionOn(s: LogScale, x: number): number {
+  if (s.empty) {
     return 0;
   }
-  const l = Math.log(Math.max(lo, 1e-9));
-  const h = Math.log(Math.max(hi, 1e-9));
-  return Math.min(1, Math.max(0, (Math.log(Math.max(x, 1e-9)) - l) / (h - l)));
+  return Math.min(1, Math.max(0, (Math.log(Math.max(x, 1e-9)) - s.l) / (s.h - s.l)));
 }
 
 /**
@@ -89,12 +107,15 @@ export function normalisedCost(cost: number | null, ctx: ScoringContext): number
   if (cost === null) {
     return 1;
   }
-  return logPosition(cost, ctx.minCost, ctx.maxCost);
+  return ctx.costScale ? positionOn(ctx.costScale, cost) : logPosition(cost, ctx.minCost, ctx.maxCost);
 }
 
 /** Waiting on a log scale between the fastest and slowest candidate (0..1). */
 export function normalisedWait(latencyMs: number, ctx: ScoringContext): number {
-  return ctx.minLatency === undefined ? latencyMs / Math.max(1, ctx.maxLatency) : logPosition(latencyMs, ctx.minLatency, ctx.maxLatency);
+  if (ctx.minLatency === undefined) {
+    return latencyMs / Math.max(1, ctx.maxLatency);
+  }
+  return ctx.waitScale ? positionOn(ctx.waitScale, latencyMs) : logPosition(latencyMs, ctx.minLatency, ctx.maxLatency);
 }
 
 /** Cost plus the waiting priced at the value of time (USD); null when the price is unknown. */
@@ -114,10 +135,10 @@ function tradeoffUtility(c: ScoringInput, quality: number, ctx: ScoringContext, 
   const q = w.quality * stakes * quality;
   if (ctx.tradeoff === 'balanced' && vot !== undefined && w === TRADEOFF_WEIGHTS.balanced) {
     const timed = timedCost(c, vot);
-    const tier = c.outputPerMTok === undefined || c.outputPerMTok === null ? 1 : logPosition(c.outputPerMTok, TIER_RANGE.lo, TIER_RANGE.hi);
+    const tier = c.outputPerMTok === undefined || c.outputPerMTok === null ? 1 : positionOn(TIER_SCALE, c.outputPerMTok);
     // Not capped above: with a high value of time every slow answer costs over $1, and the slower
     // must still cost more.
-    const position = timed === null ? 1 : Math.max(0, Math.log(Math.max(timed, 1e-12) / TIMED_COST_RANGE.lo) / Math.log(TIMED_COST_RANGE.hi / TIMED_COST_RANGE.lo));
+    const position = timed === null ? 1 : Math.max(0, Math.log(Math.max(timed, 1e-12) / TIMED_COST_RANGE.lo) / TIMED_COST_SPAN);
     return q - BALANCED.timed * position - BALANCED.tier * (1 - (ctx.hardness ?? 0.5)) * tier;
   }
   return q - w.cost * normalisedCost(c.costUsd, ctx) - w.latency * normalisedWait(c.latencyMs, ctx);

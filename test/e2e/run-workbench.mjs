@@ -96,6 +96,8 @@ function workbenchUrl(server, workspace, { extensionPath, testsPath }) {
 function writeWorkspace(root) {
   const workspace = join(root, 'workspace');
   mkdirSync(join(workspace, 'src'), { recursive: true });
+  // A second file for Insert at cursor with split editors (the code goes where the user worked last).
+  writeFileSync(join(workspace, 'src', 'notes.ts'), '// Notes\nexport const notes: string[] = [];\n');
   writeFileSync(join(workspace, 'src', 'search.ts'), 'export function binarySearch(xs: number[], x: number): number {\n  let lo = 0;\n  let hi = xs.length - 1;\n  while (lo <= hi) {\n    const mid = (lo + hi) >> 1;\n    if (xs[mid] === x) return mid;\n    if (xs[mid] < x) lo = mid + 1; else hi = mid - 1;\n  }\n  return -1;\n}\n');
   return workspace;
 }
@@ -679,6 +681,76 @@ async function runUi(browser, server, workspace, home) {
       throw new Error(`after Insert at cursor the file is ${JSON.stringify(saved.slice(-200))}; expected the original followed by the code block`);
     }
     log(`code block: Copy → clipboard (${code.length} chars), Insert at cursor → appended at the end of search.ts`);
+  });
+
+  await soft('Insert at cursor with split editors: the code goes into the editor worked in last, not the first one', async () => {
+    // search.ts stays open in the first group; notes.ts opens in a group split below it and gets the
+    // cursor. The answer panel (a third group) has the focus when Insert is clicked, so the old
+    // choice (the first visible editor) wrote into search.ts.
+    const frame = await findViewFrame(page, 'answer', 10_000);
+    const code = (await frame.textContent('.answer-body .code-block pre code')) ?? '';
+    const searchFile = join(workspace, 'src', 'search.ts');
+    const notesFile = join(workspace, 'src', 'notes.ts');
+    const searchOriginal = readFileSync(searchFile, 'utf8');
+    const notesOriginal = readFileSync(notesFile, 'utf8');
+    const notesGroup = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'notes.ts' }) });
+    try {
+      await page.locator('.editor-group-container .monaco-editor .view-lines').first().click();
+      await sleep(300);
+      await runCommand(page, 'View: Split Editor Down');
+      await sleep(400);
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').waitFor({ state: 'visible', timeout: 10_000 });
+      await page.locator('.quick-input-widget input').fill('notes.ts');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'notes.ts' }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      const notesEditor = notesGroup.locator('.monaco-editor .view-lines').first();
+      await notesEditor.waitFor({ timeout: 10_000 });
+      const groups = await page.locator('.editor-group-container').count();
+      if (groups < 3) {
+        throw new Error(`expected three editor groups (search.ts, notes.ts, the answer), found ${groups}`);
+      }
+      await notesEditor.click();
+      await sleep(300);
+      await page.keyboard.press('Control+End');
+      await frame.locator('.answer-body [data-testid="code-insert"]').first().click();
+      const lines = notesOriginal.split('\n').length;
+      await page.waitForFunction(
+        (n) => [...globalThis.document.querySelectorAll('.editor-group-container')].some((g) => g.querySelector('.tab.active')?.textContent?.includes('notes.ts') && (g.querySelector('.monaco-editor .view-lines')?.querySelectorAll('.view-line').length ?? 0) > n),
+        lines,
+        { timeout: 10_000 },
+      ).catch(() => undefined); // the file check below says what went wrong
+      await sleep(400);
+      await page.screenshot({ path: join(results, 'ask-insert-split.png') });
+      await runCommand(page, 'File: Save All Files');
+      let notes = notesOriginal;
+      for (const deadline = Date.now() + 5_000; notes === notesOriginal && Date.now() < deadline; await sleep(200)) {
+        notes = readFileSync(notesFile, 'utf8');
+      }
+      const search = readFileSync(searchFile, 'utf8');
+      if (search !== searchOriginal) {
+        throw new Error(`Insert at cursor wrote into search.ts (the first visible editor), not notes.ts where the cursor was: ${JSON.stringify(search.slice(-120))}`);
+      }
+      if (notes !== notesOriginal + code) {
+        throw new Error(`after Insert at cursor notes.ts is ${JSON.stringify(notes.slice(-200))}; expected the original followed by the code block`);
+      }
+      log(`Insert at cursor, split editors: the code went into notes.ts (second group, worked in last); search.ts (first group) unchanged`);
+    } finally {
+      writeFileSync(searchFile, searchOriginal);
+      writeFileSync(notesFile, notesOriginal);
+      // Back to one editor group beside the answer, as the steps after this expect: the split
+      // group's tabs closed by their own buttons (from the palette, "Close Editor Group" can match
+      // "Close All Editor Groups" first, which took the answer panel too).
+      const group = await notesGroup.elementHandle({ timeout: 2_000 }).catch(() => null);
+      for (let i = 0; group && i < 4; i++) {
+        const close = await group.$('.tab .tab-actions .action-label').catch(() => null);
+        if (!close) {
+          break;
+        }
+        await close.click({ force: true }).catch(() => {});
+        await sleep(300);
+      }
+    }
   });
 
   await soft('Ask follow-up and "Ask again with a stronger model": both turns with their models and costs', async () => {

@@ -49,7 +49,11 @@ export async function dashboardSteps(ctx) {
     secondTurn = second.id;
     await rpc('feedback/submit', { requestId: second.id, thumbs: 'up' });
     const frame = await openDashboard();
+    // The dashboard may be open from an earlier step, its table still drawn from before these two
+    // turns: wait for the refresh to finish (the view counts its loads) before reading the row.
+    const loads = await frame.evaluate(() => Number(globalThis.document.body.dataset.loads ?? 0));
     await frame.click('text=Refresh');
+    await frame.waitForFunction((n) => Number(globalThis.document.body.dataset.loads ?? 0) > n, loads, { timeout: 15_000 });
     const conv = frame.locator('[data-testid="conversations-table"] tbody tr', { hasText: 'script' }).first();
     await conv.waitFor({ timeout: 15_000 });
     const convText = (await conv.textContent())?.replace(/\s+/g, ' ').trim();

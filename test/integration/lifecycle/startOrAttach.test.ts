@@ -210,3 +210,20 @@ test('closing one window never stops the daemon for the others; it idles out aft
   await waitFor(() => !isPidAlive(info.pid), 20_000, 'the idle daemon to exit after the last window');
   assert.equal(existsSync(discoveryPath(h)), false);
 });
+
+test('daemon/shutdown over the socket: its answer reaches the client, then the daemon exits and hangs up', { timeout: 30_000 }, async () => {
+  // The server closes right after the answer (on the next tick); closing flushes queued replies
+  // instead of destroying the sockets, so the client gets the answer, not a hang-up. (When the
+  // sockets were destroyed, the call here never settled: the timeout makes that a failure.)
+  const h = home();
+  const info = await start(h);
+  const c = await connectLspClient(info, { kind: 'editor', name: 'window' });
+  try {
+    const answer = await c.call('daemon/shutdown', { reason: 'test' });
+    assert.deepEqual(answer, { pid: info.pid, shuttingDown: true });
+    await c.closed;
+    await waitFor(() => !isPidAlive(info.pid), 20_000, 'the daemon to exit after daemon/shutdown');
+  } finally {
+    c.close();
+  }
+});
