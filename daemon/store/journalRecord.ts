@@ -1,9 +1,14 @@
 // One journal record per committed write transaction:
 //   [u32 LE payload length][u32 LE crc32 of payload][payload: UTF-8 JSON of the statements]
+// Each statement is [sql, params?], where sql is the text or, for a text of JOURNAL_STATEMENTS,
+// its index there (journalStatements.ts); records written before the index existed hold text only.
 // A crash can leave the last record half-written; the length and checksum tell where the valid
 // journal ends, and everything after that point is cut on start-up.
 import { crc32 } from 'node:zlib';
+import { JOURNAL_STATEMENTS } from './journalStatements';
 import type { SqlParams, SqlValue, WrittenStatement } from './statements';
+
+const statementIds = new Map(JOURNAL_STATEMENTS.map((sql, i) => [sql, i]));
 
 const HEADER_BYTES = 8;
 /** Larger than any real transaction; a bigger length can only be garbage. */
@@ -11,7 +16,7 @@ export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 // JSON has no bytes and no NaN/Infinity, so those are tagged rather than silently changed.
 type EncodedValue = string | number | null | { $bytes: string } | { $number: string };
-type EncodedStatement = [string] | [string, EncodedValue[] | Record<string, EncodedValue>];
+type EncodedStatement = [string | number] | [string | number, EncodedValue[] | Record<string, EncodedValue>];
 
 function encodeValue(v: SqlValue): EncodedValue {
   if (v instanceof Uint8Array) {
@@ -69,7 +74,10 @@ function decodeParams(params: unknown): SqlParams {
 }
 
 export function encodeRecord(statements: readonly WrittenStatement[]): Buffer {
-  const encoded: EncodedStatement[] = statements.map((s) => (s.params === undefined ? [s.sql] : [s.sql, encodeParams(s.params)]));
+  const encoded: EncodedStatement[] = statements.map((s) => {
+    const sql = statementIds.get(s.sql) ?? s.sql;
+    return s.params === undefined ? [sql] : [sql, encodeParams(s.params)];
+  });
   const payload = Buffer.from(JSON.stringify(encoded), 'utf8');
   const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.byteLength);
   frame.writeUInt32LE(payload.byteLength, 0);
@@ -84,10 +92,14 @@ function decodePayload(payload: Buffer): WrittenStatement[] {
     throw new Error('journal record is not a list of statements');
   }
   return parsed.map((entry: unknown): WrittenStatement => {
-    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || entry.length > 2) {
+    if (!Array.isArray(entry) || (typeof entry[0] !== 'string' && typeof entry[0] !== 'number') || entry.length > 2) {
       throw new Error('journal record holds a malformed statement');
     }
-    return { sql: entry[0], params: entry.length === 2 ? decodeParams(entry[1]) : undefined };
+    const sql = typeof entry[0] === 'number' ? JOURNAL_STATEMENTS[entry[0]] : entry[0];
+    if (sql === undefined) {
+      throw new Error(`journal record names statement ${String(entry[0])}, which this version does not know (written by a newer daemon?)`);
+    }
+    return { sql, params: entry.length === 2 ? decodeParams(entry[1]) : undefined };
   });
 }
 
