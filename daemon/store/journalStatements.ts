@@ -8,6 +8,7 @@
 // a statement up by its exact text, so a statement changed in its own module simply stops matching
 // (it is journaled as text again, correct but larger) — add its new text at the end instead.
 // A journal that names an id this list lacks (a newer daemon's) is refused as unreadable.
+// test/unit/store/journalStatements.test.ts pins each shipped entry by hash, so an edit in place fails.
 export const JOURNAL_STATEMENTS: readonly string[] = Object.freeze([
   "INSERT INTO budget_usage (budget_id, period_start, reserved_usd) VALUES (?, ?, ?)\n             ON CONFLICT (budget_id, period_start) DO UPDATE SET reserved_usd = reserved_usd + excluded.reserved_usd",
   "INSERT INTO reservations (id, request_id, ts, amount_usd, holds) VALUES (?, ?, ?, ?, ?)",
