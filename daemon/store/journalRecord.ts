@@ -97,11 +97,14 @@ function decodePayload(payload: Buffer): WrittenStatement[] {
     }
     const sql = typeof entry[0] === 'number' ? JOURNAL_STATEMENTS[entry[0]] : entry[0];
     if (sql === undefined) {
-      throw new Error(`journal record names statement ${String(entry[0])}, which this version does not know (written by a newer daemon?)`);
+      throw new UnknownStatementError(`journal record names statement ${String(entry[0])}, which this version does not know (written by a newer daemon?)`);
     }
     return { sql, params: entry.length === 2 ? decodeParams(entry[1]) : undefined };
   });
 }
+
+/** A whole, checksummed record this version cannot read: written by a newer daemon, not torn. */
+class UnknownStatementError extends Error {}
 
 export interface DecodedJournal {
   transactions: WrittenStatement[][];
@@ -109,6 +112,11 @@ export interface DecodedJournal {
   validLength: number;
   /** Why reading stopped before the end of the file, if it did. */
   tornTail: string | null;
+  /**
+   * A valid record naming a statement this version lacks (a newer daemon's journal): reading
+   * stopped there, and nothing may be cut, since that record and the ones after it were acknowledged.
+   */
+  newerRecord: string | null;
 }
 
 export function decodeJournal(data: Uint8Array): DecodedJournal {
@@ -116,6 +124,7 @@ export function decodeJournal(data: Uint8Array): DecodedJournal {
   const transactions: WrittenStatement[][] = [];
   let offset = 0;
   let tornTail: string | null = null;
+  let newerRecord: string | null = null;
   while (offset < buf.byteLength) {
     if (buf.byteLength - offset < HEADER_BYTES) {
       tornTail = `a partial record header at byte ${offset}`;
@@ -135,11 +144,15 @@ export function decodeJournal(data: Uint8Array): DecodedJournal {
     try {
       transactions.push(decodePayload(payload));
     } catch (e) {
+      if (e instanceof UnknownStatementError) {
+        newerRecord = `a record at byte ${offset}: ${e.message}`;
+        break;
+      }
       // A matching crc32 over unparsable JSON means a bug, not a torn write; stop here all the same.
       tornTail = `a record at byte ${offset} is unreadable: ${(e as Error).message}`;
       break;
     }
     offset += HEADER_BYTES + length;
   }
-  return { transactions, validLength: offset, tornTail };
+  return { transactions, validLength: offset, tornTail, newerRecord };
 }

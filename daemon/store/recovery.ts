@@ -126,6 +126,10 @@ export function recoverStore(SQL: SqlJsStatic, files: StoreFiles, layout: StoreL
     expected++;
     const path = layout.journalPath(gen);
     const decoded = decodeJournal(files.read(path));
+    if (decoded.newerRecord !== null) {
+      db.close();
+      throw unavailable(`ledger journal ${path}: ${decoded.newerRecord}; run the newer llm-router that wrote it (the files are kept as they are)`);
+    }
     if (decoded.tornTail !== null) {
       log('warn', `ledger journal ${path}: ${decoded.tornTail}; cutting it at byte ${decoded.validLength} (an unacknowledged write interrupted by a crash)`);
       files.truncate(path, decoded.validLength);

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { RouterError } from '../../../daemon/protocol/errors';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJournal, encodeRecord } from '../../../daemon/store/journalRecord';
@@ -37,14 +38,16 @@ test('listed statements are unique, journaled by number and read back as their t
   assert.deepEqual(decodeJournal(record).transactions, [tx]);
 });
 
-test('a record written with texts only (before the list) still reads; an id this version lacks stops replay there', () => {
+test('a record written with texts only (before the list) still reads; an id this version lacks stops reading there and is not a torn tail', () => {
   const sql = JOURNAL_STATEMENTS[0] as string;
   const old = frame(JSON.stringify([[sql, [1, 2, 3]]]));
   const unknown = frame(JSON.stringify([[JOURNAL_STATEMENTS.length, [1]]]));
   const decoded = decodeJournal(Buffer.concat([old, unknown]));
   assert.deepEqual(decoded.transactions, [[{ sql, params: [1, 2, 3] }]]);
   assert.equal(decoded.validLength, old.byteLength);
-  assert.match(decoded.tornTail ?? '', /does not know/);
+  // Not a torn tail: that record was acknowledged, so recovery refuses to start rather than cut it.
+  assert.equal(decoded.tornTail, null);
+  assert.match(decoded.newerRecord ?? '', /does not know/);
 });
 
 test('a budgeted request (reservation, then row, attempts, settle and rollups) journals no statement text', async () => {
@@ -97,4 +100,25 @@ test('the journal statement list only grows: every shipped entry keeps its text 
   assert.ok(hashes.length >= SHIPPED.length, 'no shipped entry was removed');
   assert.deepEqual(hashes.slice(0, SHIPPED.length), SHIPPED, 'a shipped entry was edited or moved: append a new one instead');
   assert.equal(hashes.length, SHIPPED.length, 'a new entry was appended: pin its hash in SHIPPED');
+});
+
+test('a store whose journal holds a newer daemon\'s record refuses to open and cuts nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'llmr-journal-newer-'));
+  try {
+    const store = await Store.open({ dir, log: () => undefined });
+    await store.withWrite((tx) => tx.run('CREATE TABLE t (v INTEGER)'));
+    await store.close();
+    // Closing snapshots the store; the journal that follows that snapshot is the one replayed next.
+    const snapshot = readdirSync(dir).filter((f) => f.endsWith('.snapshot')).sort().at(-1);
+    assert.ok(snapshot !== undefined, 'closing wrote a snapshot');
+    const path = join(dir, snapshot.replace(/\.snapshot$/, '.journal'));
+    appendFileSync(path, frame(JSON.stringify([['INSERT INTO t (v) VALUES (?)', [7]]])));
+    const newer = frame(JSON.stringify([[JOURNAL_STATEMENTS.length + 5, [1]]]));
+    appendFileSync(path, newer);
+    const before = readFileSync(path);
+    await assert.rejects(Store.open({ dir, log: () => undefined }), (e: unknown) => e instanceof RouterError && e.code === 'storeUnavailable' && /newer/.test(e.message));
+    assert.deepEqual(readFileSync(path), before, 'the journal is kept as it was');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
