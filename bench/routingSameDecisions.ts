@@ -19,21 +19,13 @@ import { EVERYDAY_PROMPTS } from './everydayPrompts';
 import { makePrompt } from './routingLatency';
 import { BENCH_DIR } from './routingData';
 import { promptVector } from '../daemon/routing/promptFeatures';
+import { seededRandom } from '../daemon/routing/linearModel';
 
 type RouterClass = typeof Router;
 type CatalogClass = typeof Catalog;
 
-/** Deterministic pseudo-random numbers (mulberry32), so both routers see the same inputs on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so both routers see the same inputs on every run. */
+const rng = seededRandom;
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
