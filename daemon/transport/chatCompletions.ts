@@ -8,7 +8,7 @@ import { RoutingHeaders } from '../protocol/discovery';
 import { RouterError } from '../protocol/errors';
 import { RoutingOptions, type ClientContext, type RoutingDecision, type RoutingInfo } from '../protocol/routing';
 import { toChatRequest } from '../handlers/request';
-import { newRequestId, type ChatService } from '../service/chatService';
+import { newRequestId, type ChatOutcome, type ChatService } from '../service/chatService';
 import type { CatalogModel } from '../routing/catalog';
 import { summariseIssues } from './dispatch';
 import { commonChatBody } from './commonChatBody';
@@ -67,7 +67,6 @@ export function costHeader(routing: Pick<RoutingInfo, 'actualCostUsd' | 'costSta
   return routing.costState === 'known' && routing.actualCostUsd !== null ? routing.actualCostUsd.toFixed(8) : 'unknown';
 }
 
-/** The x-llm-router-* headers every answer carries (both compatible endpoints). */
 /**
  * The head of a streamed answer on every endpoint: SSE, the decision's headers (naming the fallback
  * that answered, when one did), and the cost, known only at the end, announced as a trailer.
@@ -82,6 +81,7 @@ export function streamHeaders(requestId: string, decision: RoutingDecision, mode
   };
 }
 
+/** The x-llm-router-* headers every answer carries (every compatible endpoint). */
 export function decisionHeaders(requestId: string, decision: RoutingDecision, model: Pick<CatalogModel, 'id' | 'provider'>, reason: string): Record<string, string> {
   const headers: Record<string, string> = {
     [RoutingHeaders.requestId]: requestId,
@@ -94,6 +94,16 @@ export function decisionHeaders(requestId: string, decision: RoutingDecision, mo
     headers[RoutingHeaders.substitutedFor] = decision.substitutedFor;
   }
   return headers;
+}
+
+/**
+ * The head of a whole (non-streamed) answer on every endpoint: the decision's headers for the model
+ * that answered, with the endpoint's own (`headers`, e.g. Anthropic's request-id), and the cost.
+ */
+export function answerHeaders(out: Pick<ChatOutcome, 'requestId' | 'decision' | 'routing'>, headers: typeof decisionHeaders = decisionHeaders): Record<string, string> {
+  const h = headers(out.requestId, out.decision, { id: out.routing.model, provider: out.routing.provider }, out.routing.reason);
+  h[RoutingHeaders.cost] = costHeader(out.routing);
+  return h;
 }
 
 function completionBody(requestId: string, created: number, result: ChatResult, routing: RoutingInfo): Record<string, unknown> {
@@ -133,10 +143,7 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
 
   if (body.stream !== true) {
     const out = await chat.complete({ ...base, stream: false });
-    const model = { id: out.routing.model, provider: out.routing.provider } as CatalogModel;
-    const headers = decisionHeaders(out.requestId, out.decision, model, out.routing.reason);
-    headers[RoutingHeaders.cost] = costHeader(out.routing);
-    sendJson(res, 200, completionBody(out.requestId, created, out.result, out.routing), headers);
+    sendJson(res, 200, completionBody(out.requestId, created, out.result, out.routing), answerHeaders(out));
     return;
   }
 

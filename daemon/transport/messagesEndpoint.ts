@@ -20,7 +20,7 @@ import { withTradeoffHeader } from './tradeoffHeader';
 import { conversationKeyOf, withAffinityHeader, withEffortHint } from './routingHints';
 import { newRequestId, type ChatService } from '../service/chatService';
 import { summariseIssues } from './dispatch';
-import { costHeader, decisionHeaders, streamHeaders } from './chatCompletions';
+import { answerHeaders, costHeader, decisionHeaders, streamHeaders } from './chatCompletions';
 import { asRouterError } from './errors';
 import { disconnectSignal, sendJson } from './httpIo';
 
@@ -104,10 +104,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
 
   if (!inbound.stream) {
     const out = await chat.complete({ ...base, stream: false });
-    sendJson(res, 200, { ...toAnthropicMessage(out.result, { id: messageId, model: out.routing.model }), routing: out.routing }, {
-      ...headersFor(out.requestId, out.decision, { id: out.routing.model, provider: out.routing.provider }, out.routing.reason),
-      [RoutingHeaders.cost]: costHeader(out.routing),
-    });
+    sendJson(res, 200, { ...toAnthropicMessage(out.result, { id: messageId, model: out.routing.model }), routing: out.routing }, answerHeaders(out, headersFor));
     return;
   }
 

@@ -11,7 +11,7 @@ import type { StreamEvent } from '../protocol/chat';
 import { RoutingOptions, type ClientContext, type RoutingDecision } from '../protocol/routing';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import { newRequestId, type ChatService } from '../service/chatService';
-import { costHeader, decisionHeaders, streamHeaders } from './chatCompletions';
+import { answerHeaders, costHeader, streamHeaders } from './chatCompletions';
 import { summariseIssues } from './dispatch';
 import { asRouterError } from './errors';
 import { disconnectSignal, sendJson } from './httpIo';
@@ -66,10 +66,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     const out = await chat.complete({ ...base, stream: false });
     const output = outputItems(out.result, inbound.customTools, requestId.slice(4));
     const response = responseObject(meta(out.routing.model), { status: statusOf(out.result.finishReason), output, usage: out.result.usage, finish: out.result.finishReason });
-    sendJson(res, 200, { ...response, routing: out.routing }, {
-      ...decisionHeaders(out.requestId, out.decision, { id: out.routing.model, provider: out.routing.provider }, out.routing.reason),
-      [RoutingHeaders.cost]: costHeader(out.routing),
-    });
+    sendJson(res, 200, { ...response, routing: out.routing }, answerHeaders(out));
     return;
   }
 
