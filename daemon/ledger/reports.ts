@@ -1,7 +1,5 @@
 // `spend/summary`, `spend/timeseries` and `report/export` over the rollups and the ledger, with
 // date ranges validated once here: a malformed or reversed range is a clear invalidParams error.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, isAbsolute } from 'node:path';
 import type { Instant, ReportDimension, ReportExportParams, SpendDimension, ReportExportResult, SpendTimeseriesParams, SpendTimeseriesResult } from '../protocol/budget';
 import { RouterError } from '../protocol/errors';
 import type { LedgerRow } from '../protocol/ledger';
@@ -9,6 +7,7 @@ import type { Params, SpendSummaryResult } from '../protocol/methods';
 import type { ReadTx } from '../store/database';
 import type { z } from 'zod';
 import type { ColdLedger } from './archive';
+import { ExportWriter, type ExportShape } from './exportWriter';
 import { rowFromDb } from './requests';
 import { mergeByKey } from './rowOrder';
 import { periodEnd, periodStart } from './periods';
@@ -16,8 +15,8 @@ import type { ModelPrice } from './pricing';
 import { summarize, timeseries } from './rollups';
 
 const FAR_FUTURE = 8.64e15;
-/** Inline exports beyond this many rows must go to a file. */
-export const INLINE_EXPORT_LIMIT = 10_000;
+/** Inline exports beyond this many rows must go to a file (exportWriter.ts). */
+export { INLINE_EXPORT_LIMIT } from './exportWriter';
 const EXPORT_PAGE = 2000;
 
 export function toMs(value: Instant | undefined, name: string): number | undefined {
@@ -95,14 +94,6 @@ const CSV_COLUMNS: (keyof LedgerRow)[] = [
   'status', 'errorCode', 'fallbacks', 'experimentId', 'arm', 'effort', 'expectedWallMs', 'reason',
 ];
 
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) {
-    return '';
-  }
-  const s = Array.isArray(v) ? v.join(' ') : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** Hot rows in [from, to), oldest first, a page at a time (keyset on ts, id). */
 function* hotPages(tx: ReadTx, from: number, to: number): Generator<LedgerRow[]> {
   let after: { ts: number; id: string } | null = null;
@@ -151,20 +142,6 @@ function* ledgerPages(tx: ReadTx, from: number, to: number, cold: ColdLedger | n
   }
 }
 
-function writable(path: string): void {
-  if (!isAbsolute(path)) {
-    throw new RouterError('pathNotWritable', `export path "${path}" must be absolute: the daemon's working folder is not yours`, { path });
-  }
-  let dirOk: boolean;
-  try {
-    dirOk = statSync(dirname(path)).isDirectory();
-  } catch {
-    dirOk = false;
-  }
-  if (!dirOk) {
-    throw new RouterError('pathNotWritable', `cannot export to ${path}: the folder ${dirname(path)} does not exist`, { path });
-  }
-}
 
 /**
  * Exports the ledger, cold rows included. Read-only: a failed export (a damaged cold segment too)
@@ -177,66 +154,16 @@ export function exportReport(
   cold: ColdLedger | null = null,
 ): ReportExportResult {
   const r = range(toMs(params.from, 'from'), toMs(params.to, 'to'), 0, now + 1);
-  const header = params.format === 'csv' ? `${CSV_COLUMNS.join(',')}\n` : '[';
-  const encode = (row: LedgerRow, first: boolean): string =>
-    params.format === 'csv' ? `${CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')}\n` : `${first ? '\n' : ',\n'}${JSON.stringify(row)}`;
-  const footer = (n: number): string => (params.format === 'csv' ? '' : n === 0 ? ']\n' : '\n]\n');
-
-  if (params.path === undefined) {
-    return read((tx) => {
-      const parts = [header];
-      let n = 0;
-      for (const page of ledgerPages(tx, r.from, r.to, cold)) {
-        for (const row of page) {
-          n += 1;
-          if (n > INLINE_EXPORT_LIMIT) {
-            throw new RouterError('invalidParams', `more than ${INLINE_EXPORT_LIMIT} rows in this range: give a path to export them to a file, or a shorter range`, { limit: INLINE_EXPORT_LIMIT });
-          }
-          parts.push(encode(row, n === 1));
-        }
-      }
-      parts.push(footer(n));
-      return { format: params.format, from: r.from, to: r.to, rows: n, path: null, content: parts.join('') };
-    });
-  }
-
-  const path = params.path;
-  writable(path);
-  const tmp = `${path}.${process.pid}.${now}.tmp`;
-  let fd: number;
+  const shape: ExportShape<LedgerRow> = { format: params.format, columns: CSV_COLUMNS, cell: (row, c) => row[c as keyof LedgerRow], json: (row) => row };
+  const out = params.path === undefined ? ExportWriter.inline(shape) : ExportWriter.toFile(shape, params.path, now);
   try {
-    fd = openSync(tmp, 'wx', 0o600);
-  } catch (e) {
-    throw new RouterError('pathNotWritable', `cannot export to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path });
-  }
-  let n = 0;
-  try {
-    writeSync(fd, header);
     read((tx) => {
       for (const page of ledgerPages(tx, r.from, r.to, cold)) {
-        let chunk = '';
-        for (const row of page) {
-          n += 1;
-          chunk += encode(row, n === 1);
-        }
-        writeSync(fd, chunk);
+        out.page(page);
       }
     });
-    writeSync(fd, footer(n));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
+    return { format: params.format, from: r.from, to: r.to, ...out.finish() };
   } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed.
-    }
-    rmSync(tmp, { force: true });
-    if (e instanceof RouterError) {
-      throw e;
-    }
-    throw new RouterError('pathNotWritable', `cannot export to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path });
+    return out.abort(e);
   }
-  return { format: params.format, from: r.from, to: r.to, rows: n, path, content: null };
 }

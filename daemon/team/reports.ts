@@ -1,7 +1,5 @@
 // The team scope of spend/summary, spend/timeseries and report/export: the same result shapes as
 // the local reports, read from the team ledger in PostgreSQL (every member's shipped rows).
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { ReportDimension, ReportExportParams, ReportExportResult, SpendTimeseriesParams, SpendTimeseriesResult } from '../protocol/budget';
@@ -9,7 +7,8 @@ import { RouterError } from '../protocol/errors';
 import type { LedgerRow } from '../protocol/ledger';
 import type { Params, SpendRequestsResult, SpendSummaryResult } from '../protocol/methods';
 import { periodEnd, periodStart } from '../ledger/periods';
-import { INLINE_EXPORT_LIMIT, range, toMs } from '../ledger/reports';
+import { ExportWriter, type ExportShape } from '../ledger/exportWriter';
+import { range, toMs } from '../ledger/reports';
 
 const FAR_FUTURE = 8.64e15;
 
@@ -90,13 +89,6 @@ const EXPORT_PAGE = 2000;
 
 type ExportRow = Record<(typeof EXPORT_COLUMNS)[number], unknown>;
 
-function cell(v: unknown): string {
-  if (v === null || v === undefined) {
-    return '';
-  }
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** JSON keeps numbers as numbers (pg returns bigint as text). */
 function jsonRow(r: ExportRow): Record<string, unknown> {
@@ -133,56 +125,16 @@ async function* pages(pool: Pool, teamId: string, from: number, to: number): Asy
 
 export async function teamExport(pool: Pool, teamId: string, params: z.output<typeof ReportExportParams>, now: number): Promise<ReportExportResult> {
   const r = range(toMs(params.from, 'from'), toMs(params.to, 'to'), 0, now + 1);
-  const csv = params.format === 'csv';
-  const header = csv ? `${EXPORT_COLUMNS.join(',')}\n` : '[';
-  const encode = (row: ExportRow, first: boolean): string => (csv ? `${EXPORT_COLUMNS.map((c) => cell(row[c])).join(',')}\n` : `${first ? '\n' : ',\n'}${JSON.stringify(jsonRow(row))}`);
-  const footer = (n: number): string => (csv ? '' : n === 0 ? ']\n' : '\n]\n');
-  if (params.path === undefined) {
-    const parts = [header];
-    let n = 0;
-    for await (const page of pages(pool, teamId, r.from, r.to)) {
-      for (const row of page) {
-        n += 1;
-        if (n > INLINE_EXPORT_LIMIT) {
-          throw new RouterError('invalidParams', `more than ${INLINE_EXPORT_LIMIT} rows in this range: give a path to export them to a file, or a shorter range`, { limit: INLINE_EXPORT_LIMIT });
-        }
-        parts.push(encode(row, n === 1));
-      }
-    }
-    parts.push(footer(n));
-    return { format: params.format, from: r.from, to: r.to, rows: n, path: null, content: parts.join('') };
-  }
-  const path = params.path;
-  if (!isAbsolute(path)) {
-    throw new RouterError('pathNotWritable', `export path "${path}" must be absolute: the daemon's working folder is not yours`, { path });
-  }
-  const tmp = `${path}.${process.pid}.${now}.tmp`;
-  let fd: number;
+  const shape: ExportShape<ExportRow> = { format: params.format, columns: EXPORT_COLUMNS, cell: (row, c) => row[c as keyof ExportRow], json: jsonRow };
+  const out = params.path === undefined ? ExportWriter.inline(shape) : ExportWriter.toFile(shape, params.path, now);
   try {
-    fd = openSync(tmp, 'wx', 0o600);
-  } catch (e) {
-    throw new RouterError('pathNotWritable', `cannot export to ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { path });
-  }
-  let n = 0;
-  try {
-    writeSync(fd, header);
     for await (const page of pages(pool, teamId, r.from, r.to)) {
-      writeSync(fd, page.map((row) => encode(row, ++n === 1)).join(''));
+      out.page(page);
     }
-    writeSync(fd, footer(n));
-    fsyncSync(fd);
-    closeSync(fd);
-    renameSync(tmp, path);
+    return { format: params.format, from: r.from, to: r.to, ...out.finish() };
   } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed.
-    }
-    rmSync(tmp, { force: true });
-    throw e instanceof RouterError ? e : new RouterError('pathNotWritable', `cannot export to ${path}: ${(e as Error).message}`, { path });
+    return out.abort(e);
   }
-  return { format: params.format, from: r.from, to: r.to, rows: n, path, content: null };
 }
 
 type TeamRow = {
