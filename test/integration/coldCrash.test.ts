@@ -4,84 +4,30 @@
 // pass integrity_check and every committed frame must pass its checksum.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as esbuild from 'esbuild';
 import { Store } from '../../daemon/store/database';
 import { ColdLedger, readColdState } from '../../daemon/ledger/archive';
 import { mulberry32 } from './prng';
+import { CrashChild } from './crashChild';
 
 const ROUNDS = 12;
 const SEED = 0xc01d5e6;
 
-let work = '';
-let childJs = '';
-const children = new Set<ChildProcess>();
+let child: CrashChild;
 
 before(async () => {
-  work = mkdtempSync(join(tmpdir(), 'llmr-coldcrash-'));
-  childJs = join(work, 'coldMover.js');
-  await esbuild.build({ entryPoints: [join(__dirname, 'coldMover.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: childJs, logLevel: 'warning' });
-  copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), join(work, 'sql-wasm.wasm'));
+  child = await CrashChild.build(join(__dirname, 'coldMover.ts'), 'llmr-coldcrash-');
 });
 
-after(() => {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) {
-      process.kill(c.pid, 'SIGKILL');
-    }
-  }
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => child.dispose());
 
 function runRound(dir: string, tag: string, start: number, killAfterAcks: number, jitterMs: number): Promise<{ acked: string[]; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childJs, dir, tag, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    const acked: string[] = [];
-    let pending = '';
-    let stderr = '';
-    let killed = false;
-    const kill = (): void => {
-      if (!killed && child.pid !== undefined) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    };
-    const guard = setTimeout(kill, 15_000);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.startsWith('ack ')) {
-          acked.push(line.slice(4));
-        }
-      }
-      if (acked.length >= killAfterAcks) {
-        setTimeout(kill, jitterMs);
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (c: string) => (stderr += c));
-    child.on('exit', (code, signal) => {
-      clearTimeout(guard);
-      children.delete(child);
-      if (signal !== 'SIGKILL') {
-        reject(new Error(`child exited by itself (code ${code}): ${stderr}`));
-        return;
-      }
-      resolve({ acked, stderr });
-    });
-  });
+  return child.run([dir, tag, String(start)], { afterAcks: { acks: killAfterAcks, jitterMs } });
 }
 
 test(`SIGKILL at ${ROUNDS} random points while rows move to cold segments loses and doubles nothing`, { timeout: 180_000 }, async () => {
   const rand = mulberry32(SEED);
-  const dir = join(work, 'home');
+  const dir = join(child.work, 'home');
   const everAcked: string[] = [];
   let start = Date.parse('2026-01-01T00:00:00Z');
   let coldMax = 0;
