@@ -32,7 +32,14 @@ export async function runCommand(page, title) {
       await input.fill(`>${title}`, { timeout: 5_000 });
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await row.waitFor({ state: 'visible', timeout: 10_000 });
-      await page.keyboard.press('Enter');
+      // Enter runs the highlighted row, which is not always this one (another command's title may
+      // rank first): then the row itself is clicked.
+      const highlighted = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title });
+      if ((await highlighted.count()) > 0) {
+        await page.keyboard.press('Enter');
+      } else {
+        await row.click({ timeout: 5_000 });
+      }
       return;
     } catch (err) {
       if (attempt >= 2) {
