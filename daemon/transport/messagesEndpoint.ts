@@ -11,31 +11,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoutingHeaders } from '../protocol/discovery';
 import { httpStatusOf, RouterError } from '../protocol/errors';
 import type { StreamEvent } from '../protocol/chat';
-import { RoutingOptions, type ClientContext, type RoutingDecision } from '../protocol/routing';
+import type { ClientContext, RoutingDecision } from '../protocol/routing';
 import { AnthropicRequest } from '../providers/anthropic/wire';
 import { anthropicErrorBody, AnthropicStreamWriter, fromAnthropicRequest, toAnthropicMessage } from '../providers/anthropic/inbound';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import { estimateTokens } from '../routing/router';
 import { withTradeoffHeader } from './tradeoffHeader';
-import { conversationKeyOf, withAffinityHeader, withEffortHint } from './routingHints';
+import { conversationKeyOf, routingOf, withAffinityHeader, withEffortHint } from './routingHints';
 import { newRequestId, type ChatService } from '../service/chatService';
 import { summariseIssues } from './dispatch';
 import { answerHeaders, costHeader, decisionHeaders, streamHeaders } from './chatCompletions';
 import { asRouterError } from './errors';
 import { disconnectSignal, sendJson } from './httpIo';
-
-/** Our extension, as on /v1/chat/completions: `routing` constraints and preferences in the body. */
-function routingOf(json: unknown): RoutingOptions | undefined {
-  const raw = typeof json === 'object' && json !== null ? (json as { routing?: unknown }).routing : undefined;
-  if (raw === undefined) {
-    return undefined;
-  }
-  const r = RoutingOptions.safeParse(raw);
-  if (!r.success) {
-    throw new RouterError('invalidParams', `invalid routing options: ${summariseIssues(r.error.issues)}`, { param: 'routing' });
-  }
-  return r.data;
-}
 
 function parseBody(json: unknown): AnthropicRequest {
   const r = AnthropicRequest.safeParse(json);

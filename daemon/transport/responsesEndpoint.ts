@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RoutingHeaders } from '../protocol/discovery';
 import { RouterError } from '../protocol/errors';
 import type { StreamEvent } from '../protocol/chat';
-import { RoutingOptions, type ClientContext, type RoutingDecision } from '../protocol/routing';
+import type { ClientContext, RoutingDecision } from '../protocol/routing';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import { newRequestId, type ChatService } from '../service/chatService';
 import { answerHeaders, costHeader, streamHeaders } from './chatCompletions';
@@ -17,7 +17,7 @@ import { asRouterError } from './errors';
 import { disconnectSignal, sendJson } from './httpIo';
 import { resolveRequestedModel } from './messagesEndpoint';
 import { fromResponsesRequest, outputItems, responseObject, ResponsesBody, ResponsesStreamWriter, statusOf, type ResponseMeta } from './responsesWire';
-import { conversationKeyOf, withAffinityHeader, withEffortHint } from './routingHints';
+import { conversationKeyOf, routingOf, withAffinityHeader, withEffortHint } from './routingHints';
 import { withTradeoffHeader } from './tradeoffHeader';
 
 function parseBody(json: unknown): ResponsesBody {
@@ -25,18 +25,6 @@ function parseBody(json: unknown): ResponsesBody {
   if (!r.success) {
     const first = r.error.issues[0];
     throw new RouterError('invalidParams', `invalid Responses request: ${summariseIssues(r.error.issues)}`, { param: first ? first.path.join('.') : null });
-  }
-  return r.data;
-}
-
-function routingOf(json: unknown): RoutingOptions | undefined {
-  const raw = typeof json === 'object' && json !== null ? (json as { routing?: unknown }).routing : undefined;
-  if (raw === undefined) {
-    return undefined;
-  }
-  const r = RoutingOptions.safeParse(raw);
-  if (!r.success) {
-    throw new RouterError('invalidParams', `invalid routing options: ${summariseIssues(r.error.issues)}`, { param: 'routing' });
   }
   return r.data;
 }

@@ -2,7 +2,9 @@
 // (Anthropic `output_config.effort`, Responses `reasoning.effort`) and the conversation key that
 // conversation affinity (routing/affinity.ts) groups turns by.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ConversationRouting, RoutingOptions } from '../protocol/routing';
+import { RouterError } from '../protocol/errors';
+import { RoutingOptions, type ConversationRouting } from '../protocol/routing';
+import { summariseIssues } from './dispatch';
 
 /**
  * A client's effort setting, on `auto` only: low effort leans to cost, high effort to quality;
@@ -61,4 +63,17 @@ export function withAffinityHeader(routing: RoutingOptions | undefined, headers:
     return routing;
   }
   return v === 'off' || v === 'false' || v === '0' ? { ...routing, affinity: false } : routing;
+}
+
+/** Our extension on the Anthropic and Responses endpoints, as on /v1/chat/completions: `routing` constraints and preferences in the body. */
+export function routingOf(json: unknown): RoutingOptions | undefined {
+  const raw = typeof json === 'object' && json !== null ? (json as { routing?: unknown }).routing : undefined;
+  if (raw === undefined) {
+    return undefined;
+  }
+  const r = RoutingOptions.safeParse(raw);
+  if (!r.success) {
+    throw new RouterError('invalidParams', `invalid routing options: ${summariseIssues(r.error.issues)}`, { param: 'routing' });
+  }
+  return r.data;
 }
