@@ -179,12 +179,14 @@ test('route/estimate is the plan that runs: same model and estimate under a runn
           { name: 'haiku', weight: 0.5, model: 'claude-3-5-haiku' },
         ],
         unit: 'session',
+        // A fixed salt makes the sessions' arms the same every run (a random one left both arms unseen 1 run in 32).
+        salt: 'budgets-on-every-path',
         start: true,
       }),
       ctx(),
     );
     const seen = new Set<string>();
-    for (const session of ['a', 'b', 'c', 'd', 'e', 'f']) {
+    for (const session of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l']) {
       const estimate = await rpc['route/estimate']({ model: 'auto', messages }, ctx(session));
       const ran = await rpc['chat/complete']({ model: 'auto', messages }, ctx(session));
       assert.equal(ran.routing.model, estimate.decision.model, `session ${session}`);
@@ -258,7 +260,8 @@ test('an experiment whose unit is the request: chat/complete with the requestId 
     );
     const seen = new Set<string>();
     let last = '';
-    for (let i = 0; i < 8; i++) {
+    // Request ids are random, so run until both arms have answered (bounded: 40 requests all on one arm is 1 in 2^39).
+    for (let i = 0; i < 40 && (i < 8 || seen.size < 2); i++) {
       const estimate = await rpc['route/estimate']({ model: 'auto', messages }, ctx());
       const ran = await rpc['chat/complete']({ model: 'auto', messages, requestId: estimate.requestId }, ctx());
       assert.equal(ran.requestId, estimate.requestId);
