@@ -79,7 +79,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     const store = await Store.open({ dir: options.home });
     cleanup.push(() => store.close());
     // Old request rows move to cold segments so memory follows recent traffic (ledger/archive.ts).
-    const cold = ColdLedger.open(store, ColdLedger.dirIn(options.home));
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(options.home), { hotRows: config.ledger.hotRows });
     cleanup.push(() => cold.stop());
     const providers = simulator
       ? new ProviderRegistry(PROVIDERS, (p) => simulator.baseUrlFor(p), (p, url) => openAiCompatible(p, url))
@@ -101,6 +101,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       timeZone: config.timeZone,
       now,
       notify: (method, params) => clients.broadcast(method, params),
+      coldRows: (tx, from, to) => cold.rowsAscending(tx, from, to),
     });
     const router = new Router({
       catalog,
@@ -152,7 +153,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     // Conversation affinity plans last (it judges the router's fresh decision) and records its
     // conversation's totals in the ledger row's transaction.
     const affinity = new ConversationAffinity({ store, catalog, enabled: config.affinity.enabled, now });
-    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), affinity.hooks, ...(team ? [teamHooks(team)] : []), metrics.hooks, decisions.hooks];
+    const hooks: TurnHooks[] = [ledger.hooks, experimentHooks(experiments), affinity.hooks, ...(team ? [teamHooks(team)] : []), metrics.hooks, decisions.hooks, cold.hooks];
     const chat = new ChatService({
       store,
       catalog,
@@ -192,7 +193,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       endpoints: { port: 0, socketPath: options.socketPath },
       now,
     };
-    cold.schedule(() => hotCutoff(now(), ledger.timeZone));
+    cold.schedule({ ageCutoff: () => hotCutoff(now(), ledger.timeZone), runningSince: () => chat.runningSince() });
     const handlers = createHandlers(deps);
     const idle = new IdleWatch(options.idleTimeoutMs, () => clients.count(), options.onIdle);
     clients.onChange(() => idle.touch());

@@ -7,6 +7,7 @@ import { RouterError } from '../protocol/errors';
 import { Tradeoff } from '../protocol/routing';
 import { RoutingConfig } from '../protocol/routing-methods';
 import { TeamConfig } from '../protocol/team';
+import { HOT_ROWS } from '../ledger/archive';
 
 export const CONFIG_FILE = 'config.json';
 
@@ -49,6 +50,11 @@ export const DaemonConfig = z
     routing: RoutingConfig.default({ policies: [], taskPolicies: {}, rules: [], models: [], workspaces: {} }),
     /** Team mode: shared budgets leased from PostgreSQL and the team ledger (absent: off). */
     team: TeamConfig.optional(),
+    /**
+     * The in-memory ledger keeps the newest `hotRows` request rows (and never older than the previous
+     * month's start); older ones move to cold segments on disk (ledger/archive.ts).
+     */
+    ledger: z.object({ hotRows: z.number().int().min(1000).max(10_000_000).default(HOT_ROWS) }).strict().default({ hotRows: HOT_ROWS }),
     /** GET /metrics (Prometheus text): false serves it without the bearer token (127.0.0.1 only). */
     metrics: z.object({ requireToken: z.boolean().default(true) }).strict().default({ requireToken: true }),
   })

@@ -4,6 +4,7 @@ import type { DaemonDeps } from '../service/deps';
 import { RouterError } from '../protocol/errors';
 import { getRequest } from '../ledger/requests';
 import type { RequestDecisionResult } from '../protocol/editor';
+import { decodeDecision } from '../service/requestDecisions';
 import type { Handlers } from './types';
 
 export function editorHandlers(deps: DaemonDeps): Pick<Handlers, 'request/decision' | 'tokens/count' | 'spending/pause' | 'spending/resume' | 'spending/status'> {
@@ -23,24 +24,24 @@ export function editorHandlers(deps: DaemonDeps): Pick<Handlers, 'request/decisi
   };
 }
 
-/** The stored decision and the ledger row; a row moved to the cold ledger is found by its time. */
+/** The stored decision and the ledger row; a row moved to the cold ledger is found by its time, with the decision it carried. */
 function readDecision(deps: DaemonDeps, requestId: string, ts: number | undefined): RequestDecisionResult {
   return deps.store.read((tx) => {
     let row = getRequest(tx, requestId) ?? null;
+    let stored = row === null ? null : deps.decisions.get(tx, requestId, row.reason);
     if (row === null && ts !== undefined && deps.cold) {
-      // Only the month segment holding `ts` is read, newest frame first, and only down to `ts`.
-      for (const r of deps.cold.rowsDescending(tx, ts, ts + 1, null)) {
-        if (r.id === requestId) {
-          row = r;
-          break;
-        }
+      const found = deps.cold.find(tx, requestId, ts);
+      if (found !== null) {
+        row = found.row;
+        stored = found.decision === null ? null : decodeDecision(found.decision, row.reason);
       }
     }
-    const stored = deps.decisions.get(tx, requestId, row?.reason ?? null);
+    // A detail whose row is gone (a cold row asked without its ts).
+    stored ??= row === null ? deps.decisions.get(tx, requestId, null) : null;
     if (row === null && stored === null) {
       throw new RouterError('notFound', `no request ${requestId} in the ledger${ts === undefined ? ' (give its ts to look in the cold ledger)' : ''}`, { requestId });
     }
-    const note = stored !== null ? null : 'Candidates were not stored for this request (recorded before this daemon version, or moved to the cold ledger): the ledger row shows what decided.';
+    const note = stored !== null ? null : 'Candidates were not stored for this request (recorded before this daemon version, or moved to the cold ledger before decisions moved with their rows): the ledger row shows what decided.';
     return { requestId, decision: stored?.decision ?? null, row, candidatesOmitted: stored?.candidatesOmitted ?? 0, note };
   });
 }

@@ -1,8 +1,16 @@
-// The ledger's cold history. The hot sql.js store keeps the rows of the current and the previous
-// calendar month (budgets, the dashboard's lists, experiments) plus the rollups, which answer
-// every total and series for any range; older request rows are moved, oldest first, into monthly
-// cold segments (store/coldSegments.ts) that exports and request lists read on demand. So the
-// daemon's memory follows two months of traffic, not its whole history.
+// The ledger's cold history. The hot sql.js store keeps the newest request rows (HOT_ROWS, config
+// `ledger.hotRows`), never older than the start of the previous calendar month, plus the rollups,
+// which answer every total, series and budget backfill for any range; older request rows are
+// moved, oldest first, into monthly cold segments (store/coldSegments.ts) that exports, request
+// lists and decision details read on demand. So the daemon's memory is bounded by a row count, not
+// by its traffic or its history. Rows that must stay hot do: an experiment's (its analysis reads
+// them), one queued for the team ledger (the outbox ships it from the hot row), one a reservation
+// names (start-up reconciliation reads it), and none at or after the start of a request still
+// running (its row is recorded later with that start time, and must not land below the watermark).
+//
+// When: a minute after start and every six hours (the age bound), and whenever the hot count has
+// grown a batch past the bound (ColdLedger.hooks, after a row is recorded), in the background:
+// each batch is one read, a gzip on the thread pool, a frame write and one write transaction.
 //
 // Order: rows are moved in (ts, id) order behind a watermark, so every segment is sorted and
 // every cold row sorts before the watermark. A row that is still hot below the watermark (one
@@ -16,7 +24,9 @@
 import { join } from 'node:path';
 import type { LedgerRow } from '../protocol/ledger';
 import type { ReadTx, Row, SqlValue, Store, StoreLog, WriteTx } from '../store/database';
-import { ColdSegments, nodeSegmentFiles, type SegmentFiles, type SegmentState } from '../store/coldSegments';
+import { ColdSegments, encodeFrameAsync, nodeSegmentFiles, type SegmentFiles, type SegmentState } from '../store/coldSegments';
+import type { TurnHooks } from '../service/hooks';
+import { unpackDecision } from '../service/requestDecisions';
 import { periodStart } from './periods';
 import { rowFromDb } from './requests';
 import { compareKeys, type RowKey } from './rowOrder';
@@ -27,6 +37,13 @@ const SEGMENTS_KEY = 'cold.segments';
 const WATERMARK_KEY = 'cold.watermark';
 /** Rows per frame: about 100 kB compressed, a few hundred kB while a reader holds it. */
 export const MOVE_BATCH = 2000;
+/**
+ * Newest request rows kept hot. About 700 bytes each in the in-memory database (the row and its
+ * indexes, its attempts, its stored decision): 20k rows are about 14 MB, where 100k requests in a
+ * day were about 67 MB (bench memory). 20k also covers the output predictor's 5,000-row seed and
+ * the dashboard's pages many times over.
+ */
+export const HOT_ROWS = 20_000;
 const FIRST_MOVE_AFTER_MS = 60_000;
 const MOVE_EVERY_MS = 6 * 3_600_000;
 
@@ -38,10 +55,30 @@ export interface ColdState {
   watermark: Key | null;
 }
 
-/** What a segment frame holds per request: the row and its attempts, as stored. */
+/**
+ * What a segment frame holds per request: the row and its attempts, as stored, and the routing
+ * decision's detail (request_decisions, as the JSON `encodeDecision` wrote) when one was stored.
+ * Records moved before the detail travelled with them have no `d`.
+ */
 interface ColdRecord {
   r: Row;
   a: Row[];
+  d?: string;
+}
+
+/** A cold request found by id (ColdLedger.find). */
+export interface ColdRequest {
+  row: LedgerRow;
+  /** The stored decision detail's JSON (service/requestDecisions.ts decodes it), or null. */
+  decision: string | null;
+}
+
+/** What bounds the hot rows besides their count. */
+export interface HotWindow {
+  /** Rows before this time are cold whatever their count (hotCutoff: the previous month's start). */
+  ageCutoff: () => number;
+  /** When the oldest request still running started (its row will carry that time); null when none. */
+  runningSince?: () => number | null;
 }
 
 /** The UTC month a row's segment is named by. */
@@ -83,18 +120,27 @@ export interface ColdLedgerOptions {
   log?: StoreLog;
   /** Rows per frame (default MOVE_BATCH; the crash harness uses small frames to cut more often). */
   batch?: number;
+  /** Newest request rows kept hot (default HOT_ROWS; config `ledger.hotRows`). */
+  hotRows?: number;
 }
 
 export class ColdLedger {
   private moving: Promise<number> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private window: HotWindow | null = null;
+  /** Hot request rows: counted after each run, plus the rows recorded since. */
+  private hot = 0;
+  /** A count-triggered run starts once `hot` passes this (the bound plus a batch, or a batch past the last run's count). */
+  private triggerAt = Number.POSITIVE_INFINITY;
+  private pending: Promise<number> | null = null;
 
   private constructor(
     private readonly store: Store,
     readonly segments: ColdSegments,
     private readonly log: StoreLog,
     private readonly batch: number,
+    readonly hotRows: number,
   ) {}
 
   /** Opens the segments in `dir` and cuts any frame a crash left uncommitted. */
@@ -102,7 +148,7 @@ export class ColdLedger {
     const log = options.log ?? ((level, message) => (level === 'error' ? console.error : console.warn)(`[ledger] ${message}`));
     const segments = new ColdSegments(dir, options.files ?? nodeSegmentFiles, log);
     segments.reconcile(store.read(readColdState).segments);
-    return new ColdLedger(store, segments, log, options.batch ?? MOVE_BATCH);
+    return new ColdLedger(store, segments, log, options.batch ?? MOVE_BATCH, options.hotRows ?? HOT_ROWS);
   }
 
   /** The segments folder beside a store's files. */
@@ -122,21 +168,97 @@ export class ColdLedger {
     return this.moving;
   }
 
-  /** First run a minute after start, then every six hours; `cutoff` is asked at each run. */
-  schedule(cutoff: () => number): void {
+  /**
+   * Where the next move stops: rows before it move. The later of the age cutoff and the time of
+   * the hotRows-th newest row (so the newest hotRows rows stay), held back to the oldest row the
+   * team outbox or a reservation still names and to the start of the oldest running request.
+   */
+  cutoff(window: HotWindow): number {
+    const running = window.runningSince?.() ?? null;
+    return this.store.read((tx) => {
+      // The `ts` index alone (no table lookups): experiment rows count among the newest too.
+      const nth = tx.get('SELECT ts FROM requests ORDER BY ts DESC LIMIT 1 OFFSET ?', [this.hotRows - 1]);
+      let cut = Math.max(window.ageCutoff(), nth === undefined ? Number.MIN_SAFE_INTEGER : Number(nth.ts));
+      const pinned = tx.get('SELECT min(ts) AS ts FROM requests WHERE id IN (SELECT request_id FROM team_outbox UNION ALL SELECT request_id FROM reservations)');
+      if (pinned?.ts !== null && pinned?.ts !== undefined) {
+        cut = Math.min(cut, Number(pinned.ts));
+      }
+      return running === null ? cut : Math.min(cut, running);
+    });
+  }
+
+  /**
+   * Moves by the window now: the age bound a minute after start and every six hours, the count
+   * bound also whenever the hot rows grew a batch past it (`hooks`).
+   */
+  schedule(window: HotWindow): void {
+    this.window = window;
+    this.recount();
     const run = (): void => {
       this.timer = null;
-      void this.moveOlderThan(cutoff())
-        .catch((e: unknown) => this.log('error', `moving old ledger rows to cold segments failed: ${(e as Error).message}; retrying later`))
-        .finally(() => {
-          if (!this.stopped) {
-            this.timer = setTimeout(run, MOVE_EVERY_MS);
-            this.timer.unref();
-          }
-        });
+      void this.runOnce().finally(() => {
+        if (!this.stopped) {
+          this.timer = setTimeout(run, MOVE_EVERY_MS);
+          this.timer.unref();
+        }
+      });
     };
     this.timer = setTimeout(run, FIRST_MOVE_AFTER_MS);
     this.timer.unref();
+  }
+
+  /** Counts each recorded row (noteRecorded). */
+  readonly hooks: TurnHooks = { afterRecord: () => this.noteRecorded() };
+
+  /** A row was recorded: once the hot rows passed the bound by a batch, a move starts in the background. */
+  noteRecorded(): void {
+    this.hot += 1;
+    if (this.hot >= this.triggerAt && this.pending === null && this.window !== null && !this.stopped) {
+      this.pending = new Promise<void>((r) => setImmediate(r))
+        .then(() => this.runOnce())
+        .finally(() => {
+          this.pending = null;
+        });
+    }
+  }
+
+  /** Resolves once no move is running or about to start. */
+  async idle(): Promise<void> {
+    while (this.pending !== null || this.moving !== null) {
+      await (this.pending ?? this.moving)?.catch(() => undefined);
+    }
+  }
+
+  /** Hot request rows as last counted plus those recorded since. */
+  get hotCount(): number {
+    return this.hot;
+  }
+
+  /** One move by the window; failures are logged (the rows stay hot and the next run retries). */
+  private async runOnce(): Promise<number> {
+    const window = this.window;
+    if (window === null || this.stopped) {
+      return 0;
+    }
+    try {
+      return await this.moveOlderThan(this.cutoff(window));
+    } catch (e) {
+      this.log('error', `moving old ledger rows to cold segments failed: ${(e as Error).message}; retrying later`);
+      return 0;
+    } finally {
+      this.recount();
+    }
+  }
+
+  private recount(): void {
+    try {
+      this.hot = Number(this.store.read((tx) => tx.get('SELECT count(*) AS n FROM requests'))?.n ?? 0);
+    } catch {
+      // A closed store: no more runs.
+      return;
+    }
+    // At least a batch of new rows between runs, so rows that must stay hot never make every record start one.
+    this.triggerAt = Math.max(this.hotRows, this.hot) + this.batch;
   }
 
   async stop(): Promise<void> {
@@ -145,7 +267,7 @@ export class ColdLedger {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    await this.moving?.catch(() => undefined);
+    await this.idle();
   }
 
   private async moveAll(cutoff: number): Promise<number> {
@@ -187,7 +309,7 @@ export class ColdLedger {
         .filter((r) => w === null || compareKeys(keyOf(r), w) > 0);
       const first = candidates[0];
       if (first === undefined) {
-        return { state: st, rows: [] as Row[], attempts: [] as Row[], hiTs, more: nth !== undefined };
+        return { state: st, rows: [] as Row[], attempts: [] as Row[], decisions: [] as Row[], hiTs, more: nth !== undefined };
       }
       // One month per frame: the prefix in the first row's month (a timestamp never spans two).
       const month = monthOf(Number(first.ts));
@@ -197,7 +319,8 @@ export class ColdLedger {
       const attempts = tx
         .all(`SELECT a.* FROM requests r JOIN attempts a ON a.request_id = r.id WHERE r.ts >= ? AND r.ts <= ? ORDER BY a.request_id, a.n`, [fromTs, lastTs])
         .filter((a) => ids.has(String(a.request_id)));
-      return { state: st, rows, attempts, hiTs: lastTs, more: true };
+      const decisions = tx.all('SELECT request_id, detail FROM request_decisions WHERE ts >= ? AND ts <= ?', [fromTs, lastTs]).filter((d) => ids.has(String(d.request_id)));
+      return { state: st, rows, attempts, decisions, hiTs: lastTs, more: true };
     });
     const { state, rows, attempts } = plan;
     const w = state.watermark;
@@ -227,10 +350,31 @@ export class ColdLedger {
       list.push(a);
       byRequest.set(id, list);
     }
-    const records: ColdRecord[] = rows.map((r) => ({ r, a: byRequest.get(String(r.id)) ?? [] }));
+    const details = new Map<string, string>();
+    for (const d of plan.decisions) {
+      const json = unpackDecision(d.detail);
+      if (json !== null) {
+        details.set(String(d.request_id), json);
+      }
+    }
+    const records: ColdRecord[] = rows.map((r) => {
+      const rec: ColdRecord = { r, a: byRequest.get(String(r.id)) ?? [] };
+      const d = details.get(String(r.id));
+      if (d !== undefined) {
+        rec.d = d;
+      }
+      return rec;
+    });
     const month = monthOf(Number(first.ts));
+    // Compressed on the thread pool: the event loop keeps serving requests meanwhile. Nothing
+    // read above can change before the write below checks it (rows are never updated; the
+    // watermark and the deleted count are checked there).
+    const frame = await encodeFrameAsync(records);
+    if (this.stopped) {
+      return 0;
+    }
     const before = state.segments.get(month);
-    const after = this.segments.append(month, before, records);
+    const after = this.segments.appendFrame(month, before, frame, records.length);
     const segments = Object.fromEntries(state.segments);
     segments[month] = after;
     const hi = keyOf(last);
@@ -241,6 +385,8 @@ export class ColdLedger {
       await this.store.withWrite((tx) => {
         sameWatermark(tx);
         tx.run(`DELETE FROM attempts WHERE request_id IN (SELECT id FROM requests WHERE ${inRange})`, range);
+        // The detail travelled with its row (the record's `d`).
+        tx.run(`DELETE FROM request_decisions WHERE request_id IN (SELECT id FROM requests WHERE ${inRange})`, range);
         const { changes } = tx.run(`DELETE FROM requests WHERE ${inRange}`, range);
         if (changes !== rows.length) {
           // Rows changed between the read and this write: move nothing, try again next time.
@@ -276,8 +422,27 @@ export class ColdLedger {
     }
   }
 
+  /**
+   * The cold request `id` recorded at `ts` (its ledger row's time), with its stored decision:
+   * only the month segment holding `ts` is read, newest frame first, down to `ts`.
+   */
+  find(tx: ReadTx, id: string, ts: number): ColdRequest | null {
+    for (const rec of this.recordsDescending(tx, ts, ts + 1, null)) {
+      if (String(rec.r.id) === id) {
+        return { row: rowFromDb(rec.r), decision: typeof rec.d === 'string' ? rec.d : null };
+      }
+    }
+    return null;
+  }
+
   /** Cold rows newest first, strictly before `before` when given, in [from, to). */
   *rowsDescending(tx: ReadTx, from: number, to: number, before: Key | null): Generator<LedgerRow> {
+    for (const rec of this.recordsDescending(tx, from, to, before)) {
+      yield rowFromDb(rec.r);
+    }
+  }
+
+  private *recordsDescending(tx: ReadTx, from: number, to: number, before: Key | null): Generator<ColdRecord> {
     const state = readColdState(tx);
     const upper = before === null ? to : Math.min(to, before.ts + 1);
     if (upper <= from) {
@@ -292,7 +457,7 @@ export class ColdLedger {
             return;
           }
           if (key.ts < to && (before === null || compareKeys(key, before) < 0)) {
-            yield rowFromDb(rec.r);
+            yield rec;
           }
         }
       }

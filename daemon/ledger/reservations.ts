@@ -9,8 +9,21 @@ import { budgetNotifications } from '../protocol/budget';
 import { RouterError } from '../protocol/errors';
 import type { Tradeoff } from '../protocol/routing';
 import type { Store, WriteTx, ReadTx } from '../store/database';
-import { deleteBudget, describeBudget, inScope, type BudgetDefinition, loadBudgets, saveBudget, scopeCondition, type SpendScope } from './budgets';
+import { deleteBudget, describeBudget, inScope, type BudgetDefinition, loadBudgets, saveBudget, type SpendScope } from './budgets';
 import { periodEnd, periodStart, type CalendarPeriod } from './periods';
+import { keyTotals } from './rollups';
+import type { LedgerRow } from '../protocol/ledger';
+import type { SpendDimension } from '../protocol/budget';
+
+/** The rollup dimension a budget's scope sums over (null: every row). */
+const ROLLUP_DIMENSION: Record<Budget['scope'], SpendDimension | null> = {
+  global: null,
+  workspace: 'workspace',
+  client: 'client',
+  provider: 'provider',
+  model: 'model',
+  policy: 'policy',
+};
 
 export interface Hold {
   budgetId: string;
@@ -85,6 +98,8 @@ export interface BudgetGuardOptions {
   notify?: (method: string, params: unknown) => void;
   /** Models the `pauseAbovePrice` action can pause. */
   models?: () => PricedCatalogModel[];
+  /** Rows of a range that moved to the cold ledger (archive.ts), for a new budget's backfill. */
+  coldRows?: (tx: ReadTx, from: number, to: number) => Iterable<LedgerRow>;
 }
 
 /** Planning with no budgets defined (shared: readers never change it). */
@@ -539,18 +554,16 @@ export class BudgetGuard {
     if ((existing?.n ?? 0) > 0) {
       return;
     }
-    const cond = scopeCondition(b);
-    const sums = tx.get<{ cost: number | null; n: number; unknown: number | null }>(
-      `SELECT sum(CASE WHEN cost_state = 'known' THEN cost_usd END) AS cost, count(*) AS n, sum(cost_state = 'unknown') AS unknown
-       FROM requests WHERE ts >= ? AND ts < ? AND ${cond.sql}`,
-      [start, periodEnd(now, b.period, this.options.timeZone), ...cond.params],
-    );
+    // From the rollups (and the rows at a partial hour's edge, hot or cold): the hot store no
+    // longer holds every row of a period.
+    const coldRows = this.options.coldRows;
+    const sums = keyTotals(tx, start, periodEnd(now, b.period, this.options.timeZone), ROLLUP_DIMENSION[b.scope], b.scopeValue ?? '', coldRows ? (from, to) => coldRows(tx, from, to) : undefined);
     tx.run('INSERT INTO budget_usage (budget_id, period_start, spent_usd, requests, unknown_price) VALUES (?, ?, ?, ?, ?)', [
       b.id,
       start,
-      sums?.cost ?? 0,
-      sums?.n ?? 0,
-      sums?.unknown ?? 0,
+      sums.costUsd,
+      sums.requests,
+      sums.unknownPriceRequests,
     ]);
   }
 

@@ -176,6 +176,16 @@ function aggregate(tx: ReadTx, from: number, to: number, dim: SpendDimension | n
   return out;
 }
 
+/**
+ * What one key of one dimension (null: every row) spent in [from, to): whole hours from the
+ * rollup, the edges from hot and cold rows. A new budget starts from this (reservations.ts), so it
+ * counts rows that already moved to the cold segments.
+ */
+export function keyTotals(tx: ReadTx, from: number, to: number, dim: SpendDimension | null, key: string, cold?: ColdRows): { costUsd: number; requests: number; unknownPriceRequests: number } {
+  const a = aggregate(tx, from, to, dim, cold).get(dim === null ? '' : key);
+  return { costUsd: a?.costUsd ?? 0, requests: a?.requests ?? 0, unknownPriceRequests: a?.unknownPrice ?? 0 };
+}
+
 export interface SpendTotals {
   costUsd: number;
   requests: number;

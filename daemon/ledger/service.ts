@@ -12,7 +12,7 @@ import type { SpendScope } from './budgets';
 import { OutputPredictor } from './estimates';
 import { assertTimeZone, systemTimeZone } from './periods';
 import { priceOf, type ModelPrice } from './pricing';
-import { BudgetGuard, type BudgetPlanning, type Reservation } from './reservations';
+import { BudgetGuard, type BudgetGuardOptions, type BudgetPlanning, type Reservation } from './reservations';
 import { recordInRollups } from './rollups';
 
 export interface LedgerServiceOptions {
@@ -27,6 +27,8 @@ export interface LedgerServiceOptions {
   now?: () => number;
   /** Broadcast to every attached client (`budget/alert`, `budget/changed`). */
   notify?: (method: string, params: unknown) => void;
+  /** Rows that moved to the cold ledger, for a new budget's backfill (BudgetGuardOptions.coldRows). */
+  coldRows?: BudgetGuardOptions['coldRows'];
 }
 
 export function scopeOfContext(context: ClientContext, decision?: Pick<RoutingDecision, 'model' | 'provider' | 'policy'>): SpendScope {
@@ -55,6 +57,7 @@ export class LedgerService implements TurnBudgets {
       timeZone: this.timeZone,
       now: options.now,
       notify: options.notify,
+      coldRows: options.coldRows,
       models: () => options.catalog.list().map((m) => ({ id: m.id, provider: m.provider, outputPerMTok: options.catalog.price(m)?.outputPerMTok ?? null })),
     });
     this.predictor = options.store.read((tx) => OutputPredictor.fromLedger(tx));

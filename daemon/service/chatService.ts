@@ -69,6 +69,8 @@ export class ChatService {
   private escalationCount = 0;
   /** Ids of turns between planning and their ledger row: a caller-assigned id is claimed here first. */
   private readonly inFlight = new Set<string>();
+  /** One entry per call being served: the cold ledger never moves rows from the oldest one's start on (runningSince). */
+  private readonly running = new Set<{ since: number }>();
   /** The planning stages that do not depend on the call (built once). */
   private fixedStages: PlanningStages | null = null;
 
@@ -123,13 +125,26 @@ export class ChatService {
     if (claimed !== undefined) {
       this.claim(claimed);
     }
+    // Taken before the turn's own start time, so its row's time is never before it.
+    const running = { since: deps.now() };
+    this.running.add(running);
     try {
       return await this.run(call);
     } finally {
+      this.running.delete(running);
       if (claimed !== undefined) {
         this.inFlight.delete(claimed);
       }
     }
+  }
+
+  /** When the oldest call still being served started; null when none is. */
+  runningSince(): number | null {
+    let since: number | null = null;
+    for (const r of this.running) {
+      since = since === null ? r.since : Math.min(since, r.since);
+    }
+    return since;
   }
 
   private claim(requestId: string): void {

@@ -1,8 +1,8 @@
 // Every recorded request's full routing decision (the candidates with their estimates, the rule or
 // policy that decided, the reason), stored in `request_decisions` inside the ledger row's
-// transaction, so `request/decision` answers for any request the hot store holds, after restarts
-// too. The ledger row keeps model, reason and cost for ever; this detail is kept while its row is
-// hot (current and previous month) and pruned once the row has moved to the cold ledger.
+// transaction, so `request/decision` answers for any recorded request, after restarts too. The
+// detail stays beside its row while the row is hot and moves with it into its cold segment record
+// (ledger/archive.ts), where `request/decision` with the row's ts finds it.
 //
 // Size is bounded: candidates are stored as tuples with rounded figures, at most MAX_CANDIDATES of
 // them (the chosen model and its fallbacks always, then the best-scored, then excluded ones), the
@@ -315,7 +315,10 @@ export class RequestDecisions {
     }
   }
 
-  /** Drops details whose ledger row has moved to the cold ledger (rows kept hot keep theirs). */
+  /**
+   * Drops details whose ledger row left the hot store without them (moved before details moved
+   * with their rows); rows kept hot keep theirs.
+   */
   prune(tx: WriteTx): number {
     return tx.run('DELETE FROM request_decisions WHERE ts < ? AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = request_decisions.request_id)', [this.options.hotCutoff()]).changes;
   }

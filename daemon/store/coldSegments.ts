@@ -12,7 +12,8 @@
 // report over years of history holds one frame in memory, not the history.
 import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { crc32, gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { crc32, gunzipSync, gzip as gzipCb, gzipSync } from 'node:zlib';
 import { RouterError } from '../protocol/errors';
 import type { StoreLog } from './recovery';
 import { nodeStoreFiles } from './storeFiles';
@@ -96,8 +97,18 @@ export const nodeSegmentFiles: SegmentFiles = {
   syncDir: (dir) => nodeStoreFiles.syncDir(dir),
 };
 
+const gzip = promisify(gzipCb);
+
 export function encodeFrame(records: readonly unknown[]): Buffer {
-  const payload = gzipSync(Buffer.from(JSON.stringify(records), 'utf8'));
+  return frameOf(gzipSync(Buffer.from(JSON.stringify(records), 'utf8')));
+}
+
+/** The same frame, compressed on libuv's thread pool instead of the event loop. */
+export async function encodeFrameAsync(records: readonly unknown[]): Promise<Buffer> {
+  return frameOf(await gzip(Buffer.from(JSON.stringify(records), 'utf8')));
+}
+
+function frameOf(payload: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.byteLength);
   frame.writeUInt32LE(payload.byteLength, 0);
   frame.writeUInt32LE(crc32(payload), 4);
@@ -163,9 +174,13 @@ export class ColdSegments {
    * back (best effort; reconcile and the next append cut it anyway) and the error is thrown.
    */
   append(month: string, state: SegmentState | undefined, records: readonly unknown[]): SegmentState {
+    return this.appendFrame(month, state, encodeFrame(records), records.length);
+  }
+
+  /** `append` of a frame already encoded (encodeFrameAsync) holding `count` records. */
+  appendFrame(month: string, state: SegmentState | undefined, frame: Buffer, count: number): SegmentState {
     const path = this.pathOf(month);
     const committed = state?.bytes ?? 0;
-    const frame = encodeFrame(records);
     const created = this.files.size(path) === 0;
     try {
       if (this.files.size(path) > committed) {
@@ -179,7 +194,7 @@ export class ColdSegments {
       this.discardAfter(month, committed);
       throw new RouterError('storeUnavailable', `cannot write the cold ledger segment ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; the rows stay in the hot store`);
     }
-    return { bytes: committed + frame.byteLength, records: (state?.records ?? 0) + records.length };
+    return { bytes: committed + frame.byteLength, records: (state?.records ?? 0) + count };
   }
 
   /** Cuts an uncommitted tail (a move whose commit failed). Never throws: reconcile repeats it. */

@@ -9,6 +9,8 @@ import { Store } from '../../daemon/store/database';
 import { ColdLedger, readColdState } from '../../daemon/ledger/archive';
 import { mulberry32 } from './prng';
 import { CrashChild } from './crashChild';
+import { detailOf } from './coldDetail';
+import { unpackDecision } from '../../daemon/service/requestDecisions';
 
 const ROUNDS = 12;
 const SEED = 0xc01d5e6;
@@ -21,8 +23,8 @@ before(async () => {
 
 after(() => child.dispose());
 
-function runRound(dir: string, tag: string, start: number, killAfterAcks: number, jitterMs: number): Promise<{ acked: string[]; stderr: string }> {
-  return child.run([dir, tag, String(start)], { afterAcks: { acks: killAfterAcks, jitterMs } });
+function runRound(dir: string, tag: string, start: number, killAfterAcks: number, jitterMs: number, mode = 'age'): Promise<{ acked: string[]; stderr: string }> {
+  return child.run([dir, tag, String(start), mode], { afterAcks: { acks: killAfterAcks, jitterMs } });
 }
 
 test(`SIGKILL at ${ROUNDS} random points while rows move to cold segments loses and doubles nothing`, { timeout: 180_000 }, async () => {
@@ -62,5 +64,51 @@ test(`SIGKILL at ${ROUNDS} random points while rows move to cold segments loses 
     await store.close();
   }
   console.log(`cold crash harness: ${ROUNDS} kills, ${everAcked.length} acknowledged rows, up to ${coldMax} cold`);
+  assert.ok(coldMax > 100, `only ${coldMax} rows ever went cold: the harness did not exercise moves`);
+});
+
+test('SIGKILL at 8 random points while the hot count bound moves rows (the daemon\'s trigger) loses and doubles no row and no decision detail', { timeout: 180_000 }, async () => {
+  const rand = mulberry32(SEED + 1);
+  const dir = join(child.work, 'home-count');
+  const everAcked: string[] = [];
+  let start = Date.parse('2026-01-01T00:00:00Z');
+  let coldMax = 0;
+  for (let round = 0; round < 8; round++) {
+    const { acked } = await runRound(dir, `c${round}`, start, 40 + Math.floor(rand() * 300), Math.floor(rand() * 15), 'count');
+    everAcked.push(...acked);
+    start += 3 * 60_000 * (acked.length + 200);
+    const store = await Store.open({ dir, log: () => undefined });
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { log: () => undefined });
+    const seen = new Map<string, number>();
+    const details = new Map<string, string>();
+    store.read((tx) => {
+      for (const r of tx.all<{ id: string }>('SELECT id FROM requests')) {
+        seen.set(r.id, (seen.get(r.id) ?? 0) + 1);
+      }
+      for (const d of tx.all('SELECT request_id, detail FROM request_decisions')) {
+        details.set(String(d.request_id), unpackDecision(d.detail) ?? '');
+      }
+      const state = readColdState(tx);
+      for (const [month, s] of state.segments) {
+        for (const frame of cold.segments.frames(month, s, 'forward')) {
+          for (const rec of frame as { r: { id: string }; d?: string }[]) {
+            seen.set(rec.r.id, (seen.get(rec.r.id) ?? 0) + 1);
+            assert.ok(!details.has(rec.r.id), `round ${round}: ${rec.r.id}'s detail is both hot and cold`);
+            details.set(rec.r.id, rec.d ?? '');
+            coldMax = Math.max(coldMax, s.records);
+          }
+        }
+      }
+    });
+    const missing = everAcked.filter((id) => !seen.has(id));
+    const doubled = [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+    assert.deepEqual(missing.slice(0, 5), [], `round ${round}: ${missing.length} acknowledged rows missing`);
+    assert.deepEqual(doubled.slice(0, 5), [], `round ${round}: ${doubled.length} rows both hot and cold`);
+    const wrong = everAcked.filter((id) => details.get(id) !== detailOf(id));
+    assert.deepEqual(wrong.slice(0, 5), [], `round ${round}: ${wrong.length} decision details lost or changed`);
+    assert.equal(store.integrityCheck(), 'ok', `round ${round}`);
+    await store.close();
+  }
+  console.log(`cold crash harness (count trigger): 8 kills, ${everAcked.length} acknowledged rows, up to ${coldMax} cold in a segment`);
   assert.ok(coldMax > 100, `only ${coldMax} rows ever went cold: the harness did not exercise moves`);
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatCompleteResult, RequestDecisionResult, SpendingState, SpendRequestsResult, TokensCountResult } from '../../daemon/protocol';
-import { RequestDecisions, MAX_CANDIDATES } from '../../daemon/service/requestDecisions';
+import { MAX_CANDIDATES } from '../../daemon/service/requestDecisions';
 import { PAUSE_FILE } from '../../daemon/service/spendingPause';
 import { rpcCall, rpcOk, startTestDaemon } from './daemonHarness';
 import { attachLsp } from './lspClient';
@@ -182,29 +182,24 @@ test('spend/requests with ids returns exactly the rows a spend/changed named, ne
   }
 });
 
-test('request/decision after the row moved to the cold ledger: found by its ts; its stored decision is pruned with the move, and the cold row still shows', async () => {
+test('request/decision after the row moved to the cold ledger: found by its ts, with the decision that moved with it', async () => {
   const h = await startTestDaemon();
   try {
     const r = await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages: [{ role: 'user', content: 'Name a prime number' }] });
     const [row] = (await rpcOk<SpendRequestsResult>(h, 'spend/requests', { ids: [r.requestId] })).rows;
     assert.ok(row);
+    const hot = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId: r.requestId, ts: row.ts });
     const cold = h.daemon.deps.cold;
     assert.ok(cold, 'the test daemon has a cold ledger');
     // Everything before "in a second" is cold, as if two months had passed.
     assert.equal(await cold.moveOlderThan(Date.now() + 1000), 1);
-    const before = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId: r.requestId, ts: row.ts });
-    assert.equal(before.row?.id, r.requestId, 'the row read back from its cold segment');
-    assert.equal(before.decision?.model, r.routing.model);
-
-    const pruned = await h.daemon.deps.store.withWrite((tx) => h.daemon.deps.decisions.prune(tx));
-    assert.equal(pruned, 0, 'the cutoff is the real one (start of last month): a fresh row stays');
-    // With the cutoff past the row (its month has gone cold), the move's prune takes its decision.
-    const later = new RequestDecisions({ store: h.daemon.deps.store, hotCutoff: () => Date.now() + 1000 });
-    assert.equal(await h.daemon.deps.store.withWrite((tx) => later.prune(tx)), 1);
-    const after = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId: r.requestId, ts: row.ts });
-    assert.equal(after.decision, null);
-    assert.equal(after.row?.model, r.routing.model);
-    assert.match(after.note ?? '', /cold ledger/);
+    const details = h.daemon.deps.store.read((tx) => tx.get('SELECT count(*) AS n FROM request_decisions'))?.n;
+    assert.equal(Number(details), 0, 'the hot detail left with its row');
+    const moved = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId: r.requestId, ts: row.ts });
+    assert.equal(moved.row?.id, r.requestId, 'the row read back from its cold segment');
+    assert.deepEqual(moved, hot, 'the same answer as while the row was hot');
+    assert.equal(moved.decision?.model, r.routing.model);
+    assert.equal(moved.note, null);
     const withoutTs = await rpcCall(h, 'request/decision', { requestId: r.requestId });
     assert.equal(withoutTs.error?.data?.code, 'notFound');
     assert.match(withoutTs.error?.message ?? '', /give its ts/);

@@ -37,3 +37,11 @@ test('overrides are read', () => {
   assert.equal(c.providers.groq?.baseUrl, 'http://127.0.0.1:9/v1');
   assert.equal(c.simulator.tokensPerSecond, 50);
 });
+
+test('ledger.hotRows: the hot row bound defaults to HOT_ROWS and refuses what it cannot hold to', () => {
+  assert.equal(parseConfig({}).ledger.hotRows, 20_000);
+  assert.equal(parseConfig({ ledger: { hotRows: 5000 } }).ledger.hotRows, 5000);
+  for (const hotRows of [10, 2.5, -1, '20000']) {
+    assert.throws(() => parseConfig({ ledger: { hotRows } }), (e: unknown) => e instanceof RouterError && e.code === 'invalidParams' && /ledger\.hotRows/.test(e.message));
+  }
+});

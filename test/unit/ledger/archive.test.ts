@@ -245,3 +245,93 @@ test('the hot window is the current and the previous calendar month in the user 
   assert.equal(monthOf(Number.MAX_SAFE_INTEGER), '9999-12');
   assert.equal(monthOf(8.64e15), '9999-12');
 });
+
+test('after traffic the hot rows stay within the count bound; every row is still listed, exported and summed once', async () => {
+  const store = await Store.open({ dir: null });
+  const dir = tempDir();
+  try {
+    const HOT = 60;
+    const BATCH = 10;
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { hotRows: HOT, batch: BATCH });
+    // Only the count bounds this window (the age cutoff is far in the past).
+    cold.schedule({ ageCutoff: () => 0 });
+    const base = (rows()[1] as { row: LedgerRow }).row;
+    const now = Date.parse('2026-05-20T00:00:00Z');
+    const recorded: LedgerRow[] = [];
+    let maxHot = 0;
+    for (let i = 0; i < 700; i++) {
+      const row: LedgerRow = { ...base, id: `req_${String(i).padStart(4, '0')}`, ts: now + Math.floor(i / 2) * 1000, costUsd: 0.001 * (1 + (i % 3)) };
+      await store.withWrite((tx) => {
+        insertRequest(tx, row, []);
+        recordInRollups(tx, row);
+      });
+      recorded.push(row);
+      cold.noteRecorded();
+      if (i % 7 === 0) {
+        await cold.idle();
+      }
+      maxHot = Math.max(maxHot, hotCount(store));
+    }
+    await cold.idle();
+    const hot = hotCount(store);
+    assert.ok(hot <= HOT + BATCH, `${hot} rows hot after traffic, bound ${HOT} + a batch of ${BATCH}`);
+    assert.ok(maxHot <= HOT + 2 * BATCH, `${maxHot} rows hot at most during traffic`);
+    assert.equal(cold.hotCount, hot);
+    // The newest rows are the hot ones.
+    const hotIds = store.read((tx) => tx.all<{ id: string }>('SELECT id FROM requests ORDER BY ts, id')).map((r) => r.id);
+    assert.deepEqual(hotIds, recorded.slice(-hot).map((r) => r.id));
+    const exported = JSON.parse(exportReport((fn) => store.read(fn), ReportExportParams.parse({ format: 'json' }), now + 1e9, cold).content ?? '[]') as LedgerRow[];
+    assert.deepEqual(exported.map((r) => r.id), recorded.map((r) => r.id));
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = store.read((tx) => listRequests(tx, SpendRequestsParams.parse({ limit: 50, ...(cursor ? { cursor } : {}) }), (f, t, b) => cold.rowsDescending(tx, f, t, b)));
+      listed.push(...page.rows.map((r) => r.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    assert.deepEqual(listed, recorded.map((r) => r.id).reverse());
+    const sum = store.read((tx) => spendSummary(tx, SpendSummaryParams.parse({ from: now + 1500, to: now + 300_500 }), 0, 'UTC', { model: null, price: null }, cold));
+    const expected = recorded.filter((r) => r.ts >= now + 1500 && r.ts < now + 300_500);
+    assert.equal(sum.requests, expected.length);
+    assert.equal(sum.costUsd.toFixed(9), expected.reduce((a, r) => a + (r.costUsd ?? 0), 0).toFixed(9));
+    await cold.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the count bound never moves a row a running request, the team outbox or a reservation still needs', async () => {
+  const store = await Store.open({ dir: null });
+  const dir = tempDir();
+  try {
+    const base = (rows()[1] as { row: LedgerRow }).row;
+    const now = Date.parse('2026-05-20T00:00:00Z');
+    await store.withWrite((tx) => {
+      for (let i = 0; i < 100; i++) {
+        insertRequest(tx, { ...base, id: `req_${String(i).padStart(3, '0')}`, ts: now + i * 1000 }, []);
+      }
+      tx.run('INSERT INTO team_outbox (request_id, lease_ids, queued_at) VALUES (?, ?, ?)', ['req_040', '[]', now]);
+      tx.run('INSERT INTO reservations (id, request_id, ts, amount_usd, holds) VALUES (?, ?, ?, ?, ?)', ['res_1', 'req_030', now, 0.1, '[]']);
+    });
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { hotRows: 10, batch: 5 });
+    let running: number | null = now + 20_000;
+    const window = { ageCutoff: () => 0, runningSince: () => running };
+    // A request running since row 20's time: its row will be recorded with that time.
+    assert.equal(cold.cutoff(window), now + 20_000);
+    assert.equal(await cold.moveOlderThan(cold.cutoff(window)), 20);
+    running = null;
+    // Then the reservation (after a crash, reconciliation reads its row), then the outbox.
+    assert.equal(cold.cutoff(window), now + 30_000);
+    await store.withWrite((tx) => tx.run('DELETE FROM reservations', []));
+    assert.equal(cold.cutoff(window), now + 40_000);
+    await store.withWrite((tx) => tx.run('DELETE FROM team_outbox', []));
+    // Then only the count: the newest 10 (rows 90..99) stay.
+    assert.equal(cold.cutoff(window), now + 90_000);
+    assert.equal(await cold.moveOlderThan(cold.cutoff(window)), 70);
+    assert.equal(hotCount(store), 10);
+    // The age bound still moves everything before it whatever the count.
+    assert.equal(cold.cutoff({ ageCutoff: () => now + 95_000 }), now + 95_000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,6 +5,13 @@ import { BudgetGuard } from '../../../daemon/ledger/reservations';
 import { BudgetSetParams } from '../../../daemon/protocol/budget';
 import type { SpendScope } from '../../../daemon/ledger/budgets';
 import { RouterError } from '../../../daemon/protocol/errors';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { insertRequest } from '../../../daemon/ledger/requests';
+import { recordInRollups } from '../../../daemon/ledger/rollups';
+import { ColdLedger } from '../../../daemon/ledger/archive';
+import type { LedgerRow } from '../../../daemon/protocol/ledger';
 
 const ZONE = 'Europe/Berlin';
 const scope = (over: Partial<SpendScope> = {}): SpendScope => ({ workspace: '/w', clientKind: 'script', provider: 'openai', model: 'gpt-4.1', policy: 'default', ...over });
@@ -218,21 +225,50 @@ test('bad budgets: negative, non-numeric, unknown scope, missing scope value, ov
   await store.close();
 });
 
-test('a new budget starts from what the ledger already recorded in its period', async () => {
+test('a new budget starts from what the ledger already recorded in its period, rows moved to the cold ledger included', async () => {
   const now = { t: Date.parse('2026-05-10T10:00:00Z') };
   const { store, guard } = await setup(now);
+  const rowOf = (id: string, ts: number, cost: number): LedgerRow => ({
+    id, ts, clientKind: 'cli', clientName: null, workspace: null, endpoint: 'rpc', requestedModel: 'auto', model: 'gpt-4.1', provider: 'openai', policy: null,
+    strategy: null, taskType: null, reason: null, stream: false, tokensIn: 1, tokensOut: 1, tokensCached: 0, tokensReasoning: 0, estimatedCostUsd: null,
+    costUsd: cost, costState: 'known', latencyMs: 1, ttftMs: null, status: 'ok', errorCode: null, fallbacks: [], experimentId: null, arm: null,
+  });
+  // Berlin's day starts at 22:00 UTC: x0 is in today's first hour, x1 an hour ago, the others yesterday.
+  // Kolkata's day starts at 18:30 UTC: x3 is in its first (partial) hour, x4 in the same UTC hour before it.
+  const rows = [
+    rowOf('x0', Date.parse('2026-05-09T22:10:00Z'), 0.02),
+    rowOf('x1', now.t - 3_600_000, 0.3),
+    rowOf('x2', Date.parse('2026-05-09T10:00:00Z'), 5),
+    rowOf('x3', Date.parse('2026-05-09T18:40:00Z'), 0.004),
+    rowOf('x4', Date.parse('2026-05-09T18:20:00Z'), 0.0005),
+  ];
   await store.withWrite((tx) => {
-    for (const [id, ts, cost] of [['x1', now.t - 3_600_000, 0.3], ['x2', Date.parse('2026-05-09T10:00:00Z'), 5]] as const) {
-      tx.run(
-        `INSERT INTO requests (id, ts, client_kind, endpoint, requested_model, model, provider, cost_usd, cost_state, status)
-         VALUES (?, ?, 'cli', 'rpc', 'auto', 'gpt-4.1', 'openai', ?, 'known', 'ok')`,
-        [id, ts, cost],
-      );
+    for (const r of rows) {
+      insertRequest(tx, r, []);
+      recordInRollups(tx, r);
     }
   });
   const s = await guard.set(budget({ scope: 'client', scopeValue: 'cli', period: 'day', limitUsd: 1 }));
-  assert.equal(s.spentUsd, 0.3);
-  assert.equal(s.requests, 1);
+  assert.equal(s.spentUsd.toFixed(6), '0.320000');
+  assert.equal(s.requests, 2);
+
+  // The same ledger with every row cold: a budget on it starts from the same figures.
+  const dir = mkdtempSync(join(tmpdir(), 'llmr-backfill-'));
+  try {
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir));
+    assert.equal(await cold.moveOlderThan(now.t), 5);
+    const guard2 = new BudgetGuard(store, { timeZone: ZONE, now: () => now.t, coldRows: (tx, from, to) => cold.rowsAscending(tx, from, to) });
+    const s2 = await guard2.set(budget({ scope: 'model', scopeValue: 'gpt-4.1', period: 'day', limitUsd: 1 }));
+    assert.equal(s2.spentUsd.toFixed(6), '0.320000');
+    assert.equal(s2.requests, 2);
+    // A zone whose day starts at a half hour needs the rows of that partial hour, here cold ones.
+    const kolkata = new BudgetGuard(store, { timeZone: 'Asia/Kolkata', now: () => Date.parse('2026-05-09T22:30:00Z'), coldRows: (tx, from, to) => cold.rowsAscending(tx, from, to) });
+    const s3 = await kolkata.set(budget({ scope: 'global', period: 'day', limitUsd: 1 }));
+    assert.equal(s3.spentUsd.toFixed(6), '0.324000');
+    assert.equal(s3.requests, 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   await store.close();
 });
 
