@@ -140,7 +140,7 @@ export function insertUnit(tx: WriteTx, requestId: string, experimentId: string,
 
 /**
  * Every ledger row of the experiment with its latest feedback, as outcomes. Escalation is not on
- * the ledger row: it is read from the attempts table, where the chat pipeline marks the attempt it
+ * the ledger row: it is read from the attempts (request_attempts), where the chat pipeline marks the attempt it
  * escalated from with error code `escalated`.
  */
 /** `clustered`: requests share units (user, session, workspace), so each carries its unit hash. */
@@ -155,7 +155,7 @@ export function experimentOutcomes(tx: ReadTx, experimentId: string, clustered: 
   }
   const rows = tx.all(
     `SELECT r.id, r.arm, r.cost_usd, r.cost_state, r.latency_ms, r.ttft_ms, r.status, r.fallbacks, u.unit_fallback, u.unit_hash,
-            EXISTS (SELECT 1 FROM attempts a WHERE a.request_id = r.id AND a.error_code = 'escalated') AS escalated
+            EXISTS (SELECT 1 FROM request_attempts a WHERE a.request_id = r.id AND a.error_code = 'escalated') AS escalated
        FROM requests r LEFT JOIN experiment_units u ON u.request_id = r.id
       WHERE r.experiment_id = ?`,
     [experimentId],

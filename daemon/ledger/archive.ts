@@ -28,7 +28,7 @@ import { ColdSegments, encodeFrameAsync, nodeSegmentFiles, type SegmentFiles, ty
 import type { TurnHooks } from '../service/hooks';
 import { unpackDecision } from '../service/requestDecisions';
 import { periodStart } from './periods';
-import { rowFromDb } from './requests';
+import { rowFromDb, splitSoleAttempt } from './requests';
 import { compareKeys, type RowKey } from './rowOrder';
 
 /** The last instant whose ISO year has four digits, so month names compare as strings. */
@@ -357,8 +357,10 @@ export class ColdLedger {
         details.set(String(d.request_id), json);
       }
     }
-    const records: ColdRecord[] = rows.map((r) => {
-      const rec: ColdRecord = { r, a: byRequest.get(String(r.id)) ?? [] };
+    const records: ColdRecord[] = rows.map((stored) => {
+      // A record holds the row and its attempts as before migration 17 (the sole attempt rebuilt).
+      const { row: r, sole } = splitSoleAttempt(stored);
+      const rec: ColdRecord = { r, a: sole === null ? (byRequest.get(String(r.id)) ?? []) : [sole] };
       const d = details.get(String(r.id));
       if (d !== undefined) {
         rec.d = d;

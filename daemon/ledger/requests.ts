@@ -23,19 +23,37 @@ const COLUMNS = [
   'id', 'ts', 'client_kind', 'client_name', 'workspace', 'endpoint', 'requested_model', 'model', 'provider', 'policy', 'strategy',
   'task_type', 'reason', 'stream', 'tokens_in', 'tokens_out', 'tokens_cached', 'tokens_reasoning', 'estimated_cost_usd', 'cost_usd',
   'cost_state', 'latency_ms', 'ttft_ms', 'status', 'error_code', 'fallbacks', 'experiment_id', 'arm', 'effort', 'expected_wall_ms',
+  'sole_attempt_offset_ms', 'sole_attempt_latency_ms',
 ] as const;
 
 const INSERT_REQUEST = `INSERT INTO requests (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
 const INSERT_ATTEMPT = 'INSERT INTO attempts (request_id, n, ts, model, provider, status, error_code, latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
 
+/**
+ * The request's only attempt when it repeats the row (same model, provider, status and error
+ * code, integer times): it is stored on the row (migration 17) instead of as an `attempts` row.
+ */
+function soleAttempt(row: LedgerRow, attempts: readonly AttemptRow[]): AttemptRow | null {
+  const a = attempts[0];
+  return attempts.length === 1 && a !== undefined && a.n === 1 && a.model === row.model && a.provider === row.provider && a.status === row.status &&
+    a.errorCode === row.errorCode && Number.isSafeInteger(a.ts) && Number.isSafeInteger(row.ts)
+    ? a
+    : null;
+}
+
 export function insertRequest(tx: WriteTx, row: LedgerRow, attempts: readonly AttemptRow[]): void {
+  const sole = soleAttempt(row, attempts);
   tx.run(INSERT_REQUEST, [
     row.id, row.ts, row.clientKind, row.clientName, row.workspace, row.endpoint, row.requestedModel, row.model, row.provider, row.policy,
     row.strategy, row.taskType, row.reason, row.stream ? 1 : 0, row.tokensIn, row.tokensOut, row.tokensCached, row.tokensReasoning,
     row.estimatedCostUsd, row.costState === 'known' ? row.costUsd : null, row.costState, Math.round(row.latencyMs),
     row.ttftMs === null ? null : Math.round(row.ttftMs), row.status, row.errorCode, JSON.stringify(row.fallbacks), row.experimentId, row.arm,
     row.effort ?? null, row.expectedWallMs === undefined || row.expectedWallMs === null ? null : Math.round(row.expectedWallMs),
+    sole === null ? null : sole.ts - row.ts, sole === null ? null : Math.round(sole.latencyMs),
   ]);
+  if (sole !== null) {
+    return;
+  }
   for (const a of attempts) {
     tx.run(INSERT_ATTEMPT, [row.id, a.n, a.ts, a.model, a.provider, a.status, a.errorCode, Math.round(a.latencyMs)]);
   }
@@ -100,8 +118,24 @@ export function getRequest(tx: ReadTx, id: string): LedgerRow | undefined {
   return r ? rowFromDb(r) : undefined;
 }
 
+/**
+ * A stored request row as it was before migration 17, and its sole attempt (null when its
+ * attempts, if any, are `attempts` rows) in that table's shape: what a cold segment record holds.
+ */
+export function splitSoleAttempt(r: Row): { row: Row; sole: Row | null } {
+  const { sole_attempt_offset_ms: offset, sole_attempt_latency_ms: latency, ...row } = r;
+  if (latency === null || latency === undefined) {
+    return { row, sole: null };
+  }
+  return {
+    row,
+    sole: { request_id: r.id ?? null, n: 1, ts: num(r.ts) + num(offset), model: r.model ?? null, provider: r.provider ?? null, status: r.status ?? null, error_code: r.error_code ?? null, latency_ms: latency },
+  };
+}
+
+/** Every attempt of a request, the sole one stored on its row included (the request_attempts view). */
 export function attemptsOf(tx: ReadTx, requestId: string): AttemptRow[] {
-  return tx.all('SELECT * FROM attempts WHERE request_id = ? ORDER BY n', [requestId]).map((r) => ({
+  return tx.all('SELECT * FROM request_attempts WHERE request_id = ? ORDER BY n', [requestId]).map((r) => ({
     n: num(r.n),
     ts: num(r.ts),
     model: String(r.model),

@@ -23,4 +23,5 @@ export const JOURNAL_STATEMENTS: readonly string[] = Object.freeze([
   "INSERT OR REPLACE INTO request_decisions (request_id, ts, detail) VALUES (?, ?, ?)",
   "UPDATE conversations SET turns = turns + 1, tokens_in = tokens_in + ?, tokens_cached = tokens_cached + ?, cache_saved_usd = cache_saved_usd + ?,\n           cost_usd = cost_usd + ?, unknown_cost_turns = unknown_cost_turns + ?, last_ts = ?, last_request_id = ? WHERE id = ?",
   "UPDATE budget_usage SET alerted = ? WHERE budget_id = ? AND period_start = ?",
+  "INSERT INTO requests (id, ts, client_kind, client_name, workspace, endpoint, requested_model, model, provider, policy, strategy, task_type, reason, stream, tokens_in, tokens_out, tokens_cached, tokens_reasoning, estimated_cost_usd, cost_usd, cost_state, latency_ms, ttft_ms, status, error_code, fallbacks, experiment_id, arm, effort, expected_wall_ms, sole_attempt_offset_ms, sole_attempt_latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 ]);

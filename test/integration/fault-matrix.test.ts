@@ -71,7 +71,7 @@ async function ask(h: Harness, prompt: string, stream: boolean): Promise<Reply> 
 }
 
 function attempts(h: Harness, requestId: string): { n: number; model: string; status: string; error_code: string | null }[] {
-  return h.daemon.deps.store.read((tx) => tx.all<{ n: number; model: string; status: string; error_code: string | null }>('SELECT n, model, status, error_code FROM attempts WHERE request_id = ? ORDER BY n', [requestId]));
+  return h.daemon.deps.store.read((tx) => tx.all<{ n: number; model: string; status: string; error_code: string | null }>('SELECT n, model, status, error_code FROM request_attempts WHERE request_id = ? ORDER BY n', [requestId]));
 }
 
 function requestRow(h: Harness, requestId: string): { status: string; error_code: string | null; model: string } | undefined {
