@@ -250,10 +250,11 @@ async function daemonRss(): Promise<void> {
     store = await Store.open({ dir: home });
     const cold = ColdLedger.open(store, ColdLedger.dirIn(home));
     const t0 = performance.now();
-    const moved = await cold.moveOlderThan(hotCutoff(now, systemTimeZone()));
+    // The daemon's own bound: the newest ledger.hotRows rows, never older than the previous month.
+    const moved = await cold.moveOlderThan(cold.cutoff({ ageCutoff: () => hotCutoff(now, systemTimeZone()) }));
     const moveMs = performance.now() - t0;
     await store.close();
-    console.log(`   moved ${moved} rows older than the previous month to cold segments in ${(moveMs / 1000).toFixed(1)} s (${((moved / moveMs) * 1000).toFixed(0)} rows/s); ${rows - moved} stay hot`);
+    console.log(`   moved ${moved} rows (all but the newest ${cold.hotRows}) to cold segments in ${(moveMs / 1000).toFixed(1)} s (${((moved / moveMs) * 1000).toFixed(0)} rows/s); ${rows - moved} stay hot`);
     await daemonOver(home, rows, 'after archiving');
   } finally {
     rmSync(home, { recursive: true, force: true });

@@ -7,11 +7,12 @@
 //
 //   BENCH_BASELINE=<checkout>   adds that checkout's daemon (its own dist and start flags)
 //   BENCH_VARIANTS='[{"name":"semi1","flags":["--max-semi-space-size=1"]}]'
-//                               more columns: this checkout's daemon (or `script`) with other flags
+//                               more columns: this checkout's daemon (or `script`) with other flags,
+//                               or with a config.json (`"config": {"ledger": {"hotRows": 1000000}}`)
 //   BENCH_REQUESTS (100000), BENCH_CONNECTIONS (16), BENCH_ROUND_SECONDS (10), BENCH_IDLE_SECONDS (10),
 //   BENCH_SETTLE_SECONDS (30: idle time after the load before the "settled" figure)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hasTaskset, hasWrk, pinned, runWrk } from './proxy/wrk';
@@ -31,6 +32,8 @@ interface Variant {
   /** dist/daemon.js to run. */
   script: string;
   flags: readonly string[];
+  /** Written as the daemon's config.json. */
+  config?: unknown;
 }
 
 interface Running {
@@ -46,6 +49,7 @@ interface Running {
   at: Map<number, Memory>;
   /** After the load, once the daemon has been idle for SETTLE_SECONDS. */
   settled: Memory | null;
+  breakdown: Record<string, number> | null;
 }
 
 interface Memory {
@@ -53,6 +57,36 @@ interface Memory {
   anon: number;
   file: number;
   peak: number;
+}
+
+/**
+ * Resident anonymous memory by kind of mapping, from /proc/<pid>/smaps: the main malloc heap
+ * (`brk`: small array buffers, Buffers, zlib), other threads' malloc arenas (64 MB-aligned), maps
+ * of at most 1 MB (`pages`: mostly V8's heap pages) and larger ones (`large`: sql.js's memory, big
+ * array buffers such as the in-memory database file).
+ */
+function anonBreakdown(pid: number): Record<string, number> {
+  const out: Record<string, number> = { brk: 0, arenas: 0, pages: 0, large: 0 };
+  let kind: string | null = null;
+  try {
+    for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+      const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+      if (head) {
+        const size = parseInt(head[2] as string, 16) - parseInt(head[1] as string, 16);
+        const name = (head[3] ?? '').trim();
+        const start = parseInt(head[1] as string, 16);
+        kind = name.startsWith('/') ? null : name === '[heap]' ? 'brk' : start % 2 ** 26 === 0 && start > 2 ** 46 ? 'arenas' : size <= 2 ** 20 ? 'pages' : 'large';
+        continue;
+      }
+      const rss = /^Rss:\s+(\d+) kB/.exec(line);
+      if (rss && kind !== null) {
+        out[kind] = (out[kind] ?? 0) + Number(rss[1]) * 1024;
+      }
+    }
+  } catch {
+    // Gone.
+  }
+  return out;
 }
 
 function memoryOf(pid: number | undefined): Memory {
@@ -85,9 +119,9 @@ async function variants(): Promise<Variant[]> {
     const attach = (await import(join(dir, 'daemon/lifecycle/attach'))) as { DAEMON_NODE_FLAGS?: readonly string[] };
     out.push({ name: 'base-daemon', script: join(dir, 'dist', 'daemon.js'), flags: attach.DAEMON_NODE_FLAGS ?? [] });
   }
-  const extra = JSON.parse(process.env.BENCH_VARIANTS ?? '[]') as { name: string; flags?: string[]; script?: string }[];
+  const extra = JSON.parse(process.env.BENCH_VARIANTS ?? '[]') as { name: string; flags?: string[]; script?: string; config?: unknown }[];
   for (const v of extra) {
-    out.push({ name: v.name, script: v.script === undefined ? join(own, 'dist', 'daemon.js') : resolve(v.script), flags: v.flags ?? DAEMON_NODE_FLAGS });
+    out.push({ name: v.name, script: v.script === undefined ? join(own, 'dist', 'daemon.js') : resolve(v.script), flags: v.flags ?? DAEMON_NODE_FLAGS, config: v.config });
   }
   for (const v of out) {
     if (!existsSync(v.script)) {
@@ -99,6 +133,9 @@ async function variants(): Promise<Variant[]> {
 
 async function start(variant: Variant): Promise<Omit<Running, 'idle'>> {
   const home = mkdtempSync(join(tmpdir(), 'lr-bench-mem-'));
+  if (variant.config !== undefined) {
+    writeFileSync(join(home, 'config.json'), JSON.stringify(variant.config));
+  }
   const cmd = [...pinned(PIN ? 0 : null), process.execPath, ...variant.flags, variant.script, '--home', home, '--simulate', '--json', '--port', '0'];
   const [exe, ...args] = cmd as [string, ...string[]];
   const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LLM_ROUTER_HOME: home } });
@@ -129,6 +166,7 @@ async function start(variant: Variant): Promise<Omit<Running, 'idle'>> {
     cpuMicros: 0,
     at: new Map(),
     settled: null,
+    breakdown: null,
   };
 }
 
@@ -187,6 +225,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
     for (const r of running) {
       r.settled = memoryOf(r.pid);
+      r.breakdown = anonBreakdown(r.pid);
     }
   } finally {
     for (const r of running) {
@@ -204,6 +243,10 @@ async function main(): Promise<void> {
         marks.map((c) => ` ${mb(r.at.get(c)?.rss ?? Number.NaN)} |`).join('') +
         ` ${mb(r.settled?.rss ?? Number.NaN)} | ${mb(last.peak)} | ${(r.cpuMicros / 1000 / Math.max(1, r.requests)).toFixed(3)} | ${(r.requests / (r.cpuMicros / 1e6)).toFixed(0)} per CPU-s | ${r.errors} |`,
     );
+  }
+  console.log(`\nResident anonymous memory ${SETTLE_SECONDS} s after the load, MB (smaps):`);
+  for (const r of running) {
+    console.log(`  ${r.variant.name}: ${Object.entries(r.breakdown ?? {}).map(([k, v]) => `${k} ${mb(v)}`).join(', ')}`);
   }
   console.log('\nRSS in MB from /proc (VmRSS; anon = heap, wasm and malloc; file = mapped binary and libraries). CPU from /proc/<pid>/stat during load only.');
 }

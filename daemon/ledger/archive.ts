@@ -24,7 +24,9 @@
 import { join } from 'node:path';
 import type { LedgerRow } from '../protocol/ledger';
 import type { ReadTx, Row, SqlValue, Store, StoreLog, WriteTx } from '../store/database';
-import { ColdSegments, encodeFrameAsync, nodeSegmentFiles, type SegmentFiles, type SegmentState } from '../store/coldSegments';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { ColdSegments, frameOf, nodeSegmentFiles, type SegmentFiles, type SegmentState } from '../store/coldSegments';
 import type { TurnHooks } from '../service/hooks';
 import { unpackDecision } from '../service/requestDecisions';
 import { periodStart } from './periods';
@@ -35,8 +37,12 @@ import { compareKeys, type RowKey } from './rowOrder';
 const MAX_DATE = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const SEGMENTS_KEY = 'cold.segments';
 const WATERMARK_KEY = 'cold.watermark';
-/** Rows per frame: about 100 kB compressed, a few hundred kB while a reader holds it. */
-export const MOVE_BATCH = 2000;
+/**
+ * Rows per frame and per count-triggered move: tens of kB compressed, about 1.5 MB of JSON with
+ * decision details while a reader holds it. At 2,000 the daemon's V8 heap and malloc heap grew by
+ * about 60 MB under sustained load (bench memory): each batch's objects outlived young collections.
+ */
+export const MOVE_BATCH = 1000;
 /**
  * Newest request rows kept hot. About 700 bytes each in the in-memory database (the row and its
  * indexes, its attempts, its stored decision): 20k rows are about 14 MB, where 100k requests in a
@@ -65,6 +71,16 @@ interface ColdRecord {
   a: Row[];
   d?: string;
 }
+
+const gzip = promisify(gzipCallback);
+
+/** What one move step does, read in one synchronous go (ColdLedger.prepareBatch). */
+type PreparedBatch =
+  | { kind: 'done'; state: ColdState }
+  /** A window of rows that all stay hot: the watermark passes it. */
+  | { kind: 'pass'; state: ColdState; hiTs: number }
+  /** `json`: the frame's records, `count` of them, the last one's key `hi`. */
+  | { kind: 'move'; state: ColdState; month: string; count: number; hi: Key; json: Buffer };
 
 /** A cold request found by id (ColdLedger.find). */
 export interface ColdRequest {
@@ -298,31 +314,8 @@ export class ColdLedger {
    */
   private async moveBatch(cutoff: number): Promise<number | 'done'> {
     this.store.checkWritable();
-    const plan = this.store.read((tx) => {
-      const st = readColdState(tx);
-      const w = st.watermark;
-      const fromTs = w?.ts ?? Number.MIN_SAFE_INTEGER;
-      const nth = tx.get('SELECT ts FROM requests WHERE ts >= ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?', [fromTs, cutoff, this.batch - 1]);
-      const hiTs = nth === undefined ? cutoff - 1 : Number(nth.ts);
-      const candidates = tx
-        .all(`SELECT * FROM requests WHERE ts >= ? AND ts <= ? AND ${MOVABLE} ORDER BY ts, id`, [fromTs, hiTs, cutoff])
-        .filter((r) => w === null || compareKeys(keyOf(r), w) > 0);
-      const first = candidates[0];
-      if (first === undefined) {
-        return { state: st, rows: [] as Row[], attempts: [] as Row[], decisions: [] as Row[], hiTs, more: nth !== undefined };
-      }
-      // One month per frame: the prefix in the first row's month (a timestamp never spans two).
-      const month = monthOf(Number(first.ts));
-      const rows = candidates.filter((r) => monthOf(Number(r.ts)) === month);
-      const lastTs = Number((rows[rows.length - 1] as Row).ts);
-      const ids = new Set(rows.map((r) => String(r.id)));
-      const attempts = tx
-        .all(`SELECT a.* FROM requests r JOIN attempts a ON a.request_id = r.id WHERE r.ts >= ? AND r.ts <= ? ORDER BY a.request_id, a.n`, [fromTs, lastTs])
-        .filter((a) => ids.has(String(a.request_id)));
-      const decisions = tx.all('SELECT request_id, detail FROM request_decisions WHERE ts >= ? AND ts <= ?', [fromTs, lastTs]).filter((d) => ids.has(String(d.request_id)));
-      return { state: st, rows, attempts, decisions, hiTs: lastTs, more: true };
-    });
-    const { state, rows, attempts } = plan;
+    const batch = this.store.read((tx) => this.prepareBatch(tx, cutoff));
+    const { state } = batch;
     const w = state.watermark;
     const sameWatermark = (tx: WriteTx): void => {
       const now = readColdState(tx).watermark;
@@ -330,29 +323,91 @@ export class ColdLedger {
         throw new Error('another move committed meanwhile');
       }
     };
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    if (first === undefined || last === undefined) {
-      if (!plan.more) {
-        return 'done';
-      }
+    if (batch.kind === 'done') {
+      return 'done';
+    }
+    if (batch.kind === 'pass') {
       // A window of rows that stay hot (experiments, late rows below the watermark): pass it.
       await this.store.withWrite((tx) => {
         sameWatermark(tx);
-        tx.run(SET, [WATERMARK_KEY, JSON.stringify({ ts: plan.hiTs, id: '\uffff' })]);
+        tx.run(SET, [WATERMARK_KEY, JSON.stringify({ ts: batch.hiTs, id: '\uffff' })]);
       });
       return 0;
     }
+    const { month, count, hi } = batch;
+    // Compressed on the thread pool: the event loop keeps serving requests meanwhile. Only the
+    // JSON's bytes wait for it (no row objects, which would live long enough to reach V8's old
+    // generation). Nothing read can change before the write below checks it (rows are never
+    // updated; the watermark and the deleted count are checked there).
+    const frame = frameOf(await gzip(batch.json));
+    if (this.stopped) {
+      return 0;
+    }
+    const before = state.segments.get(month);
+    const after = this.segments.appendFrame(month, before, frame, count);
+    const segments = Object.fromEntries(state.segments);
+    segments[month] = after;
+    // Exactly the frame's rows: movable, after the old watermark, up to the last row's timestamp.
+    const inRange = `ts >= ? AND ts <= ? AND ${MOVABLE} AND NOT (ts = ? AND id <= ?)`;
+    const range: SqlValue[] = [w?.ts ?? Number.MIN_SAFE_INTEGER, hi.ts, cutoff, w?.ts ?? Number.MIN_SAFE_INTEGER, w?.id ?? ''];
+    try {
+      await this.store.withWrite((tx) => {
+        sameWatermark(tx);
+        tx.run(`DELETE FROM attempts WHERE request_id IN (SELECT id FROM requests WHERE ${inRange})`, range);
+        // The detail travelled with its row (the record's `d`).
+        tx.run(`DELETE FROM request_decisions WHERE request_id IN (SELECT id FROM requests WHERE ${inRange})`, range);
+        const { changes } = tx.run(`DELETE FROM requests WHERE ${inRange}`, range);
+        if (changes !== count) {
+          // Rows changed between the read and this write: move nothing, try again next time.
+          throw new Error(`expected to move ${count} rows but ${changes} matched`);
+        }
+        tx.run(SET, [SEGMENTS_KEY, JSON.stringify(segments)]);
+        tx.run(SET, [WATERMARK_KEY, JSON.stringify(hi)]);
+      });
+    } catch (e) {
+      // Not committed: the frame does not exist for readers; cut it so the file stays tidy.
+      this.segments.discardAfter(month, before?.bytes ?? 0);
+      throw e;
+    }
+    return count;
+  }
+
+  /**
+   * The next batch, read in one go: whole timestamps from the watermark's up to the batch-th row,
+   * cut at the first row's month, as the frame's JSON bytes. Every query is a range on the `ts`
+   * index (no scan of the whole table per batch).
+   */
+  private prepareBatch(tx: ReadTx, cutoff: number): PreparedBatch {
+    const state = readColdState(tx);
+    const w = state.watermark;
+    const fromTs = w?.ts ?? Number.MIN_SAFE_INTEGER;
+    const nth = tx.get('SELECT ts FROM requests WHERE ts >= ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?', [fromTs, cutoff, this.batch - 1]);
+    const hiTs = nth === undefined ? cutoff - 1 : Number(nth.ts);
+    const candidates = tx
+      .all(`SELECT * FROM requests WHERE ts >= ? AND ts <= ? AND ${MOVABLE} ORDER BY ts, id`, [fromTs, hiTs, cutoff])
+      .filter((r) => w === null || compareKeys(keyOf(r), w) > 0);
+    const first = candidates[0];
+    if (first === undefined) {
+      return nth === undefined ? { kind: 'done', state } : { kind: 'pass', state, hiTs };
+    }
+    // One month per frame: the prefix in the first row's month (a timestamp never spans two).
+    const month = monthOf(Number(first.ts));
+    const rows = candidates.filter((r) => monthOf(Number(r.ts)) === month);
+    const last = rows[rows.length - 1] as Row;
+    const lastTs = Number(last.ts);
+    const ids = new Set(rows.map((r) => String(r.id)));
     const byRequest = new Map<string, Row[]>();
-    for (const a of attempts) {
+    for (const a of tx.all(`SELECT a.* FROM requests r JOIN attempts a ON a.request_id = r.id WHERE r.ts >= ? AND r.ts <= ? ORDER BY a.request_id, a.n`, [fromTs, lastTs])) {
       const id = String(a.request_id);
-      const list = byRequest.get(id) ?? [];
-      list.push(a);
-      byRequest.set(id, list);
+      if (ids.has(id)) {
+        const list = byRequest.get(id) ?? [];
+        list.push(a);
+        byRequest.set(id, list);
+      }
     }
     const details = new Map<string, string>();
-    for (const d of plan.decisions) {
-      const json = unpackDecision(d.detail);
+    for (const d of tx.all('SELECT request_id, detail FROM request_decisions WHERE ts >= ? AND ts <= ?', [fromTs, lastTs])) {
+      const json = ids.has(String(d.request_id)) ? unpackDecision(d.detail) : null;
       if (json !== null) {
         details.set(String(d.request_id), json);
       }
@@ -367,42 +422,7 @@ export class ColdLedger {
       }
       return rec;
     });
-    const month = monthOf(Number(first.ts));
-    // Compressed on the thread pool: the event loop keeps serving requests meanwhile. Nothing
-    // read above can change before the write below checks it (rows are never updated; the
-    // watermark and the deleted count are checked there).
-    const frame = await encodeFrameAsync(records);
-    if (this.stopped) {
-      return 0;
-    }
-    const before = state.segments.get(month);
-    const after = this.segments.appendFrame(month, before, frame, records.length);
-    const segments = Object.fromEntries(state.segments);
-    segments[month] = after;
-    const hi = keyOf(last);
-    // Exactly the frame's rows: movable, after the old watermark, up to the last row's timestamp.
-    const inRange = `ts >= ? AND ts <= ? AND ${MOVABLE} AND NOT (ts = ? AND id <= ?)`;
-    const range: SqlValue[] = [w?.ts ?? Number.MIN_SAFE_INTEGER, hi.ts, cutoff, w?.ts ?? Number.MIN_SAFE_INTEGER, w?.id ?? ''];
-    try {
-      await this.store.withWrite((tx) => {
-        sameWatermark(tx);
-        tx.run(`DELETE FROM attempts WHERE request_id IN (SELECT id FROM requests WHERE ${inRange})`, range);
-        // The detail travelled with its row (the record's `d`).
-        tx.run(`DELETE FROM request_decisions WHERE request_id IN (SELECT id FROM requests WHERE ${inRange})`, range);
-        const { changes } = tx.run(`DELETE FROM requests WHERE ${inRange}`, range);
-        if (changes !== rows.length) {
-          // Rows changed between the read and this write: move nothing, try again next time.
-          throw new Error(`expected to move ${rows.length} rows but ${changes} matched`);
-        }
-        tx.run(SET, [SEGMENTS_KEY, JSON.stringify(segments)]);
-        tx.run(SET, [WATERMARK_KEY, JSON.stringify(hi)]);
-      });
-    } catch (e) {
-      // Not committed: the frame does not exist for readers; cut it so the file stays tidy.
-      this.segments.discardAfter(month, before?.bytes ?? 0);
-      throw e;
-    }
-    return rows.length;
+    return { kind: 'move', state, month, count: rows.length, hi: keyOf(last), json: Buffer.from(JSON.stringify(records), 'utf8') };
   }
 
   /** Cold rows in [from, to), oldest first (segments are sorted). */

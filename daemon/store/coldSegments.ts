@@ -12,8 +12,7 @@
 // report over years of history holds one frame in memory, not the history.
 import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { crc32, gunzipSync, gzip as gzipCb, gzipSync } from 'node:zlib';
+import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { RouterError } from '../protocol/errors';
 import type { StoreLog } from './recovery';
 import { nodeStoreFiles } from './storeFiles';
@@ -97,18 +96,12 @@ export const nodeSegmentFiles: SegmentFiles = {
   syncDir: (dir) => nodeStoreFiles.syncDir(dir),
 };
 
-const gzip = promisify(gzipCb);
-
 export function encodeFrame(records: readonly unknown[]): Buffer {
   return frameOf(gzipSync(Buffer.from(JSON.stringify(records), 'utf8')));
 }
 
-/** The same frame, compressed on libuv's thread pool instead of the event loop. */
-export async function encodeFrameAsync(records: readonly unknown[]): Promise<Buffer> {
-  return frameOf(await gzip(Buffer.from(JSON.stringify(records), 'utf8')));
-}
-
-function frameOf(payload: Buffer): Buffer {
+/** A frame around a gzip payload (the mover compresses on the thread pool, then frames it). */
+export function frameOf(payload: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(HEADER_BYTES + payload.byteLength);
   frame.writeUInt32LE(payload.byteLength, 0);
   frame.writeUInt32LE(crc32(payload), 4);
