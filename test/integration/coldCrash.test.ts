@@ -94,7 +94,7 @@ test('SIGKILL at 8 random points while the hot count bound moves rows (the daemo
           for (const rec of frame as { r: { id: string }; d?: string }[]) {
             seen.set(rec.r.id, (seen.get(rec.r.id) ?? 0) + 1);
             assert.ok(!details.has(rec.r.id), `round ${round}: ${rec.r.id}'s detail is both hot and cold`);
-            details.set(rec.r.id, rec.d ?? '');
+            details.set(rec.r.id, rec.d === undefined ? '' : (unpackDecision(Buffer.from(rec.d, 'base64')) ?? ''));
             coldMax = Math.max(coldMax, s.records);
           }
         }
