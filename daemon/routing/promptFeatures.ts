@@ -212,11 +212,23 @@ function countCue(flags: number, inHead: boolean): void {
 }
 
 /**
- * Counts the cue words of `u[0, n)` for the cues in `want`; operation words only in its first
- * `headEnd` characters (a word cut there is read as cut, as the regular expression on the sliced
- * head did).
+ * Counts the cue word `u[start, end)` (a maximal run of `\w`, hash `h`); operation words only in the
+ * first `headEnd` characters (a word cut there is read as cut, as the regular expression on the
+ * sliced head did).
  */
-function cueWordCounts(u: Uint16Array, n: number, headEnd: number, want: number): Int32Array {
+function countCueRun(u: Uint16Array, start: number, end: number, h: number, headEnd: number): void {
+  const len = end - start;
+  if (len >= CUE_MIN && len <= CUE_MAX) {
+    countCue(cueFlags(u, start, end, h >>> 0), end <= headEnd);
+  }
+  if (start < headEnd && end > headEnd && headEnd - start >= CUE_MIN && headEnd - start <= CUE_MAX) {
+    // The head ends inside this word: its first part is a word of the head.
+    countCue(cueFlags(u, start, headEnd, continueHash(FNV_OFFSET, u, start, headEnd)) & OPERATION, true);
+  }
+}
+
+/** The cue words of `u[0, n)` in a pass of their own (the lower-cased form of a non-ASCII text). */
+function cueWordCounts(u: Uint16Array, n: number, headEnd: number): Int32Array {
   cueCounts.fill(0);
   let i = 0;
   while (i < n) {
@@ -233,14 +245,7 @@ function cueWordCounts(u: Uint16Array, n: number, headEnd: number, want: number)
       }
       h = Math.imul(h ^ folded(c), FNV_PRIME);
     }
-    const len = i - start;
-    if (len >= CUE_MIN && len <= CUE_MAX) {
-      countCue(cueFlags(u, start, i, h >>> 0) & want, i <= headEnd);
-    }
-    if (start < headEnd && i > headEnd && want & OPERATION && headEnd - start >= CUE_MIN && headEnd - start <= CUE_MAX) {
-      // The head ends inside this word: its first part is a word of the head.
-      countCue(cueFlags(u, start, headEnd, continueHash(FNV_OFFSET, u, start, headEnd)) & OPERATION, true);
-    }
+    countCueRun(u, start, i, h, headEnd);
   }
   return cueCounts;
 }
@@ -373,6 +378,11 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
   let ascii = true;
   // The previous character (-1 before the first): \b and ^ look at it.
   let prev = -1;
+  // The run of `\w` characters under way (cue words): where it started (-1: none) and its hash so far.
+  let runStart = -1;
+  let runHash = 0;
+  const headEnd = Math.min(n, WORD_PROBLEM_CHARS);
+  cueCounts.fill(0);
   // Pieces ending at '.', '!' or '?' (a decimal point too) that hold a digit.
   let numericSentences = 0;
   let pieceHasDigit = false;
@@ -401,15 +411,43 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
   let optionsFrom = 0;
   for (let i = 0; i < n; i++) {
     const c = u[i] ?? 0;
+    if (c >= 97 && c <= 122) {
+      // Lower-case letters, most of a text: only a word under way, and the cues that start with
+      // one, concern them (an option line cannot start with one).
+      if (runStart < 0) {
+        runStart = i;
+        runHash = FNV_OFFSET;
+      }
+      runHash = Math.imul(runHash ^ c, FNV_PRIME);
+      if (c === 119) {
+        whichOfFollowing ||= holdsAt(u, n, i, 'which of the following', true);
+      } else if ((c === 100 || c === 102) && !codeLike && !isWordChar(prev)) {
+        // /\bdef / and /\bfunction\b/
+        codeLike = holdsAt(u, n, i, 'def ', false) || (holdsAt(u, n, i, 'function', false) && !isWordChar(u[i + 8] ?? 0));
+      }
+      inSpace = false;
+      prev = c;
+      continue;
+    }
     if (c > 127) {
       ascii = false;
+    }
+    if (isWordChar(c)) {
+      if (runStart < 0) {
+        runStart = i;
+        runHash = FNV_OFFSET;
+      }
+      runHash = Math.imul(runHash ^ folded(c), FNV_PRIME);
+    } else if (runStart >= 0) {
+      countCueRun(u, runStart, i, runHash, headEnd);
+      runStart = -1;
     }
     if (c >= 48 && c <= 57) {
       digits++;
       pieceHasDigit = true;
       digitSinceBreak = true;
       if (i >= numbersFrom) {
-        numbersFrom = readNumber(u, n, scan, i);
+        numbersFrom = readNumber(u, n, scan, i, largest);
         if (numberDigits >= 3) {
           largeNumbers++;
         }
@@ -487,16 +525,11 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
       codeLike ||= holdsAt(u, n, i, '```', false);
     } else if (c === 61) {
       codeLike ||= u[i + 1] === 62;
-    } else if (c === 100 || c === 102) {
-      // /\bdef / and /\bfunction\b/
-      if (!codeLike && !isWordChar(prev)) {
-        codeLike = holdsAt(u, n, i, 'def ', false) || (holdsAt(u, n, i, 'function', false) && !isWordChar(u[i + 8] ?? 0));
-      }
     } else if (c === 10) {
       newlines++;
       digitSinceBreak = false;
     }
-    if ((c === 119 || c === 87) && !whichOfFollowing) {
+    if (c === 87 && !whichOfFollowing) {
       whichOfFollowing = holdsAt(u, n, i, 'which of the following', true);
     }
     if ((prev === -1 || isLineEnd(prev)) && i >= optionsFrom) {
@@ -518,22 +551,24 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
     inSpace = space;
     prev = c;
   }
+  if (runStart >= 0) {
+    countCueRun(u, runStart, n, runHash, headEnd);
+  }
+  const negation = cueCounts[0] ?? 0;
+  const unitWords = cueCounts[1] ?? 0;
+  let ratioWords = cueCounts[2] ?? 0;
+  let operations = cueCounts[3] ?? 0;
 
   // The lower-cased text the tokens and the ratio and operation words are read from: for ASCII
   // text, the text itself read with A–Z as a–z; otherwise toLowerCase (which may change the length).
   let lower: Uint16Array = u;
   let ln = n;
-  const cues = cueWordCounts(u, n, ascii ? Math.min(n, WORD_PROBLEM_CHARS) : 0, ascii ? NEGATION | UNIT | RATIO | OPERATION : NEGATION | UNIT);
-  const negation = cues[0] ?? 0;
-  const unitWords = cues[1] ?? 0;
-  let ratioWords = cues[2] ?? 0;
-  let operations = cues[3] ?? 0;
   if (!ascii) {
     const l = scan.toLowerCase();
     ln = l.length;
     lowerUnits = unitsOf(l, lowerUnits);
     lower = lowerUnits.u;
-    const c = cueWordCounts(lower, ln, Math.min(ln, WORD_PROBLEM_CHARS), RATIO | OPERATION);
+    const c = cueWordCounts(lower, ln, Math.min(ln, WORD_PROBLEM_CHARS));
     ratioWords = c[2] ?? 0;
     operations = c[3] ?? 0;
   }
@@ -595,19 +630,30 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
     }
     at = end;
     if (ngrams >= 1) {
-      const bucket = continueHash((FNV_OFFSET ^ 1) >>> 0, src, from, to) & (BUCKETS - 1);
+      // In one walk over the token: its own hash (seed 1), the pair's (continuing "<previous> "),
+      // and its seed-2 hash that the next pair continues from.
+      let word = (FNV_OFFSET ^ 1) >>> 0;
+      let pair = prevPair;
+      let next = (FNV_OFFSET ^ 2) >>> 0;
+      for (let i = from; i < to; i++) {
+        const ch = folded(src[i] ?? 0);
+        word = Math.imul(word ^ ch, FNV_PRIME);
+        pair = Math.imul(pair ^ ch, FNV_PRIME);
+        next = Math.imul(next ^ ch, FNV_PRIME);
+      }
+      const bucket = word & (BUCKETS - 1);
       if (seenAt[bucket] !== generation) {
         seenAt[bucket] = generation;
         found[nFound++] = bucket;
       }
-    }
-    if (ngrams >= 2) {
-      const bucket = continueHash(prevPair, src, from, to) & (BUCKETS - 1);
-      if (seenAt[bucket] !== generation) {
-        seenAt[bucket] = generation;
-        found[nFound++] = bucket;
+      if (ngrams === 2) {
+        const pairBucket = pair & (BUCKETS - 1);
+        if (seenAt[pairBucket] !== generation) {
+          seenAt[pairBucket] = generation;
+          found[nFound++] = pairBucket;
+        }
+        prevPair = Math.imul(next ^ 32, FNV_PRIME);
       }
-      prevPair = Math.imul(continueHash((FNV_OFFSET ^ 2) >>> 0, src, from, to) ^ 32, FNV_PRIME);
     }
     tokens++;
   }
@@ -678,9 +724,9 @@ let numberDigits = 0;
  * Reads the match of /\d[\d,]*(?:\.\d+)?/ starting at `i`: sets `numberValue` (what Number() of it
  * without commas gives, or 0 when that is not finite) and `numberDigits` (digits before any
  * point); returns where the match ends. `text` is `u` as a string, for the rare number Number()
- * must read itself (a decimal, or more than 15 significant digits).
+ * must read itself (a decimal that may be the largest so far, or more than 15 significant digits).
  */
-function readNumber(u: Uint16Array, n: number, text: string, i: number): number {
+function readNumber(u: Uint16Array, n: number, text: string, i: number, largest: number): number {
   let j = i;
   let value = 0;
   let significant = 0;
@@ -708,8 +754,9 @@ function readNumber(u: Uint16Array, n: number, text: string, i: number): number 
     }
   }
   numberDigits = intDigits;
-  if (end === j && significant <= 15) {
-    // An integer below 2^53: adding up its digits is exact, as Number() of it is.
+  if (significant <= 15 && (end === j || value + 1 <= largest)) {
+    // An integer below 2^53: adding up its digits is exact, as Number() of it is. A decimal below
+    // the largest number so far cannot be the largest: its integer part stands in for it.
     numberValue = value;
   } else {
     const m = text.slice(i, end);
