@@ -3,6 +3,8 @@
 // specification the fast promptVector must match bit for bit (promptVectorSame.test.ts).
 import { BUCKETS, EMBEDDING_DIMS, EMBEDDING_OFFSET, MAX_SCAN_CHARS, type PromptVector } from '../../../daemon/routing/promptFeatures';
 import { shippedWordVectors, type WordVectors } from '../../../daemon/routing/wordVectors';
+import { TASK_CATEGORIES } from '../../../daemon/routing/taskCategories';
+import type { TaskType } from '../../../daemon/protocol/routing';
 
 const MAX_TOKENS = 384;
 const MAX_EMBEDDED_WORDS = 128;
@@ -286,4 +288,41 @@ export function referencePromptVector(text: string, ngrams: 0 | 1 | 2 = 2, vecto
     val[e0 + k] = embedding[k] ?? 0;
   }
   return { idx, val, embedding };
+}
+
+/** CategoryProfiler.mix as it was (records per category, a spread for the maximum): the specification of the buffer-reusing form. */
+export function referenceMix(sim: Record<string, number>, input: { taskType: TaskType; inputTokens: number; hasTools: boolean }): Record<string, number> {
+  const SEMANTIC = ['code', 'math', 'reasoning', 'writing', 'extraction', 'chat'] as const;
+  const FROM_TASK_TYPE: Record<TaskType, Partial<Record<string, number>>> = {
+    code: { code: 1 },
+    math: { math: 1 },
+    analysis: { reasoning: 1 },
+    creative: { writing: 1 },
+    extraction: { extraction: 1 },
+    simple: { chat: 1 },
+    chat: { chat: 0.5, reasoning: 0.25, writing: 0.25 },
+  };
+  const known = SEMANTIC.some((c) => sim[c] !== 0);
+  const max = Math.max(...SEMANTIC.map((c) => sim[c] ?? 0));
+  let z = 0;
+  const soft: Record<string, number> = {};
+  for (const c of SEMANTIC) {
+    soft[c] = known ? Math.exp(((sim[c] ?? 0) - max) / 0.08) : 1;
+    z += soft[c] ?? 0;
+  }
+  const cues = FROM_TASK_TYPE[input.taskType];
+  const semanticWeight = !known ? 0 : input.taskType === 'simple' || input.taskType === 'chat' ? 0.75 : 0.5;
+  const long = Math.min(1, Math.max(0, Math.log2(Math.max(1, input.inputTokens) / 8000) / 2)) * 0.5;
+  const tools = input.hasTools ? 0.3 : 0;
+  const rest = 1 - long - tools;
+  const out: Record<string, number> = {};
+  for (const c of TASK_CATEGORIES) {
+    out[c] = 0;
+  }
+  for (const c of SEMANTIC) {
+    out[c] = rest * ((1 - semanticWeight) * (cues[c] ?? 0) + semanticWeight * ((soft[c] ?? 0) / z));
+  }
+  out.longContext = long;
+  out.tools = tools;
+  return out;
 }

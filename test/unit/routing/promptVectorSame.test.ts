@@ -9,7 +9,9 @@ import { seededRandom } from '../../../daemon/routing/linearModel';
 import { shippedWordVectors, WordVectorFile } from '../../../daemon/routing/wordVectors';
 import { readModelJson } from '../../../daemon/routing/modelFiles';
 import { EVERYDAY_PROMPTS } from '../../../bench/everydayPrompts';
-import { referencePromptVector } from './promptVectorReference';
+import { referenceMix, referencePromptVector } from './promptVectorReference';
+import { CategoryProfiler } from '../../../daemon/routing/promptProfile';
+import type { TaskType } from '../../../daemon/protocol/routing';
 
 /** Pieces that sit on each cue's edges: option lines, numbers, money, LaTeX, code, cue words, non-ASCII that lower-casing changes. */
 const PIECES = [
@@ -103,4 +105,22 @@ test('the word table finds every shipped word by its letters, in any case, and n
   file.words.split(' ').forEach((w, rank) => {
     assert.equal(vectors.rankOf(w), rank, w);
   });
+});
+
+test('the category mix equals its per-record form bit for bit, keys in the same order', () => {
+  const vectors = shippedWordVectors();
+  const profiler = new CategoryProfiler(vectors);
+  const r = seededRandom(11);
+  const types: TaskType[] = ['code', 'math', 'analysis', 'creative', 'extraction', 'simple', 'chat'];
+  const all = texts();
+  for (let i = 0; i < all.length; i += 3) {
+    const embedding = promptVector(all[i] ?? '', 2, vectors).embedding;
+    const input = { embedding, taskType: types[Math.floor(r() * types.length)] ?? 'chat', inputTokens: Math.floor(r() * 100_000), hasTools: r() < 0.3 };
+    const a = profiler.mix(input);
+    const b = referenceMix(profiler.similarities(embedding), input);
+    assert.deepEqual(Object.keys(a), Object.keys(b));
+    for (const k of Object.keys(b)) {
+      assert.ok(Object.is(a[k as keyof typeof a], b[k]), `${k}: ${a[k as keyof typeof a]} vs ${b[k]}`);
+    }
+  }
 });
