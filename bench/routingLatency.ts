@@ -126,6 +126,35 @@ export async function runLatency(): Promise<void> {
       }
     }
   }
+  allocationPerDecision(ds, cases, salt);
+}
+
+/**
+ * Bytes a decision leaves for the young-generation collector (its pauses set the p99): the heap's
+ * growth over a few decisions started from a collected heap, their prompts built beforehand. Few
+ * enough decisions that no collection runs in between (the young generation holds ≥ 16 MB).
+ */
+function allocationPerDecision(ds: Decider[], cases: Case[], firstSalt: number): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) {
+    return;
+  }
+  const n = 50;
+  let salt = firstSalt;
+  const cells: string[] = [];
+  for (const c of cases) {
+    const per = ds.map((d) => {
+      const inputs = Array.from({ length: n }, () => c.messages(salt++));
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (const m of inputs) {
+        d.decide(m);
+      }
+      return `${d.label} ${((process.memoryUsage().heapUsed - before) / n / 1024).toFixed(0)} KB`;
+    });
+    cells.push(`${c.name}: ${per.join(', ')}`);
+  }
+  console.log(`Allocated per decision (heap growth over ${n} decisions from a collected heap): ${cells.join('; ')}`);
 }
 
 if (process.argv[1]?.endsWith('routingLatency.ts')) {
