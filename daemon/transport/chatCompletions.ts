@@ -15,7 +15,7 @@ import { commonChatBody } from './commonChatBody';
 import { withTradeoffHeader } from './tradeoffHeader';
 import { conversationKeyOf, withAffinityHeader } from './routingHints';
 import { asRouterError, httpErrorOf } from './errors';
-import { disconnectSignal, headerSafe, sendJson } from './httpIo';
+import { disconnectSignal, headerSafe, sendJson, streamFlusher } from './httpIo';
 
 /** Unknown fields are ignored: real clients send many we have no use for. */
 export const ChatCompletionsBody = GenerationParams.extend({
@@ -149,6 +149,7 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
 
   let decision: RoutingDecision | null = null;
   const id = `chatcmpl-${requestId}`;
+  const flush = streamFlusher(res);
   const write = (model: string, choices: unknown[], extra: Record<string, unknown> = {}): void => {
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
   };
@@ -183,6 +184,7 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
       call.function = fn;
       write(model.id, [{ index: 0, delta: { tool_calls: [call] }, logprobs: null, finish_reason: null }]);
     }
+    flush();
   };
   try {
     const out = await chat.complete({ ...base, stream: true, onEvent, onDecision: (d) => (decision = d) });

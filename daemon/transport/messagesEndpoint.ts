@@ -22,7 +22,7 @@ import { newRequestId, type ChatService } from '../service/chatService';
 import { summariseIssues } from './dispatch';
 import { answerHeaders, costHeader, decisionHeaders, streamHeaders } from './chatCompletions';
 import { asRouterError } from './errors';
-import { disconnectSignal, sendJson } from './httpIo';
+import { disconnectSignal, sendJson, streamFlusher } from './httpIo';
 
 function parseBody(json: unknown): AnthropicRequest {
   const r = AnthropicRequest.safeParse(json);
@@ -97,6 +97,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
 
   let decision: RoutingDecision | null = null;
   let writer: AnthropicStreamWriter | null = null;
+  const flush = streamFlusher(res);
   const start = (model: Pick<CatalogModel, 'id' | 'provider'>): AnthropicStreamWriter => {
     if (writer !== null) {
       return writer;
@@ -111,6 +112,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
     // finish and usage are written once, from the settled result.
     if (ev.type === 'text' || ev.type === 'tool_call_delta') {
       res.write(start(model).write(ev));
+      flush();
     }
   };
   try {

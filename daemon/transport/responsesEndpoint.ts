@@ -14,7 +14,7 @@ import { newRequestId, type ChatService } from '../service/chatService';
 import { answerHeaders, costHeader, streamHeaders } from './chatCompletions';
 import { summariseIssues } from './dispatch';
 import { asRouterError } from './errors';
-import { disconnectSignal, sendJson } from './httpIo';
+import { disconnectSignal, sendJson, streamFlusher } from './httpIo';
 import { resolveRequestedModel } from './messagesEndpoint';
 import { fromResponsesRequest, outputItems, responseObject, ResponsesBody, ResponsesStreamWriter, statusOf, type ResponseMeta } from './responsesWire';
 import { conversationKeyOf, routingOf, withAffinityHeader, withEffortHint } from './routingHints';
@@ -60,6 +60,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
 
   let decision: RoutingDecision | null = null;
   let writer: ResponsesStreamWriter | null = null;
+  const flush = streamFlusher(res);
   const start = (model: Pick<CatalogModel, 'id' | 'provider'>): ResponsesStreamWriter => {
     if (writer !== null) {
       return writer;
@@ -77,6 +78,7 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       if (frames !== '') {
         res.write(frames);
       }
+      flush();
     }
   };
   try {
