@@ -95,10 +95,14 @@ async function recordedRate(withBudget: boolean): Promise<number> {
         turn.setPlan({ decision, routing: undefined, substitutedFor: null, namedRoute: null });
         const model = { id: r.model, provider: r.provider } as CatalogModel;
         turn.reservations.push(await ledger.reserve(turn, model, r.estimatedCostUsd));
-        await store.withWrite((tx: WriteTx) => {
-          insertRequest(tx, r, [{ n: 1, ts: r.ts, model: r.model, provider: r.provider, status: r.status, errorCode: null, latencyMs: r.latencyMs }]);
-          hooks.onRecord?.(tx, r, [], turn);
-        });
+        // Batched, as the chat pipeline records a row (ChatService.record).
+        await store.withWrite(
+          (tx: WriteTx) => {
+            insertRequest(tx, r, [{ n: 1, ts: r.ts, model: r.model, provider: r.provider, status: r.status, errorCode: null, latencyMs: r.latencyMs }]);
+            hooks.onRecord?.(tx, r, [], turn);
+          },
+          { batch: true },
+        );
         hooks.afterRecord?.(r, turn);
       }
     };
