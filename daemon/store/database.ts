@@ -43,13 +43,15 @@ export interface WriteOptions {
    * all of them instead of one each: a COMMIT writes every page the transaction changed, and
    * concurrent ledger rows share most of theirs. Resolves once durable, like any write. Every
    * write that is not batched, and every read, runs at once: a batched write is not visible until
-   * its turn has come (its caller is waiting for it then).
+   * its turn has come (its caller is waiting for it then). With `wait: false` it resolves once
+   * its transaction has committed in memory.
    */
   batch?: boolean;
 }
 
 interface BatchedWrite {
   fn: (tx: WriteTx) => unknown;
+  wait: boolean;
   resolve: (value: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -211,7 +213,7 @@ export class Store {
    */
   withWrite<T>(fn: (tx: WriteTx) => T, options?: WriteOptions): Promise<T> {
     if (options?.batch === true) {
-      return this.enqueueBatched(fn);
+      return this.enqueueBatched(fn, options.wait !== false);
     }
     try {
       this.assertOpen();
@@ -268,9 +270,9 @@ export class Store {
     };
   }
 
-  private enqueueBatched<T>(fn: (tx: WriteTx) => T): Promise<T> {
+  private enqueueBatched<T>(fn: (tx: WriteTx) => T, wait: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.batched.push({ fn, resolve: resolve as (v: unknown) => void, reject }) === 1) {
+      if (this.batched.push({ fn, wait, resolve: resolve as (v: unknown) => void, reject }) === 1) {
         // setImmediate, not a microtask: rows finished by other sockets' events in this turn join.
         setImmediate(() => this.runBatched());
       }
@@ -286,7 +288,7 @@ export class Store {
     this.batched = [];
     if (items.length === 1) {
       const only = items[0] as BatchedWrite;
-      this.withWrite(only.fn).then(only.resolve, only.reject);
+      this.withWrite(only.fn, { wait: only.wait }).then(only.resolve, only.reject);
       return;
     }
     try {
@@ -336,13 +338,21 @@ export class Store {
     } finally {
       this.inWrite = false;
     }
-    const durable = frame === null || this.durable === null ? Promise.resolve() : this.durable.journal.append(frame);
+    // Nobody waiting for the fsync (only holds): the record rides with the next one someone waits for.
+    const deferred = items.every((item) => !item.wait);
+    const durable = frame === null || this.durable === null ? Promise.resolve() : this.durable.journal.append(frame, deferred);
+    if (deferred) {
+      // The failure reaches the store through the journal's onLost (see withWrite).
+      durable.catch(() => undefined);
+    }
     items.forEach((item, i) => {
       const o = outcomes[i] as (typeof outcomes)[number];
-      if (o.ok) {
+      if (!o.ok) {
+        item.reject(o.error);
+      } else if (item.wait) {
         durable.then(() => item.resolve(o.value), item.reject);
       } else {
-        item.reject(o.error);
+        item.resolve(o.value);
       }
     });
   }

@@ -9,6 +9,48 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../../daemon/store/database';
 import { decodeJournal } from '../../../daemon/store/journalRecord';
+import { nodeStoreFiles, type AppendFile, type StoreFiles } from '../../../daemon/store/storeFiles';
+
+/** Real files whose journal appends wait until the test opens the gate. */
+class GatedFiles implements StoreFiles {
+  private gate: Promise<void> = Promise.resolve();
+  private openGate: () => void = () => undefined;
+  appendsStarted = 0;
+  mkdir = nodeStoreFiles.mkdir;
+  list = nodeStoreFiles.list;
+  read = nodeStoreFiles.read;
+  truncate = nodeStoreFiles.truncate;
+  rename = nodeStoreFiles.rename;
+  remove = nodeStoreFiles.remove;
+  writeDurably = nodeStoreFiles.writeDurably;
+  syncDir = nodeStoreFiles.syncDir;
+  close(): void {
+    this.gate = new Promise((resolve) => (this.openGate = resolve));
+  }
+  open(): void {
+    this.openGate();
+  }
+  async openAppend(path: string): Promise<AppendFile> {
+    const inner = await nodeStoreFiles.openAppend(path);
+    return {
+      size: inner.size,
+      appendDurably: async (data) => {
+        this.appendsStarted++;
+        await this.gate;
+        await inner.appendDurably(data);
+      },
+      truncate: (length) => inner.truncate(length),
+      close: () => inner.close(),
+    };
+  }
+}
+
+async function settle<T>(p: Promise<T>): Promise<'resolved' | 'pending'> {
+  const pending = Symbol('pending');
+  // Three macrotask turns: the batch's own, then long enough for anything not blocked on the gate.
+  const tick = new Promise<typeof pending>((r) => setImmediate(() => setImmediate(() => setImmediate(() => r(pending)))));
+  return (await Promise.race([p.then(() => 'resolved' as const), tick])) === pending ? 'pending' : 'resolved';
+}
 
 const insert = (key: string) => (tx: Parameters<Parameters<Store['withWrite']>[0]>[0]) => tx.run('INSERT INTO settings(key, value) VALUES (?, ?)', [key, 'v']);
 
@@ -98,4 +140,32 @@ test('a batched write to a closed store is refused', async () => {
   const store = await Store.open({ dir: null });
   await store.close();
   await assert.rejects(store.withWrite(insert('a'), { batch: true }), /closed/);
+});
+
+test('batched writes with wait: false resolve at commit; with a waiting write in the same batch, the record is durable before that one resolves', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'llmr-batch-'));
+  try {
+    const files = new GatedFiles();
+    const store = await Store.open({ dir, files });
+    files.appendsStarted = 0;
+    files.close();
+    const holds = [store.withWrite(insert('h1'), { batch: true, wait: false }), store.withWrite(insert('h2'), { batch: true, wait: false })];
+    assert.deepEqual(await Promise.all(holds.map(settle)), ['resolved', 'resolved'], 'holds do not wait for the fsync');
+    assert.deepEqual(keys(store), ['h1', 'h2']);
+    assert.equal(files.appendsStarted, 0, 'a batch of holds alone starts no write+fsync');
+    const hold = store.withWrite(insert('h3'), { batch: true, wait: false });
+    const row = store.withWrite(insert('row'), { batch: true });
+    assert.equal(await settle(hold), 'resolved');
+    assert.equal(await settle(row), 'pending', 'the row waits for the fsync');
+    assert.equal(files.appendsStarted, 1, 'one write+fsync carries the earlier holds and this batch');
+    files.open();
+    await row;
+    // Not closed: as if killed right after the acknowledgement.
+    const again = await Store.open({ dir });
+    assert.deepEqual(keys(again), ['h1', 'h2', 'h3', 'row']);
+    await again.close();
+    await store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
