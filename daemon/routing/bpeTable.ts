@@ -207,12 +207,24 @@ export function deserializeTable(data: Uint8Array): BpeTable {
     throw new Error('tokenizer table has a wrong header or size');
   }
   const offsets = new Uint32Array(aligned.buffer, aligned.byteOffset + 16, ranks + 1);
-  if (offsets[ranks] !== byteCount) {
+  const slots = new Uint32Array(aligned.buffer, aligned.byteOffset + offsetsEnd, slotCount);
+  // A damaged file must fail here, not read out of bounds (or probe forever) while counting.
+  let previous = 0;
+  for (const offset of offsets) {
+    if (offset < previous) {
+      throw new Error('tokenizer table offsets are out of order');
+    }
+    previous = offset;
+  }
+  let empty = 0;
+  for (const slot of slots) {
+    if (slot > ranks) {
+      throw new Error('tokenizer table has a slot past its last rank');
+    }
+    empty += slot === 0 ? 1 : 0;
+  }
+  if (offsets[0] !== 0 || offsets[ranks] !== byteCount || empty === 0) {
     throw new Error('tokenizer table offsets do not match its bytes');
   }
-  return {
-    offsets,
-    slots: new Uint32Array(aligned.buffer, aligned.byteOffset + offsetsEnd, slotCount),
-    bytes: new Uint8Array(aligned.buffer, aligned.byteOffset + slotsEnd, byteCount),
-  };
+  return { offsets, slots, bytes: new Uint8Array(aligned.buffer, aligned.byteOffset + slotsEnd, byteCount) };
 }

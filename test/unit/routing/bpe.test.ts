@@ -64,6 +64,12 @@ for (const name of names) {
     bad.writeUInt32LE(bad.readUInt32LE(12) + 1, 12);
     assert.throws(() => deserializeTable(bad), /wrong header or size/);
     assert.throws(() => deserializeTable(Buffer.from(file.subarray(0, file.length - 1))), /wrong header or size/);
+    const disordered = Buffer.from(file);
+    disordered.writeUInt32LE(0xffffffff, 16 + 4 * 10);
+    assert.throws(() => deserializeTable(disordered), /out of order/);
+    const pastEnd = Buffer.from(file);
+    pastEnd.writeUInt32LE(t.offsets.length + 5, 16 + t.offsets.byteLength + 4 * [...t.slots].findIndex((x) => x !== 0));
+    assert.throws(() => deserializeTable(pastEnd), /past its last rank/);
   });
 
   test(`${name}: counts and ids equal gpt-tokenizer's over a seeded corpus of 1,500 texts (0–50k chars)`, () => {
