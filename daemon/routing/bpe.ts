@@ -174,12 +174,29 @@ export class BpeCounter {
       while (code(text, k) === 0x0a || code(text, k) === 0x0d) {
         k++;
       }
-      const d = code(text, k);
-      return d < 0 || (d < 0x80 && ASCII[d] !== SPACE) ? k : -1;
+      // The breaks alone, when text follows them (directly or after an indent of spaces): the
+      // patterns' `\s*[\r\n]` backtracks to the last break. At the end, `\s+$` takes all.
+      let m = k;
+      while (code(text, m) === 0x20) {
+        m++;
+      }
+      const d = code(text, m);
+      return (d < 0 && m === k) || (d >= 0 && d < 0x80 && ASCII[d] !== SPACE) ? k : -1;
     }
     if (c === 0x20) {
       const d = code(text, i + 1);
-      return d >= 0 && d < 0x80 && ASCII[d] === DIGIT ? i + 1 : -1;
+      if (d >= 0 && d < 0x80 && ASCII[d] === DIGIT) {
+        return i + 1;
+      }
+      if (d === 0x20) {
+        // A run of spaces: before text, all but the last (which goes with the text); at the end, all.
+        let m = i + 2;
+        while (code(text, m) === 0x20) {
+          m++;
+        }
+        const e = code(text, m);
+        return e < 0 ? m : e < 0x80 && ASCII[e] !== SPACE ? m - 1 : -1;
+      }
     }
     return -1;
   }

@@ -96,6 +96,7 @@ for (const name of names) {
       '\ud800', '\udc00', 'a\ud800b', '\ud83d\ude00\ud83d', '\uffff\ufffe', '\ufffd\ud800',
       ' '.repeat(20_000), ' '.repeat(20_000) + 'x', '\n'.repeat(5000), '\r\n'.repeat(3000), '9'.repeat(10_001), 'ab'.repeat(8000), '\t \n'.repeat(2000), '.'.repeat(4000), '=-'.repeat(3000),
       '\nword', '\r\nWord', '12\u0663456', 'caf\u00e9 ab\u00e9', "x'\u00e9 I'\u00e9", 'HTTPServer \u00c9cole ABC\u00e9', '.\u00e9 \u00e9', ' 7 .. \u2028x',
+      'x\n   ', 'x\n\n  ', '\n ', 'if x:\n    y\n', '  \n', 'a  ', 'a   b', '\n\n    \tz', '\r\n  x',
       '<|endoftext|>', 'a<|endoftext|>b <|im_start|>user<|im_end|>', "I'M HE'S 'S ''s Don'T", 'ǅungla ǅ ǈ Ⅻ', 'e\u0301\u0301\u0301 x\u20dd',
       corpusText(seeded(99), 50_000),
     ];
