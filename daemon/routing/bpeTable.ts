@@ -209,19 +209,20 @@ export function deserializeTable(data: Uint8Array): BpeTable {
   const offsets = new Uint32Array(aligned.buffer, aligned.byteOffset + 16, ranks + 1);
   const slots = new Uint32Array(aligned.buffer, aligned.byteOffset + offsetsEnd, slotCount);
   // A damaged file must fail here, not read out of bounds (or probe forever) while counting.
-  let previous = 0;
-  for (const offset of offsets) {
-    if (offset < previous) {
+  for (let r = 0; r < ranks; r++) {
+    if ((offsets[r + 1] as number) < (offsets[r] as number)) {
       throw new Error('tokenizer table offsets are out of order');
     }
-    previous = offset;
   }
   let empty = 0;
-  for (const slot of slots) {
+  for (let i = 0; i < slotCount; i++) {
+    const slot = slots[i] as number;
     if (slot > ranks) {
       throw new Error('tokenizer table has a slot past its last rank');
     }
-    empty += slot === 0 ? 1 : 0;
+    if (slot === 0) {
+      empty++;
+    }
   }
   if (offsets[0] !== 0 || offsets[ranks] !== byteCount || empty === 0) {
     throw new Error('tokenizer table offsets do not match its bytes');
