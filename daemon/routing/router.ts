@@ -237,7 +237,7 @@ export class Router {
     const ranked = rank(createStrategy({ name: 'learned' }), options, scoringContext(options, this.setup(frame, hardness)));
     const est = ranked[0]?.candidate ?? (options[0] as Estimate);
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
-      best: est, fallbacks: [], estimates: [est], scores: new Map([[est.model, 1]]), tradeoff: frame.tradeoff, features,
+      best: est, fallbacks: [], estimates: [est], scores: new Map([[est, 1]]), tradeoff: frame.tradeoff, features,
       strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: namedModelReason(model.id, est), escalation: undefined, difficulty: pred.difficulty,
     });
     return { decision, features, rules: [], matchedRule: null };
@@ -282,7 +282,8 @@ export class Router {
     // Each model shows its best option; the chosen model shows the option chosen (the chain may
     // have preferred it over a higher-scoring one).
     const perModel = bestPerModel(options, scores, top.candidate);
-    const ruleChoice = applyRule(ruleEval.match, new Map(perModel.map((e) => [e.model, e])));
+    // The by-model map only when a rule matched (applyRule reads nothing otherwise).
+    const ruleChoice = ruleEval.match ? applyRule(ruleEval.match, new Map(perModel.map((e) => [e.model, e]))) : null;
     let best: Estimate = top.candidate;
     let fallbacks = distinctModels(ranked, best.model, 3);
     let ruleId: string | null = null;
@@ -309,7 +310,7 @@ export class Router {
       }
     }
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
-      best, fallbacks, estimates: perModel, scores: new Map(perModel.map((e) => [e.model, scores.get(e) ?? 0])), tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
+      best, fallbacks, estimates: perModel, scores, tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
       escalation: policy.escalation, difficulty: prediction.difficulty,
     });
     return { decision, features, rules: ruleEval.traces, matchedRule: ruleId };
