@@ -266,7 +266,11 @@ export class Router {
     const preferredProviders = input.routing?.preferredProviders ?? [];
     const preferredModels = input.routing?.preferredModels ?? [];
     const preferenceBonus = (e: Estimate) => (preferredModels.includes(e.model) ? 0.25 : 0) + (preferredProviders.includes(e.provider) ? 0.15 : 0);
-    const scored: Strategy = { name: strategy.name, score: (c, cx) => strategy.score(c, cx) + preferenceBonus(c as Estimate) };
+    // Without preferences the strategy scores alone: the bonus would add 0 to every score, and the
+    // wrapper cost a call (and a boxed number) per option per ranking pass.
+    const scored: Strategy = preferredModels.length === 0 && preferredProviders.length === 0
+      ? strategy
+      : { name: strategy.name, score: (c, cx) => strategy.score(c, cx) + preferenceBonus(c as Estimate) };
     // Cost ≤ balanced ≤ quality holds by construction for the tradeoff strategy: each choice is
     // taken among the options at least as dear and as good as the choice of the tradeoff below.
     const chained = strategy.name === 'learned' && input.routing?.willingnessToPay === undefined;
