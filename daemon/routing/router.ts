@@ -280,7 +280,8 @@ export class Router {
       throw nothingFits(bestPerModel(options, new Map()), features);
     }
     const scores = new Map<Estimate, number>();
-    for (const r of ranked) {
+    for (let i = 0; i < ranked.length; i++) {
+      const r = ranked[i] as (typeof ranked)[number];
       scores.set(r.candidate, r.score);
     }
     // Each model shows its best option; the chosen model shows the option chosen (the chain may
