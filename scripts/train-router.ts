@@ -2,7 +2,7 @@
 // split is never read for fitting or for choosing anything) and writes
 // daemon/routing/model/{word-vectors,router-model,metrics}.json.
 // Deterministic: fixed seeds, stable split, no clock or randomness in what is written.
-// Bounded: a few minutes of one core (four feature variants × three objectives are validated; the machine is shared).
+// Bounded: a few minutes of one core (four feature variants × two objectives are validated; the machine is shared).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, SUBJECT_HOLDOUT_EVERY, TEST_SHARE, type BenchRow } from '../bench/routingData';

@@ -30,16 +30,17 @@ const Encoded = z.object({ scale: z.number(), int16: z.string() });
  * - `correct`: P(strong correct) and P(weak correct); gain = their difference.
  * - `disagree`: P(the two disagree) and P(the strong one is right | they disagree);
  *   gain = P(disagree) · (2·P(strong right | disagree) − 1) = P(strong alone right) − P(weak alone right).
- * - `strongWins`: P(the strong one is right | they disagree) alone (prompts where both agree are
- *   left out of its training: they say nothing about which model to call).
+ * Both are expected gains, as live routing needs: D is also the prompt's hardness there (effort,
+ * stakes). P(strong right | disagree) alone ranked GSM8K slightly better in validation but is not
+ * a gain (it ignores whether the two disagree at all), so it is not offered (model card).
  */
-export const OBJECTIVES = ['correct', 'disagree', 'strongWins'] as const;
+export const OBJECTIVES = ['correct', 'disagree'] as const;
 export type Objective = (typeof OBJECTIVES)[number];
 export type Head = 'strong' | 'weak' | 'disagree' | 'strongWins';
 /** The heads each objective reads, in the order the model file stores them. */
-export const OBJECTIVE_HEADS: Record<Objective, readonly Head[]> = { correct: ['strong', 'weak'], disagree: ['disagree', 'strongWins'], strongWins: ['strongWins'] };
+export const OBJECTIVE_HEADS: Record<Objective, readonly Head[]> = { correct: ['strong', 'weak'], disagree: ['disagree', 'strongWins'] };
 /** One expert's head weights (OBJECTIVE_HEADS[objective], in order), stored sparsely. */
-const ExpertWeights = z.object({ dimensions: z.number().int().positive(), indices: z.string(), values: z.array(Encoded).min(1).max(2), objective: z.enum(OBJECTIVES).optional() });
+const ExpertWeights = z.object({ dimensions: z.number().int().positive(), indices: z.string(), values: z.array(Encoded).length(2), objective: z.enum(OBJECTIVES).optional() });
 /** The networks beside an expert's linear model (mlp.ts; several seeds, averaged) and how they are blended. */
 const NetFile = z.object({ mlps: z.array(MlpFile).min(1), mean: z.number(), sd: z.number().positive(), corr: z.number().min(-1).max(1), weight: z.number().nonnegative() });
 const Reads = z.object({ wordVectors: z.boolean(), wordProblemCues: z.boolean() });
@@ -135,8 +136,6 @@ export function linearGain(e: Expert, x: SparseVector, objective: Objective = e.
       return head(e, 'strong', x) - head(e, 'weak', x);
     case 'disagree':
       return head(e, 'disagree', x) * (2 * head(e, 'strongWins', x) - 1);
-    case 'strongWins':
-      return head(e, 'strongWins', x);
   }
 }
 
