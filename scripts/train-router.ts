@@ -122,11 +122,11 @@ function expertWeights(e: Expert): ModelFile['experts']['choice'] {
  * teach it) and routes this fold's prompts; the score is the cost to reach 95% of the best single
  * model's mean on the cost–quality curve's hull (lower is better).
  */
-function searchArena(experts: Record<'choice' | 'open', Expert>, vectors: WordVectors, kappa: number, arenaTrain: BenchRow[], models: Map<string, BenchModel>, prices: ReturnType<typeof pricedArena>['priced']) {
+function searchArena(experts: Record<'choice' | 'open', Expert>, vectors: WordVectors, kappa: Record<'choice' | 'open', number>, arenaTrain: BenchRow[], models: Map<string, BenchModel>, prices: ReturnType<typeof pricedArena>['priced']) {
   const ids = [...models.keys()];
   const routable = new Map([...prices].filter(([m]) => models.has(m)));
   const best = singleModels(arenaTrain, routable)[0];
-  const results: { kappa: number; priorStrength: number; maxAdjustment: number; costShareAt95: number; thresholdRuleCostShareAt95: number }[] = [];
+  const results: { kappa: Record<'choice' | 'open', number>; priorStrength: number; maxAdjustment: number; costShareAt95: number; thresholdRuleCostShareAt95: number }[] = [];
   for (const priorStrength of PRIOR_STRENGTHS) {
     for (const maxAdjustment of MAX_ADJUSTMENTS) {
       {
@@ -198,7 +198,11 @@ function main(): void {
     const k = hasOptions(vec(r)) ? 'choice' : 'open';
     oofD.set(r, (k === 'choice' ? choiceVariant : openVariant).v.outOfFold.get(r)?.(netWeight[k]) ?? 0);
   }
-  const kappa = calibrateKappa(pairTrain, oofD);
+  // κ per expert, each on its own prompts: D of the multiple-choice expert and D of the open one
+  // are different quantities (different objectives, features and prompts).
+  const kappaOf = (k: 'choice' | 'open') => calibrateKappa(pairTrain.filter((r) => hasOptions(vec(r)) === (k === 'choice')), oofD);
+  const kappa = { choice: kappaOf('choice'), open: kappaOf('open') };
+  const kappas = { choice: kappa.choice.kappa, open: kappa.open.kappa };
 
   const experts = markReads(withNetWeights(trainExperts(pairTrain, features, BAGS, 0, objectives), netWeight), reads);
 
@@ -206,7 +210,7 @@ function main(): void {
   const { priced } = pricedArena(arena, loadPrices());
   const arenaTrain = arena.filter((r) => !isTest(r));
   const { models: figures } = benchModels([...new Set(arena.flatMap((r) => Object.keys(r.outcomes)))]);
-  const search = searchArena(experts, vectors, kappa.kappa, arenaTrain, figures, priced);
+  const search = searchArena(experts, vectors, kappas, arenaTrain, figures, priced);
 
   const file: ModelFile = {
     version: 3,
@@ -219,7 +223,7 @@ function main(): void {
       ...(experts.open.net ? { open: encodeNet(experts.open.net) } : {}),
     },
     gap: { choice: { mean: experts.choice.mean, sd: experts.choice.sd }, open: { mean: experts.open.mean, sd: experts.open.sd } },
-    kappa: kappa.kappa,
+    kappa: kappas,
     reads,
     online: { priorStrength: search.chosen.priorStrength, maxAdjustment: search.chosen.maxAdjustment },
   };
@@ -243,7 +247,7 @@ function main(): void {
       variants: variants.map((x) => ({ reads: x.reads, objective: x.objective, ...withoutOutOfFold(x.v) })),
       reads,
       objectives,
-      kappaLogLoss: kappa.logLoss,
+      kappaLogLoss: { choice: kappa.choice.logLoss, open: kappa.open.logLoss },
       how: '3-fold CV by prompt inside the training split (MMLU, GSM8K); MMLU subject-group CV over training subjects (the unseen-subject set excluded)' },
     arenaSearch: { how: `${ARENA_FOLDS}-fold CV on the arena training prompts, online learning from the other folds; cost share of the best single model at 95% of its mean (hull)`, results: search.results },
     chosen: { kappa: file.kappa, netWeight, reads, objectives, ...file.online },
@@ -255,7 +259,7 @@ function main(): void {
     console.log(`validation (training split), reads ${JSON.stringify(x.reads)}, objective ${x.objective}: ${JSON.stringify(withoutOutOfFold(x.v))}`);
   }
   console.log(`→ ${variants.length} recipes compared; reads ${JSON.stringify(reads)}, objectives ${JSON.stringify(objectives)}, network weights ${JSON.stringify(netWeight)}`);
-  console.log(`κ ${file.kappa} (log-loss ${kappa.logLoss} on out-of-fold training prompts); arena CV (training prompts): prior strength ${file.online.priorStrength}, bound ±${file.online.maxAdjustment} → ${(search.chosen.costShareAt95 * 100).toFixed(1)}% of the best model's cost at 95%`);
+  console.log(`κ ${JSON.stringify(file.kappa)} (log-loss ${kappa.choice.logLoss} / ${kappa.open.logLoss} on out-of-fold training prompts); arena CV (training prompts): prior strength ${file.online.priorStrength}, bound ±${file.online.maxAdjustment} → ${(search.chosen.costShareAt95 * 100).toFixed(1)}% of the best model's cost at 95%`);
   for (const r of heldOut) {
     console.log(`${r.benchmark}: APGR ${r.apgr.toFixed(3)}  CPT(50%) ${(r.cpt50 * 100).toFixed(1)}%  CPT(80%) ${(r.cpt80 * 100).toFixed(1)}%  (${r.prompts} held-out prompts)`);
   }

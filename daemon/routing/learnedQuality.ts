@@ -56,8 +56,11 @@ export const ModelFile = z.object({
   reads: z.object({ choice: Reads, open: Reads }).optional(),
   /** Mean and standard deviation of each expert's linear gain (its objective's) over training prompts. */
   gap: z.object({ choice: z.object({ mean: z.number(), sd: z.number() }), open: z.object({ mean: z.number(), sd: z.number() }) }),
-  /** Logits of quality lost per standard deviation of difficulty. */
-  kappa: z.number(),
+  /**
+   * Logits of quality lost per standard deviation of difficulty: one for both experts, or one per
+   * expert (each fitted on its own prompts: the experts' D need not mean the same to every model).
+   */
+  kappa: z.union([z.number().nonnegative(), z.object({ choice: z.number().nonnegative(), open: z.number().nonnegative() })]),
   /** Online learning: outcomes a category's adjustment is shrunk towards 0 by, and its bound. */
   online: z.object({ priorStrength: z.number().positive(), maxAdjustment: z.number().positive() }),
 });
@@ -220,7 +223,7 @@ interface Shared {
   experts: Record<'choice' | 'open', Expert>;
   vectors: WordVectors;
   profiler: CategoryProfiler;
-  kappa: number;
+  kappa: Record<'choice' | 'open', number>;
   online: ModelFile['online'];
   /** Readings depend on the weights only, so every model sharing them shares the cache. */
   readings: Map<string, PromptReading>;
@@ -254,8 +257,8 @@ export class LearnedQuality implements QualityModel {
     return LearnedQuality.fromExperts({ choice: expert('choice'), open: expert('open') }, file.kappa, file.online, vectors);
   }
 
-  static fromExperts(experts: Record<'choice' | 'open', Expert>, kappa: number, online: ModelFile['online'], vectors: WordVectors = shippedWordVectors()): LearnedQuality {
-    return new LearnedQuality({ experts, vectors, profiler: new CategoryProfiler(vectors), kappa, online, readings: new Map() });
+  static fromExperts(experts: Record<'choice' | 'open', Expert>, kappa: ModelFile['kappa'], online: ModelFile['online'], vectors: WordVectors = shippedWordVectors()): LearnedQuality {
+    return new LearnedQuality({ experts, vectors, profiler: new CategoryProfiler(vectors), kappa: perExpert(kappa), online, readings: new Map() });
   }
 
   /** A model with the same weights and no online state (one per router: users do not share what they taught). */
@@ -264,11 +267,12 @@ export class LearnedQuality implements QualityModel {
   }
 
   /** The same weights with another κ (training's κ search). */
-  withKappa(kappa: number): LearnedQuality {
-    return new LearnedQuality({ ...this.shared, kappa });
+  withKappa(kappa: ModelFile['kappa']): LearnedQuality {
+    return new LearnedQuality({ ...this.shared, kappa: perExpert(kappa) });
   }
 
-  get kappa(): number {
+  /** κ per expert (the expert that read a prompt sets how far its D moves every model). */
+  get kappa(): Readonly<Record<'choice' | 'open', number>> {
     return this.shared.kappa;
   }
 
@@ -335,7 +339,7 @@ export class LearnedQuality implements QualityModel {
   offlineQuality(model: Pick<CatalogModel, 'qualityPrior' | 'qualityByCategory'>, reading: PromptReading): number {
     const base = clamp(mixedQuality(model, reading.profile.categories), 0.01, 0.99);
     const d = clamp(reading.difficulty.d, -MAX_DIFFICULTY, MAX_DIFFICULTY);
-    return clamp(sigmoid(Math.log(base / (1 - base)) - this.shared.kappa * d), 0.01, 0.99);
+    return clamp(sigmoid(Math.log(base / (1 - base)) - this.shared.kappa[reading.difficulty.expert] * d), 0.01, 0.99);
   }
 
   /** This user's correction for `modelId` on a prompt of this category mix (bounded). */
@@ -366,7 +370,7 @@ export class LearnedQuality implements QualityModel {
     // each model's figures read from an array made once per model object (catalog views are
     // long-lived): the same arithmetic in the same order, so the same numbers.
     const mix = mixArray(reading.profile.categories);
-    const kd = this.shared.kappa * clamp(reading.difficulty.d, -MAX_DIFFICULTY, MAX_DIFFICULTY);
+    const kd = this.shared.kappa[reading.difficulty.expert] * clamp(reading.difficulty.d, -MAX_DIFFICULTY, MAX_DIFFICULTY);
     const learned = this.online.size > 0;
     for (const m of models) {
       const figures = categoryFigures(m);
@@ -486,6 +490,10 @@ function mixArray(categories: Readonly<Record<TaskCategory, number>>): Float64Ar
     mixByReading.set(categories, a);
   }
   return a;
+}
+
+function perExpert(kappa: ModelFile['kappa']): Record<'choice' | 'open', number> {
+  return typeof kappa === 'number' ? { choice: kappa, open: kappa } : { choice: kappa.choice, open: kappa.open };
 }
 
 function clamp(x: number, lo: number, hi: number): number {
