@@ -19,13 +19,17 @@ interface Decider {
 
 const WORDS = 'the router reads each request and decides which model should answer it within budget while code like function parse(x) { return x + 1; } and numbers 42 3.14 appear'.split(' ');
 
+// Plain prose that no task cue matches (no code, math, creative, extraction or analysis words): the
+// classifier reads all of its first 4 000 characters before calling it chat.
+const PROSE = 'the committee met on tuesday and noted that regional offices had improved coordination with suppliers although several deliveries arrived late during the winter months while staff kept careful records of every shipment'.split(' ');
+
 /** About `tokens` tokens of mixed prose and code; `salt` makes every prompt distinct. */
-export function makePrompt(tokens: number, salt: number): string {
+export function makePrompt(tokens: number, salt: number, words: readonly string[] = WORDS): string {
   const out: string[] = [`request ${salt}:`];
   let i = salt;
   let chars = 0;
   while (chars < tokens * 4.2) {
-    const w = WORDS[i++ % WORDS.length] ?? 'x';
+    const w = words[i++ % words.length] ?? 'x';
     out.push(i % 17 === 0 ? `${w}${i}` : w);
     chars += w.length + 1;
   }
@@ -68,6 +72,10 @@ export async function runLatency(): Promise<void> {
   const ds = await deciders();
   const history = makePrompt(1900, 99);
   const cases: Case[] = (process.env.SIZES ?? "100,2000,8000").split(",").map(Number).map((size) => ({ name: `~${size} tokens`, messages: (salt) => [{ role: 'user', content: makePrompt(size, salt) }] }));
+  for (const size of (process.env.PROSE_SIZES ?? '2000').split(',').filter(Boolean).map(Number)) {
+    // Its words are longer than the mixed text's: 1.4× the characters for about as many tokens.
+    cases.push({ name: `~${size} tokens, prose`, messages: (salt) => [{ role: 'user', content: makePrompt(size * 1.4, salt, PROSE) }] });
+  }
   // A conversation resending its first 2k-token turn with a new short question each time.
   cases.push({ name: 'resent 2k history + new 100', messages: (salt) => [{ role: 'user', content: history }, { role: 'assistant', content: 'Noted.' }, { role: 'user', content: makePrompt(100, salt) }] });
   console.log(`Decision latency: ${Catalog.builtIn().list().length}-model catalog, tokenization and learned model included, a new prompt for every decision; load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} CPUs; ${rounds} interleaved rounds × ${perRound} decisions per router and size`);
@@ -118,6 +126,35 @@ export async function runLatency(): Promise<void> {
       }
     }
   }
+  allocationPerDecision(ds, cases, salt);
+}
+
+/**
+ * Bytes a decision leaves for the young-generation collector (its pauses set the p99): the heap's
+ * growth over a few decisions started from a collected heap, their prompts built beforehand. Few
+ * enough decisions that no collection runs in between (the young generation holds ≥ 16 MB).
+ */
+function allocationPerDecision(ds: Decider[], cases: Case[], firstSalt: number): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) {
+    return;
+  }
+  const n = 50;
+  let salt = firstSalt;
+  const cells: string[] = [];
+  for (const c of cases) {
+    const per = ds.map((d) => {
+      const inputs = Array.from({ length: n }, () => c.messages(salt++));
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (const m of inputs) {
+        d.decide(m);
+      }
+      return `${d.label} ${((process.memoryUsage().heapUsed - before) / n / 1024).toFixed(0)} KB`;
+    });
+    cells.push(`${c.name}: ${per.join(', ')}`);
+  }
+  console.log(`Allocated per decision (heap growth over ${n} decisions from a collected heap): ${cells.join('; ')}`);
 }
 
 if (process.argv[1]?.endsWith('routingLatency.ts')) {

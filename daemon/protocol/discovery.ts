@@ -24,4 +24,6 @@ export const RoutingHeaders = {
   tradeoff: 'x-llm-router-tradeoff',
   /** The model the caller named, when a budget's `downgrade` (opted in) answered with another. */
   substitutedFor: 'x-llm-router-substituted-for',
+  /** Built-in tools a Responses request offered that no provider path here runs (web_search): left out. */
+  droppedTools: 'x-llm-router-dropped-tools',
 } as const;

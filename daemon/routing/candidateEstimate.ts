@@ -41,10 +41,15 @@ export interface EstimateRequest {
 }
 
 export class CandidateEstimator {
-  /** One decision prices a model's answer once, whatever number of effort options it has. */
-  private lastAnswerCost: { m: CatalogModel; input: number; output: number; cost: number | null } | null = null;
-  /** The model's per-token price, looked up once for its effort options (they are estimated one after another). */
-  private lastPrice: { m: CatalogModel; price: ModelPrice | null } | null = null;
+  // One decision prices a model's answer once, whatever number of effort options it has, and looks
+  // its per-token price up once for them (they are estimated one after another). Kept in fields,
+  // not a new object per model: every decision estimates 40+ models.
+  private answerModel: CatalogModel | null = null;
+  private answerInput = 0;
+  private answerOutput = 0;
+  private answerUsd: number | null = null;
+  private priceModel: CatalogModel | null = null;
+  private modelPrice: ModelPrice | null = null;
 
   constructor(private readonly env: EstimatorEnv) {}
 
@@ -73,16 +78,16 @@ export class CandidateEstimator {
 
   /** A new decision: prices are looked up again (a time-of-day price may have changed). */
   beginDecision(): void {
-    this.lastPrice = null;
+    this.priceModel = null;
   }
 
   private priceOf(m: CatalogModel): ModelPrice | null {
-    const last = this.lastPrice;
-    if (last !== null && last.m === m) {
-      return last.price;
+    if (this.priceModel === m) {
+      return this.modelPrice;
     }
     const price = this.env.catalog.price(m);
-    this.lastPrice = { m, price };
+    this.priceModel = m;
+    this.modelPrice = price;
     return price;
   }
 
@@ -94,12 +99,14 @@ export class CandidateEstimator {
   }
 
   private answerCost(m: CatalogModel, inputTokens: number, outputTokens: number): number | null {
-    const last = this.lastAnswerCost;
-    if (last && last.m === m && last.input === inputTokens && last.output === outputTokens) {
-      return last.cost;
+    if (this.answerModel === m && this.answerInput === inputTokens && this.answerOutput === outputTokens) {
+      return this.answerUsd;
     }
     const cost = estimateCallCost(m, inputTokens, outputTokens);
-    this.lastAnswerCost = { m, input: inputTokens, output: outputTokens, cost };
+    this.answerModel = m;
+    this.answerInput = inputTokens;
+    this.answerOutput = outputTokens;
+    this.answerUsd = cost;
     return cost;
   }
 }

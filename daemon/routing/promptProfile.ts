@@ -52,39 +52,57 @@ export interface ProfileInput {
 
 export class CategoryProfiler {
   private readonly prototypes: Map<SemanticCategory, Float32Array>;
+  /** The prototypes in SEMANTIC order, and a reused buffer of one prompt's similarities (mix runs on every new prompt). */
+  private readonly ordered: Float32Array[];
+  private readonly sims = new Float64Array(SEMANTIC.length);
 
   constructor(vectors: WordVectors) {
     this.prototypes = new Map(SEMANTIC.map((c) => [c, unit(vectors.meanOf(CATEGORY_SEEDS[c]))]));
+    this.ordered = SEMANTIC.map((c) => this.prototypes.get(c) as Float32Array);
   }
 
   /** Cosine similarity of a prompt's mean vector to each category's seeds (0 when it has no known word). */
   similarities(embedding: Float32Array): Record<SemanticCategory, number> {
+    const sims = this.similaritiesInto(embedding);
+    const out = {} as Record<SemanticCategory, number>;
+    SEMANTIC.forEach((c, i) => {
+      out[c] = sims[i] ?? 0;
+    });
+    return out;
+  }
+
+  /** `similarities` in SEMANTIC order, in the reused buffer. */
+  private similaritiesInto(embedding: Float32Array): Float64Array {
     let norm = 0;
-    for (const v of embedding) {
+    for (let k = 0; k < embedding.length; k++) {
+      const v = embedding[k] ?? 0;
       norm += v * v;
     }
     norm = Math.sqrt(norm);
-    const out = {} as Record<SemanticCategory, number>;
-    for (const c of SEMANTIC) {
-      const p = this.prototypes.get(c) as Float32Array;
+    for (let i = 0; i < SEMANTIC.length; i++) {
+      const p = this.ordered[i] as Float32Array;
       let s = 0;
       for (let k = 0; k < p.length; k++) {
         s += (p[k] ?? 0) * (embedding[k] ?? 0);
       }
-      out[c] = norm > 0 ? s / norm : 0;
+      this.sims[i] = norm > 0 ? s / norm : 0;
     }
-    return out;
+    return this.sims;
   }
 
   mix(input: ProfileInput): Record<TaskCategory, number> {
-    const sim = this.similarities(input.embedding);
-    const known = SEMANTIC.some((c) => sim[c] !== 0);
-    const max = Math.max(...SEMANTIC.map((c) => sim[c]));
+    // The same arithmetic in the same order as over per-category records, without building them.
+    const sim = this.similaritiesInto(input.embedding);
+    let known = false;
+    let max = -Infinity;
+    for (let i = 0; i < SEMANTIC.length; i++) {
+      const v = sim[i] ?? 0;
+      known ||= v !== 0;
+      max = Math.max(max, v);
+    }
     let z = 0;
-    const soft = {} as Record<SemanticCategory, number>;
-    for (const c of SEMANTIC) {
-      soft[c] = known ? Math.exp((sim[c] - max) / TEMPERATURE) : 1;
-      z += soft[c];
+    for (let i = 0; i < SEMANTIC.length; i++) {
+      z += known ? Math.exp(((sim[i] ?? 0) - max) / TEMPERATURE) : 1;
     }
     const cues = FROM_TASK_TYPE[input.taskType];
     const semanticWeight = !known ? 0 : input.taskType === 'simple' || input.taskType === 'chat' ? SEMANTIC_WEIGHT.fallback : SEMANTIC_WEIGHT.cue;
@@ -95,8 +113,10 @@ export class CategoryProfiler {
     for (const c of TASK_CATEGORIES) {
       out[c] = 0;
     }
-    for (const c of SEMANTIC) {
-      out[c] = rest * ((1 - semanticWeight) * (cues[c] ?? 0) + semanticWeight * (soft[c] / z));
+    for (let i = 0; i < SEMANTIC.length; i++) {
+      const c = SEMANTIC[i] as SemanticCategory;
+      const soft = known ? Math.exp(((sim[i] ?? 0) - max) / TEMPERATURE) : 1;
+      out[c] = rest * ((1 - semanticWeight) * (cues[c] ?? 0) + semanticWeight * (soft / z));
     }
     out.longContext = long;
     out.tools = tools;

@@ -94,6 +94,8 @@ export async function shipBatch(store: Store, pool: Pool, teamId: string, member
         ttft_ms: row.ttftMs === null ? null : Math.round(row.ttftMs),
         status: row.status,
         error_code: row.errorCode,
+        effort: row.effort ?? null,
+        expected_wall_ms: row.expectedWallMs === null || row.expectedWallMs === undefined ? null : Math.round(row.expectedWallMs),
         lease_ids: leaseIds,
         received_at: receivedAt,
       })),

@@ -3,6 +3,7 @@
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { ReportDimension, ReportExportParams, ReportExportResult, SpendTimeseriesParams, SpendTimeseriesResult } from '../protocol/budget';
+import { EffortLevel } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
 import type { LedgerRow } from '../protocol/ledger';
 import type { Params, SpendRequestsResult, SpendSummaryResult } from '../protocol/methods';
@@ -84,6 +85,7 @@ export async function teamTimeseries(pool: Pool, teamId: string, params: z.outpu
 const EXPORT_COLUMNS = [
   'request_id', 'member_id', 'ts', 'client_kind', 'workspace', 'endpoint', 'requested_model', 'model', 'provider', 'policy', 'task_type', 'stream',
   'tokens_in', 'tokens_out', 'tokens_cached', 'tokens_reasoning', 'estimated_cost_usd', 'cost_usd', 'cost_state', 'latency_ms', 'ttft_ms', 'status', 'error_code',
+  'effort', 'expected_wall_ms',
 ] as const;
 const EXPORT_PAGE = 2000;
 
@@ -95,7 +97,7 @@ function jsonRow(r: ExportRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const c of EXPORT_COLUMNS) {
     const v = r[c];
-    out[c] = typeof v === 'string' && /^(ts|tokens_|latency_ms|ttft_ms)/.test(c) ? Number(v) : v;
+    out[c] = typeof v === 'string' && /^(ts|tokens_|latency_ms|ttft_ms|expected_wall_ms)/.test(c) ? Number(v) : v;
   }
   return out;
 }
@@ -142,6 +144,8 @@ type TeamRow = {
   model: string; provider: string; policy: string | null; task_type: string | null; stream: boolean; tokens_in: string; tokens_out: string;
   tokens_cached: string; tokens_reasoning: string; estimated_cost_usd: number | null; cost_usd: number | null; cost_state: string;
   latency_ms: string; ttft_ms: string | null; status: string; error_code: string | null;
+  /** Absent only on a database no daemon with the addition has connected to yet. */
+  effort?: string | null; expected_wall_ms?: string | null;
 };
 
 /** The team ledger's rows, newest first, keyset-paginated like the local spend/requests. */
@@ -198,6 +202,8 @@ export async function teamRequests(pool: Pool, teamId: string, params: Params<'s
     ttftMs: r.ttft_ms === null ? null : Number(r.ttft_ms),
     status: r.status as LedgerRow['status'],
     errorCode: r.error_code,
+    effort: effortOf(r.effort),
+    expectedWallMs: r.expected_wall_ms === null || r.expected_wall_ms === undefined ? null : Number(r.expected_wall_ms),
     fallbacks: [],
     experimentId: null,
     arm: null,
@@ -205,6 +211,12 @@ export async function teamRequests(pool: Pool, teamId: string, params: Params<'s
   }));
   const last = rows[rows.length - 1];
   return { rows, nextCursor: res.rows.length > params.limit && last ? Buffer.from(JSON.stringify(['team', last.ts, last.id])).toString('base64url') : null };
+}
+
+/** Another member's daemon (maybe another version) wrote it: anything unknown reads as null. */
+function effortOf(v: unknown): EffortLevel | null {
+  const parsed = EffortLevel.safeParse(v);
+  return parsed.success ? parsed.data : null;
 }
 
 function decodeTeamCursor(cursor: string): { ts: number; id: string } {

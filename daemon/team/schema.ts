@@ -1,6 +1,13 @@
 // The team database's schema, versioned. Each daemon applies what is missing at connect time
 // under an advisory lock (several daemons start at once); a database whose schema is newer than
 // this daemon knows is refused with a clear error instead of being written with old assumptions.
+//
+// Two kinds of change. A versioned migration may change what older daemons rely on, so it makes
+// them refuse the database (they compare the highest version with their own). An addition is a
+// change every older daemon keeps working under (a nullable column: their inserts go through
+// json_populate_recordset over the table's row type, so a key they do not send becomes NULL, and
+// their readers name columns or ignore extra ones). Additions are recorded in their own table and
+// never raise the version, so one member upgrading never forces the others to.
 import type { PoolClient } from 'pg';
 import { RouterError } from '../protocol/errors';
 
@@ -96,8 +103,26 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
 
 export const PG_SCHEMA_VERSION = Math.max(...PG_MIGRATIONS.map((m) => m.version));
 
-/** Applies the missing migrations; returns the schema version. */
-export async function migrateTeamDb(client: PoolClient, migrations: readonly PgMigration[] = PG_MIGRATIONS): Promise<number> {
+export interface PgAddition {
+  /** Unique; never rename one that has shipped. */
+  name: string;
+  /** Idempotent (IF NOT EXISTS), and harmless to every older daemon: see the header. */
+  sql: string;
+}
+
+export const PG_ADDITIONS: readonly PgAddition[] = [
+  {
+    name: 'team_requests: effort and expected wall time',
+    sql: 'ALTER TABLE team_requests ADD COLUMN IF NOT EXISTS effort text, ADD COLUMN IF NOT EXISTS expected_wall_ms bigint',
+  },
+];
+
+/** Applies the missing migrations, then the missing additions; returns the schema version. */
+export async function migrateTeamDb(
+  client: PoolClient,
+  migrations: readonly PgMigration[] = PG_MIGRATIONS,
+  additions: readonly PgAddition[] = PG_ADDITIONS,
+): Promise<number> {
   const known = Math.max(0, ...migrations.map((m) => m.version));
   await client.query('BEGIN');
   try {
@@ -119,6 +144,17 @@ export async function migrateTeamDb(client: PoolClient, migrations: readonly PgM
       }
       await client.query(m.sql);
       await client.query('INSERT INTO llm_router_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+    if (additions.length > 0) {
+      await client.query(`CREATE TABLE IF NOT EXISTS llm_router_schema_additions (
+        name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      const done = new Set((await client.query<{ name: string }>('SELECT name FROM llm_router_schema_additions')).rows.map((r) => r.name));
+      for (const a of additions) {
+        if (!done.has(a.name)) {
+          await client.query(a.sql);
+          await client.query('INSERT INTO llm_router_schema_additions (name) VALUES ($1)', [a.name]);
+        }
+      }
     }
     await client.query('COMMIT');
     return Math.max(current, known);

@@ -29,6 +29,14 @@ function parseBody(json: unknown): ResponsesBody {
   return r.data;
 }
 
+/** Names the built-in tools left out of the request (responsesTools.ts), so the caller can see it. */
+function withDropped(headers: Record<string, string>, dropped: readonly string[]): Record<string, string> {
+  if (dropped.length > 0) {
+    headers[RoutingHeaders.droppedTools] = dropped.join(', ');
+  }
+  return headers;
+}
+
 export async function handleResponses(req: IncomingMessage, res: ServerResponse, json: unknown, chat: ChatService, client: ClientContext, catalog: Catalog): Promise<void> {
   const body = parseBody(json);
   const inbound = fromResponsesRequest(body);
@@ -52,9 +60,9 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
 
   if (!inbound.stream) {
     const out = await chat.complete({ ...base, stream: false });
-    const output = outputItems(out.result, inbound.customTools, requestId.slice(4));
+    const output = outputItems(out.result, inbound.tools, requestId.slice(4));
     const response = responseObject(meta(out.routing.model), { status: statusOf(out.result.finishReason), output, usage: out.result.usage, finish: out.result.finishReason });
-    sendJson(res, 200, { ...response, routing: out.routing }, answerHeaders(out));
+    sendJson(res, 200, { ...response, routing: out.routing }, withDropped(answerHeaders(out), inbound.tools.dropped));
     return;
   }
 
@@ -65,8 +73,8 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       return writer;
     }
     const d = decision as RoutingDecision;
-    res.writeHead(200, streamHeaders(requestId, d, model));
-    writer = new ResponsesStreamWriter(meta(model.id), inbound.customTools);
+    res.writeHead(200, withDropped(streamHeaders(requestId, d, model), inbound.tools.dropped));
+    writer = new ResponsesStreamWriter(meta(model.id), inbound.tools);
     res.write(writer.start());
     return writer;
   };

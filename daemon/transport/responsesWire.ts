@@ -5,34 +5,16 @@
 // - `instructions` is the first system message; `developer`/`system` input messages stay at their
 //   place; `reasoning` items (a model's own encrypted reasoning) are not sent to other providers,
 //   as thinking blocks on /v1/messages.
-// - Function tools map one to one. A `custom` (freeform) tool, like Codex's `apply_patch`, becomes a
-//   function with one string parameter `input` (its grammar goes in the description); its calls come
-//   back as `custom_tool_call` items carrying that string, so the client sees its own tool shape.
-// - Server-side state and built-in tools have no provider-neutral equivalent and are refused with
-//   the field or tool named: `previous_response_id`, `conversation`, `prompt`, `background`,
-//   `store: true` (answers are not kept; omit it or send false), `item_reference` items, and tool
-//   types such as `web_search`, `file_search`, `code_interpreter`, `computer_use_preview`, `mcp`,
-//   `image_generation`, `local_shell`, `tool_search`.
+// - Tools (function, custom, namespace, tool_search, web_search, other built-ins): responsesTools.ts.
+// - Server-side state has no provider-neutral equivalent and is refused with the field named:
+//   `previous_response_id`, `conversation`, `prompt`, `background`, `store: true` (answers are not
+//   kept; omit it or send false), `item_reference` items.
 // - `reasoning.effort` is a routing hint (routingHints.ts); `text.verbosity`, `include`,
 //   `parallel_tool_calls`, `metadata`, `service_tier`, `truncation` are accepted and not forwarded.
 import { z } from 'zod';
-import type { ChatMessage, ChatRequest, ChatResult, ContentPart, FinishReason, StreamEvent, ToolCall, ToolDefinition, Usage } from '../protocol/chat';
+import type { ChatMessage, ChatRequest, ChatResult, ContentPart, FinishReason, StreamEvent, ToolCall, Usage } from '../protocol/chat';
 import { RouterError } from '../protocol/errors';
-
-/** A union member chosen by `type`, validated with the path named (never a bare ZodError). */
-function parseAs<T extends z.ZodType>(schema: T, raw: unknown, where: string): z.infer<T> {
-  const r = schema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const path = [where, ...(issue?.path ?? []).map(String)].join('.');
-    throw new RouterError('invalidParams', `invalid Responses request: ${path}: ${issue?.message ?? 'invalid'}`, { param: path });
-  }
-  return r.data;
-}
-
-function unsupported(what: string, param: string): RouterError {
-  return new RouterError('unsupportedFeature', `the Responses endpoint cannot honour ${what}`, { feature: what, param });
-}
+import { ClientTools, flatName, parseAs, TOOL_SEARCH, unsupported } from './responsesTools';
 
 const InputText = z.looseObject({ type: z.enum(['input_text', 'output_text', 'text']), text: z.string() });
 const InputImage = z.looseObject({ type: z.literal('input_image'), image_url: z.string().nullish(), file_id: z.string().nullish(), detail: z.enum(['auto', 'low', 'high']).nullish() });
@@ -45,16 +27,16 @@ const MessageItem = z.looseObject({
   role: z.enum(['user', 'assistant', 'system', 'developer']),
   content: z.union([z.string(), z.array(ContentItem)]),
 });
-const FunctionCallItem = z.looseObject({ type: z.literal('function_call'), call_id: z.string().min(1), name: z.string().min(1), arguments: z.string() });
+const FunctionCallItem = z.looseObject({ type: z.literal('function_call'), call_id: z.string().min(1), name: z.string().min(1), namespace: z.string().nullish(), arguments: z.string() });
 const ToolOutput = z.union([z.string(), z.array(ContentItem)]);
 const FunctionCallOutputItem = z.looseObject({ type: z.literal('function_call_output'), call_id: z.string().min(1), output: ToolOutput });
-const CustomCallItem = z.looseObject({ type: z.literal('custom_tool_call'), call_id: z.string().min(1), name: z.string().min(1), input: z.string() });
+const CustomCallItem = z.looseObject({ type: z.literal('custom_tool_call'), call_id: z.string().min(1), name: z.string().min(1), namespace: z.string().nullish(), input: z.string() });
+const ToolSearchCallItem = z.looseObject({ type: z.literal('tool_search_call'), id: z.string().nullish(), call_id: z.string().nullish(), arguments: z.unknown().optional() });
+const ToolSearchOutputItem = z.looseObject({ type: z.literal('tool_search_output'), id: z.string().nullish(), call_id: z.string().nullish(), tools: z.array(z.unknown()) });
 const CustomCallOutputItem = z.looseObject({ type: z.literal('custom_tool_call_output'), call_id: z.string().min(1), output: ToolOutput });
 const OtherItem = z.looseObject({ type: z.string() });
 const InputItem = z.union([MessageItem, FunctionCallItem, FunctionCallOutputItem, CustomCallItem, CustomCallOutputItem, OtherItem]);
 
-const FunctionTool = z.looseObject({ type: z.literal('function'), name: z.string().min(1), description: z.string().nullish(), parameters: z.record(z.string(), z.unknown()).nullish(), strict: z.boolean().nullish() });
-const CustomTool = z.looseObject({ type: z.literal('custom'), name: z.string().min(1), description: z.string().nullish(), format: z.looseObject({ type: z.string() }).nullish() });
 const OtherTool = z.looseObject({ type: z.string() });
 
 const TextFormat = z.union([
@@ -68,7 +50,7 @@ export const ResponsesBody = z.looseObject({
   model: z.string().min(1).max(200),
   input: z.union([z.string(), z.array(InputItem)]),
   instructions: z.string().nullish(),
-  tools: z.array(z.union([FunctionTool, CustomTool, OtherTool])).nullish(),
+  tools: z.array(OtherTool).nullish(),
   tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.string(), name: z.string().optional() })]).nullish(),
   max_output_tokens: z.number().int().positive().nullish(),
   temperature: z.number().min(0).max(2).nullish(),
@@ -89,8 +71,8 @@ export type ResponsesBody = z.infer<typeof ResponsesBody>;
 
 export interface InboundResponsesRequest {
   request: ChatRequest;
-  /** Names of `custom` tools: their calls go back as custom_tool_call items. */
-  customTools: Set<string>;
+  /** The tools offered, and how each call goes back to the client's shape. */
+  tools: ClientTools;
   stream: boolean;
   effort: string | undefined;
   /** What the Response object echoes back. */
@@ -144,48 +126,8 @@ function outputText(output: z.infer<typeof ToolOutput>, where: string): string {
   throw unsupported('an image inside a tool output', where);
 }
 
-function customToolFunction(t: z.infer<typeof CustomTool>): ToolDefinition {
-  const format = t.format && t.format.type !== 'text' ? `\n\nThe input must follow this ${String(t.format.type)} format:\n${JSON.stringify(t.format)}` : '';
-  return {
-    type: 'function',
-    function: {
-      name: t.name,
-      description: `${t.description ?? ''}${format}`.trim() || `the ${t.name} tool`,
-      parameters: { type: 'object', properties: { input: { type: 'string', description: 'The tool input, as free text.' } }, required: ['input'], additionalProperties: false },
-    },
-  };
-}
-
-function toolsOf(body: ResponsesBody, custom: Set<string>): ToolDefinition[] {
-  const out: ToolDefinition[] = [];
-  for (const [i, raw] of (body.tools ?? []).entries()) {
-    if (raw.type === 'function') {
-      const t = parseAs(FunctionTool, raw, `tools.${i}`);
-      const fn: ToolDefinition['function'] = { name: t.name };
-      if (t.description) {
-        fn.description = t.description;
-      }
-      if (t.parameters) {
-        fn.parameters = t.parameters;
-      }
-      if (typeof t.strict === 'boolean') {
-        fn.strict = t.strict;
-      }
-      out.push({ type: 'function', function: fn });
-    } else if (raw.type === 'custom') {
-      const t = parseAs(CustomTool, raw, `tools.${i}`);
-      custom.add(t.name);
-      out.push(customToolFunction(t));
-    } else {
-      // Built-in tools run on OpenAI's servers; no provider path here can run them.
-      throw unsupported(`the built-in tool "${raw.type}" (only function and custom tools are routed; remove it, e.g. Codex: web_search = "disabled")`, `tools.${i}`);
-    }
-  }
-  return out;
-}
-
 /** Items → canonical messages: calls join the assistant message before them, outputs become tool messages. */
-function messagesOf(body: ResponsesBody): ChatMessage[] {
+function messagesOf(body: ResponsesBody, tools: ClientTools): ChatMessage[] {
   const messages: ChatMessage[] = [];
   if (body.instructions) {
     messages.push({ role: 'system', content: body.instructions });
@@ -221,12 +163,25 @@ function messagesOf(body: ResponsesBody): ChatMessage[] {
       }
       case 'function_call': {
         const c = parseAs(FunctionCallItem, raw, where);
-        addCall({ id: c.call_id, type: 'function', function: { name: c.name, arguments: c.arguments } });
+        addCall({ id: c.call_id, type: 'function', function: { name: flatName(c.name, c.namespace), arguments: c.arguments } });
         break;
       }
       case 'custom_tool_call': {
         const c = parseAs(CustomCallItem, raw, where);
-        addCall({ id: c.call_id, type: 'function', function: { name: c.name, arguments: JSON.stringify({ input: c.input }) } });
+        addCall({ id: c.call_id, type: 'function', function: { name: flatName(c.name, c.namespace), arguments: JSON.stringify({ input: c.input }) } });
+        break;
+      }
+      case 'tool_search_call': {
+        const c = parseAs(ToolSearchCallItem, raw, where);
+        addCall({ id: searchCallId(c, where), type: 'function', function: { name: TOOL_SEARCH, arguments: JSON.stringify(c.arguments ?? {}) } });
+        break;
+      }
+      case 'tool_search_output': {
+        // The tools it loaded are offered from here on; the model reads which ones they are.
+        const o = parseAs(ToolSearchOutputItem, raw, where);
+        tools.addAll(o.tools, `${where}.tools`);
+        const names = o.tools.map((t) => (typeof t === 'object' && t !== null ? String((t as { name?: unknown }).name ?? (t as { type?: unknown }).type) : String(t)));
+        messages.push({ role: 'tool', tool_call_id: searchCallId(o, where), content: names.length > 0 ? `Loaded tools: ${names.join(', ')}` : 'No tools matched.' });
         break;
       }
       case 'function_call_output':
@@ -247,7 +202,15 @@ function messagesOf(body: ResponsesBody): ChatMessage[] {
   return messages;
 }
 
-function toolChoiceOf(body: ResponsesBody, custom: Set<string>): ChatRequest['tool_choice'] | undefined {
+function searchCallId(item: { id?: string | null; call_id?: string | null }, where: string): string {
+  const id = item.call_id ?? item.id;
+  if (!id) {
+    throw new RouterError('invalidParams', `invalid Responses request: ${where} has neither call_id nor id`, { param: where });
+  }
+  return id;
+}
+
+function toolChoiceOf(body: ResponsesBody, tools: ClientTools): ChatRequest['tool_choice'] | undefined {
   const tc = body.tool_choice;
   if (tc === undefined || tc === null) {
     return undefined;
@@ -256,10 +219,12 @@ function toolChoiceOf(body: ResponsesBody, custom: Set<string>): ChatRequest['to
     return tc;
   }
   if ((tc.type === 'function' || tc.type === 'custom') && tc.name !== undefined) {
-    if (tc.type === 'custom' && !custom.has(tc.name)) {
+    const namespace = (tc as { namespace?: unknown }).namespace;
+    const name = flatName(tc.name, typeof namespace === 'string' ? namespace : undefined);
+    if (tc.type === 'custom' && !tools.isCustom(name)) {
       throw new RouterError('invalidParams', `tool_choice names custom tool "${tc.name}", which is not in tools`, { param: 'tool_choice' });
     }
-    return { type: 'function', function: { name: tc.name } };
+    return { type: 'function', function: { name } };
   }
   throw unsupported(`tool_choice of type "${tc.type}"`, 'tool_choice');
 }
@@ -280,16 +245,16 @@ export function fromResponsesRequest(body: ResponsesBody): InboundResponsesReque
   if (body.store === true) {
     throw unsupported('store: true (the daemon keeps only its ledger, not answers; omit store or send false)', 'store');
   }
-  const customTools = new Set<string>();
-  const tools = toolsOf(body, customTools);
-  const request: ChatRequest = { messages: messagesOf(body) };
+  const tools = new ClientTools();
+  tools.addAll(body.tools ?? [], 'tools');
+  const request: ChatRequest = { messages: messagesOf(body, tools) };
   if (!request.messages.some((m) => m.role !== 'system' && m.role !== 'developer')) {
     throw new RouterError('invalidParams', 'invalid Responses request: input has no user or assistant item', { param: 'input' });
   }
-  if (tools.length > 0) {
-    request.tools = tools;
+  if (tools.definitions.length > 0) {
+    request.tools = tools.definitions;
   }
-  const choice = toolChoiceOf(body, customTools);
+  const choice = toolChoiceOf(body, tools);
   if (choice !== undefined) {
     request.tool_choice = choice;
   }
@@ -318,7 +283,7 @@ export function fromResponsesRequest(body: ResponsesBody): InboundResponsesReque
   }
   return {
     request,
-    customTools,
+    tools,
     stream: body.stream === true,
     effort: body.reasoning?.effort ?? undefined,
     echo: {
@@ -357,13 +322,18 @@ function parseArgs(args: string): Record<string, unknown> | null {
   }
 }
 
-/** A call as its output item: custom tools get their free-text input back. */
-export function callItem(call: ToolCall, custom: ReadonlySet<string>, id: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
-  if (custom.has(call.function.name)) {
+/** A call as the output item of the tool the client offered: its own name, namespace and shape. */
+export function callItem(call: ToolCall, tools: ClientTools, id: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
+  const tool = tools.of(call.function.name);
+  const ns = tool?.namespace === undefined ? {} : { namespace: tool.namespace };
+  if (tool?.kind === 'custom') {
     const input = parseArgs(call.function.arguments)?.input;
-    return { type: 'custom_tool_call', id, call_id: call.id, name: call.function.name, input: typeof input === 'string' ? input : call.function.arguments, status };
+    return { type: 'custom_tool_call', id, call_id: call.id, name: tool.name, ...ns, input: typeof input === 'string' ? input : call.function.arguments, status };
   }
-  return { type: 'function_call', id, call_id: call.id, name: call.function.name, arguments: call.function.arguments, status };
+  if (tool?.kind === 'toolSearch') {
+    return { type: 'tool_search_call', id, call_id: call.id, execution: 'client', arguments: parseArgs(call.function.arguments) ?? {}, status };
+  }
+  return { type: 'function_call', id, call_id: call.id, name: tool?.name ?? call.function.name, ...ns, arguments: call.function.arguments, status };
 }
 
 export function messageItem(id: string, text: string, status: 'in_progress' | 'completed'): Record<string, unknown> {
@@ -417,12 +387,12 @@ export function statusOf(finish: FinishReason): 'completed' | 'incomplete' {
 }
 
 /** The non-streaming answer's output items: the text message (if any), then one item per call. */
-export function outputItems(result: ChatResult, custom: ReadonlySet<string>, idBase: string): Record<string, unknown>[] {
+export function outputItems(result: ChatResult, tools: ClientTools, idBase: string): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
   if (result.text !== '') {
     items.push(messageItem(`msg_${idBase}`, result.text, 'completed'));
   }
-  result.toolCalls.forEach((c, i) => items.push(callItem(c, custom, `fc_${idBase}_${i}`, 'completed')));
+  result.toolCalls.forEach((c, i) => items.push(callItem(c, tools, `fc_${idBase}_${i}`, 'completed')));
   return items;
 }
 
@@ -439,7 +409,7 @@ export class ResponsesStreamWriter {
   private open: { kind: 'text'; index: number; id: string; text: string } | { kind: 'call'; index: number; id: string; call: ToolCall } | null = null;
   private readonly callsSeen = new Map<number, number>();
 
-  constructor(private readonly meta: ResponseMeta, private readonly custom: ReadonlySet<string>) {}
+  constructor(private readonly meta: ResponseMeta, private readonly tools: ClientTools) {}
 
   private frame(type: string, data: Record<string, unknown>): string {
     return `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: this.seq++, ...data })}\n\n`;
@@ -479,8 +449,10 @@ export class ResponsesStreamWriter {
         const call: ToolCall = { id: ev.id ?? `call_${this.meta.id.slice(5)}_${ev.index}`, type: 'function', function: { name: ev.name ?? '', arguments: '' } };
         this.callsSeen.set(ev.index, index);
         this.open = { kind: 'call', index, id, call };
-        this.output.push(callItem(call, this.custom, id, 'in_progress'));
-        out += this.frame('response.output_item.added', { output_index: index, item: { ...callItem(call, this.custom, id, 'in_progress'), ...(this.custom.has(call.function.name) ? { input: '' } : { arguments: '' }) } });
+        const item = callItem(call, this.tools, id, 'in_progress');
+        this.output.push(item);
+        const empty = item.type === 'custom_tool_call' ? { input: '' } : item.type === 'function_call' ? { arguments: '' } : { arguments: {} };
+        out += this.frame('response.output_item.added', { output_index: index, item: { ...item, ...empty } });
       } else if (this.open?.kind !== 'call' || this.open.index !== known) {
         // A late piece of a call already closed (no adapter interleaves parallel calls today): its
         // events are out, so response.completed carries the settled calls (see end).
@@ -492,8 +464,9 @@ export class ResponsesStreamWriter {
       }
       if (ev.arguments !== undefined && ev.arguments !== '') {
         o.call.function.arguments += ev.arguments;
-        // A custom tool's input is the `input` string inside the JSON: sent whole when the call closes.
-        if (!this.custom.has(o.call.function.name)) {
+        // A custom tool's input is the `input` string inside the JSON, and a tool search's arguments
+        // are an object: both are sent whole when the call closes.
+        if (this.tools.of(o.call.function.name)?.kind !== 'custom' && this.tools.of(o.call.function.name)?.kind !== 'toolSearch') {
           out += this.frame('response.function_call_arguments.delta', { item_id: o.id, output_index: o.index, delta: ev.arguments });
         }
       }
@@ -509,7 +482,7 @@ export class ResponsesStreamWriter {
     for (const [i, item] of this.output.entries()) {
       const settled = result.toolCalls.find((c) => c.id === item.call_id);
       if (settled) {
-        this.output[i] = callItem(settled, this.custom, String(item.id), 'completed');
+        this.output[i] = callItem(settled, this.tools, String(item.id), 'completed');
       }
     }
     const status = statusOf(result.finishReason);
@@ -539,12 +512,14 @@ export class ResponsesStreamWriter {
         this.frame('response.output_item.done', { output_index: o.index, item })
       );
     }
-    const item = callItem(o.call, this.custom, o.id, 'completed');
+    const item = callItem(o.call, this.tools, o.id, 'completed');
     this.output[o.index] = item;
     const done = item.type === 'custom_tool_call'
       ? this.frame('response.custom_tool_call_input.delta', { item_id: o.id, output_index: o.index, delta: item.input }) +
         this.frame('response.custom_tool_call_input.done', { item_id: o.id, output_index: o.index, input: item.input })
-      : this.frame('response.function_call_arguments.done', { item_id: o.id, output_index: o.index, name: o.call.function.name, arguments: o.call.function.arguments });
+      : item.type === 'function_call'
+        ? this.frame('response.function_call_arguments.done', { item_id: o.id, output_index: o.index, name: item.name, arguments: o.call.function.arguments })
+        : '';
     return done + this.frame('response.output_item.done', { output_index: o.index, item });
   }
 }

@@ -134,17 +134,15 @@ for (const model of ['gpt-5.5-codex', 'auto']) {
   test(`codex exec completes a turn with a tool call through /v1/responses (model ${model})`, async () => {
     const { env, dir, work } = agentEnv(`codex-${model}`, { LLM_ROUTER_TOKEN: h.token, CODEX_HOME: join(home, `codex-${model}`, '.codex') });
     mkdirSync(join(dir, '.codex'), { recursive: true });
-    // web_search and the sub-agent tools (tool_search) are built-in tools no provider path can run:
-    // the daemon refuses them by name, so the provider config turns them off (README shows this).
+    // Codex's defaults, as a user leaves them: its sub-agent tools (a namespace), its client-run
+    // tool_search and web_search are all offered; the daemon translates the first two and leaves
+    // web_search out (it runs on OpenAI's servers), so the first request works unchanged.
     writeFileSync(
       join(dir, '.codex', 'config.toml'),
       [
         `model = "${model}"`,
         'model_provider = "llm-router"',
-        'web_search = "disabled"',
         'check_for_update_on_startup = false',
-        '[agents]',
-        'enabled = false',
         '[analytics]',
         'enabled = false',
         '[feedback]',

@@ -105,6 +105,43 @@ test('the same request costs the same through /v1/responses and /v1/chat/complet
   assert.equal(routingOf(viaResponses).actualCostUsd, routingOf(viaChat).actualCostUsd);
 });
 
+test('Codex\'s default tools: a namespaced call and a client tool search come back in their own shape; web_search is left out and named', async () => {
+  const tools = [
+    { type: 'function', name: 'exec_command', description: 'Run a command', parameters: { type: 'object', properties: { cmd: { type: 'string' } } }, strict: false },
+    { type: 'namespace', name: 'multi_agent_v1', description: 'Sub-agents.', tools: [{ type: 'function', name: 'spawn_agent', description: 'Spawn', parameters: { type: 'object', properties: { task: { type: 'string' } } }, strict: false }] },
+    { type: 'tool_search', execution: 'client', description: 'Search deferred tools.', parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] } },
+    { type: 'web_search' },
+  ] as unknown as OpenAI.Responses.Tool[];
+  {
+    const { data, response } = await suite.client.responses
+      .create({ model: 'gpt-4o-mini', tools, input: 'Delegate it [sim-tool:multi_agent_v1__spawn_agent {"task":"tests"}]' })
+      .withResponse();
+    assert.equal(response.headers.get('x-llm-router-dropped-tools'), 'web_search');
+    const call = data.output.find((o) => o.type === 'function_call') as unknown as { name: string; namespace?: string; arguments: string } | undefined;
+    assert.deepEqual(call && { name: call.name, namespace: call.namespace, args: JSON.parse(call.arguments) as unknown }, { name: 'spawn_agent', namespace: 'multi_agent_v1', args: { task: 'tests' } });
+  }
+  {
+    const s = suite.client.responses.stream({ model: 'gpt-4o-mini', tools, input: 'Find tools [sim-tool:tool_search {"query":"lint"}]' });
+    const done: unknown[] = [];
+    s.on('response.output_item.done', (ev) => done.push(ev.item));
+    const final = await s.finalResponse();
+    const item = done.find((i) => (i as { type: string }).type === 'tool_search_call') as { call_id: string; execution: string; arguments: unknown } | undefined;
+    assert.deepEqual(item && { execution: item.execution, arguments: item.arguments }, { execution: 'client', arguments: { query: 'lint' } });
+    assert.ok(final.output.some((o) => (o as { type: string }).type === 'tool_search_call'), JSON.stringify(final.output));
+    // The client's answer to its search (the loaded tools) continues the conversation.
+    const next = await suite.client.responses.create({
+      model: 'gpt-4o-mini',
+      tools,
+      input: [
+        { role: 'user', content: 'Find tools' },
+        { type: 'tool_search_call', call_id: item?.call_id, execution: 'client', arguments: { query: 'lint' }, status: 'completed' },
+        { type: 'tool_search_output', call_id: item?.call_id, execution: 'client', status: 'completed', tools: [{ type: 'function', name: 'run_lint', description: 'Lint', parameters: { type: 'object', properties: {} }, strict: false }] },
+      ] as unknown as OpenAI.Responses.ResponseInputItem[],
+    });
+    assert.match(next.output_text, /the tool said .*Loaded tools: run_lint/);
+  }
+});
+
 test('server-side state and built-in tools are refused, naming the field or tool', async () => {
   const refused = async (body: Record<string, unknown>, param: string, text: RegExp): Promise<void> => {
     await assert.rejects(suite.client.responses.create({ model: 'auto', input: 'x', ...body } as never), (e: unknown) => {
@@ -114,7 +151,7 @@ test('server-side state and built-in tools are refused, naming the field or tool
   };
   await refused({ previous_response_id: 'resp_123' }, 'previous_response_id', /previous_response_id/);
   await refused({ store: true }, 'store', /store/);
-  await refused({ tools: [{ type: 'web_search' }] }, 'tools.0', /web_search/);
+  await refused({ tools: [{ type: 'web_search' }], tool_choice: { type: 'web_search' } }, 'tool_choice', /web_search/);
   await refused({ tools: [{ type: 'file_search', vector_store_ids: ['vs_1'] }] }, 'tools.0', /file_search/);
   await refused({ input: [{ type: 'item_reference', id: 'msg_1' }] }, 'input.0', /item_reference/);
   // The daemon is still up and answers.
