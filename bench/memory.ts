@@ -8,6 +8,7 @@
 //   BENCH_BASELINE=<checkout>   adds that checkout's daemon (its own dist and start flags)
 //   BENCH_VARIANTS='[{"name":"semi1","flags":["--max-semi-space-size=1"]}]'
 //                               more columns: this checkout's daemon (or `script`) with other flags
+//                               (or `env`: variables added to the environment `llm-router start` gives)
 //   BENCH_REQUESTS (100000), BENCH_CONNECTIONS (16), BENCH_ROUND_SECONDS (10), BENCH_IDLE_SECONDS (10),
 //   BENCH_SETTLE_SECONDS (30: idle time after the load before the "settled" figure)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -31,6 +32,8 @@ interface Variant {
   /** dist/daemon.js to run. */
   script: string;
   flags: readonly string[];
+  /** Added to the daemon's environment (as `llm-router start` adds DAEMON_NODE_ENV). */
+  env: Readonly<Record<string, string>>;
 }
 
 interface Running {
@@ -77,17 +80,18 @@ function cpuMicrosOf(pid: number | undefined): number {
 
 async function variants(): Promise<Variant[]> {
   const own = resolve(__dirname, '..');
-  const { DAEMON_NODE_FLAGS } = await import('../daemon/lifecycle/attach');
-  const out: Variant[] = [{ name: 'daemon', script: join(own, 'dist', 'daemon.js'), flags: DAEMON_NODE_FLAGS }];
+  const { DAEMON_NODE_FLAGS, DAEMON_NODE_ENV } = (await import('../daemon/lifecycle/attach')) as { DAEMON_NODE_FLAGS: readonly string[]; DAEMON_NODE_ENV?: Record<string, string> };
+  const ownEnv = DAEMON_NODE_ENV ?? {};
+  const out: Variant[] = [{ name: 'daemon', script: join(own, 'dist', 'daemon.js'), flags: DAEMON_NODE_FLAGS, env: ownEnv }];
   const base = process.env.BENCH_BASELINE;
   if (base !== undefined && base !== '') {
     const dir = resolve(base);
-    const attach = (await import(join(dir, 'daemon/lifecycle/attach'))) as { DAEMON_NODE_FLAGS?: readonly string[] };
-    out.push({ name: 'base-daemon', script: join(dir, 'dist', 'daemon.js'), flags: attach.DAEMON_NODE_FLAGS ?? [] });
+    const attach = (await import(join(dir, 'daemon/lifecycle/attach'))) as { DAEMON_NODE_FLAGS?: readonly string[]; DAEMON_NODE_ENV?: Record<string, string> };
+    out.push({ name: 'base-daemon', script: join(dir, 'dist', 'daemon.js'), flags: attach.DAEMON_NODE_FLAGS ?? [], env: attach.DAEMON_NODE_ENV ?? {} });
   }
-  const extra = JSON.parse(process.env.BENCH_VARIANTS ?? '[]') as { name: string; flags?: string[]; script?: string }[];
+  const extra = JSON.parse(process.env.BENCH_VARIANTS ?? '[]') as { name: string; flags?: string[]; script?: string; env?: Record<string, string> }[];
   for (const v of extra) {
-    out.push({ name: v.name, script: v.script === undefined ? join(own, 'dist', 'daemon.js') : resolve(v.script), flags: v.flags ?? DAEMON_NODE_FLAGS });
+    out.push({ name: v.name, script: v.script === undefined ? join(own, 'dist', 'daemon.js') : resolve(v.script), flags: v.flags ?? DAEMON_NODE_FLAGS, env: v.env ?? ownEnv });
   }
   for (const v of out) {
     if (!existsSync(v.script)) {
@@ -101,7 +105,7 @@ async function start(variant: Variant): Promise<Omit<Running, 'idle'>> {
   const home = mkdtempSync(join(tmpdir(), 'lr-bench-mem-'));
   const cmd = [...pinned(PIN ? 0 : null), process.execPath, ...variant.flags, variant.script, '--home', home, '--simulate', '--json', '--port', '0'];
   const [exe, ...args] = cmd as [string, ...string[]];
-  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LLM_ROUTER_HOME: home } });
+  const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...variant.env, LLM_ROUTER_HOME: home } });
   const ready = await new Promise<{ port: number; token: string; pid: number }>((resolveReady, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`${variant.name} did not start within 60 s: ${out.slice(-500)}`)), 60_000);
@@ -200,7 +204,7 @@ async function main(): Promise<void> {
   for (const r of running) {
     const last = r.settled ?? r.at.get(REQUESTS) ?? memoryOf(undefined);
     console.log(
-      `| ${r.variant.name} | ${r.variant.flags.join(' ') || '—'} | ${mb(r.idle.rss)} (${mb(r.idle.anon)} + ${mb(r.idle.file)}) |` +
+      `| ${r.variant.name} | ${[...Object.entries(r.variant.env).map(([k, v]) => `${k}=${v}`), ...r.variant.flags].join(' ') || '—'} | ${mb(r.idle.rss)} (${mb(r.idle.anon)} + ${mb(r.idle.file)}) |` +
         marks.map((c) => ` ${mb(r.at.get(c)?.rss ?? Number.NaN)} |`).join('') +
         ` ${mb(r.settled?.rss ?? Number.NaN)} | ${mb(last.peak)} | ${(r.cpuMicros / 1000 / Math.max(1, r.requests)).toFixed(3)} | ${(r.requests / (r.cpuMicros / 1e6)).toFixed(0)} per CPU-s | ${r.errors} |`,
     );

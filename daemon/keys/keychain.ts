@@ -53,8 +53,12 @@ export function keychainService(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Loads the native module lazily so a missing binary degrades to "keychain unavailable". */
 export function napiKeyringBackend(service = KEYCHAIN_SERVICE, timeoutMs = 5_000): KeychainBackend {
+  // async: a module that fails to load rejects the call rather than throwing from it.
   const entry = async (account: string) => {
-    const { AsyncEntry } = await import('@napi-rs/keyring');
+    // require, not import(): a dynamic import would load Node's ES module loader into the daemon
+    // (about 1 MB resident) for this one CommonJS module.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { AsyncEntry } = require('@napi-rs/keyring') as typeof import('@napi-rs/keyring');
     // Pinned to the Secret Service on Linux: the library may otherwise fall back to the kernel's
     // keyutils, a per-session store that forgets keys at logout, which would look like success.
     return new AsyncEntry(service, account, { linux: { store: 'secret-service' } });

@@ -315,7 +315,9 @@ export class BudgetGuard {
         // Not waiting for the fsync: the check and the hold are atomic in memory, where every other
         // reservation reads them; a hold a crash loses belonged to an unacknowledged call, and the
         // ledger row that settles it is journaled after it. Start-up reconciles the rest.
-      }, { wait: false });
+        // Batched: the holds of calls arriving in one turn of the event loop share a transaction
+        // (each in its own savepoint, checked against the holds before it) with the rows recorded then.
+      }, { wait: false, batch: true });
     } finally {
       for (const a of alerts) {
         this.emit(budgetNotifications.budgetAlert, a);

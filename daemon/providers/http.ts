@@ -4,7 +4,11 @@
 // AbortController and no closures per call (`npm run bench proxy-clients` measured request() at
 // about 1.5x the CPU per call). Every failure leaves here classified: a ProviderError (timeout,
 // connection) or RouterError('cancelled').
-import { Agent, type Dispatcher } from 'undici';
+//
+// undici is required on the first call, not at start: loading it costs the idle daemon about
+// 10 MB (its own code, and node:http2, node:tls and the rest it loads), and a daemon nobody calls
+// never needs it. The bundle keeps it in its own file (dist/vendor/undici.js, see esbuild.mjs).
+import type { Agent, Dispatcher } from 'undici';
 import { RouterError } from '../protocol/errors';
 import { ProviderError, type HttpRequestSpec } from './adapter';
 
@@ -38,22 +42,35 @@ const HIGH_WATER_BYTES = 256 * 1024;
 const DISCARD_LIMIT_BYTES = 128 * 1024;
 
 export class ProviderHttp {
-  private readonly agent: Agent;
+  private agent: Agent | null = null;
+  private closed = false;
   readonly timeouts: HttpTimeouts;
   /** Origin and path of each provider URL seen (a handful: one per provider endpoint). */
   private readonly targets = new Map<string, { origin: string; path: string }>();
 
   constructor(timeouts: Partial<HttpTimeouts> = {}) {
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...timeouts };
-    this.agent = new Agent({
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 120_000,
-      connect: { timeout: this.timeouts.connectMs },
-      headersTimeout: this.timeouts.firstByteMs,
-      // Between two body chunks: a stalled stream counts against the first-byte budget too.
-      bodyTimeout: this.timeouts.firstByteMs,
-      connections: 64,
-    });
+  }
+
+  private pool(): Agent {
+    if (this.agent === null) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { Agent } = require('undici') as typeof import('undici');
+      this.agent = new Agent({
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 120_000,
+        connect: { timeout: this.timeouts.connectMs },
+        headersTimeout: this.timeouts.firstByteMs,
+        // Between two body chunks: a stalled stream counts against the first-byte budget too.
+        bodyTimeout: this.timeouts.firstByteMs,
+        connections: 64,
+      });
+      if (this.closed) {
+        // Closed before its first call: dispatch() fails as it does on any closed agent.
+        void this.agent.close();
+      }
+    }
+    return this.agent;
   }
 
   /**
@@ -69,7 +86,7 @@ export class ProviderHttp {
     return new Promise((resolve, reject) => {
       const call = new UpstreamCall(spec.url, this.timeouts, signal, resolve, reject);
       try {
-        this.agent.dispatch({ origin: target.origin, path: target.path, method: spec.method, headers: spec.headers, body: spec.method === 'GET' ? null : spec.body }, call);
+        this.pool().dispatch({ origin: target.origin, path: target.path, method: spec.method, headers: spec.headers, body: spec.method === 'GET' ? null : spec.body }, call);
       } catch (e) {
         call.onResponseError(null, e as Error);
       }
@@ -90,7 +107,8 @@ export class ProviderHttp {
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    this.closed = true;
+    return this.agent?.close() ?? Promise.resolve();
   }
 }
 

@@ -379,12 +379,17 @@ export class ChatService {
     const { hooks } = this.deps;
     turn.row = row;
     turn.attempts = [...attempts];
-    await this.deps.store.withWrite((tx) => {
-      insertRequest(tx, row, attempts);
-      for (const h of hooks) {
-        h.onRecord?.(tx, row, attempts, turn);
-      }
-    });
+    // Batched: the rows of requests that finish in the same turn of the event loop share one
+    // transaction and one journal record (each in its own savepoint).
+    await this.deps.store.withWrite(
+      (tx) => {
+        insertRequest(tx, row, attempts);
+        for (const h of hooks) {
+          h.onRecord?.(tx, row, attempts, turn);
+        }
+      },
+      { batch: true },
+    );
     for (const h of hooks) {
       h.afterRecord?.(row, turn);
     }

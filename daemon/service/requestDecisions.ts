@@ -10,7 +10,7 @@
 // JSON (about 1.1 kB) is deflated with a preset dictionary of the shape's keys and the catalog's
 // names (about 0.3 kB), so the detail costs about what the ledger row itself does in the store, and
 // lives exactly as long as the row stays hot.
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants as zlibConstants, createDeflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { CandidateEstimate, RoutingDecision, TaskType, Tradeoff } from '../protocol/routing';
 import type { EffortLevel } from '../protocol/chat';
 import type { LedgerRow } from '../protocol/ledger';
@@ -265,8 +265,81 @@ const PACKED_1 = 1;
 // 14-candidate decision). Inflate reads it with its default window: rows packed before read the same.
 const DEFLATE_OPTIONS = { dictionary: DICTIONARY_1, windowBits: 12, memLevel: 4, chunkSize: 1024, level: 1 };
 
+/** What packDecision uses of a zlib stream's native handle (Node's own, undocumented). */
+interface DeflateHandle {
+  reset(): void;
+  writeSync(flush: number, input: Uint8Array, inOffset: number, inLength: number, output: Uint8Array, outOffset: number, outLength: number): void;
+}
+
+/** Larger than any detail's deflated form (about 1 kB of JSON at most deflates below it). */
+const PACK_BUFFER = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * One deflate context for every packDecision, reset (which re-applies the dictionary) before each
+ * detail, instead of deflateRawSync's new stream object and zlib context per call: about half the
+ * cost of a pack. It goes through the stream's native handle, which Node does not document, so it
+ * is used only when it is there and compresses a sample exactly as deflateRawSync does; otherwise
+ * (another runtime) every pack takes the documented path. Both produce the same bytes.
+ */
+let reused: { handle: DeflateHandle; state: Uint32Array } | null | undefined;
+
+function reusedDeflate(): { handle: DeflateHandle; state: Uint32Array } | null {
+  if (reused !== undefined) {
+    return reused;
+  }
+  reused = null;
+  try {
+    const stream = createDeflateRaw(DEFLATE_OPTIONS) as unknown as { _handle?: Partial<DeflateHandle>; _writeState?: unknown; on(event: 'error', f: () => void): void };
+    // A failure is reported to the stream as an 'error' event; with a listener it cannot throw out of a pack.
+    stream.on('error', () => {
+      reused = null;
+    });
+    const handle = stream._handle;
+    const state = stream._writeState;
+    if (handle && typeof handle.reset === 'function' && typeof handle.writeSync === 'function' && state instanceof Uint32Array) {
+      const candidate = { handle: handle as DeflateHandle, state };
+      const sample = '{"v":1,"m":"gpt-4o-mini","p":"openai","f":[],"st":"fixed","ca":[["gpt-4o-mini","openai",0.6,0.0001,2500,0.1,null,null,0]],"om":0}';
+      const mine = deflateWith(candidate, sample);
+      if (mine !== null && Buffer.compare(mine, deflateRawSync(sample, DEFLATE_OPTIONS)) === 0) {
+        reused = candidate;
+      }
+    }
+  } catch {
+    reused = null;
+  }
+  return reused;
+}
+
+/** The deflated bytes (a view of PACK_BUFFER, from offset 1), or null when they did not fit. */
+function deflateWith(d: { handle: DeflateHandle; state: Uint32Array }, json: string): Buffer | null {
+  const input = Buffer.from(json, 'utf8');
+  d.handle.reset();
+  d.handle.writeSync(zlibConstants.Z_FINISH, input, 0, input.length, PACK_BUFFER, 1, PACK_BUFFER.length - 1);
+  const availOut = d.state[0] ?? 0;
+  const availIn = d.state[1] ?? 1;
+  // Z_FINISH with output space left over means the stream ended inside the buffer.
+  return availOut > 0 && availIn === 0 ? PACK_BUFFER.subarray(1, PACK_BUFFER.length - availOut) : null;
+}
+
 /** The stored form: a format byte, then the deflated JSON of `encodeDecision`. */
 export function packDecision(json: string): Uint8Array {
+  const d = reusedDeflate();
+  const body = d === null ? null : deflateWith(d, json);
+  if (body !== null) {
+    const out = new Uint8Array(body.length + 1);
+    out[0] = PACKED_1;
+    out.set(body, 1);
+    return out;
+  }
+  const slow = deflateRawSync(json, DEFLATE_OPTIONS);
+  const out = new Uint8Array(slow.length + 1);
+  out[0] = PACKED_1;
+  out.set(slow, 1);
+  return out;
+}
+
+/** packDecision the documented way, one zlib stream per call (tests compare the two). */
+export function packDecisionSlow(json: string): Uint8Array {
   const body = deflateRawSync(json, DEFLATE_OPTIONS);
   const out = new Uint8Array(body.length + 1);
   out[0] = PACKED_1;

@@ -36,6 +36,24 @@ export interface WriteTx extends ReadTx {
 export interface WriteOptions {
   /** false: resolve once committed in memory, without waiting for the journal's fsync (default true). */
   wait?: boolean;
+  /**
+   * true: run later in this turn of the event loop, in one transaction with the other batched
+   * writes queued meanwhile (each in its own savepoint: a callback that throws rolls back only its
+   * own statements and fails only its own caller). One BEGIN/COMMIT and one journal record for
+   * all of them instead of one each: a COMMIT writes every page the transaction changed, and
+   * concurrent ledger rows share most of theirs. Resolves once durable, like any write. Every
+   * write that is not batched, and every read, runs at once: a batched write is not visible until
+   * its turn has come (its caller is waiting for it then). With `wait: false` it resolves once
+   * its transaction has committed in memory.
+   */
+  batch?: boolean;
+}
+
+interface BatchedWrite {
+  fn: (tx: WriteTx) => unknown;
+  wait: boolean;
+  resolve: (value: unknown) => void;
+  reject: (e: unknown) => void;
 }
 
 export interface StoreOptions {
@@ -102,6 +120,8 @@ export class Store {
   private failure: { error: RouterError; retryAt: number; reloaded: boolean } | null = null;
   private closed = false;
   private inWrite = false;
+  /** Batched writes waiting for their transaction (see WriteOptions.batch). */
+  private batched: BatchedWrite[] = [];
   private recovery: RecoveryInfo = { snapshotGen: 0, replayed: 0 };
 
   private constructor(
@@ -192,6 +212,9 @@ export class Store {
    * reports it to the callers that do wait.
    */
   withWrite<T>(fn: (tx: WriteTx) => T, options?: WriteOptions): Promise<T> {
+    if (options?.batch === true) {
+      return this.enqueueBatched(fn, options.wait !== false);
+    }
     try {
       this.assertOpen();
       this.assertWritable();
@@ -202,15 +225,7 @@ export class Store {
       return Promise.reject(new RouterError('internal', 'nested withWrite: compose writes inside one transaction instead'));
     }
     const written: WrittenStatement[] = [];
-    const tx: WriteTx = {
-      ...this.readTx(),
-      run: (sql, params) => {
-        assertDeterministic(sql);
-        this.exec(sql, params);
-        written.push({ sql, params });
-        return { changes: this.db.getRowsModified() };
-      },
-    };
+    const tx = this.writeTx(written);
     let value: T;
     let frame: Buffer | null = null;
     this.inWrite = true;
@@ -243,8 +258,108 @@ export class Store {
     return durable.then(() => value);
   }
 
-  /** Resolves when everything committed so far is on disk. */
+  private writeTx(written: WrittenStatement[]): WriteTx {
+    return {
+      ...this.readTx(),
+      run: (sql, params) => {
+        assertDeterministic(sql);
+        this.exec(sql, params);
+        written.push({ sql, params });
+        return { changes: this.db.getRowsModified() };
+      },
+    };
+  }
+
+  private enqueueBatched<T>(fn: (tx: WriteTx) => T, wait: boolean): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.batched.push({ fn, wait, resolve: resolve as (v: unknown) => void, reject }) === 1) {
+        // setImmediate, not a microtask: rows finished by other sockets' events in this turn join.
+        setImmediate(() => this.runBatched());
+      }
+    });
+  }
+
+  /** The batched writes queued so far, in one transaction (see WriteOptions.batch). */
+  private runBatched(): void {
+    const items = this.batched;
+    if (items.length === 0) {
+      return;
+    }
+    this.batched = [];
+    if (items.length === 1) {
+      const only = items[0] as BatchedWrite;
+      this.withWrite(only.fn, { wait: only.wait }).then(only.resolve, only.reject);
+      return;
+    }
+    try {
+      this.assertOpen();
+      this.assertWritable();
+    } catch (e) {
+      for (const item of items) {
+        item.reject(e);
+      }
+      return;
+    }
+    const written: WrittenStatement[] = [];
+    const tx = this.writeTx(written);
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let frame: Buffer | null = null;
+    this.inWrite = true;
+    this.control('BEGIN IMMEDIATE');
+    try {
+      for (const item of items) {
+        const mark = written.length;
+        this.control('SAVEPOINT batched');
+        try {
+          const value = item.fn(tx);
+          if (value instanceof Promise) {
+            throw new RouterError('internal', 'withWrite callbacks must be synchronous');
+          }
+          this.control('RELEASE batched');
+          outcomes.push({ ok: true, value });
+        } catch (e) {
+          // Only this callback's statements are undone, in the database and in the journal record.
+          this.control('ROLLBACK TO batched');
+          this.control('RELEASE batched');
+          written.length = mark;
+          outcomes.push({ ok: false, error: e });
+        }
+      }
+      if (this.durable !== null && written.length > 0) {
+        frame = encodeRecord(written);
+      }
+      this.control('COMMIT');
+    } catch (e) {
+      this.control('ROLLBACK');
+      for (const item of items) {
+        item.reject(e);
+      }
+      return;
+    } finally {
+      this.inWrite = false;
+    }
+    // Nobody waiting for the fsync (only holds): the record rides with the next one someone waits for.
+    const deferred = items.every((item) => !item.wait);
+    const durable = frame === null || this.durable === null ? Promise.resolve() : this.durable.journal.append(frame, deferred);
+    if (deferred) {
+      // The failure reaches the store through the journal's onLost (see withWrite).
+      durable.catch(() => undefined);
+    }
+    items.forEach((item, i) => {
+      const o = outcomes[i] as (typeof outcomes)[number];
+      if (!o.ok) {
+        item.reject(o.error);
+      } else if (item.wait) {
+        durable.then(() => item.resolve(o.value), item.reject);
+      } else {
+        item.resolve(o.value);
+      }
+    });
+  }
+
+  /** Resolves when everything committed so far (and every batched write queued) is on disk. */
   flush(): Promise<void> {
+    this.runBatched();
     return this.durable === null ? Promise.resolve() : this.durable.journal.idle();
   }
 
@@ -289,6 +404,7 @@ export class Store {
     if (this.closed) {
       return;
     }
+    this.runBatched();
     if (this.durable !== null) {
       await this.durable.journal.idle();
       if (this.failure === null) {
@@ -447,7 +563,7 @@ export class Store {
    * BEGIN, COMMIT and ROLLBACK as cached statements: db.exec would parse and compile them again
    * for every transaction (two per recorded request).
    */
-  private control(sql: 'BEGIN IMMEDIATE' | 'COMMIT' | 'ROLLBACK'): void {
+  private control(sql: 'BEGIN IMMEDIATE' | 'COMMIT' | 'ROLLBACK' | 'SAVEPOINT batched' | 'RELEASE batched' | 'ROLLBACK TO batched'): void {
     const stmt = this.prepare(sql);
     try {
       stmt.run();

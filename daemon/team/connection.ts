@@ -1,6 +1,6 @@
 // The connection to the team database: a small pg pool built from the config's URL and a password
 // from PGPASSWORD or the keychain (never from config.json), and the words for what went wrong.
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { RouterError } from '../protocol/errors';
 import type { TeamConfig } from '../protocol/team';
 
@@ -52,6 +52,9 @@ export function withPassword(url: string, password: string | null): string {
 }
 
 export function createTeamPool(config: TeamConfig, password: string | null): Pool {
+  // Required here, not at start: a daemon outside team mode never loads pg (and node:tls with it).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Pool } = require('pg') as typeof import('pg');
   const pool = new Pool({
     connectionString: withPassword(config.url, password),
     max: 4,

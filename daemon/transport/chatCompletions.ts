@@ -8,14 +8,14 @@ import { RoutingHeaders } from '../protocol/discovery';
 import { RouterError } from '../protocol/errors';
 import { RoutingOptions, type ClientContext, type RoutingDecision, type RoutingInfo } from '../protocol/routing';
 import { toChatRequest } from '../handlers/request';
-import { newRequestId, type ChatOutcome, type ChatService } from '../service/chatService';
+import type { ChatOutcome, ChatService } from '../service/chatService';
 import type { CatalogModel } from '../routing/catalog';
 import { summariseIssues } from './dispatch';
 import { commonChatBody } from './commonChatBody';
 import { withTradeoffHeader } from './tradeoffHeader';
 import { conversationKeyOf, withAffinityHeader } from './routingHints';
 import { asRouterError, httpErrorOf } from './errors';
-import { disconnectSignal, headerSafe, sendJson } from './httpIo';
+import { disconnectSignal, headerSafe, sendJson, streamFlusher } from './httpIo';
 
 /** Unknown fields are ignored: real clients send many we have no use for. */
 export const ChatCompletionsBody = GenerationParams.extend({
@@ -126,9 +126,7 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
   const body = parseChatCompletionsBody(json);
   const request = toChatRequest({ ...body, max_tokens: body.max_tokens ?? body.max_completion_tokens ?? undefined });
   const signal = disconnectSignal(req, res);
-  const started = Date.now();
-  const requestId = newRequestId(started);
-  const created = Math.floor(started / 1000);
+  const created = Math.floor(Date.now() / 1000);
   const conversation = conversationKeyOf(req.headers, { promptCacheKey: typeof body.prompt_cache_key === 'string' ? body.prompt_cache_key : undefined, user: body.user });
   const base = {
     endpoint: 'chat.completions' as const,
@@ -137,7 +135,6 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
     routing: withAffinityHeader(withTradeoffHeader(body.routing, req.headers), req.headers),
     context: client,
     signal,
-    requestId,
     ...(conversation ? { conversation } : {}),
   };
 
@@ -148,7 +145,10 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
   }
 
   let decision: RoutingDecision | null = null;
-  const id = `chatcmpl-${requestId}`;
+  // The turn's id, known once planning decided (before anything is written).
+  let requestId = '';
+  let id = '';
+  const flush = streamFlusher(res);
   const write = (model: string, choices: unknown[], extra: Record<string, unknown> = {}): void => {
     res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices, ...extra })}\n\n`);
   };
@@ -183,9 +183,19 @@ export async function handleChatCompletions(req: IncomingMessage, res: ServerRes
       call.function = fn;
       write(model.id, [{ index: 0, delta: { tool_calls: [call] }, logprobs: null, finish_reason: null }]);
     }
+    flush();
   };
   try {
-    const out = await chat.complete({ ...base, stream: true, onEvent, onDecision: (d) => (decision = d) });
+    const out = await chat.complete({
+      ...base,
+      stream: true,
+      onEvent,
+      onDecision: (d, turnId) => {
+        decision = d;
+        requestId = turnId;
+        id = `chatcmpl-${turnId}`;
+      },
+    });
     const model = { id: out.routing.model, provider: out.routing.provider } as CatalogModel;
     start(model);
     write(model.id, [{ index: 0, delta: {}, logprobs: null, finish_reason: finishReasonOut(out.result.finishReason) }]);

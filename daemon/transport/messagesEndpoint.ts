@@ -18,11 +18,11 @@ import type { Catalog, CatalogModel } from '../routing/catalog';
 import { estimateTokens } from '../routing/router';
 import { withTradeoffHeader } from './tradeoffHeader';
 import { conversationKeyOf, routingOf, withAffinityHeader, withEffortHint } from './routingHints';
-import { newRequestId, type ChatService } from '../service/chatService';
+import type { ChatService } from '../service/chatService';
 import { summariseIssues } from './dispatch';
 import { answerHeaders, costHeader, decisionHeaders, streamHeaders } from './chatCompletions';
 import { asRouterError } from './errors';
-import { disconnectSignal, sendJson } from './httpIo';
+import { disconnectSignal, sendJson, streamFlusher } from './httpIo';
 
 function parseBody(json: unknown): AnthropicRequest {
   const r = AnthropicRequest.safeParse(json);
@@ -68,13 +68,12 @@ export async function handleMessages(req: IncomingMessage, res: ServerResponse, 
   }
 }
 
+const messageIdOf = (requestId: string): string => `msg_${requestId.slice(4)}`;
+
 async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, chat: ChatService, client: ClientContext, catalog: Catalog): Promise<void> {
   const body = parseBody(json);
   const inbound = fromAnthropicRequest(body);
   const signal = disconnectSignal(req, res);
-  const started = Date.now();
-  const requestId = newRequestId(started);
-  const messageId = `msg_${requestId.slice(4)}`;
   const requestedModel = resolveRequestedModel(catalog, inbound.model);
   const routing = withEffortHint(requestedModel, withAffinityHeader(withTradeoffHeader(routingOf(json), req.headers), req.headers), inbound.effort);
   const conversation = conversationKeyOf(req.headers, { metadataUserId: inbound.userId });
@@ -85,25 +84,27 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
     routing,
     context: client,
     signal,
-    requestId,
     ...(conversation ? { conversation } : {}),
   };
 
   if (!inbound.stream) {
     const out = await chat.complete({ ...base, stream: false });
-    sendJson(res, 200, { ...toAnthropicMessage(out.result, { id: messageId, model: out.routing.model }), routing: out.routing }, answerHeaders(out, headersFor));
+    sendJson(res, 200, { ...toAnthropicMessage(out.result, { id: messageIdOf(out.requestId), model: out.routing.model }), routing: out.routing }, answerHeaders(out, headersFor));
     return;
   }
 
   let decision: RoutingDecision | null = null;
+  // The turn's id, known once planning decided (before anything is written).
+  let requestId = '';
   let writer: AnthropicStreamWriter | null = null;
+  const flush = streamFlusher(res);
   const start = (model: Pick<CatalogModel, 'id' | 'provider'>): AnthropicStreamWriter => {
     if (writer !== null) {
       return writer;
     }
     const d = decision as RoutingDecision;
     res.writeHead(200, streamHeaders(requestId, d, model, headersFor));
-    writer = new AnthropicStreamWriter({ id: messageId, model: model.id, inputTokens: d.inputTokens });
+    writer = new AnthropicStreamWriter({ id: messageIdOf(requestId), model: model.id, inputTokens: d.inputTokens });
     res.write(writer.start());
     return writer;
   };
@@ -111,10 +112,19 @@ async function serve(req: IncomingMessage, res: ServerResponse, json: unknown, c
     // finish and usage are written once, from the settled result.
     if (ev.type === 'text' || ev.type === 'tool_call_delta') {
       res.write(start(model).write(ev));
+      flush();
     }
   };
   try {
-    const out = await chat.complete({ ...base, stream: true, onEvent, onDecision: (d) => (decision = d) });
+    const out = await chat.complete({
+      ...base,
+      stream: true,
+      onEvent,
+      onDecision: (d, turnId) => {
+        decision = d;
+        requestId = turnId;
+      },
+    });
     const w = start({ id: out.routing.model, provider: out.routing.provider });
     w.write({ type: 'finish', finishReason: out.result.finishReason });
     w.write({ type: 'usage', usage: out.result.usage });

@@ -10,11 +10,11 @@ import { RouterError } from '../protocol/errors';
 import type { StreamEvent } from '../protocol/chat';
 import type { ClientContext, RoutingDecision } from '../protocol/routing';
 import type { Catalog, CatalogModel } from '../routing/catalog';
-import { newRequestId, type ChatService } from '../service/chatService';
+import type { ChatService } from '../service/chatService';
 import { answerHeaders, costHeader, streamHeaders } from './chatCompletions';
 import { summariseIssues } from './dispatch';
 import { asRouterError } from './errors';
-import { disconnectSignal, sendJson } from './httpIo';
+import { disconnectSignal, sendJson, streamFlusher } from './httpIo';
 import { resolveRequestedModel } from './messagesEndpoint';
 import { fromResponsesRequest, outputItems, responseObject, ResponsesBody, ResponsesStreamWriter, statusOf, type ResponseMeta } from './responsesWire';
 import { conversationKeyOf, routingOf, withAffinityHeader, withEffortHint } from './routingHints';
@@ -42,7 +42,6 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
   const inbound = fromResponsesRequest(body);
   const signal = disconnectSignal(req, res);
   const started = Date.now();
-  const requestId = newRequestId(started);
   const requestedModel = resolveRequestedModel(catalog, body.model);
   const routing = withEffortHint(requestedModel, withAffinityHeader(withTradeoffHeader(routingOf(json), req.headers), req.headers), inbound.effort);
   const conversation = conversationKeyOf(req.headers, { promptCacheKey: body.prompt_cache_key, user: body.user });
@@ -53,28 +52,30 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
     routing,
     context: client,
     signal,
-    requestId,
     ...(conversation ? { conversation } : {}),
   };
-  const meta = (model: string): ResponseMeta => ({ id: `resp_${requestId.slice(4)}`, createdAt: Math.floor(started / 1000), model, echo: inbound.echo });
+  const meta = (requestId: string, model: string): ResponseMeta => ({ id: `resp_${requestId.slice(4)}`, createdAt: Math.floor(started / 1000), model, echo: inbound.echo });
 
   if (!inbound.stream) {
     const out = await chat.complete({ ...base, stream: false });
-    const output = outputItems(out.result, inbound.tools, requestId.slice(4));
-    const response = responseObject(meta(out.routing.model), { status: statusOf(out.result.finishReason), output, usage: out.result.usage, finish: out.result.finishReason });
+    const output = outputItems(out.result, inbound.tools, out.requestId.slice(4));
+    const response = responseObject(meta(out.requestId, out.routing.model), { status: statusOf(out.result.finishReason), output, usage: out.result.usage, finish: out.result.finishReason });
     sendJson(res, 200, { ...response, routing: out.routing }, withDropped(answerHeaders(out), inbound.tools.dropped));
     return;
   }
 
   let decision: RoutingDecision | null = null;
+  // The turn's id, known once planning decided (before anything is written).
+  let requestId = '';
   let writer: ResponsesStreamWriter | null = null;
+  const flush = streamFlusher(res);
   const start = (model: Pick<CatalogModel, 'id' | 'provider'>): ResponsesStreamWriter => {
     if (writer !== null) {
       return writer;
     }
     const d = decision as RoutingDecision;
     res.writeHead(200, withDropped(streamHeaders(requestId, d, model), inbound.tools.dropped));
-    writer = new ResponsesStreamWriter(meta(model.id), inbound.tools);
+    writer = new ResponsesStreamWriter(meta(requestId, model.id), inbound.tools);
     res.write(writer.start());
     return writer;
   };
@@ -85,10 +86,19 @@ export async function handleResponses(req: IncomingMessage, res: ServerResponse,
       if (frames !== '') {
         res.write(frames);
       }
+      flush();
     }
   };
   try {
-    const out = await chat.complete({ ...base, stream: true, onEvent, onDecision: (d) => (decision = d) });
+    const out = await chat.complete({
+      ...base,
+      stream: true,
+      onEvent,
+      onDecision: (d, turnId) => {
+        decision = d;
+        requestId = turnId;
+      },
+    });
     const w = start({ id: out.routing.model, provider: out.routing.provider });
     res.write(w.end(out.result, { routing: out.routing }));
     res.addTrailers({ [RoutingHeaders.cost]: costHeader(out.routing) });

@@ -1,8 +1,12 @@
 // The LSP channel's listener: a Unix socket (or Windows named pipe) in the home folder, created 0600.
+//
+// The JSON-RPC runtime (vscode-languageserver's reader, writer and connection, and lsp.ts) is
+// required when the first editor connects: a daemon serving only scripts over HTTP never loads
+// it (about 5 MB resident idle; the bundle keeps the library in dist/vendor/, see esbuild.mjs).
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { SocketMessageReader, SocketMessageWriter, type Message, type MessageWriter } from 'vscode-languageserver/node';
-import { serveLsp, type LspDeps } from './lsp';
+import type { Message, MessageWriter } from 'vscode-languageserver/node';
+import type { LspDeps } from './lsp';
 
 export interface LspSocketServer {
   path: string;
@@ -77,6 +81,10 @@ export async function startLspSocketServer(path: string, deps: LspDeps): Promise
   /** Open connections, each closed by flushing its queued replies first (see close below). */
   const connections = new Set<{ closeFlushed(): Promise<void> }>();
   const server: Server = createServer((socket) => {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { SocketMessageReader, SocketMessageWriter } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
+    const { serveLsp } = require('./lsp') as typeof import('./lsp');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const reader = new SocketMessageReader(socket);
     // The reader's partial-message timer re-arms every 10 s for ever once a client leaves half a
     // message behind, and dispose() does not stop it; we never listen for partial messages.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CandidateEstimate, RoutingDecision } from '../../../daemon/protocol';
-import { MAX_CANDIDATES, decodeDecision, encodeDecision, keptCandidates, packDecision, unpackDecision } from '../../../daemon/service/requestDecisions';
+import { MAX_CANDIDATES, decodeDecision, encodeDecision, keptCandidates, packDecision, packDecisionSlow, unpackDecision } from '../../../daemon/service/requestDecisions';
 
 const candidate = (i: number, extra: Partial<CandidateEstimate> = {}): CandidateEstimate => ({ model: `m${i}`, provider: 'p', quality: 0.5 + i / 100, costUsd: 0.001 * i, latencyMs: 100 * i, score: i / 10, ...extra });
 
@@ -80,4 +80,26 @@ test('the stored form is the JSON deflated behind a format byte; it reads back e
   assert.equal(unpackDecision(new Uint8Array([2, 1, 2])), null, 'an unknown format');
   assert.equal(unpackDecision(new Uint8Array([1, 255, 0, 7])), null, 'damaged bytes');
   assert.equal(unpackDecision(42), null);
+});
+
+test('packing through the one reused deflate context gives the bytes of a fresh zlib stream per detail', () => {
+  // Varied details one after another (a context left in a wrong state would show in the next one),
+  // unicode, and a text too large for the reused output buffer (the documented path then).
+  const texts: string[] = [];
+  for (let n = 0; n <= 14; n++) {
+    const d = decision(Array.from({ length: n }, (_, i) => candidate(i, i % 3 === 0 ? { excluded: `budget ${'é'.repeat(i)} 🚀` } : {})), { reason: `r${n} ${'x'.repeat(n * 37)}` });
+    texts.push(encodeDecision(d, null));
+  }
+  let seed = 7;
+  const noise = (n: number): string =>
+    Array.from({ length: n }, () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return String.fromCharCode(33 + (seed % 90));
+    }).join('');
+  texts.push('', '{}', 'a'.repeat(40_000), noise(6000), noise(30_000), texts[3] as string);
+  for (const json of texts) {
+    const packed = packDecision(json);
+    assert.deepEqual(Buffer.from(packed), Buffer.from(packDecisionSlow(json)), `${json.length} characters`);
+    assert.equal(unpackDecision(packed), json);
+  }
 });
