@@ -72,7 +72,7 @@ export const TRADEOFF_WEIGHTS: Record<Tradeoff, { quality: number; cost: number;
   quality: { quality: 1, cost: 0.03, latency: 0.02 },
   balanced: { quality: 1, cost: 0.25, latency: 0.03 },
   cost: { quality: 1, cost: 0.6, latency: 0.03 },
-  latency: { quality: 1, cost: 0.05, latency: 0.5 },
+  latency: { quality: 1, cost: 0.05, latency: 1 },
 };
 
 /** Where x sits between lo and hi on a log scale (0..1); values span orders of magnitude. */
