@@ -1,6 +1,6 @@
 // Bundles the three programs: the extension (CommonJS, `vscode` external), the daemon and its
 // CLI (Node), and the dashboard webview (browser). sql.js's wasm is copied beside the daemon, and
-// the tokenizer's rank tables into dist/tokenizer/ and the learned model's files into dist/model/
+// the tokenizer's rank tables (built) into dist/tokenizer/ and the learned model's files into dist/model/
 // (read on first use, see routing/tokenizer.ts and routing/modelFiles.ts), and the catalog's price
 // table into dist/price-table.json (see ledger/priceTable.ts).
 // @napi-rs/keyring is native: it stays external and ships in node_modules inside the .vsix.
@@ -55,9 +55,10 @@ mkdirSync('dist/model', { recursive: true });
 for (const name of ['router-model.json', 'word-vectors.json']) {
   copyFileSync(`daemon/routing/model/${name}`, `dist/model/${name}`);
 }
-mkdirSync('dist/tokenizer', { recursive: true });
-for (const name of ['cl100k_base', 'o200k_base']) {
-  copyFileSync(require.resolve(`gpt-tokenizer/data/${name}.tiktoken`), `dist/tokenizer/${name}.tiktoken`);
+// The tokenizer's rank tables, built into the form the daemon reads with one read (bpeTable.ts).
+const tables = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/tokenizerTables.ts', 'dist/tokenizer'], { stdio: 'inherit' });
+if (tables.status !== 0) {
+  throw new Error('scripts/tokenizerTables.ts failed: the daemon would estimate tokens instead of counting them');
 }
 // The catalog's prices, probed from @pydantic/genai-prices (ledger/priceTable.ts): the daemon loads
 // the library itself only for a model this table does not hold.

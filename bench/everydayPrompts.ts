@@ -81,6 +81,16 @@ export function everydayViolations(catalog: Catalog, p: EverydayPrompt, by: Reco
       out.push(`${what('balanced')} is in the weakest tier`);
     }
   }
+  // `latency` minimises waiting: its choice waits no longer than any other tradeoff's, and never
+  // long (a hard prompt may think a little, not for tens of seconds).
+  const wait = (t: EverydayTradeoff) => by[t].expectedWallMs ?? Infinity;
+  const slower = (['cost', 'balanced', 'quality'] as const).filter((t) => wait('latency') > wait(t));
+  if (slower.length > 0) {
+    out.push(`${what('latency')} waits ${wait('latency')} ms, longer than ${slower.map((t) => `${t}'s ${wait(t)} ms`).join(', ')}`);
+  }
+  if (wait('latency') >= 10_000) {
+    out.push(`${what('latency')} takes ${wait('latency')} ms`);
+  }
   const [c, b, q] = [by.cost, by.balanced, by.quality];
   if (!((c.costUsd ?? 0) <= (b.costUsd ?? 0) && (b.costUsd ?? 0) <= (q.costUsd ?? 0))) {
     out.push(`${p.id}: estimated cost goes down from cost → balanced → quality: ${c.costUsd} ${b.costUsd} ${q.costUsd}`);

@@ -7,13 +7,34 @@ import { costToReach, lambdaGrid, oracle, oracleMatching, oracleTradeoffCurve, r
 import { benchModels, casesFor, learnFromOutcomes, pricedArena, type BenchModel } from './arenaCatalog';
 import { dot, seededRandom, trainLinear } from '../daemon/routing/linearModel';
 import { apgr } from './routingMetrics';
+import { extractFeatures } from '../daemon/routing/features';
 import { DIMENSIONS, promptVector } from '../daemon/routing/promptFeatures';
-import { shippedQualityModel, type LearnedQuality } from '../daemon/routing/learnedQuality';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LearnedQuality, ModelFile, shippedQualityModel } from '../daemon/routing/learnedQuality';
 import { expertVectorise, markReads, scorer, trainExperts } from '../scripts/routerTraining';
 import { runLatency } from './routingLatency';
 import { SUBJECT_HOLDOUT_EVERY } from './routingData';
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/**
+ * `ROUTER_MODEL_BASELINE=<dir>`: a previous router-model.json measured beside the shipped one in
+ * the same run (same split, same held-out prompts, same machine), so before/after is one output.
+ */
+const BASELINE_DIR = process.env.ROUTER_MODEL_BASELINE;
+let baselineModel: LearnedQuality | null = null;
+function baseline(): LearnedQuality | null {
+  if (!BASELINE_DIR) {
+    return null;
+  }
+  baselineModel ??= LearnedQuality.fromFile(ModelFile.parse(JSON.parse(readFileSync(join(BASELINE_DIR, 'router-model.json'), 'utf8'))));
+  return baselineModel.fresh();
+}
+/** The models measured: the baseline first when one is given, then the shipped one. */
+function measuredModels(): { label: string; model: () => LearnedQuality }[] {
+  return [...(BASELINE_DIR ? [{ label: 'before', model: () => baseline() as LearnedQuality }] : []), { label: 'shipped', model: shippedQualityModel }];
+}
 
 function printPair(title: string, reports: PairReport[]): void {
   console.log(`\n${title}`);
@@ -31,7 +52,7 @@ function pairSection(): void {
   const bowX = train.map((r) => promptVector(r.prompt, 1));
   const win = train.map((r) => ((r.outcomes[STRONG] ?? 0) > (r.outcomes[WEAK] ?? 0) ? 1 : 0));
   const bow = trainLinear(bowX, win, DIMENSIONS, { loss: 'logistic', epochs: 5, learningRate: 0.1, l2: 1e-4, seed: 3 });
-  const model = shippedQualityModel();
+  const models = measuredModels().map((m) => ({ label: m.label, model: m.model() }));
   console.log(`Strong/weak pair (${STRONG} vs ${WEAK}): ${train.length} training prompts, ${test.length} held out by prompt`);
   for (const b of ['mmlu', 'gsm8k']) {
     const rowsB = test.filter((r) => r.benchmark === b);
@@ -40,38 +61,44 @@ function pairSection(): void {
       // A constant score is the random router's expectation (ties are routed in random order).
       { ...pairReport('random (expected)', rowsB, () => 0) },
       { ...pairReport('bag-of-words baseline', rowsB, (r) => dot(bow, promptVector(r.prompt, 1))) },
-      { ...pairReport('learned (shipped)', rowsB, (r: BenchRow) => model.difficultyOf(promptVector(r.prompt)).d) },
+      ...models.map(({ label, model }) => pairReport(`learned (${label})`, rowsB, (r: BenchRow) => model.difficultyOf(promptVector(r.prompt)).d)),
     ];
     printPair(`${b.toUpperCase()} held out: ${rowsB.length} prompts, strong ${pct(s?.strongAccuracy ?? 0)} / weak ${pct(s?.weakAccuracy ?? 0)} correct`, reports);
-    const ci = bootstrapApgr(rowsB, (r) => model.difficultyOf(promptVector(r.prompt)).d);
-    console.log(`  learned APGR 95% bootstrap interval over held-out prompts: ${ci[0].toFixed(3)}–${ci[1].toFixed(3)}`);
+    for (const { label, model } of models) {
+      const ci = bootstrapApgr(rowsB, (r) => model.difficultyOf(promptVector(r.prompt)).d);
+      console.log(`  learned (${label}) APGR 95% bootstrap interval over held-out prompts: ${ci[0].toFixed(3)}–${ci[1].toFixed(3)}`);
+    }
   }
   // Whole MMLU subjects never trained on: the same training, without them (the shipped model has seen them).
   const subjects = [...new Set(rows.filter((r) => r.benchmark === 'mmlu').map((r) => r.category))].sort();
   const unseen = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === 0));
   const seenTrain = train.filter((r) => !unseen.has(r.category));
   const unseenRows = rows.filter((r) => unseen.has(r.category));
-  const vec = expertVectorise((r: BenchRow) => promptVector(r.prompt), model.reads);
-  // The shipped recipe: linear experts plus, where validation kept them, the networks at their weights.
-  const weights = model.netWeights;
-  const subjectExperts = trainExperts(seenTrain, vec, { choice: 1, open: 1 }, 0);
-  for (const k of ['choice', 'open'] as const) {
-    const net = subjectExperts[k].net;
-    if (net && weights[k] > 0) {
-      net.weight = weights[k];
-    } else {
-      delete subjectExperts[k].net;
+  // Each model's recipe (features read, objective, network weights), trained without those subjects.
+  const subjectScores = models.map(({ label, model }) => {
+    const vec = expertVectorise((r: BenchRow) => promptVector(r.prompt), model.reads);
+    const weights = model.netWeights;
+    const subjectExperts = trainExperts(seenTrain, vec, { choice: 1, open: 1 }, 0, model.objectives);
+    for (const k of ['choice', 'open'] as const) {
+      const net = subjectExperts[k].net;
+      if (net && weights[k] > 0) {
+        net.weight = weights[k];
+      } else {
+        delete subjectExperts[k].net;
+      }
     }
-  }
-  const subjectScore = scorer(markReads(subjectExperts, model.reads), vec);
+    return { label, score: scorer(markReads(subjectExperts, model.reads), vec) };
+  });
   const bowSeen = trainLinear(seenTrain.map((r) => promptVector(r.prompt, 1)), seenTrain.map((r) => ((r.outcomes[STRONG] ?? 0) > (r.outcomes[WEAK] ?? 0) ? 1 : 0)), DIMENSIONS, { loss: 'logistic', epochs: 5, learningRate: 0.1, l2: 1e-4, seed: 3 });
   printPair(`MMLU, ${unseen.size} whole subjects never trained on (${[...unseen].join(', ')}): ${unseenRows.length} prompts`, [
     pairReport('random (expected)', unseenRows, () => 0),
     pairReport('bag-of-words baseline', unseenRows, (r) => dot(bowSeen, promptVector(r.prompt, 1))),
-    pairReport('learned', unseenRows, subjectScore),
+    ...subjectScores.map(({ label, score }) => pairReport(`learned (${label})`, unseenRows, score)),
   ]);
-  const ci = bootstrapApgr(unseenRows, subjectScore);
-  console.log(`  learned APGR 95% bootstrap interval: ${ci[0].toFixed(3)}–${ci[1].toFixed(3)}`);
+  for (const { label, score } of subjectScores) {
+    const ci = bootstrapApgr(unseenRows, score);
+    console.log(`  learned (${label}) APGR 95% bootstrap interval: ${ci[0].toFixed(3)}–${ci[1].toFixed(3)}`);
+  }
 }
 
 /** Resamples the held-out prompts (seeded) to show how much the APGR figure could move by chance. */
@@ -93,7 +120,7 @@ interface ArenaRun {
 }
 
 /** The same f the router uses: catalog figures × the prompt's category mix, lowered by difficulty, plus what outcomes taught. */
-function fRun(label: string, test: readonly BenchRow[], teach: readonly BenchRow[] | null, cv: boolean, arena: readonly BenchRow[], models: Map<string, BenchModel>): ArenaRun {
+function fRun(label: string, test: readonly BenchRow[], teach: readonly BenchRow[] | null, cv: boolean, arena: readonly BenchRow[], models: Map<string, BenchModel>, fresh: () => LearnedQuality = shippedQualityModel): ArenaRun {
   const ids = [...models.keys()];
   const byCase = new Map<ArenaCase, LearnedQuality>();
   const cases: ArenaCase[] = [];
@@ -102,7 +129,7 @@ function fRun(label: string, test: readonly BenchRow[], teach: readonly BenchRow
     const inFold = (i: number) => !cv || i % folds === f;
     const measured = cv ? arena.filter((_, i) => inFold(i)) : test;
     const others = cv ? arena.filter((_, i) => !inFold(i)) : (teach ?? []);
-    const m = shippedQualityModel();
+    const m = fresh();
     if (teach !== null) {
       learnFromOutcomes(m, others, models);
     }
@@ -195,14 +222,34 @@ function arenaSection(): void {
       const means = judgeMeans(train);
       return priorsOnly('per-model judge means of the training prompts (no prompt signal)', r.cases, () => means);
     })(),
-    fRun(`f = catalog figures × profile + online learning from the ${train.length} training prompts' outcomes`, test, train, false, arena, models),
+    ...measuredModels().map((m) => fRun(`f (${m.label} model) = catalog figures × profile + online learning from the ${train.length} training prompts' outcomes`, test, train, false, arena, models, m.model)),
   ];
   printArena(`Arena held out (never trained on, nor used to choose anything)`, test, heldRuns, routable);
   const cvRuns = [
     fRun('catalog figures × prompt profile, no outcomes learned', arena, null, true, arena, models),
-    fRun('f with online learning from the other folds', arena, arena, true, arena, models),
+    ...measuredModels().map((m) => fRun(`f (${m.label} model) with online learning from the other folds`, arena, arena, true, arena, models, m.model)),
   ];
   printArena('Arena, 5-fold cross-validation over all prompts (more prompts, less noise; κ was chosen on the training ones)', arena, cvRuns, routable);
+  arenaGapRanking(arena);
+}
+
+/**
+ * Whether D ranks the arena prompts by the best model's edge over a cheaper one (APGR with judge
+ * scores, 0.5 = random order): the cost at 95% can only fall well below mixing single models if
+ * some per-prompt signal says where the cheap model is as good.
+ */
+function arenaGapRanking(arena: readonly BenchRow[]): void {
+  const best = 'gpt-4-1106-preview';
+  console.log(`\nArena: does D rank prompts by ${best}'s edge in judge score (APGR, random 0.5; all ${arena.length} prompts)?`);
+  for (const { label, model } of measuredModels()) {
+    const m = model();
+    const cells = ['gpt-3.5-turbo-1106', 'gpt-3.5-turbo', 'Mixtral-8x7B-Instruct-v0.1'].map((cheap) => {
+      const rows = arena.filter((r) => typeof r.outcomes[best] === 'number' && typeof r.outcomes[cheap] === 'number');
+      const o = rows.map((r) => ({ strong: r.outcomes[best] as number, weak: r.outcomes[cheap] as number, score: m.read(extractFeatures({ messages: [{ role: 'user', content: r.prompt }] })).difficulty.d }));
+      return `vs ${cheap} ${apgr(o).toFixed(3)}`;
+    });
+    console.log(`  ${label} model: ${cells.join(', ')}`);
+  }
 }
 
 // `--only=pair|arena|latency` runs one section (the latency one alone takes seconds, the others train a baseline).

@@ -11,7 +11,7 @@ import { BINDING_DIR, nativeBinaryKind, VSIX_TARGETS, vsixName } from './vsixTar
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const wanted = process.argv.filter((a) => a.startsWith('--target=')).map((a) => a.split('=')[1]);
 const targets = VSIX_TARGETS.filter((t) => wanted.length === 0 || wanted.includes(t.target));
-const REQUIRED = ['extension/package.json', 'extension/dist/THIRD-PARTY-NOTICES.txt', 'extension/dist/extension.js', 'extension/dist/daemon.js', ...['undici', 'vscode-languageserver', 'pg', 'genai-prices'].map((f) => `extension/dist/vendor/${f}.js`), 'extension/dist/webview.js', 'extension/dist/webview.css', 'extension/dist/sql-wasm.wasm', 'extension/dist/price-table.json', 'extension/dist/tokenizer/o200k_base.tiktoken', 'extension/dist/tokenizer/cl100k_base.tiktoken', 'extension/dist/model/router-model.json', 'extension/dist/model/word-vectors.json', `extension/${BINDING_DIR}/keyring/index.js`];
+const REQUIRED = ['extension/package.json', 'extension/dist/THIRD-PARTY-NOTICES.txt', 'extension/dist/extension.js', 'extension/dist/daemon.js', ...['undici', 'vscode-languageserver', 'pg', 'genai-prices'].map((f) => `extension/dist/vendor/${f}.js`), 'extension/dist/webview.js', 'extension/dist/webview.css', 'extension/dist/sql-wasm.wasm', 'extension/dist/price-table.json', 'extension/dist/tokenizer/o200k_base.bpe', 'extension/dist/tokenizer/cl100k_base.bpe', 'extension/dist/model/router-model.json', 'extension/dist/model/word-vectors.json', `extension/${BINDING_DIR}/keyring/index.js`];
 
 const unzip = (args) => {
   const r = spawnSync('unzip', args, { maxBuffer: 256 * 1024 * 1024 });

@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 const BUDGETS = ['test/unit/ledger/reservations.test.ts', 'test/integration/budget.test.ts'];
 const LEDGER = ['test/unit/ledger/pricing.test.ts', 'test/unit/ledger/rollups.test.ts', 'test/unit/ledger/requests.test.ts', 'test/unit/ledger/reports.test.ts'];
 const DURABILITY = ['test/unit/store/durability.test.ts', 'test/unit/store/storeFiles.test.ts', 'test/unit/store/database.test.ts', 'test/unit/store/journalRecord.test.ts', 'test/unit/store/deferredWrite.test.ts', 'test/integration/crash.test.ts'];
+const TOKENIZER = ['test/unit/routing/bpe.test.ts', 'test/unit/routing/tokenizer.test.ts'];
 const SECURITY = [
   'test/unit/transport/security.test.ts',
   'test/integration/security.test.ts',
@@ -79,6 +80,17 @@ const MUTANTS = [
         throw new RouterError('unauthorized', \`"\${method}" before client/hello`, SECURITY],
   ['S14', 'the discovery file (with the token) is created 0644', 'daemon/lifecycle/discovery.ts', 'const fd = openSync(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);', 'const fd = openSync(temp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o644);', SECURITY],
   ['S15', 'the log no longer masks secrets', 'daemon/lifecycle/log.ts', '${maskSecrets(message, secrets()).replace(', '${message.replace(', [...SECURITY, 'test/unit/lifecycle/log.test.ts']],
+  // Tokenizer: counts equal gpt-tokenizer's
+  ['T1', "gpt-tokenizer's byte-order-mark lookup is not followed", 'daemon/routing/bpe.ts', 'if (bomAt(buf, start, end) && validUtf8(buf, start, end)) {', 'if (false && bomAt(buf, start, end)) {', TOKENIZER],
+  ['T2', 'the merge takes the rightmost of equal ranks', 'daemon/routing/bpe.ts', '        if (r < best) {', '        if (r < best || (r === best && r !== NONE)) {', TOKENIZER],
+  ['T3', 'the ASCII scan ends a word at a non-ASCII letter', 'daemon/routing/bpe.ts', `      if (d >= 0x80) {
+        return -1;
+      }
+      const kind = ASCII[d] as number;`, `      if (d >= 0x80) {
+        break;
+      }
+      const kind = ASCII[d] as number;`, TOKENIZER],
+  ['T4', 'the heap merge forgets the re-ranked part before a merge', 'daemon/routing/bpe.ts', '        push((rank[before] as number) * stride + before);', '', TOKENIZER],
   // Cancellation
   ['C1', 'a client disconnect does not abort the upstream call', 'daemon/providers/http.ts', 'const onAbort = (): void => ctl.abort();', 'const onAbort = (): void => undefined;', ['test/integration/http-disconnect.test.ts']],
 ];

@@ -1,9 +1,9 @@
 // The strong/weak difficulty experts' training, shared by `npm run train:router` and the
 // benchmark's unseen-subject check (which trains without whole MMLU subjects).
 import { STRONG, WEAK, type BenchRow } from '../bench/routingData';
-import { averageWeights, dot, seededRandom, sigmoid, trainLinear, type TrainOptions } from '../daemon/routing/linearModel';
+import { averageWeights, seededRandom, trainLinear, type TrainOptions } from '../daemon/routing/linearModel';
 import { DIMENSIONS, HAS_OPTIONS, maskVector, type ExpertReads, type SparseVector } from '../daemon/routing/promptFeatures';
-import { averageGap, blendDifficulty, DENSE_BLOCK, denseBlock, expertParts, type Expert } from '../daemon/routing/learnedQuality';
+import { averageGap, blendDifficulty, DENSE_BLOCK, denseBlock, expertParts, linearGain, OBJECTIVE_HEADS, type Expert, type Head, type Objective } from '../daemon/routing/learnedQuality';
 import { trainMlp, type MlpOptions } from '../daemon/routing/mlp';
 
 // Chosen by 3-fold validation inside the training split (never the held-out prompts): more,
@@ -39,24 +39,38 @@ export const hasOptions = (x: SparseVector): boolean => {
   return false;
 };
 
-export function trainExpert(xs: SparseVector[], rows: BenchRow[], o: TrainOptions, bags: number, netWeight: number | null = null): Expert {
-  const strong: Float32Array[] = [];
-  const weak: Float32Array[] = [];
+const strongOf = (r: BenchRow | undefined) => r?.outcomes[STRONG] ?? 0;
+const weakOf = (r: BenchRow | undefined) => r?.outcomes[WEAK] ?? 0;
+/** Each head's label, and which prompts it learns from (null: all). */
+const HEAD_LABEL: Record<Head, { label: (r: BenchRow | undefined) => number; only?: (r: BenchRow | undefined) => boolean }> = {
+  strong: { label: strongOf },
+  weak: { label: weakOf },
+  disagree: { label: (r) => (strongOf(r) !== weakOf(r) ? 1 : 0) },
+  strongWins: { label: strongOf, only: (r) => strongOf(r) !== weakOf(r) },
+};
+
+/** `objective`: what the linear heads predict (learnedQuality's OBJECTIVES); the networks are the same for every objective. */
+export function trainExpert(xs: SparseVector[], rows: BenchRow[], o: TrainOptions, bags: number, netWeight: number | null = null, objective: Objective = 'correct'): Expert {
+  const names = OBJECTIVE_HEADS[objective];
+  const trained = new Map<Head, Float32Array[]>(names.map((h) => [h, []]));
   for (let b = 0; b < bags; b++) {
     const rnd = seededRandom(o.seed * 1000 + b);
     const pick = bags === 1 ? xs.map((_, i) => i) : xs.map(() => Math.floor(rnd() * xs.length));
-    const bx = pick.map((i) => xs[i] as SparseVector);
     const opts = { ...o, seed: o.seed + b };
-    strong.push(trainLinear(bx, pick.map((i) => rows[i]?.outcomes[STRONG] ?? 0), DIMENSIONS, opts));
-    weak.push(trainLinear(bx, pick.map((i) => rows[i]?.outcomes[WEAK] ?? 0), DIMENSIONS, opts));
+    for (const h of names) {
+      const { label, only } = HEAD_LABEL[h];
+      const use = only ? pick.filter((i) => only(rows[i])) : pick;
+      trained.get(h)?.push(trainLinear(use.map((i) => xs[i] as SparseVector), use.map((i) => label(rows[i])), DIMENSIONS, opts));
+    }
   }
-  const e: Expert = { strong: averageWeights(strong), weak: averageWeights(weak), mean: 0, sd: 1 };
-  const gaps = xs.map((x) => sigmoid(dot(e.strong, x)) - sigmoid(dot(e.weak, x)));
+  const heads = Object.fromEntries(names.map((h) => [h, averageWeights(trained.get(h) ?? [])])) as Expert['heads'];
+  const e: Expert = { ...(objective === 'correct' ? {} : { objective }), heads, mean: 0, sd: 1 };
+  const gaps = xs.map((x) => linearGain(e, x));
   e.mean = gaps.reduce((s, g) => s + g, 0) / Math.max(1, gaps.length);
   e.sd = Math.sqrt(gaps.reduce((s, g) => s + (g - e.mean) ** 2, 0) / Math.max(1, gaps.length)) || 1;
   if (netWeight !== null) {
     const inputs = xs.map((x) => denseBlock(x, new Float32Array(DENSE_BLOCK)));
-    const ys = rows.map((r) => [r.outcomes[STRONG] ?? 0, r.outcomes[WEAK] ?? 0] as const);
+    const ys = rows.map((r) => [strongOf(r), weakOf(r)] as const);
     const mlps = Array.from({ length: NET_SEEDS }, (_, b) => trainMlp(inputs, ys, { ...NET_OPTIONS, seed: NET_OPTIONS.seed + b }));
     const netGaps = inputs.map((x) => averageGap(mlps, x));
     const mean = netGaps.reduce((s, g) => s + g, 0) / Math.max(1, netGaps.length);
@@ -89,7 +103,7 @@ export function markReads(e: Record<'choice' | 'open', Expert>, reads: Record<'c
 }
 
 /** `netWeight` null: linear experts only; a number: each expert also trains its network, blended at that weight. */
-export function trainExperts(rows: BenchRow[], vec: Vectorise, bags: Record<'choice' | 'open', number>, netWeight: number | null = null): Record<'choice' | 'open', Expert> {
+export function trainExperts(rows: BenchRow[], vec: Vectorise, bags: Record<'choice' | 'open', number>, netWeight: number | null = null, objectives: Record<'choice' | 'open', Objective> = { choice: 'correct', open: 'correct' }): Record<'choice' | 'open', Expert> {
   const xs = rows.map(vec);
   const split = (choice: boolean) => {
     const i = xs.map((x, k) => ({ x, k })).filter((o) => hasOptions(o.x) === choice);
@@ -97,7 +111,7 @@ export function trainExperts(rows: BenchRow[], vec: Vectorise, bags: Record<'cho
   };
   const c = split(true);
   const o = split(false);
-  return { choice: trainExpert(c.xs, c.rows, OPTIONS.choice, bags.choice, netWeight), open: trainExpert(o.xs, o.rows, OPTIONS.open, bags.open, netWeight) };
+  return { choice: trainExpert(c.xs, c.rows, OPTIONS.choice, bags.choice, netWeight, objectives.choice), open: trainExpert(o.xs, o.rows, OPTIONS.open, bags.open, netWeight, objectives.open) };
 }
 
 /** D of a prompt as the router computes it (learnedQuality's expertDifficulty through the same parts). */

@@ -2,7 +2,7 @@
 // split is never read for fitting or for choosing anything) and writes
 // daemon/routing/model/{word-vectors,router-model,metrics}.json.
 // Deterministic: fixed seeds, stable split, no clock or randomness in what is written.
-// Bounded: about 90 s of one core (four feature variants are validated; the machine is shared).
+// Bounded: a few minutes of one core (four feature variants × two objectives are validated; the machine is shared).
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadArena, loadPair, loadPrices, isTest, STRONG, WEAK, SUBJECT_HOLDOUT_EVERY, TEST_SHARE, type BenchRow } from '../bench/routingData';
@@ -12,7 +12,7 @@ import { benchModels, casesFor, learnFromOutcomes, pricedArena, type BenchModel 
 import { encodeSparse, sigmoid } from '../daemon/routing/linearModel';
 import { BAGS, expertVectorise, hasOptions, markReads, NET_WEIGHTS, partsScorer, scorer, trainExperts, type Vectorise } from './routerTraining';
 import { EMBEDDING_DIMS, HASH_BITS, maskVector, promptVector, type ExpertReads, type SparseVector } from '../daemon/routing/promptFeatures';
-import { encodeNet, LearnedQuality, type Expert, type ModelFile } from '../daemon/routing/learnedQuality';
+import { encodeNet, LearnedQuality, OBJECTIVE_HEADS, OBJECTIVES, type Expert, type ModelFile, type Objective } from '../daemon/routing/learnedQuality';
 import { WordVectors } from '../daemon/routing/wordVectors';
 import { stableUnit } from '../daemon/routing/rules';
 import { buildWordVectorTable } from './wordVectorTable';
@@ -24,8 +24,9 @@ const VECTOR_STOP_RANKS = 100;
 const PRIOR_STRENGTHS = [5, 20, 80];
 const MAX_ADJUSTMENTS = [0.1, 0.2];
 const ARENA_FOLDS = 5;
-/** Optional feature groups, every combination validated. */
+/** Optional feature groups, every combination validated, each with every objective of the linear heads. */
 const FEATURE_VARIANTS: ExpertReads[] = [true, false].flatMap((wordVectors) => [true, false].map((wordProblemCues) => ({ wordVectors, wordProblemCues })));
+const RECIPES: { reads: ExpertReads; objective: Objective }[] = FEATURE_VARIANTS.flatMap((reads) => OBJECTIVES.map((objective) => ({ reads, objective })));
 const VALIDATION_FOLDS = 3;
 
 /**
@@ -44,11 +45,12 @@ interface Validation {
   /** Out-of-fold D of every training prompt as a function of the blend weight (κ is fitted on it). */
   outOfFold: Map<BenchRow, (weight: number) => number>;
 }
-function validate(train: BenchRow[], unseen: Set<string>, vec: Vectorise): Validation {
+function validate(train: BenchRow[], unseen: Set<string>, vec: Vectorise, objective: Objective): Validation {
+  const objectives = { choice: objective, open: objective };
   const parts = new Map<BenchRow, (w: number) => number>();
   for (let f = 0; f < VALIDATION_FOLDS; f++) {
     const inFold = (r: BenchRow) => Math.floor(stableUnit(`cv:${r.prompt}`) * VALIDATION_FOLDS) === f;
-    const score = partsScorer(trainExperts(train.filter((r) => !inFold(r)), vec, { choice: 1, open: 1 }, 1), vec);
+    const score = partsScorer(trainExperts(train.filter((r) => !inFold(r)), vec, { choice: 1, open: 1 }, 1, objectives), vec);
     for (const r of train.filter(inFold)) {
       parts.set(r, score(r).d);
     }
@@ -58,7 +60,7 @@ function validate(train: BenchRow[], unseen: Set<string>, vec: Vectorise): Valid
   const bySubject = new Map<BenchRow, (w: number) => number>();
   for (let g = 0; g < SUBJECT_HOLDOUT_EVERY; g++) {
     const group = new Set(subjects.filter((_, i) => i % SUBJECT_HOLDOUT_EVERY === g));
-    const score = partsScorer(trainExperts(seen.filter((r) => !group.has(r.category)), vec, { choice: 1, open: 1 }, 1), vec);
+    const score = partsScorer(trainExperts(seen.filter((r) => !group.has(r.category)), vec, { choice: 1, open: 1 }, 1, objectives), vec);
     for (const r of seen.filter((r) => group.has(r.category))) {
       bySubject.set(r, score(r).d);
     }
@@ -102,12 +104,16 @@ function calibrateKappa(train: BenchRow[], d: Map<BenchRow, number>): { kappa: n
 }
 
 function expertWeights(e: Expert): ModelFile['experts']['choice'] {
-  const sparse = encodeSparse([e.strong, e.weak]);
-  const [strong, weak] = sparse.values;
-  if (!strong || !weak) {
-    throw new Error('an expert has two weight vectors');
-  }
-  return { dimensions: sparse.dimensions, indices: sparse.indices, values: [strong, weak] };
+  const objective = e.objective ?? 'correct';
+  const heads = OBJECTIVE_HEADS[objective].map((h) => {
+    const w = e.heads[h];
+    if (!w) {
+      throw new Error(`an expert with objective "${objective}" has its "${h}" head`);
+    }
+    return w;
+  });
+  const sparse = encodeSparse(heads);
+  return { dimensions: sparse.dimensions, indices: sparse.indices, values: sparse.values, ...(objective === 'correct' ? {} : { objective }) };
 }
 
 /**
@@ -116,11 +122,11 @@ function expertWeights(e: Expert): ModelFile['experts']['choice'] {
  * teach it) and routes this fold's prompts; the score is the cost to reach 95% of the best single
  * model's mean on the cost–quality curve's hull (lower is better).
  */
-function searchArena(experts: Record<'choice' | 'open', Expert>, vectors: WordVectors, kappa: number, arenaTrain: BenchRow[], models: Map<string, BenchModel>, prices: ReturnType<typeof pricedArena>['priced']) {
+function searchArena(experts: Record<'choice' | 'open', Expert>, vectors: WordVectors, kappa: Record<'choice' | 'open', number>, arenaTrain: BenchRow[], models: Map<string, BenchModel>, prices: ReturnType<typeof pricedArena>['priced']) {
   const ids = [...models.keys()];
   const routable = new Map([...prices].filter(([m]) => models.has(m)));
   const best = singleModels(arenaTrain, routable)[0];
-  const results: { kappa: number; priorStrength: number; maxAdjustment: number; costShareAt95: number; thresholdRuleCostShareAt95: number }[] = [];
+  const results: { kappa: Record<'choice' | 'open', number>; priorStrength: number; maxAdjustment: number; costShareAt95: number; thresholdRuleCostShareAt95: number }[] = [];
   for (const priorStrength of PRIOR_STRENGTHS) {
     for (const maxAdjustment of MAX_ADJUSTMENTS) {
       {
@@ -178,11 +184,12 @@ function main(): void {
   // Which feature groups each expert reads, decided here, inside the training split: every
   // combination is validated on the same folds; the multiple-choice expert takes the best by MMLU
   // CV + subject-group CV, the open one the best by GSM8K CV.
-  const variants = FEATURE_VARIANTS.map((reads) => ({ reads, v: validate(pairTrain, unseen, (r) => maskVector(vec(r), reads)) }));
+  const variants = RECIPES.map(({ reads, objective }) => ({ reads, objective, v: validate(pairTrain, unseen, (r) => maskVector(vec(r), reads), objective) }));
   const pick = (key: (v: Validation) => number) => variants.reduce((a, b) => (key(b.v) > key(a.v) + 1e-9 ? b : a));
   const choiceVariant = pick((v) => v.mmlu + v.subjects);
   const openVariant = pick((v) => v.gsm8k);
   const reads = { choice: choiceVariant.reads, open: openVariant.reads };
+  const objectives = { choice: choiceVariant.objective, open: openVariant.objective };
   const features = expertVectorise(vec, reads);
   const netWeight = { choice: choiceVariant.v.netWeight.choice, open: openVariant.v.netWeight.open };
   // κ on the out-of-fold D of exactly this recipe (each prompt from its expert's variant and weight).
@@ -191,15 +198,19 @@ function main(): void {
     const k = hasOptions(vec(r)) ? 'choice' : 'open';
     oofD.set(r, (k === 'choice' ? choiceVariant : openVariant).v.outOfFold.get(r)?.(netWeight[k]) ?? 0);
   }
-  const kappa = calibrateKappa(pairTrain, oofD);
+  // κ per expert, each on its own prompts: D of the multiple-choice expert and D of the open one
+  // are different quantities (different objectives, features and prompts).
+  const kappaOf = (k: 'choice' | 'open') => calibrateKappa(pairTrain.filter((r) => hasOptions(vec(r)) === (k === 'choice')), oofD);
+  const kappa = { choice: kappaOf('choice'), open: kappaOf('open') };
+  const kappas = { choice: kappa.choice.kappa, open: kappa.open.kappa };
 
-  const experts = markReads(withNetWeights(trainExperts(pairTrain, features, BAGS, 0), netWeight), reads);
+  const experts = markReads(withNetWeights(trainExperts(pairTrain, features, BAGS, 0, objectives), netWeight), reads);
 
   const arena = loadArena();
   const { priced } = pricedArena(arena, loadPrices());
   const arenaTrain = arena.filter((r) => !isTest(r));
   const { models: figures } = benchModels([...new Set(arena.flatMap((r) => Object.keys(r.outcomes)))]);
-  const search = searchArena(experts, vectors, kappa.kappa, arenaTrain, figures, priced);
+  const search = searchArena(experts, vectors, kappas, arenaTrain, figures, priced);
 
   const file: ModelFile = {
     version: 3,
@@ -212,7 +223,7 @@ function main(): void {
       ...(experts.open.net ? { open: encodeNet(experts.open.net) } : {}),
     },
     gap: { choice: { mean: experts.choice.mean, sd: experts.choice.sd }, open: { mean: experts.open.mean, sd: experts.open.sd } },
-    kappa: kappa.kappa,
+    kappa: kappas,
     reads,
     online: { priorStrength: search.chosen.priorStrength, maxAdjustment: search.chosen.maxAdjustment },
   };
@@ -224,7 +235,7 @@ function main(): void {
   const score = (r: BenchRow) => shipped.difficultyOf(promptVector(r.prompt, 2, vectors)).d;
   const heldOut = ['mmlu', 'gsm8k'].map((b) => pairReport(b, pairTest.filter((r) => r.benchmark === b), score));
   // Generalisation: MMLU subjects never seen in training.
-  const subjectExperts = markReads(withNetWeights(trainExperts(pairTrain.filter((r) => !unseen.has(r.category)), features, { choice: 1, open: 1 }, 0), netWeight), reads);
+  const subjectExperts = markReads(withNetWeights(trainExperts(pairTrain.filter((r) => !unseen.has(r.category)), features, { choice: 1, open: 1 }, 0, objectives), netWeight), reads);
   const unseenRows = pair.filter((r) => unseen.has(r.category));
   const subjectReport = pairReport('mmlu-unseen-subjects', unseenRows, scorer(subjectExperts, features));
 
@@ -233,21 +244,22 @@ function main(): void {
     modelBytes: json.length,
     wordVectorBytes: JSON.stringify(table).length,
     validation: {
-      variants: variants.map((x) => ({ reads: x.reads, ...withoutOutOfFold(x.v) })),
+      variants: variants.map((x) => ({ reads: x.reads, objective: x.objective, ...withoutOutOfFold(x.v) })),
       reads,
-      kappaLogLoss: kappa.logLoss,
+      objectives,
+      kappaLogLoss: { choice: kappa.choice.logLoss, open: kappa.open.logLoss },
       how: '3-fold CV by prompt inside the training split (MMLU, GSM8K); MMLU subject-group CV over training subjects (the unseen-subject set excluded)' },
     arenaSearch: { how: `${ARENA_FOLDS}-fold CV on the arena training prompts, online learning from the other folds; cost share of the best single model at 95% of its mean (hull)`, results: search.results },
-    chosen: { kappa: file.kappa, netWeight, reads, ...file.online },
+    chosen: { kappa: file.kappa, netWeight, reads, objectives, ...file.online },
     heldOut,
     unseenSubjects: { subjects: [...unseen], ...subjectReport },
   };
   writeFileSync(join(OUT_DIR, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   for (const x of variants) {
-    console.log(`validation (training split), reads ${JSON.stringify(x.reads)}: ${JSON.stringify(withoutOutOfFold(x.v))}`);
+    console.log(`validation (training split), reads ${JSON.stringify(x.reads)}, objective ${x.objective}: ${JSON.stringify(withoutOutOfFold(x.v))}`);
   }
-  console.log(`→ reads ${JSON.stringify(reads)}, network weights ${JSON.stringify(netWeight)}`);
-  console.log(`κ ${file.kappa} (log-loss ${kappa.logLoss} on out-of-fold training prompts); arena CV (training prompts): prior strength ${file.online.priorStrength}, bound ±${file.online.maxAdjustment} → ${(search.chosen.costShareAt95 * 100).toFixed(1)}% of the best model's cost at 95%`);
+  console.log(`→ ${variants.length} recipes compared; reads ${JSON.stringify(reads)}, objectives ${JSON.stringify(objectives)}, network weights ${JSON.stringify(netWeight)}`);
+  console.log(`κ ${JSON.stringify(file.kappa)} (log-loss ${kappa.choice.logLoss} / ${kappa.open.logLoss} on out-of-fold training prompts); arena CV (training prompts): prior strength ${file.online.priorStrength}, bound ±${file.online.maxAdjustment} → ${(search.chosen.costShareAt95 * 100).toFixed(1)}% of the best model's cost at 95%`);
   for (const r of heldOut) {
     console.log(`${r.benchmark}: APGR ${r.apgr.toFixed(3)}  CPT(50%) ${(r.cpt50 * 100).toFixed(1)}%  CPT(80%) ${(r.cpt80 * 100).toFixed(1)}%  (${r.prompts} held-out prompts)`);
   }

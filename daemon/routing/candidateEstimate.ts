@@ -76,9 +76,10 @@ export class CandidateEstimator {
     };
   }
 
-  /** A new decision: prices are looked up again (a time-of-day price may have changed). */
+  /** A new decision: prices are looked up again (a time-of-day price may have changed), so are answer costs. */
   beginDecision(): void {
     this.priceModel = null;
+    this.answerModel = null;
   }
 
   private priceOf(m: CatalogModel): ModelPrice | null {

@@ -1,8 +1,8 @@
 // The learned quality model. For every prompt it builds a profile (promptProfile.ts): the category
 // mix and a difficulty D, from two experts (multiple-choice prompts and open prompts), each a
 // linear model over hashed n-grams, dense cues and word vectors plus small networks over the dense
-// part (mlp.ts), predicting whether a strong-tier and a weak-tier model answer correctly; D is
-// their blended gap in standard deviations. Any catalog model's
+// part (mlp.ts), predicting how much a strong-tier model gains over a weak-tier one on the prompt
+// (each expert's objective says how, see OBJECTIVES); D is that gain, blended, in standard deviations. Any catalog model's
 // quality for the prompt is then
 //   q = σ(logit(base) − κ·D) + online,   base = Σ_c mix_c · qualityByCategory_c (prior where unknown)
 // so the learned part applies to whatever models the catalog holds. `online` is what this user's
@@ -24,8 +24,23 @@ import { shippedWordVectors, type WordVectors } from './wordVectors';
 import { readModelJson } from './modelFiles';
 
 const Encoded = z.object({ scale: z.number(), int16: z.string() });
-/** [strong, weak] weights of one expert, stored sparsely. */
-const ExpertWeights = z.object({ dimensions: z.number().int().positive(), indices: z.string(), values: z.tuple([Encoded, Encoded]) });
+/**
+ * What an expert's linear heads predict, so that their combination is the strong model's expected
+ * gain on the prompt (the quantity APGR ranks by). Train:router's validation chooses per expert.
+ * - `correct`: P(strong correct) and P(weak correct); gain = their difference.
+ * - `disagree`: P(the two disagree) and P(the strong one is right | they disagree);
+ *   gain = P(disagree) · (2·P(strong right | disagree) − 1) = P(strong alone right) − P(weak alone right).
+ * Both are expected gains, as live routing needs: D is also the prompt's hardness there (effort,
+ * stakes). P(strong right | disagree) alone ranked GSM8K slightly better in validation but is not
+ * a gain (it ignores whether the two disagree at all), so it is not offered (model card).
+ */
+export const OBJECTIVES = ['correct', 'disagree'] as const;
+export type Objective = (typeof OBJECTIVES)[number];
+export type Head = 'strong' | 'weak' | 'disagree' | 'strongWins';
+/** The heads each objective reads, in the order the model file stores them. */
+export const OBJECTIVE_HEADS: Record<Objective, readonly Head[]> = { correct: ['strong', 'weak'], disagree: ['disagree', 'strongWins'] };
+/** One expert's head weights (OBJECTIVE_HEADS[objective], in order), stored sparsely. */
+const ExpertWeights = z.object({ dimensions: z.number().int().positive(), indices: z.string(), values: z.array(Encoded).length(2), objective: z.enum(OBJECTIVES).optional() });
 /** The networks beside an expert's linear model (mlp.ts; several seeds, averaged) and how they are blended. */
 const NetFile = z.object({ mlps: z.array(MlpFile).min(1), mean: z.number(), sd: z.number().positive(), corr: z.number().min(-1).max(1), weight: z.number().nonnegative() });
 const Reads = z.object({ wordVectors: z.boolean(), wordProblemCues: z.boolean() });
@@ -39,18 +54,24 @@ export const ModelFile = z.object({
   nets: z.object({ choice: NetFile.optional(), open: NetFile.optional() }).optional(),
   /** Which optional feature groups each expert reads (validation decides per expert); absent: all. */
   reads: z.object({ choice: Reads, open: Reads }).optional(),
-  /** Mean and standard deviation of P(strong) − P(weak) over training prompts, per expert. */
+  /** Mean and standard deviation of each expert's linear gain (its objective's) over training prompts. */
   gap: z.object({ choice: z.object({ mean: z.number(), sd: z.number() }), open: z.object({ mean: z.number(), sd: z.number() }) }),
-  /** Logits of quality lost per standard deviation of difficulty. */
-  kappa: z.number(),
+  /**
+   * Logits of quality lost per standard deviation of difficulty: one for both experts, or one per
+   * expert (each fitted on its own prompts: the experts' D need not mean the same to every model).
+   */
+  kappa: z.union([z.number().nonnegative(), z.object({ choice: z.number().nonnegative(), open: z.number().nonnegative() })]),
   /** Online learning: outcomes a category's adjustment is shrunk towards 0 by, and its bound. */
   online: z.object({ priorStrength: z.number().positive(), maxAdjustment: z.number().positive() }),
 });
 export type ModelFile = z.infer<typeof ModelFile>;
 
 export interface Expert {
-  strong: Float32Array;
-  weak: Float32Array;
+  /** What the heads predict (absent: `correct`). */
+  objective?: Objective;
+  /** The linear heads; an expert holds at least those its objective reads. */
+  heads: Partial<Record<Head, Float32Array>>;
+  /** Mean and sd of the objective's gain over the training prompts (D is the standardised gain). */
   mean: number;
   sd: number;
   net?: ExpertNet;
@@ -103,11 +124,28 @@ export function denseBlock(x: SparseVector, out: Float32Array = denseScratch): F
   return out;
 }
 
+const head = (e: Expert, h: Head, x: SparseVector): number => {
+  const w = e.heads[h];
+  if (!w) {
+    throw new Error(`router expert has no "${h}" head for its objective "${e.objective ?? 'correct'}"`);
+  }
+  return sigmoid(dot(w, x));
+};
+
+/** The strong model's expected gain on the prompt as the expert's linear heads predict it (unstandardised). */
+export function linearGain(e: Expert, x: SparseVector, objective: Objective = e.objective ?? 'correct'): number {
+  switch (objective) {
+    case 'correct':
+      return head(e, 'strong', x) - head(e, 'weak', x);
+    case 'disagree':
+      return head(e, 'disagree', x) * (2 * head(e, 'strongWins', x) - 1);
+  }
+}
+
 /** The two parts of an expert's difficulty, each standardised on its training prompts (net null when it has none). */
-export function expertParts(e: Expert, x: SparseVector): { pStrong: number; pWeak: number; linear: number; net: number | null } {
-  const pStrong = sigmoid(dot(e.strong, x));
-  const pWeak = sigmoid(dot(e.weak, x));
-  const linear = (pStrong - pWeak - e.mean) / (e.sd || 1);
+export function expertParts(e: Expert, x: SparseVector): { gain: number; linear: number; net: number | null } {
+  const gain = linearGain(e, x);
+  const linear = (gain - e.mean) / (e.sd || 1);
   let net: number | null = null;
   if (e.net) {
     const inputs = denseBlock(x);
@@ -119,7 +157,7 @@ export function expertParts(e: Expert, x: SparseVector): { pStrong: number; pWea
     }
     net = (averageGap(e.net.mlps, inputs) - e.net.mean) / (e.net.sd || 1);
   }
-  return { pStrong, pWeak, linear, net };
+  return { gain, linear, net };
 }
 
 /** The networks' mean gap P(strong) − P(weak). */
@@ -139,15 +177,15 @@ export function blendDifficulty(linear: number, net: number | null, weight: numb
   return (linear + weight * net) / Math.sqrt(Math.max(1e-6, 1 + weight * weight + 2 * weight * corr));
 }
 
-export function expertDifficulty(e: Expert, x: SparseVector): { pStrong: number; pWeak: number; d: number } {
+export function expertDifficulty(e: Expert, x: SparseVector): { gain: number; d: number } {
   const p = expertParts(e, x);
-  return { pStrong: p.pStrong, pWeak: p.pWeak, d: blendDifficulty(p.linear, p.net, e.net?.weight ?? 0, e.net?.corr ?? 0) };
+  return { gain: p.gain, d: blendDifficulty(p.linear, p.net, e.net?.weight ?? 0, e.net?.corr ?? 0) };
 }
 
 export interface Difficulty {
-  pStrong: number;
-  pWeak: number;
-  /** (gap − mean) / sd: > 0 means the strong model's edge is larger than usual. */
+  /** The linear heads' predicted gain of the strong model (see OBJECTIVES), before standardising. */
+  gain: number;
+  /** The blended, standardised gain: > 0 means the strong model's edge is larger than usual. */
   d: number;
   expert: 'choice' | 'open';
 }
@@ -173,7 +211,7 @@ export type { LearnedModelState };
 
 /** A prompt whose text is unknown (feedback after a restart): every category alike, typical difficulty. */
 const EVEN_MIX = Object.fromEntries(TASK_CATEGORIES.map((c) => [c, 1 / TASK_CATEGORIES.length])) as Record<TaskCategory, number>;
-const NEUTRAL: PromptReading = { profile: { categories: EVEN_MIX, difficulty: 0.5 }, difficulty: { pStrong: 0, pWeak: 0, d: 0, expert: 'open' } };
+const NEUTRAL: PromptReading = { profile: { categories: EVEN_MIX, difficulty: 0.5 }, difficulty: { gain: 0, d: 0, expert: 'open' } };
 
 /** Difficulty beyond this many standard deviations counts as this many (prompts unlike any trained on). */
 const MAX_DIFFICULTY = 3;
@@ -185,7 +223,7 @@ interface Shared {
   experts: Record<'choice' | 'open', Expert>;
   vectors: WordVectors;
   profiler: CategoryProfiler;
-  kappa: number;
+  kappa: Record<'choice' | 'open', number>;
   online: ModelFile['online'];
   /** Readings depend on the weights only, so every model sharing them shares the cache. */
   readings: Map<string, PromptReading>;
@@ -202,22 +240,25 @@ export class LearnedQuality implements QualityModel {
       throw new Error(`router model was trained with ${file.hashBits} hash bits and ${file.embeddingDims}-d word vectors; this build uses ${HASH_BITS} and ${EMBEDDING_DIMS}`);
     }
     const expert = (k: 'choice' | 'open'): Expert => {
-      const [strong, weak] = decodeSparse(file.experts[k]);
-      if (!strong || !weak || strong.length !== DIMENSIONS) {
-        throw new Error(`router model expert "${k}" does not match this build's ${DIMENSIONS} features`);
+      const objective = file.experts[k].objective ?? 'correct';
+      const decoded = decodeSparse(file.experts[k]);
+      const names = OBJECTIVE_HEADS[objective];
+      if (decoded.length !== names.length || decoded.some((w) => w.length !== DIMENSIONS)) {
+        throw new Error(`router model expert "${k}" does not match this build's ${DIMENSIONS} features and its objective's ${names.length} heads`);
       }
+      const heads = Object.fromEntries(names.map((h, i) => [h, decoded[i] as Float32Array])) as Expert['heads'];
       const net = file.nets?.[k];
       const badInputs = net?.mlps.find((m) => m.inputs !== DENSE_BLOCK);
       if (badInputs) {
         throw new Error(`router model network "${k}" reads ${badInputs.inputs} inputs; this build has ${DENSE_BLOCK}`);
       }
-      return { strong, weak, mean: file.gap[k].mean, sd: file.gap[k].sd, reads: file.reads?.[k] ?? ALL_FEATURES, ...(net ? { net: { mlps: net.mlps.map(decodeMlp), mean: net.mean, sd: net.sd, corr: net.corr, weight: net.weight } } : {}) };
+      return { objective, heads, mean: file.gap[k].mean, sd: file.gap[k].sd, reads: file.reads?.[k] ?? ALL_FEATURES, ...(net ? { net: { mlps: net.mlps.map(decodeMlp), mean: net.mean, sd: net.sd, corr: net.corr, weight: net.weight } } : {}) };
     };
     return LearnedQuality.fromExperts({ choice: expert('choice'), open: expert('open') }, file.kappa, file.online, vectors);
   }
 
-  static fromExperts(experts: Record<'choice' | 'open', Expert>, kappa: number, online: ModelFile['online'], vectors: WordVectors = shippedWordVectors()): LearnedQuality {
-    return new LearnedQuality({ experts, vectors, profiler: new CategoryProfiler(vectors), kappa, online, readings: new Map() });
+  static fromExperts(experts: Record<'choice' | 'open', Expert>, kappa: ModelFile['kappa'], online: ModelFile['online'], vectors: WordVectors = shippedWordVectors()): LearnedQuality {
+    return new LearnedQuality({ experts, vectors, profiler: new CategoryProfiler(vectors), kappa: perExpert(kappa), online, readings: new Map() });
   }
 
   /** A model with the same weights and no online state (one per router: users do not share what they taught). */
@@ -226,17 +267,23 @@ export class LearnedQuality implements QualityModel {
   }
 
   /** The same weights with another κ (training's κ search). */
-  withKappa(kappa: number): LearnedQuality {
-    return new LearnedQuality({ ...this.shared, kappa });
+  withKappa(kappa: ModelFile['kappa']): LearnedQuality {
+    return new LearnedQuality({ ...this.shared, kappa: perExpert(kappa) });
   }
 
-  get kappa(): number {
+  /** κ per expert (the expert that read a prompt sets how far its D moves every model). */
+  get kappa(): Readonly<Record<'choice' | 'open', number>> {
     return this.shared.kappa;
   }
 
   /** Each expert's network blend weight (0 = linear only): the bench's unseen-subject check trains the same recipe. */
   get netWeights(): Record<'choice' | 'open', number> {
     return { choice: this.shared.experts.choice.net?.weight ?? 0, open: this.shared.experts.open.net?.weight ?? 0 };
+  }
+
+  /** Each expert's objective (the same recipe, again for the bench). */
+  get objectives(): Record<'choice' | 'open', Objective> {
+    return { choice: this.shared.experts.choice.objective ?? 'correct', open: this.shared.experts.open.objective ?? 'correct' };
   }
 
   /** The feature groups each expert reads (the same recipe, again for the bench). */
@@ -292,7 +339,7 @@ export class LearnedQuality implements QualityModel {
   offlineQuality(model: Pick<CatalogModel, 'qualityPrior' | 'qualityByCategory'>, reading: PromptReading): number {
     const base = clamp(mixedQuality(model, reading.profile.categories), 0.01, 0.99);
     const d = clamp(reading.difficulty.d, -MAX_DIFFICULTY, MAX_DIFFICULTY);
-    return clamp(sigmoid(Math.log(base / (1 - base)) - this.shared.kappa * d), 0.01, 0.99);
+    return clamp(sigmoid(Math.log(base / (1 - base)) - this.shared.kappa[reading.difficulty.expert] * d), 0.01, 0.99);
   }
 
   /** This user's correction for `modelId` on a prompt of this category mix (bounded). */
@@ -323,7 +370,7 @@ export class LearnedQuality implements QualityModel {
     // each model's figures read from an array made once per model object (catalog views are
     // long-lived): the same arithmetic in the same order, so the same numbers.
     const mix = mixArray(reading.profile.categories);
-    const kd = this.shared.kappa * clamp(reading.difficulty.d, -MAX_DIFFICULTY, MAX_DIFFICULTY);
+    const kd = this.shared.kappa[reading.difficulty.expert] * clamp(reading.difficulty.d, -MAX_DIFFICULTY, MAX_DIFFICULTY);
     const learned = this.online.size > 0;
     for (const m of models) {
       const figures = categoryFigures(m);
@@ -404,16 +451,30 @@ export class LearnedQuality implements QualityModel {
   }
 }
 
+/** Where textKey copies a prompt's first characters to hash them (one buffer, reused). */
+const KEY_BUFFER = new ArrayBuffer(MAX_SCAN_CHARS * 2 + 4);
+const KEY_UNITS = Buffer.from(KEY_BUFFER);
+const KEY_PAIRS = new Int32Array(KEY_BUFFER);
+
 /**
  * Length plus two 32-bit hashes of what promptVector reads (its first characters): a short key, so
  * the cache neither hashes nor keeps whole long prompts.
  */
 function textKey(text: string): string {
   const end = Math.min(text.length, MAX_SCAN_CHARS);
+  // The UTF-16 units copied natively, then hashed two per step (charCodeAt one at a time took
+  // ≈ 17 µs at 6 000 characters, this ≈ 6 µs). Same units, so the key tells the same texts apart.
+  const bytes = KEY_UNITS.write(text, 0, end * 2, 'utf16le');
+  const pairs = bytes >>> 2;
   let a = 0x811c9dc5;
   let b = 0x9747b28c;
-  for (let i = 0; i < end; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < pairs; i++) {
+    const c = KEY_PAIRS[i] as number;
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  }
+  if ((bytes & 2) !== 0) {
+    const c = text.charCodeAt(end - 1);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
   }
@@ -443,6 +504,10 @@ function mixArray(categories: Readonly<Record<TaskCategory, number>>): Float64Ar
     mixByReading.set(categories, a);
   }
   return a;
+}
+
+function perExpert(kappa: ModelFile['kappa']): Record<'choice' | 'open', number> {
+  return typeof kappa === 'number' ? { choice: kappa, open: kappa } : { choice: kappa.choice, open: kappa.open };
 }
 
 function clamp(x: number, lo: number, hi: number): number {

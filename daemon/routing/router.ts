@@ -237,7 +237,7 @@ export class Router {
     const ranked = rank(createStrategy({ name: 'learned' }), options, scoringContext(options, this.setup(frame, hardness)));
     const est = ranked[0]?.candidate ?? (options[0] as Estimate);
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
-      best: est, fallbacks: [], estimates: [est], scores: new Map([[est.model, 1]]), tradeoff: frame.tradeoff, features,
+      best: est, fallbacks: [], estimates: [est], scores: new Map([[est, 1]]), tradeoff: frame.tradeoff, features,
       strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: namedModelReason(model.id, est), escalation: undefined, difficulty: pred.difficulty,
     });
     return { decision, features, rules: [], matchedRule: null };
@@ -266,7 +266,11 @@ export class Router {
     const preferredProviders = input.routing?.preferredProviders ?? [];
     const preferredModels = input.routing?.preferredModels ?? [];
     const preferenceBonus = (e: Estimate) => (preferredModels.includes(e.model) ? 0.25 : 0) + (preferredProviders.includes(e.provider) ? 0.15 : 0);
-    const scored: Strategy = { name: strategy.name, score: (c, cx) => strategy.score(c, cx) + preferenceBonus(c as Estimate) };
+    // Without preferences the strategy scores alone: the bonus would add 0 to every score, and the
+    // wrapper cost a call (and a boxed number) per option per ranking pass.
+    const scored: Strategy = preferredModels.length === 0 && preferredProviders.length === 0
+      ? strategy
+      : { name: strategy.name, score: (c, cx) => strategy.score(c, cx) + preferenceBonus(c as Estimate) };
     // Cost ≤ balanced ≤ quality holds by construction for the tradeoff strategy: each choice is
     // taken among the options at least as dear and as good as the choice of the tradeoff below.
     const chained = strategy.name === 'learned' && input.routing?.willingnessToPay === undefined;
@@ -276,13 +280,15 @@ export class Router {
       throw nothingFits(bestPerModel(options, new Map()), features);
     }
     const scores = new Map<Estimate, number>();
-    for (const r of ranked) {
+    for (let i = 0; i < ranked.length; i++) {
+      const r = ranked[i] as (typeof ranked)[number];
       scores.set(r.candidate, r.score);
     }
     // Each model shows its best option; the chosen model shows the option chosen (the chain may
     // have preferred it over a higher-scoring one).
     const perModel = bestPerModel(options, scores, top.candidate);
-    const ruleChoice = applyRule(ruleEval.match, new Map(perModel.map((e) => [e.model, e])));
+    // The by-model map only when a rule matched (applyRule reads nothing otherwise).
+    const ruleChoice = ruleEval.match ? applyRule(ruleEval.match, new Map(perModel.map((e) => [e.model, e]))) : null;
     let best: Estimate = top.candidate;
     let fallbacks = distinctModels(ranked, best.model, 3);
     let ruleId: string | null = null;
@@ -309,7 +315,7 @@ export class Router {
       }
     }
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
-      best, fallbacks, estimates: perModel, scores: new Map(perModel.map((e) => [e.model, scores.get(e) ?? 0])), tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
+      best, fallbacks, estimates: perModel, scores, tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
       escalation: policy.escalation, difficulty: prediction.difficulty,
     });
     return { decision, features, rules: ruleEval.traces, matchedRule: ruleId };

@@ -1,10 +1,12 @@
-// BPE token counting, loaded on first use. gpt-tokenizer's default entry point evaluates the whole
-// o200k rank table as JavaScript source at start-up (about 70 MB resident, measured); here the
-// ranks are read from the library's plain `.tiktoken` data files only when a count is first
-// needed, and each encoding is loaded once and shared by every model family that uses it.
+// BPE token counting, loaded on first use. Each encoding's rank table is read only when a count
+// is first needed, into typed arrays (bpeTable.ts, about 2–4 MB) instead of gpt-tokenizer's
+// Map of strings (about 15 MB of heap for o200k), and shared by every model family that uses it.
+// Counts equal gpt-tokenizer's (test/unit/routing/bpe.test.ts); text that looks like a special
+// token (`<|endoftext|>`) is counted as the text it is, as a provider reads a user's message.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GptEncoding } from 'gpt-tokenizer/GptEncoding';
+import { BpeCounter } from './bpe';
+import { deserializeTable, parseTiktoken, type BpeTable } from './bpeTable';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
 
@@ -23,57 +25,30 @@ export function encodingForModel(modelId: string | undefined): EncodingName {
   return modelId !== undefined && O200K_MODEL.test(modelId) ? 'o200k_base' : DEFAULT_ENCODING;
 }
 
-const loaded = new Map<EncodingName, GptEncoding>();
+const loaded = new Map<EncodingName, BpeCounter>();
 
-// The bundle ships the data files in dist/tokenizer/ (esbuild.mjs); under tests (tsx) they are
-// read from node_modules. Literal paths so the bundler leaves them as runtime resolutions.
-function ranksPath(name: EncodingName): string {
-  const beside = join(__dirname, 'tokenizer', `${name}.tiktoken`);
-  if (existsSync(beside)) {
-    return beside;
+/**
+ * The encoding's rank table: the build's compact form beside the bundle (`dist/tokenizer/<name>.bpe`,
+ * written by scripts/tokenizerTables.ts, so loading is one read), else parsed from gpt-tokenizer's
+ * `.tiktoken` data file (tests and scripts under tsx). Literal paths so the bundler leaves them be.
+ */
+export function loadTable(name: EncodingName, builtDir = join(__dirname, 'tokenizer')): BpeTable {
+  const built = join(builtDir, `${name}.bpe`);
+  if (existsSync(built)) {
+    return deserializeTable(readFileSync(built));
   }
+  return parseTiktoken(readFileSync(tiktokenPath(name)));
+}
+
+export function tiktokenPath(name: EncodingName): string {
   return name === 'o200k_base' ? require.resolve('gpt-tokenizer/data/o200k_base.tiktoken') : require.resolve('gpt-tokenizer/data/cl100k_base.tiktoken');
 }
 
-/**
- * Parses a `.tiktoken` file ("<base64 bytes> <rank>" per line) into gpt-tokenizer's rank list:
- * the token as a string when its bytes are valid UTF-8 on their own, else the raw bytes (the same
- * list as the library's generated `bpeRanks` modules, checked by a unit test).
- */
-export function parseTiktoken(data: Buffer): (string | number[])[] {
-  const ranks: (string | number[])[] = [];
-  const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  const text = data.toString('latin1');
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) {
-      end = text.length;
-    }
-    const space = text.indexOf(' ', start);
-    if (space > start && space < end) {
-      const bytes = Buffer.from(text.slice(start, space), 'base64');
-      const rank = Number(text.slice(space + 1, end));
-      let token: string | number[];
-      try {
-        // A leading byte-order mark stays bytes, as in the library's own tables.
-        token = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? [...bytes] : strict.decode(bytes);
-      } catch {
-        token = [...bytes];
-      }
-      ranks[rank] = token;
-    }
-    start = end + 1;
-  }
-  return ranks;
-}
-
-/** The shared encoder for `name`, read from disk the first time it is asked for. */
-export function encoder(name: EncodingName): GptEncoding {
+/** The shared counter for `name`, its table read the first time it is asked for. */
+export function encoder(name: EncodingName): BpeCounter {
   let e = loaded.get(name);
   if (e === undefined) {
-    const ranks = parseTiktoken(readFileSync(ranksPath(name)));
-    e = GptEncoding.getEncodingApi(name, () => ranks);
+    e = new BpeCounter(loadTable(name), name);
     loaded.set(name, e);
   }
   return e;
@@ -87,11 +62,17 @@ const unavailable = new Set<EncodingName>();
  */
 export function countTokensIn(text: string, encoding: EncodingName = DEFAULT_ENCODING): number {
   if (!unavailable.has(encoding)) {
+    // Only loading can fail; counting any string cannot (gpt-tokenizer threw on special-token
+    // text, which used to switch the encoding to estimates for the rest of the process).
+    let counter: BpeCounter | undefined;
     try {
-      return encoder(encoding).countTokens(text);
+      counter = encoder(encoding);
     } catch (e) {
       unavailable.add(encoding);
       console.error(`[routing] cannot load the ${encoding} tokenizer table (${(e as Error).message}); estimating tokens from text length instead — reinstall to restore exact counts`);
+    }
+    if (counter !== undefined) {
+      return counter.count(text);
     }
   }
   return Math.ceil(text.length / 4);

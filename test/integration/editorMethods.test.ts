@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ChatCompleteResult, RequestDecisionResult, SpendingState, SpendRequestsResult, TokensCountResult } from '../../daemon/protocol';
 import { MAX_CANDIDATES } from '../../daemon/service/requestDecisions';
 import { PAUSE_FILE } from '../../daemon/service/spendingPause';
+import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { rpcCall, rpcOk, startTestDaemon } from './daemonHarness';
 import { attachLsp } from './lspClient';
 
@@ -70,6 +71,10 @@ test('tokens/count counts a text exactly and a conversation as the router does; 
   try {
     const one = await rpcOk<TokensCountResult>(h, 'tokens/count', { text: 'hello world' });
     assert.deepEqual(one, { tokens: 2, exact: true });
+    // The bundle counts with the built tables (dist/tokenizer/*.bpe): the library's count, and
+    // text that looks like a special token is text.
+    const varied = '\ufeffconst x = "café 日本語 👩‍👩‍👧";\n\n\tif (a <= 10) { return 12345678; }  <|endoftext|> I\'LL   \r\n' + ' '.repeat(300) + '\ud800 done';
+    assert.deepEqual(await rpcOk<TokensCountResult>(h, 'tokens/count', { text: varied }), { tokens: countCl100k(varied, { disallowedSpecial: new Set() }), exact: true });
     const conv = await rpcOk<TokensCountResult>(h, 'tokens/count', { messages: [{ role: 'user', content: 'hello world' }, { role: 'assistant', content: 'hi' }] });
     assert.ok(conv.tokens > one.tokens + 1, `framing counted (${conv.tokens})`);
     const decision = await rpcOk<{ inputTokens: number }>(h, 'route/decide', { messages: [{ role: 'user', content: 'hello world' }, { role: 'assistant', content: 'hi' }], dryRun: true });

@@ -19,7 +19,7 @@ const choice = (d: RoutingDecision): EverydayChoice => ({ model: d.model, effort
 
 // The expectations themselves are in bench/everydayPrompts.ts: the integration tests hold the same
 // ones through route/decide and the CLI dry run (test/integration/everydayRouting.test.ts).
-test('everyday prompts never wait for a slow thinking model or pay premium prices outside quality; hard ones get a frontier model under quality, never the weakest tier under balanced; cost and quality never go down from cost to balanced to quality', () => {
+test('everyday prompts never wait for a slow thinking model or pay premium prices outside quality; hard ones get a frontier model under quality, never the weakest tier under balanced; latency waits least, never 10 s; cost and quality never go down from cost to balanced to quality', () => {
   const broken = EVERYDAY_PROMPTS.flatMap((p) => {
     const by = { cost: choice(decide(p.prompt, 'cost')), balanced: choice(decide(p.prompt, 'balanced')), quality: choice(decide(p.prompt, 'quality')), latency: choice(decide(p.prompt, 'latency')) };
     return everydayViolations(catalog, p, by);
