@@ -96,11 +96,22 @@ export class ConversationAffinity implements ConversationPlanner {
     const model = this.options.catalog.get(row.model);
     const saved = model ? cacheDiscountUsd(priceOf(model), row.tokensCached) ?? 0 : 0;
     const totals = [row.tokensIn, row.tokensCached, saved, row.costUsd ?? 0, row.costState === 'known' ? 0 : 1];
+    const inserted = [
+      c.key, c.keySource, turn.context.kind, turn.context.name ?? null, row.model, row.provider, decision.difficulty ?? null, decision.taskType, decision.inputTokens,
+      c.outcome === 'kept' ? 1 : 0, c.outcome === 'moved' ? 1 : 0, c.outcome, c.why,
+      ...totals, row.ts, row.ts, row.id,
+    ];
     if (c.outcome === 'new') {
-      tx.run('DELETE FROM conversations WHERE id = ?', [c.key]);
-    }
-    const exists = c.outcome !== 'new' && tx.get('SELECT 1 AS x FROM conversations WHERE id = ?', [c.key]) !== undefined;
-    if (exists && decision.strategy === 'fixed') {
+      // A conversation (re)starting replaces whatever row its key had: one statement (REPLACE
+      // deletes the old row, then inserts) where a DELETE and the upsert below were two, for every
+      // one-shot prompt.
+      tx.run(
+        `INSERT OR REPLACE INTO conversations (id, key_source, client_kind, client_name, model, provider, difficulty, task_type, last_input_tokens, turns, kept, moved,
+           last_outcome, last_why, tokens_in, tokens_cached, cache_saved_usd, cost_usd, unknown_cost_turns, first_ts, last_ts, last_request_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        inserted,
+      );
+    } else if (decision.strategy === 'fixed' && tx.get('SELECT 1 AS x FROM conversations WHERE id = ?', [c.key]) !== undefined) {
       // Claude Code's side requests name a small model under the same session: they count, but the
       // conversation stays on the model its routed turns are on.
       tx.run(
@@ -124,11 +135,7 @@ export class ConversationAffinity implements ConversationPlanner {
            tokens_cached = tokens_cached + excluded.tokens_cached, cache_saved_usd = cache_saved_usd + excluded.cache_saved_usd,
            cost_usd = cost_usd + excluded.cost_usd, unknown_cost_turns = unknown_cost_turns + excluded.unknown_cost_turns,
            last_ts = excluded.last_ts, last_request_id = excluded.last_request_id`,
-        [
-          c.key, c.keySource, turn.context.kind, turn.context.name ?? null, row.model, row.provider, decision.difficulty ?? null, decision.taskType, decision.inputTokens,
-          c.outcome === 'kept' ? 1 : 0, c.outcome === 'moved' ? 1 : 0, c.outcome, c.why,
-          ...totals, row.ts, row.ts, row.id,
-        ],
+        inserted,
       );
     }
     if (++this.records % 500 === 0) {
