@@ -17,7 +17,6 @@ import type { Migration } from './migration';
 import { migrations as defaultMigrations } from './migrations';
 import { recoverStore, type RecoveredStore, type StoreLog } from './recovery';
 import { loadSqlJs } from './sqljs';
-import { HeapBinder } from './heapBind';
 import { assertDeterministic, type SqlParams, type SqlValue, type WrittenStatement } from './statements';
 import { nodeStoreFiles, type StoreFiles } from './storeFiles';
 import { StoreLayout } from './storeLayout';
@@ -124,8 +123,6 @@ export class Store {
   /** Batched writes waiting for their transaction (see WriteOptions.batch). */
   private batched: BatchedWrite[] = [];
   private recovery: RecoveryInfo = { snapshotGen: 0, replayed: 0 };
-  /** Binds write statements' parameters in one copy (heapBind.ts); null: sql.js's bind. */
-  private binder: HeapBinder | null = null;
 
   private constructor(
     private db: Database,
@@ -165,7 +162,6 @@ export class Store {
         throw e;
       }
     }
-    store.binder = HeapBinder.of(SQL);
     try {
       await store.migrate(options.migrations ?? defaultMigrations);
     } catch (e) {
@@ -555,13 +551,8 @@ export class Store {
     }
     const stmt = this.prepare(sql);
     try {
-      if (this.binder?.bind(this.db, stmt, sql, params) === true) {
-        stmt.step();
-        stmt.reset();
-      } else {
-        // run() binds, steps and resets; only a failed step leaves the statement to reset here.
-        stmt.run(params);
-      }
+      // run() binds, steps and resets; only a failed step leaves the statement to reset here.
+      stmt.run(params);
     } catch (e) {
       stmt.reset();
       throw e;
