@@ -18,7 +18,7 @@
 //      the earlier model's cache discount on the shared prefix → moved;
 //   4. otherwise → kept, with the discount that staying preserves.
 // Only `auto` and policy requests are steered; a concrete model is recorded, never overridden.
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { ChatMessage } from '../protocol/chat';
 import type { ClientContext, ConversationRouting, RoutingDecision, TaskType } from '../protocol/routing';
 import { priceOf, type ModelPrice } from '../ledger/pricing';
@@ -48,8 +48,9 @@ const CLEAR_SHIFT = 0.2;
 const SHIFT_INTO_HARD_TASK = 0.1;
 const SAME_QUALITY = 0.02;
 
+/** The one-shot digest: the same hex as createHash's, without a Hash object per turn (half the time). */
 function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 24);
+  return digest('sha256', text, 'hex').slice(0, 24);
 }
 
 /**

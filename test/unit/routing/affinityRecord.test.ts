@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { createHash } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +8,7 @@ import { Store } from '../../../daemon/store/database';
 import { decodeJournal } from '../../../daemon/store/journalRecord';
 import { JOURNAL_STATEMENTS } from '../../../daemon/store/journalStatements';
 import { ConversationAffinity } from '../../../daemon/routing/affinityService';
+import { conversationIdOf } from '../../../daemon/routing/affinity';
 import { Catalog } from '../../../daemon/routing/catalog';
 import { Turn, type PlanCall } from '../../../daemon/pipeline/turn';
 import type { LedgerRow } from '../../../daemon/protocol/ledger';
@@ -65,4 +67,12 @@ test('a conversation starting again replaces its row with the first turn\'s, in 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('conversation ids are the same sha256 hex prefixes as before (stored rows keep matching their conversations)', () => {
+  const sha = (text: string): string => `conv_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+  const ctx = { kind: 'editor' as const, name: 'Zed ✨' };
+  assert.equal(conversationIdOf({ key: 'sessión-東京-😀', source: 'header' }, ctx, [])?.id, sha('header\u0000sessión-東京-😀'));
+  const opening = [{ role: 'system' as const, content: 'be brief — 簡潔に' }, { role: 'user' as const, content: 'hi 👋' }];
+  assert.equal(conversationIdOf(undefined, ctx, opening)?.id, sha(['prefix', 'editor', 'Zed ✨', 'system\u0000be brief — 簡潔に', 'user\u0000hi 👋'].join('\u0001')));
 });
