@@ -112,6 +112,20 @@ export function hotCutoff(now: number, zone: string): number {
   return periodStart(periodStart(now, 'month', zone) - 1, 'month', zone);
 }
 
+/** When a request id was made (newRequestId: `req_`, the time in base 36 over 9 characters, then 12 more); null for any other id. */
+export function timeOfRequestId(id: string): number | null {
+  const m = /^req_([0-9a-z]{9})[0-9a-z]{12}$/.exec(id);
+  if (m === null) {
+    return null;
+  }
+  const t = parseInt(m[1] as string, 36);
+  return Number.isSafeInteger(t) ? t : null;
+}
+
+function decisionOf(rec: ColdRecord): string | null {
+  return typeof rec.d === 'string' ? unpackDecision(Buffer.from(rec.d, 'base64')) : typeof rec.dj === 'string' ? rec.dj : null;
+}
+
 function keyOf(r: Row): Key {
   return { ts: Number(r.ts), id: String(r.id) };
 }
@@ -433,6 +447,12 @@ export class ColdLedger {
 
   /** Cold rows in [from, to), oldest first (segments are sorted). */
   *rowsAscending(tx: ReadTx, from: number, to: number): Generator<LedgerRow> {
+    for (const rec of this.recordsAscending(tx, from, to)) {
+      yield rowFromDb(rec.r);
+    }
+  }
+
+  private *recordsAscending(tx: ReadTx, from: number, to: number): Generator<ColdRecord> {
     const state = readColdState(tx);
     const months = [...state.segments.keys()].filter((m) => m >= monthOf(from) && m <= monthOf(Math.max(from, to - 1))).sort();
     for (const month of months) {
@@ -443,7 +463,7 @@ export class ColdLedger {
             return;
           }
           if (ts >= from) {
-            yield rowFromDb(rec.r);
+            yield rec;
           }
         }
       }
@@ -457,8 +477,29 @@ export class ColdLedger {
   find(tx: ReadTx, id: string, ts: number): ColdRequest | null {
     for (const rec of this.recordsDescending(tx, ts, ts + 1, null)) {
       if (String(rec.r.id) === id) {
-        const decision = typeof rec.d === 'string' ? unpackDecision(Buffer.from(rec.d, 'base64')) : typeof rec.dj === 'string' ? rec.dj : null;
-        return { row: rowFromDb(rec.r), decision };
+        return { row: rowFromDb(rec.r), decision: decisionOf(rec) };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The cold request `id` without its time: ids carry the time they were made (newRequestId), and a
+   * row is never recorded before its id was made (a route/estimate id runs later, under its own
+   * start time). So only rows from the id's time up to the watermark can match: an id newer than
+   * the watermark (every plan sent soon after its estimate) reads no segment at all; an older one
+   * reads forward from its month and stops at the row, or at the watermark when there is none. An
+   * id that carries no time (not one this daemon made) is never looked for cold.
+   */
+  findById(tx: ReadTx, id: string): ColdRequest | null {
+    const made = timeOfRequestId(id);
+    const { watermark } = readColdState(tx);
+    if (made === null || watermark === null || made > watermark.ts) {
+      return null;
+    }
+    for (const rec of this.recordsAscending(tx, made, watermark.ts + 1)) {
+      if (String(rec.r.id) === id) {
+        return { row: rowFromDb(rec.r), decision: decisionOf(rec) };
       }
     }
     return null;
