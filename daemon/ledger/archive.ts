@@ -29,6 +29,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { ColdSegments, frameOf, nodeSegmentFiles, type SegmentFiles, type SegmentState } from '../store/coldSegments';
 import type { TurnHooks } from '../service/hooks';
 import { unpackDecision } from '../service/requestDecisions';
+import { timeOfRequestId } from '../pipeline/turn';
 import { periodStart } from './periods';
 import { rowFromDb, splitSoleAttempt } from './requests';
 import { compareKeys, type RowKey } from './rowOrder';
@@ -110,16 +111,6 @@ export function monthOf(ts: number): string {
 /** Rows before the start of the previous calendar month in `zone` are cold. */
 export function hotCutoff(now: number, zone: string): number {
   return periodStart(periodStart(now, 'month', zone) - 1, 'month', zone);
-}
-
-/** When a request id was made (newRequestId: `req_`, the time in base 36 over 9 characters, then 12 more); null for any other id. */
-export function timeOfRequestId(id: string): number | null {
-  const m = /^req_([0-9a-z]{9})[0-9a-z]{12}$/.exec(id);
-  if (m === null) {
-    return null;
-  }
-  const t = parseInt(m[1] as string, 36);
-  return Number.isSafeInteger(t) ? t : null;
 }
 
 function decisionOf(rec: ColdRecord): string | null {
@@ -486,7 +477,8 @@ export class ColdLedger {
   /**
    * The cold request `id` without its time: ids carry the time they were made (newRequestId), and a
    * row is never recorded before its id was made (a route/estimate id runs later, under its own
-   * start time). So only rows from the id's time up to the watermark can match: an id newer than
+   * start time, and chat/complete refuses a plan id made later than now). So only rows from the
+   * id's time up to the watermark can match: an id newer than
    * the watermark (every plan sent soon after its estimate) reads no segment at all; an older one
    * reads forward from its month and stops at the row, or at the watermark when there is none. An
    * id that carries no time (not one this daemon made) is never looked for cold.

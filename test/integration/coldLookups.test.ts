@@ -94,6 +94,12 @@ test('a plan id whose row is cold is refused as conflict; nothing is sent or rec
     const fresh = await rpcOk<RouteEstimateResult>(h, 'route/estimate', { messages });
     assert.equal((await rpcOk<ChatCompleteResult>(h, 'chat/complete', { messages, requestId: fresh.requestId })).requestId, fresh.requestId);
     assert.equal(hotRows(h), 1);
+    // An id made later than now (not one route/estimate returned) would be recorded before its own
+    // time, where a lookup by id does not look: refused.
+    const future = `req_${(Date.now() + 86_400_000).toString(36).padStart(9, '0')}${'0'.repeat(12)}`;
+    const ahead = await rpcCall(h, 'chat/complete', { messages, requestId: future });
+    assert.equal(ahead.error?.data?.code, 'invalidParams', JSON.stringify(ahead));
+    assert.equal(hotRows(h), 1);
   } finally {
     await h.close();
   }
