@@ -484,17 +484,39 @@ export class ColdLedger {
    * id that carries no time (not one this daemon made) is never looked for cold.
    */
   findById(tx: ReadTx, id: string): ColdRequest | null {
-    const made = timeOfRequestId(id);
+    return this.findByIds(tx, [id]).get(id) ?? null;
+  }
+
+  /** findById for many ids in one forward read, from the oldest id's time; stops once all are found. */
+  findByIds(tx: ReadTx, ids: readonly string[]): Map<string, ColdRequest> {
+    const found = new Map<string, ColdRequest>();
     const { watermark } = readColdState(tx);
-    if (made === null || watermark === null || made > watermark.ts) {
-      return null;
+    if (watermark === null) {
+      return found;
     }
-    for (const rec of this.recordsAscending(tx, made, watermark.ts + 1)) {
-      if (String(rec.r.id) === id) {
-        return { row: rowFromDb(rec.r), decision: decisionOf(rec) };
+    // Each id, and the time from which its row can be in a segment.
+    const wanted = new Map<string, number>();
+    for (const id of ids) {
+      const made = timeOfRequestId(id);
+      if (made !== null && made <= watermark.ts) {
+        wanted.set(id, made);
       }
     }
-    return null;
+    if (wanted.size === 0) {
+      return found;
+    }
+    for (const rec of this.recordsAscending(tx, Math.min(...wanted.values()), watermark.ts + 1)) {
+      const id = String(rec.r.id);
+      const made = wanted.get(id);
+      if (made !== undefined && Number(rec.r.ts) >= made) {
+        found.set(id, { row: rowFromDb(rec.r), decision: decisionOf(rec) });
+        wanted.delete(id);
+        if (wanted.size === 0) {
+          break;
+        }
+      }
+    }
+    return found;
   }
 
   /** Cold rows newest first, strictly before `before` when given, in [from, to). */

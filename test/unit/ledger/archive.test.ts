@@ -363,6 +363,14 @@ test('a cold row is found by its id alone (ids carry their time); an id newer th
       assert.deepEqual(store.read((tx) => cold.findById(tx, r.id))?.row, store.read((tx) => cold.find(tx, r.id, r.ts))?.row ?? null, r.id);
       assert.equal(store.read((tx) => cold.findById(tx, r.id))?.row.ts, r.ts);
     }
+    // Many at once: one forward read from the oldest id's time, which stops once all are found.
+    reads = 0;
+    const many = store.read((tx) => cold.findByIds(tx, [...coldOnes.map((r) => r.id), 'r1']));
+    assert.deepEqual([...many.values()].map((c) => [c.row.id, c.row.ts]).sort(), coldOnes.map((r) => [r.id, r.ts]).sort());
+    const oneRead = reads;
+    reads = 0;
+    store.read((tx) => cold.findById(tx, (coldOnes[coldOnes.length - 2] as LedgerRow).id));
+    assert.ok(reads <= oneRead, `${oneRead} reads for every id, ${reads} for the last one alone`);
     // A hot row, an id made after every cold row, and an id that carries no time: no segment read.
     reads = 0;
     const hotOne = natural[55] as LedgerRow;
