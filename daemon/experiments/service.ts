@@ -417,11 +417,15 @@ export class ExperimentService {
     const now = this.deps.now();
     const feedbackId = `fb_${now.toString(36)}${randomBytes(4).toString('hex')}`;
     // A cold row is looked up before the write (reading segments must not hold the write lock);
-    // rows are never changed, and a hot row that moves meanwhile is found by the same lookup.
+    // rows are never changed. A row hot then that moved before the write is looked up again.
     const coldRequest = this.deps.coldRequest;
-    const cold = coldRequest === undefined ? null : this.deps.store.read((tx) => (repo.requestForFeedback(tx, p.requestId) ? null : coldRequest(tx, p.requestId)));
+    const before = coldRequest === undefined ? null : this.deps.store.read((tx) => (repo.requestForFeedback(tx, p.requestId) ? 'hot' : coldRequest(tx, p.requestId)));
     const target = await this.deps.store.withWrite((tx) => {
-      const t = repo.requestForFeedback(tx, p.requestId) ?? (cold === null ? null : repo.feedbackTargetOf(cold));
+      let t = repo.requestForFeedback(tx, p.requestId);
+      if (t === null && before !== null) {
+        const cold = before === 'hot' ? (coldRequest?.(tx, p.requestId) ?? null) : before;
+        t = cold === null ? null : repo.feedbackTargetOf(cold);
+      }
       if (!t) {
         throw new RouterError('notFound', `no request "${p.requestId}" in the ledger: use the x-llm-router-request-id of an answer`, { requestId: p.requestId });
       }
