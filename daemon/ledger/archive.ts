@@ -446,8 +446,12 @@ export class ColdLedger {
   private *recordsAscending(tx: ReadTx, from: number, to: number): Generator<ColdRecord> {
     const state = readColdState(tx);
     const months = [...state.segments.keys()].filter((m) => m >= monthOf(from) && m <= monthOf(Math.max(from, to - 1))).sort();
+    const fromMonth = monthOf(from);
     for (const month of months) {
-      for (const frame of this.segments.frames(month, state.segments.get(month) as SegmentState, 'forward')) {
+      const segment = state.segments.get(month) as SegmentState;
+      // In the month `from` falls in, the frames wholly before it are skipped by a binary search.
+      const frames = month === fromMonth ? this.segments.framesFrom(month, segment, (rec) => Number((rec as ColdRecord).r.ts) < from) : this.segments.frames(month, segment, 'forward');
+      for (const frame of frames) {
         for (const rec of frame as ColdRecord[]) {
           const ts = Number(rec.r.ts);
           if (ts >= to) {
@@ -463,10 +467,10 @@ export class ColdLedger {
 
   /**
    * The cold request `id` recorded at `ts` (its ledger row's time), with its stored decision:
-   * only the month segment holding `ts` is read, newest frame first, down to `ts`.
+   * only the frames of the month segment holding `ts` (found by a binary search over its frames).
    */
   find(tx: ReadTx, id: string, ts: number): ColdRequest | null {
-    for (const rec of this.recordsDescending(tx, ts, ts + 1, null)) {
+    for (const rec of this.recordsAscending(tx, ts, ts + 1)) {
       if (String(rec.r.id) === id) {
         return { row: rowFromDb(rec.r), decision: decisionOf(rec) };
       }
