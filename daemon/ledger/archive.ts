@@ -2,7 +2,7 @@
 // `ledger.hotRows`), never older than the start of the previous calendar month, plus the rollups,
 // which answer every total, series and budget backfill for any range; older request rows are
 // moved, oldest first, into monthly cold segments (store/coldSegments.ts) that exports, request
-// lists and decision details read on demand. So the daemon's memory is bounded by a row count, not
+// lists, decision details and lookups by request id (findById) read on demand. So the daemon's memory is bounded by a row count, not
 // by its traffic or its history. Rows that must stay hot do: an experiment's (its analysis reads
 // them), one queued for the team ledger (the outbox ships it from the hot row), one a reservation
 // names (start-up reconciliation reads it), and none at or after the start of a request still
