@@ -128,7 +128,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     const executor = new Executor({ providers, http, keyFor: (p) => options.keys.get(p), simulate: options.simulate, now, resilience });
     // Reservations left by a daemon that died mid-call are settled before anything new is admitted.
     await ledger.reconcileReservations();
-    const experiments = createExperimentService({ store, router, catalog, now });
+    const experiments = createExperimentService({ store, router, catalog, now, coldRequest: (tx, id) => cold.findById(tx, id)?.row ?? null });
     // Team mode: its gate holds team money after the local budgets held theirs (a call they refuse
     // never takes team money). Connects in the background: an unreachable or misconfigured team
     // database never stops the daemon.
@@ -167,6 +167,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       affinity,
       hooks,
       admit: () => spending.check(),
+      recordedCold: (tx, id) => cold.findById(tx, id) !== null,
     });
     const deps: DaemonDeps = {
       options,

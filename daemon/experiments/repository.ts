@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { RouterError } from '../protocol/errors';
 import { ArmSpec, AssignmentUnit, ExperimentScope, ExperimentStatus, Guardrail, TestedMetric, type ExperimentInfo, type Promotion } from '../protocol/experiments';
+import type { LedgerRow } from '../protocol/ledger';
 import type { ReadTx, Row, SqlValue, WriteTx } from '../store/database';
 import { emptyAnalysisState, type AnalysisState } from './analysis';
 import type { RequestOutcome } from './observations';
@@ -226,6 +227,11 @@ export function requestForFeedback(tx: ReadTx, requestId: string): FeedbackTarge
     return null;
   }
   return { id: String(r.id), experimentId: str(r.experiment_id), arm: str(r.arm), model: String(r.model), provider: String(r.provider), taskType: str(r.task_type), strategy: str(r.strategy) };
+}
+
+/** A cold ledger row as a feedback target (cold rows never belong to an experiment: those stay hot). */
+export function feedbackTargetOf(row: LedgerRow): FeedbackTarget {
+  return { id: row.id, experimentId: row.experimentId, arm: row.arm, model: row.model, provider: row.provider, taskType: row.taskType, strategy: row.strategy };
 }
 
 export const PROMOTED_SETTING = 'routing.promoted';

@@ -17,7 +17,7 @@ import type {
 import { WEIGHT_SUM_TOLERANCE, type ExperimentCreateParams, type FeedbackSubmitParams } from '../protocol/experiments';
 import type { ClientContext, RoutingOptions } from '../protocol/routing';
 import type { LedgerRow } from '../protocol/ledger';
-import type { Store, WriteTx } from '../store/database';
+import type { ReadTx, Store, WriteTx } from '../store/database';
 import type { ExperimentAssignment } from '../pipeline/turn';
 import type { z } from 'zod';
 import { analyze, type ArmObservations } from './analysis';
@@ -45,8 +45,13 @@ export interface RoutingRegistry {
  */
 export type OutcomeRecorder = (outcome: { requestId: string; model: string; value: number; request: ChatRequest | null; context: ClientContext | null }, tx: WriteTx) => boolean;
 
+/** A request row moved to the cold ledger, by id (ColdLedger.findById); null when there is none. */
+export type ColdRequestLookup = (tx: ReadTx, requestId: string) => LedgerRow | null;
+
 export interface ExperimentServiceDeps {
   store: Store;
+  /** Feedback on a request whose row moved to the cold ledger; none = only hot rows take feedback. */
+  coldRequest?: ColdRequestLookup;
   routing: RoutingRegistry;
   now(): number;
   recordOutcome?: OutcomeRecorder;
@@ -411,8 +416,16 @@ export class ExperimentService {
     const value = p.thumbs !== undefined ? (p.thumbs === 'up' ? 1 : 0) : ((p.score as number) - 1) / 4;
     const now = this.deps.now();
     const feedbackId = `fb_${now.toString(36)}${randomBytes(4).toString('hex')}`;
+    // A cold row is looked up before the write (reading segments must not hold the write lock);
+    // rows are never changed. A row hot then that moved before the write is looked up again.
+    const coldRequest = this.deps.coldRequest;
+    const before = coldRequest === undefined ? null : this.deps.store.read((tx) => (repo.requestForFeedback(tx, p.requestId) ? 'hot' : coldRequest(tx, p.requestId)));
     const target = await this.deps.store.withWrite((tx) => {
-      const t = repo.requestForFeedback(tx, p.requestId);
+      let t = repo.requestForFeedback(tx, p.requestId);
+      if (t === null && before !== null) {
+        const cold = before === 'hot' ? (coldRequest?.(tx, p.requestId) ?? null) : before;
+        t = cold === null ? null : repo.feedbackTargetOf(cold);
+      }
       if (!t) {
         throw new RouterError('notFound', `no request "${p.requestId}" in the ledger: use the x-llm-router-request-id of an answer`, { requestId: p.requestId });
       }

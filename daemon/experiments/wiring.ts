@@ -9,7 +9,7 @@ import { saveLearnedState } from '../routing/learnedStateStore';
 import { createStrategy } from '../routing/strategies';
 import type { Router } from '../routing/router';
 import type { Catalog } from '../routing/catalog';
-import { ExperimentService, type OutcomeRecorder, type RoutingRegistry } from './service';
+import { ExperimentService, type ColdRequestLookup, type OutcomeRecorder, type RoutingRegistry } from './service';
 
 export function routingRegistry(router: Router, catalog: Catalog): RoutingRegistry {
   return {
@@ -71,9 +71,10 @@ export function experimentHooks(service: ExperimentService): TurnHooks {
 }
 
 /** The daemon's one experiment service (server.ts wires its stages; handlers share it). */
-export function createExperimentService(deps: { store: Store; router: Router; catalog: Catalog; now(): number }): ExperimentService {
+export function createExperimentService(deps: { store: Store; router: Router; catalog: Catalog; now(): number; coldRequest?: ColdRequestLookup }): ExperimentService {
   return new ExperimentService({
     store: deps.store,
+    ...(deps.coldRequest ? { coldRequest: deps.coldRequest } : {}),
     routing: routingRegistry(deps.router, deps.catalog),
     now: () => deps.now(),
     recordOutcome: qualityRecorder(deps.router, deps.catalog, () => deps.now()),

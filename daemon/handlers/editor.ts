@@ -29,14 +29,15 @@ function readDecision(deps: DaemonDeps, requestId: string, ts: number | undefine
   return deps.store.read((tx) => {
     let row = getRequest(tx, requestId) ?? null;
     let stored = row === null ? null : deps.decisions.get(tx, requestId, row.reason);
-    if (row === null && ts !== undefined && deps.cold) {
-      const found = deps.cold.find(tx, requestId, ts);
+    if (row === null && deps.cold) {
+      // Without its ts, by the time its id carries (ColdLedger.findById).
+      const found = ts !== undefined ? deps.cold.find(tx, requestId, ts) : deps.cold.findById(tx, requestId);
       if (found !== null) {
         row = found.row;
         stored = found.decision === null ? null : decodeDecision(found.decision, row.reason);
       }
     }
-    // A detail whose row is gone (a cold row asked without its ts).
+    // A detail whose row is gone (a cold row asked without its ts, whose id carries no time).
     stored ??= row === null ? deps.decisions.get(tx, requestId, null) : null;
     if (row === null && stored === null) {
       throw new RouterError('notFound', `no request ${requestId} in the ledger${ts === undefined ? ' (give its ts to look in the cold ledger)' : ''}`, { requestId });

@@ -24,7 +24,8 @@ export function spendHandlers(deps: DaemonDeps): Pick<Handlers, 'spend/summary' 
       }
       if (params.ids !== undefined) {
         const ids = params.ids;
-        return deps.store.read((tx) => ({ rows: readRows(tx, ids), nextCursor: null }));
+        const cold = deps.cold;
+        return deps.store.read((tx) => ({ rows: readRows(tx, ids, cold ? (missing) => [...cold.findByIds(tx, missing).values()].map((c) => c.row) : null), nextCursor: null }));
       }
       // Continues into the cold segments (ledger/archive.ts) past the hot rows.
       const cold = deps.cold;
@@ -33,8 +34,20 @@ export function spendHandlers(deps: DaemonDeps): Pick<Handlers, 'spend/summary' 
   };
 }
 
-/** The named rows still in the hot store (new rows always are), newest first. */
-function readRows(tx: ReadTx, ids: readonly string[]): LedgerRow[] {
-  const rows = [...new Set(ids)].map((id) => getRequest(tx, id)).filter((r): r is LedgerRow => r !== undefined);
+/** The named rows, hot or else cold (found in one read from the time the oldest missing id carries), newest first. */
+function readRows(tx: ReadTx, ids: readonly string[], cold: ((ids: string[]) => LedgerRow[]) | null): LedgerRow[] {
+  const rows: LedgerRow[] = [];
+  const missing: string[] = [];
+  for (const id of new Set(ids)) {
+    const r = getRequest(tx, id);
+    if (r === undefined) {
+      missing.push(id);
+    } else {
+      rows.push(r);
+    }
+  }
+  if (missing.length > 0 && cold !== null) {
+    rows.push(...cold(missing));
+  }
   return rows.sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }

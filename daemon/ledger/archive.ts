@@ -2,7 +2,7 @@
 // `ledger.hotRows`), never older than the start of the previous calendar month, plus the rollups,
 // which answer every total, series and budget backfill for any range; older request rows are
 // moved, oldest first, into monthly cold segments (store/coldSegments.ts) that exports, request
-// lists and decision details read on demand. So the daemon's memory is bounded by a row count, not
+// lists, decision details and lookups by request id (findById) read on demand. So the daemon's memory is bounded by a row count, not
 // by its traffic or its history. Rows that must stay hot do: an experiment's (its analysis reads
 // them), one queued for the team ledger (the outbox ships it from the hot row), one a reservation
 // names (start-up reconciliation reads it), and none at or after the start of a request still
@@ -29,6 +29,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { ColdSegments, frameOf, nodeSegmentFiles, type SegmentFiles, type SegmentState } from '../store/coldSegments';
 import type { TurnHooks } from '../service/hooks';
 import { unpackDecision } from '../service/requestDecisions';
+import { timeOfRequestId } from '../pipeline/turn';
 import { periodStart } from './periods';
 import { rowFromDb, splitSoleAttempt } from './requests';
 import { compareKeys, type RowKey } from './rowOrder';
@@ -110,6 +111,10 @@ export function monthOf(ts: number): string {
 /** Rows before the start of the previous calendar month in `zone` are cold. */
 export function hotCutoff(now: number, zone: string): number {
   return periodStart(periodStart(now, 'month', zone) - 1, 'month', zone);
+}
+
+function decisionOf(rec: ColdRecord): string | null {
+  return typeof rec.d === 'string' ? unpackDecision(Buffer.from(rec.d, 'base64')) : typeof rec.dj === 'string' ? rec.dj : null;
 }
 
 function keyOf(r: Row): Key {
@@ -433,17 +438,27 @@ export class ColdLedger {
 
   /** Cold rows in [from, to), oldest first (segments are sorted). */
   *rowsAscending(tx: ReadTx, from: number, to: number): Generator<LedgerRow> {
+    for (const rec of this.recordsAscending(tx, from, to)) {
+      yield rowFromDb(rec.r);
+    }
+  }
+
+  private *recordsAscending(tx: ReadTx, from: number, to: number): Generator<ColdRecord> {
     const state = readColdState(tx);
     const months = [...state.segments.keys()].filter((m) => m >= monthOf(from) && m <= monthOf(Math.max(from, to - 1))).sort();
+    const fromMonth = monthOf(from);
     for (const month of months) {
-      for (const frame of this.segments.frames(month, state.segments.get(month) as SegmentState, 'forward')) {
+      const segment = state.segments.get(month) as SegmentState;
+      // In the month `from` falls in, the frames wholly before it are skipped by a binary search.
+      const frames = month === fromMonth ? this.segments.framesFrom(month, segment, (rec) => Number((rec as ColdRecord).r.ts) < from) : this.segments.frames(month, segment, 'forward');
+      for (const frame of frames) {
         for (const rec of frame as ColdRecord[]) {
           const ts = Number(rec.r.ts);
           if (ts >= to) {
             return;
           }
           if (ts >= from) {
-            yield rowFromDb(rec.r);
+            yield rec;
           }
         }
       }
@@ -452,16 +467,60 @@ export class ColdLedger {
 
   /**
    * The cold request `id` recorded at `ts` (its ledger row's time), with its stored decision:
-   * only the month segment holding `ts` is read, newest frame first, down to `ts`.
+   * only the frames of the month segment holding `ts` (found by a binary search over its frames).
    */
   find(tx: ReadTx, id: string, ts: number): ColdRequest | null {
-    for (const rec of this.recordsDescending(tx, ts, ts + 1, null)) {
+    for (const rec of this.recordsAscending(tx, ts, ts + 1)) {
       if (String(rec.r.id) === id) {
-        const decision = typeof rec.d === 'string' ? unpackDecision(Buffer.from(rec.d, 'base64')) : typeof rec.dj === 'string' ? rec.dj : null;
-        return { row: rowFromDb(rec.r), decision };
+        return { row: rowFromDb(rec.r), decision: decisionOf(rec) };
       }
     }
     return null;
+  }
+
+  /**
+   * The cold request `id` without its time: ids carry the time they were made (newRequestId), and a
+   * row is never recorded before its id was made (a route/estimate id runs later, under its own
+   * start time, and chat/complete refuses a plan id made later than now). So only rows from the
+   * id's time up to the watermark can match: an id newer than
+   * the watermark (every plan sent soon after its estimate) reads no segment at all; an older one
+   * reads forward from its month and stops at the row, or at the watermark when there is none. An
+   * id that carries no time (not one this daemon made) is never looked for cold.
+   */
+  findById(tx: ReadTx, id: string): ColdRequest | null {
+    return this.findByIds(tx, [id]).get(id) ?? null;
+  }
+
+  /** findById for many ids in one forward read, from the oldest id's time; stops once all are found. */
+  findByIds(tx: ReadTx, ids: readonly string[]): Map<string, ColdRequest> {
+    const found = new Map<string, ColdRequest>();
+    const { watermark } = readColdState(tx);
+    if (watermark === null) {
+      return found;
+    }
+    // Each id, and the time from which its row can be in a segment.
+    const wanted = new Map<string, number>();
+    for (const id of ids) {
+      const made = timeOfRequestId(id);
+      if (made !== null && made <= watermark.ts) {
+        wanted.set(id, made);
+      }
+    }
+    if (wanted.size === 0) {
+      return found;
+    }
+    for (const rec of this.recordsAscending(tx, Math.min(...wanted.values()), watermark.ts + 1)) {
+      const id = String(rec.r.id);
+      const made = wanted.get(id);
+      if (made !== undefined && Number(rec.r.ts) >= made) {
+        found.set(id, { row: rowFromDb(rec.r), decision: decisionOf(rec) });
+        wanted.delete(id);
+        if (wanted.size === 0) {
+          break;
+        }
+      }
+    }
+    return found;
   }
 
   /** Cold rows newest first, strictly before `before` when given, in [from, to). */

@@ -77,6 +77,17 @@ export function newRequestId(now: number): string {
   return `req_${now.toString(36).padStart(9, '0')}${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 }
 
+/**
+ * When a request id was made (newRequestId: `req_`, the time in base 36 over 9 characters, then
+ * 12 more); null for any other id. A row is never recorded before its id's time, so a lookup by id
+ * knows where to start (ColdLedger.findById).
+ */
+export function timeOfRequestId(id: string): number | null {
+  const m = /^req_([0-9a-z]{9})[0-9a-z]{12}$/.exec(id);
+  const t = m === null ? NaN : parseInt(m[1] as string, 36);
+  return Number.isSafeInteger(t) ? t : null;
+}
+
 export class Turn {
   readonly id: string;
   readonly startedAt: number;

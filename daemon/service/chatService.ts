@@ -17,8 +17,8 @@ import type { Router } from '../routing/router';
 import { escalationTarget, shouldEscalate, type EscalationSignal } from '../routing/escalation';
 import { effortRanAt } from '../routing/effort';
 import { planTurn, type ConversationPlanner, type ExperimentPlanner, type NamedModelRoute, type PlanningStages } from '../pipeline/planTurn';
-import { Turn, type ChatCall, type PlanCall } from '../pipeline/turn';
-import type { Store } from '../store/database';
+import { timeOfRequestId, Turn, type ChatCall, type PlanCall } from '../pipeline/turn';
+import type { ReadTx, Store } from '../store/database';
 import type { ClientHub } from './clients';
 import { ExecuteFailure, rateLimitTokens, type AttemptGate, type ExecuteOutcome, type Executor } from './execute';
 import type { TurnBudgets, TurnHooks } from './hooks';
@@ -53,6 +53,11 @@ export interface ChatServiceDeps {
   admit?: (call: ChatCall) => void;
   /** Planning's last step: conversation affinity (routing/affinity.ts); none = every turn afresh. */
   affinity?: ConversationPlanner | null;
+  /**
+   * Whether a caller-assigned id is already on a row in the cold ledger (ColdLedger.findById: an
+   * id made after the watermark reads no segment); none = only hot rows are checked.
+   */
+  recordedCold?: (tx: ReadTx, requestId: string) => boolean;
   now(): number;
 }
 
@@ -148,7 +153,17 @@ export class ChatService {
   }
 
   private claim(requestId: string): void {
-    const recorded = this.deps.store.read((tx) => tx.get('SELECT 1 AS x FROM requests WHERE id = ?', [requestId])) !== undefined;
+    // Its row will carry the time it starts, never before the id's own: what lets a lookup by id
+    // skip every cold row older than the id (ColdLedger.findById). An id from route/estimate
+    // always passes, unless the clock was set back since.
+    const made = timeOfRequestId(requestId);
+    if (made !== null && made > this.deps.now()) {
+      throw new RouterError('invalidParams', `requestId ${requestId} was made later than now: send the requestId route/estimate returned, or get a new plan`, { requestId });
+    }
+    const { recordedCold } = this.deps;
+    const recorded = this.deps.store.read(
+      (tx) => tx.get('SELECT 1 AS x FROM requests WHERE id = ?', [requestId]) !== undefined || (recordedCold !== undefined && recordedCold(tx, requestId)),
+    );
     if (recorded || this.inFlight.has(requestId)) {
       throw new RouterError('conflict', `request ${requestId} was already sent: get a new plan from route/estimate`, { requestId });
     }

@@ -259,6 +259,35 @@ export class ColdSegments {
     }
   }
 
+  /**
+   * The committed records of one month in append order, from the first frame whose last record is
+   * not `before` (records are sorted, so `before` is true of a prefix). Found by a binary search
+   * over the frames: about log2(frames) frames are read to skip the ones before, not all of them.
+   */
+  *framesFrom(month: string, state: SegmentState, before: (record: unknown) => boolean): Generator<unknown[]> {
+    if (state.bytes === 0) {
+      return;
+    }
+    const path = this.pathOf(month);
+    const offsets = this.frameOffsets(path, state.bytes);
+    let lo = 0;
+    let hi = offsets.length;
+    let first: { index: number; records: unknown[] } | null = null;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const records = this.readFrame(path, offsets[mid] as number);
+      if (records.length > 0 && before(records[records.length - 1])) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+        first = { index: mid, records };
+      }
+    }
+    for (let i = lo; i < offsets.length; i++) {
+      yield first !== null && first.index === i ? first.records : this.readFrame(path, offsets[i] as number);
+    }
+  }
+
   /** Reads every committed frame of every segment: throws storeUnavailable on the first damage. */
   verify(states: ReadonlyMap<string, SegmentState>): { records: number } {
     let records = 0;

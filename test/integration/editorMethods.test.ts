@@ -205,9 +205,12 @@ test('request/decision after the row moved to the cold ledger: found by its ts, 
     assert.deepEqual(moved, hot, 'the same answer as while the row was hot');
     assert.equal(moved.decision?.model, r.routing.model);
     assert.equal(moved.note, null);
-    const withoutTs = await rpcCall(h, 'request/decision', { requestId: r.requestId });
-    assert.equal(withoutTs.error?.data?.code, 'notFound');
-    assert.match(withoutTs.error?.message ?? '', /give its ts/);
+    // Without its ts too: the id carries the time it was made (ColdLedger.findById).
+    const withoutTs = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId: r.requestId });
+    assert.deepEqual(withoutTs, hot);
+    const unknown = await rpcCall(h, 'request/decision', { requestId: 'req_unknown' });
+    assert.equal(unknown.error?.data?.code, 'notFound');
+    assert.match(unknown.error?.message ?? '', /give its ts/);
   } finally {
     await h.close();
   }

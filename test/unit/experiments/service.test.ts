@@ -244,3 +244,32 @@ test('running summaries fed by recorded rows agree with a full read of the ledge
   assert.equal(fb?.metrics.feedbackScore.value, 0);
   await store.close();
 });
+
+test('feedback on a row that moves to the cold ledger between its read and its write is still recorded', async () => {
+  const store = await Store.open({ dir: null });
+  const row = { ...ledgerRow('req_moving', 1_700_000_000_000, 'a', 'x', 0.01), experimentId: null, arm: null };
+  await store.withWrite((tx) => insertRequest(tx, row, []));
+  const coldRows = new Map<string, LedgerRow>();
+  // The store as the service sees it: right after the feedback's read (the row still hot), a move
+  // takes the row out before the feedback's write.
+  let armed = false;
+  const moving = Object.create(store) as Store;
+  moving.read = <T>(fn: Parameters<Store['read']>[0]): T => {
+    const out = store.read(fn) as T;
+    if (armed) {
+      armed = false;
+      void store.withWrite((tx) => {
+        tx.run('DELETE FROM requests WHERE id = ?', [row.id]);
+        coldRows.set(row.id, row);
+      });
+    }
+    return out;
+  };
+  const service = new ExperimentService({ store: moving, routing: routingRegistry(router, catalog), now: () => row.ts + 1000, coldRequest: (_tx, id) => coldRows.get(id) ?? null });
+  armed = true;
+  const fb = await service.submitFeedback(FeedbackSubmitParams.parse({ requestId: row.id, thumbs: 'up' }), { kind: 'cli' });
+  assert.equal(fb.requestId, row.id);
+  assert.equal(store.read((tx) => tx.get('SELECT count(*) AS n FROM requests'))?.n, 0, 'the row moved meanwhile');
+  assert.deepEqual(store.read((tx) => tx.all('SELECT request_id, value FROM feedback')), [{ request_id: row.id, value: 1 }]);
+  await assert.rejects(service.submitFeedback(FeedbackSubmitParams.parse({ requestId: 'req_nope', thumbs: 'up' }), { kind: 'cli' }), isCode('notFound'));
+});

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../../../daemon/store/database';
 import { ColdLedger, hotCutoff, monthOf } from '../../../daemon/ledger/archive';
+import { newRequestId, timeOfRequestId } from '../../../daemon/pipeline/turn';
 import { exportReport, spendSummary } from '../../../daemon/ledger/reports';
 import { recordInRollups } from '../../../daemon/ledger/rollups';
-import { insertRequest, listRequests, type AttemptRow } from '../../../daemon/ledger/requests';
+import { getRequest, insertRequest, listRequests, type AttemptRow } from '../../../daemon/ledger/requests';
 import { ReportExportParams } from '../../../daemon/protocol/budget';
 import { SpendRequestsParams, SpendSummaryParams } from '../../../daemon/protocol/methods';
 import type { LedgerRow } from '../../../daemon/protocol/ledger';
@@ -331,6 +332,57 @@ test('the count bound never moves a row a running request, the team outbox or a 
     assert.equal(hotCount(store), 10);
     // The age bound still moves everything before it whatever the count.
     assert.equal(cold.cutoff({ ageCutoff: () => now + 95_000 }), now + 95_000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a cold row is found by its id alone (ids carry their time); an id newer than the watermark reads no segment', async () => {
+  const store = await Store.open({ dir: null });
+  const dir = tempDir();
+  try {
+    const base = (rows()[1] as { row: LedgerRow }).row;
+    // Ids as the daemon makes them: a row's own (made at its start), and one route/estimate made
+    // on the last evening of January that ran the next morning, in February's segment.
+    const made = Date.parse('2026-01-31T23:59:58Z');
+    const planned = { ...base, id: newRequestId(made), ts: made + 3_000 };
+    const natural = Array.from({ length: 60 }, (_, i) => ({ ...base, id: newRequestId(JAN + i * 36 * 3_600_000), ts: JAN + i * 36 * 3_600_000 }));
+    await store.withWrite((tx) => {
+      for (const r of [...natural, planned]) {
+        insertRequest(tx, r, []);
+      }
+    });
+    let reads = 0;
+    const counting: SegmentFiles = { ...nodeSegmentFiles, readAt: (p, o, l) => ((reads += 1), nodeSegmentFiles.readAt(p, o, l)) };
+    const cold = ColdLedger.open(store, ColdLedger.dirIn(dir), { batch: 7, files: counting });
+    const cutoff = JAN + 50 * 36 * 3_600_000;
+    assert.equal(await cold.moveOlderThan(cutoff), 51);
+    const coldOnes = [...natural.filter((r) => r.ts < cutoff), planned];
+    for (const r of coldOnes) {
+      assert.equal(store.read((tx) => getRequest(tx, r.id)), undefined, 'the row left the hot store');
+      assert.deepEqual(store.read((tx) => cold.findById(tx, r.id))?.row, store.read((tx) => cold.find(tx, r.id, r.ts))?.row ?? null, r.id);
+      assert.equal(store.read((tx) => cold.findById(tx, r.id))?.row.ts, r.ts);
+    }
+    // Many at once: one forward read from the oldest id's time, which stops once all are found.
+    reads = 0;
+    const many = store.read((tx) => cold.findByIds(tx, [...coldOnes.map((r) => r.id), 'r1']));
+    assert.deepEqual([...many.values()].map((c) => [c.row.id, c.row.ts]).sort(), coldOnes.map((r) => [r.id, r.ts]).sort());
+    const oneRead = reads;
+    reads = 0;
+    store.read((tx) => cold.findById(tx, (coldOnes[coldOnes.length - 2] as LedgerRow).id));
+    assert.ok(reads <= oneRead, `${oneRead} reads for every id, ${reads} for the last one alone`);
+    // A hot row, an id made after every cold row, and an id that carries no time: no segment read.
+    reads = 0;
+    const hotOne = natural[55] as LedgerRow;
+    assert.equal(store.read((tx) => cold.findById(tx, hotOne.id)), null);
+    assert.equal(store.read((tx) => cold.findById(tx, newRequestId(cutoff + 1))), null);
+    assert.equal(store.read((tx) => cold.findById(tx, 'r1')), null);
+    assert.equal(reads, 0, 'nothing read for ids the watermark rules out');
+    // An old id no row carries: read from its time up to the watermark, and not found.
+    assert.equal(store.read((tx) => cold.findById(tx, newRequestId(JAN + 5))), null);
+    assert.ok(reads > 0);
+    assert.equal(timeOfRequestId(newRequestId(made)), made);
+    assert.equal(timeOfRequestId('req_0001'), null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -110,3 +110,32 @@ test(
     assert.deepEqual(all(segs, '2026-03', b, 'forward'), Array.from({ length: 20 }, (_, i) => i));
   }),
 );
+
+test(
+  'framesFrom starts at the first frame not wholly before a key, reading about log2(frames) frames to find it',
+  withDir((dir) => {
+    let payloads = 0;
+    // Counts payload reads (a header is 8 bytes; frames here are larger).
+    const files: SegmentFiles = { ...nodeSegmentFiles, readAt: (p, o, l) => ((payloads += l > 8 ? 1 : 0), nodeSegmentFiles.readAt(p, o, l)) };
+    const segs = new ColdSegments(dir, files);
+    segs.reconcile(new Map());
+    let s: SegmentState | undefined;
+    // 64 frames of 10 sorted ids each: 0..639.
+    for (let f = 0; f < 64; f++) {
+      s = segs.append('2026-03', s, batch(f * 10, 10));
+    }
+    const state = s as SegmentState;
+    const from = (k: number): number[] => [...segs.framesFrom('2026-03', state, (r) => (r as { id: number }).id < k)].flat().map((r) => (r as { id: number }).id);
+    for (const k of [-5, 0, 9, 10, 11, 333, 630, 639]) {
+      payloads = 0;
+      const got = from(k);
+      const read = payloads;
+      assert.deepEqual(got, all(segs, '2026-03', state, 'forward').filter((id) => id >= Math.floor(k / 10) * 10), `from ${k}`);
+      // The search probes at most 7 frames; the frames from the start one on are read once each
+      // (the start one is not read again).
+      assert.ok(read <= 7 + got.length / 10, `${read} frames read from ${k}`);
+    }
+    assert.deepEqual(from(640), [], 'past the last record');
+    assert.deepEqual([...segs.framesFrom('2026-04', { bytes: 0, records: 0 }, () => true)], []);
+  }),
+);
