@@ -3,16 +3,10 @@
 // runs of spaces, newlines and digits, exotic whitespace and byte-order marks, lone surrogates,
 // special-token text, and random code points. Also used by bench/tokenizer.ts.
 
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../daemon/routing/linearModel';
+
+/** The training's seeded generator (mulberry32), so the corpus is the same on every run. */
+export const seeded = seededRandom;
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
