@@ -466,7 +466,8 @@ export class ResponsesStreamWriter {
         o.call.function.arguments += ev.arguments;
         // A custom tool's input is the `input` string inside the JSON, and a tool search's arguments
         // are an object: both are sent whole when the call closes.
-        if (this.tools.of(o.call.function.name)?.kind !== 'custom' && this.tools.of(o.call.function.name)?.kind !== 'toolSearch') {
+        const kind = this.tools.of(o.call.function.name)?.kind;
+        if (kind !== 'custom' && kind !== 'toolSearch') {
           out += this.frame('response.function_call_arguments.delta', { item_id: o.id, output_index: o.index, delta: ev.arguments });
         }
       }

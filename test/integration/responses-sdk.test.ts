@@ -140,6 +140,14 @@ test('Codex\'s default tools: a namespaced call and a client tool search come ba
     });
     assert.match(next.output_text, /the tool said .*Loaded tools: run_lint/);
   }
+  {
+    // A streamed answer names the left-out tool in its head too.
+    const { data, response } = await suite.client.responses.create({ model: 'gpt-4o-mini', tools, input: 'Say hi', stream: true }).withResponse();
+    assert.equal(response.headers.get('x-llm-router-dropped-tools'), 'web_search');
+    for await (const ev of data) {
+      void ev;
+    }
+  }
 });
 
 test('server-side state and built-in tools are refused, naming the field or tool', async () => {
