@@ -196,7 +196,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     };
     cold.schedule({ ageCutoff: () => hotCutoff(now(), ledger.timeZone), runningSince: () => chat.runningSince() });
     const handlers = createHandlers(deps);
-    const idle = new IdleWatch(options.idleTimeoutMs, () => clients.count(), options.onIdle);
+    const idle = new IdleWatch(options.idleTimeoutMs, () => clients.count(), options.onIdle, options.onActivity);
     clients.onChange(() => idle.touch());
     cleanup.push(async () => idle.stop());
 
