@@ -6,7 +6,7 @@ import { IdleWatch } from '../../../daemon/service/idle';
 const MB = 2 ** 20;
 
 /** An IdleReclaim on a hand-driven clock and heap; `collections` lists the times of each pass. */
-function rig(options: { quietMs?: number; passes?: number; growthBytes?: number } = {}) {
+function rig(options: { quietMs?: number; growthBytes?: number } = {}) {
   let now = 0;
   let heap = 20 * MB;
   const collections: number[] = [];
@@ -18,7 +18,6 @@ function rig(options: { quietMs?: number; passes?: number; growthBytes?: number 
     heapBytes: () => heap,
     now: () => now,
     quietMs: options.quietMs ?? 5_000,
-    passes: options.passes ?? 2,
     growthBytes: options.growthBytes ?? 8 * MB,
   });
   /** Ticks once a second up to `until`. */
@@ -37,7 +36,7 @@ function rig(options: { quietMs?: number; passes?: number; growthBytes?: number 
   };
 }
 
-test('a pause after traffic that grew the heap gets a full collection, then a second one a pause later', () => {
+test('a pause after traffic that grew the heap gets one full collection', () => {
   const r = rig();
   r.grow(100 * MB);
   r.reclaim.seen();
@@ -46,12 +45,26 @@ test('a pause after traffic that grew the heap gets a full collection, then a se
   assert.deepEqual(r.collections, [], 'no pass before the pause is quietMs long');
   r.runTo(6_000);
   assert.deepEqual(r.collections, [6_000]);
-  r.runTo(10_000);
-  assert.deepEqual(r.collections, [6_000]);
-  r.runTo(11_000);
-  assert.deepEqual(r.collections, [6_000, 11_000]);
+  r.grow(100 * MB);
   r.runTo(60_000);
-  assert.deepEqual(r.collections, [6_000, 11_000], 'at most `passes` per pause');
+  assert.deepEqual(r.collections, [6_000], 'one pass per pause');
+});
+
+test('the default pause is 30 s', () => {
+  let now = 0;
+  let n = 0;
+  let heap = 0;
+  const reclaim = new IdleReclaim({ collect: () => n++, heapBytes: () => heap, now: () => now });
+  heap = 100 * MB;
+  reclaim.seen();
+  reclaim.tick();
+  now = 29_999;
+  reclaim.tick();
+  assert.equal(n, 0);
+  now = 30_000;
+  reclaim.tick();
+  assert.equal(n, 1);
+  assert.equal(IDLE_RECLAIM_QUIET_MS, 30_000);
 });
 
 test('traffic cancels the pending pass and restarts the pause', () => {
@@ -70,7 +83,7 @@ test('traffic cancels the pending pass and restarts the pause', () => {
   assert.deepEqual(r.collections, [40_000]);
   r.reclaim.seen();
   r.runTo(60_000);
-  assert.deepEqual(r.collections, [40_000], 'traffic between the passes ends that pause; the next one needs new growth');
+  assert.deepEqual(r.collections, [40_000], 'the next pause needs new growth');
 });
 
 test('a pause with nothing to give back runs no collection', () => {
@@ -88,7 +101,7 @@ test('a pause with nothing to give back runs no collection', () => {
 });
 
 test('growth is measured from the heap after the last pass', () => {
-  const r = rig({ passes: 1 });
+  const r = rig();
   r.grow(100 * MB);
   r.reclaim.seen();
   r.runTo(10_000);
