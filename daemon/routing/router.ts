@@ -15,10 +15,10 @@ import { LearnedQuality, shippedQualityModel, type LearnedModelState, type Onlin
 import { encodingForModel } from './tokenizer';
 import { evaluateRules, ruleFacts } from './rules';
 import { createStrategy, rank, type Strategy } from './strategies';
-import { effortOptions, hardnessOf, qualityAtDepth, supportedEfforts } from './effort';
+import { effortAt, effortOptions, hardnessOf, NO_EFFORT, qualityAtDepth, supportedEfforts, unsupportedEffort, type EffortOption } from './effort';
 import { CandidateEstimator, EXPECTED_OUTPUT_TOKENS, capThinking, round3, type Estimate, type EstimateRequest } from './candidateEstimate';
 import { candidatePool, nothingFits, withRuleModels } from './candidateVetting';
-import { bestPerModel, chainedRank, distinctModels, scoringContext, type ScoringSetup } from './selection';
+import { bestPerModel, chainedRank, distinctModels, rankEstimates, scoringContext, type ScoringSetup } from './selection';
 import { applyRule } from './ruleChoice';
 import { namedModelReason, ruleNotAppliedReason, ruleReason, strategyReason } from './reasonText';
 import { assembleDecision } from './decisionAssembly';
@@ -200,10 +200,16 @@ export class Router {
       view: this.views.forTask(features.taskType, features.inputTokens, (input.request.tools?.length ?? 0) > 0),
       valueOfTime: input.routing?.valueOfTimeUsdPerHour ?? this.env.config?.valueOfTimeUsdPerHour ?? DEFAULT_VALUE_OF_TIME_USD_PER_HOUR,
     };
-    if (requested.kind === 'model') {
-      return this.traceNamedModel(frame, requested.model);
+    // The decision's estimates are the estimator's, reused by the next decision: none outlives it.
+    this.estimator.beginDecision();
+    try {
+      if (requested.kind === 'model') {
+        return this.traceNamedModel(frame, requested.model);
+      }
+      return this.traceRouted(frame, override?.rules ?? this.env.config?.rules ?? []);
+    } finally {
+      this.estimator.endDecision();
     }
-    return this.traceRouted(frame, override?.rules ?? this.env.config?.rules ?? []);
   }
 
   /** A model asked for by name: it must exist and fit; only its effort is chosen for the prompt. */
@@ -227,7 +233,6 @@ export class Router {
     }
     const q = pred.quality.get(model.id) ?? model.qualityPrior;
     const out = frame.outputFor(model);
-    this.estimator.beginDecision();
     // Constraints do not apply to a named model: its estimates carry no routing options.
     const options = opts.map((raw) => {
       const o = capThinking(raw, input.request.max_tokens, out);
@@ -236,8 +241,10 @@ export class Router {
     // The model is fixed; its effort is still chosen for the prompt under the tradeoff.
     const ranked = rank(createStrategy({ name: 'learned' }), options, scoringContext(options, this.setup(frame, hardness)));
     const est = ranked[0]?.candidate ?? (options[0] as Estimate);
+    est.score = 1;
+    est.ranked = true;
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
-      best: est, fallbacks: [], estimates: [est], scores: new Map([[est, 1]]), tradeoff: frame.tradeoff, features,
+      best: est, fallbacks: [], estimates: [est], tradeoff: frame.tradeoff, features,
       strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: namedModelReason(model.id, est), escalation: undefined, difficulty: pred.difficulty,
     });
     return { decision, features, rules: [], matchedRule: null };
@@ -255,7 +262,7 @@ export class Router {
     const options = this.estimateAll(frame, views, prediction.quality, hardness);
     const eligible = options.filter((e) => e.excluded === null);
     if (eligible.length === 0) {
-      throw nothingFits(bestPerModel(options, new Map()), features);
+      throw nothingFits(bestPerModel(options, false), features);
     }
 
     const strategyConfig: StrategyConfig | { name: string } = input.routing?.strategy !== undefined
@@ -274,22 +281,17 @@ export class Router {
     // Cost ≤ balanced ≤ quality holds by construction for the tradeoff strategy: each choice is
     // taken among the options at least as dear and as good as the choice of the tradeoff below.
     const chained = strategy.name === 'learned' && input.routing?.willingnessToPay === undefined;
-    const ranked = chained ? chainedRank(scored, eligible, ctx, tradeoff) : rank(scored, eligible, ctx);
+    const ranked = chained ? chainedRank(scored, eligible, ctx, tradeoff, []) : rankEstimates(scored, eligible, ctx, []);
     const top = ranked[0];
     if (!top) {
-      throw nothingFits(bestPerModel(options, new Map()), features);
-    }
-    const scores = new Map<Estimate, number>();
-    for (let i = 0; i < ranked.length; i++) {
-      const r = ranked[i] as (typeof ranked)[number];
-      scores.set(r.candidate, r.score);
+      throw nothingFits(bestPerModel(options, false), features);
     }
     // Each model shows its best option; the chosen model shows the option chosen (the chain may
-    // have preferred it over a higher-scoring one).
-    const perModel = bestPerModel(options, scores, top.candidate);
+    // have preferred it over a higher-scoring one). Scores are the ranking's, kept in the options.
+    const perModel = bestPerModel(options, true, top);
     // The by-model map only when a rule matched (applyRule reads nothing otherwise).
     const ruleChoice = ruleEval.match ? applyRule(ruleEval.match, new Map(perModel.map((e) => [e.model, e]))) : null;
-    let best: Estimate = top.candidate;
+    let best: Estimate = top;
     let fallbacks = distinctModels(ranked, best.model, 3);
     let ruleId: string | null = null;
     let reason: string;
@@ -303,7 +305,7 @@ export class Router {
       confidence = 1;
       reason = ruleReason(ruleChoice);
     } else {
-      const second = ranked.find((r) => r.candidate.model !== top.candidate.model);
+      const second = ranked.find((r) => r.model !== top.model);
       const margin = second ? top.score - second.score : 1;
       confidence = round3(Math.min(1, Math.max(0.05, 0.5 * prediction.confidence + 0.5 * Math.min(1, margin * 8))));
       reason = strategyReason(strategy.name, tradeoff, policy, best, perModel.filter((e) => e.excluded === null).length, features, hardness, input.routing?.willingnessToPay);
@@ -315,7 +317,7 @@ export class Router {
       }
     }
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
-      best, fallbacks, estimates: perModel, scores, tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
+      best, fallbacks, estimates: perModel, tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
       escalation: policy.escalation, difficulty: prediction.difficulty,
     });
     return { decision, features, rules: ruleEval.traces, matchedRule: ruleId };
@@ -326,25 +328,33 @@ export class Router {
     const { input } = frame;
     const pinned = input.request.reasoning_effort;
     const options: Estimate[] = [];
-    this.estimator.beginDecision();
     // One request object for the whole loop, its size and quality set per option: estimate() reads
     // it and keeps nothing of it (90 options per decision on the full catalog).
     const req = this.estimateRequest(frame, 0, 0, frame.routing);
+    const scratch: EffortOption = { effort: null, thinkingTokens: 0, depth: 0 };
     for (const m of views) {
       const q = quality.get(m.id) ?? m.qualityPrior;
       const out = frame.outputFor(m);
       req.outputTokens = out;
-      const opts = effortOptions(m, hardness, pinned);
-      if ('unsupported' in opts) {
+      const unsupported = unsupportedEffort(m, pinned);
+      if (unsupported !== null) {
         req.quality = q;
-        const est = this.estimator.estimate(m, req, { effort: null, thinkingTokens: 0, depth: 0 });
-        options.push({ ...est, excluded: est.excluded ?? opts.unsupported });
+        const est = this.estimator.estimate(m, req, NO_EFFORT);
+        est.excluded ??= unsupported;
+        options.push(est);
         continue;
       }
-      for (const raw of opts) {
-        const o = capThinking(raw, input.request.max_tokens, out);
-        req.quality = qualityAtDepth(q, o.depth, hardness);
-        options.push(this.estimator.estimate(m, req, o));
+      const spec = m.reasoning;
+      if (!spec) {
+        this.pushOption(options, m, req, NO_EFFORT, q, hardness, out, input.request.max_tokens);
+        continue;
+      }
+      // effortOptions without its arrays: each level written into one scratch option in turn.
+      for (let i = 0; i < spec.levels.length; i++) {
+        const level = spec.levels[i] as (typeof spec.levels)[number];
+        if (pinned === undefined || level.effort === pinned) {
+          this.pushOption(options, m, req, effortAt(spec, level, hardness, scratch), q, hardness, out, input.request.max_tokens);
+        }
       }
     }
     if (input.vet) {
@@ -354,6 +364,13 @@ export class Router {
       }
     }
     return options;
+  }
+
+  /** One option estimated; `requestMax`: the request's own max_tokens (what caps thinking, not a policy's). */
+  private pushOption(options: Estimate[], m: CatalogModel, req: EstimateRequest, raw: EffortOption, q: number, hardness: number, out: number, requestMax: number | undefined): void {
+    const o = capThinking(raw, requestMax, out);
+    req.quality = qualityAtDepth(q, o.depth, hardness);
+    options.push(this.estimator.estimate(m, req, o));
   }
 
   private estimateRequest(frame: Framing, outputTokens: number, quality: number, routing: RoutingOptions): EstimateRequest {

@@ -6,7 +6,7 @@ import type { Policy } from '../protocol/routing-methods';
 import type { Estimate } from './candidateEstimate';
 import type { RequestFeatures } from './features';
 import { stakesOf } from './effort';
-import { logScale, rank, type Scored, type ScoringContext, type Strategy } from './strategies';
+import { logScale, type ScoringContext, type Strategy } from './strategies';
 
 /** The tradeoff whose choice bounds this one from below: cost ≤ balanced ≤ quality, in cost and in quality. */
 const FLOOR_OF: Partial<Record<Tradeoff, Tradeoff>> = { balanced: 'cost', quality: 'balanced' };
@@ -55,9 +55,49 @@ export function scoringContext(options: Estimate[], s: ScoringSetup): ScoringCon
   };
 }
 
-/** Ranks for `tradeoff`, with its choice bounded below by the choice of the tradeoff beneath it. */
-export function chainedRank(strategy: Strategy, options: Estimate[], ctx: ScoringContext, tradeoff: Tradeoff): Scored<Estimate>[] {
-  const ranked = rank(strategy, options, { ...ctx, tradeoff });
+/**
+ * strategies.ts's `rank` for estimates, without a `Scored` object per option: each option's score
+ * is written into it (`score`, `ranked`) and `into` is filled and sorted, same order as `rank`.
+ */
+export function rankEstimates(strategy: Strategy, options: readonly Estimate[], ctx: ScoringContext, into: Estimate[]): Estimate[] {
+  into.length = 0;
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i] as Estimate;
+    o.score = strategy.score(o, ctx);
+    o.ranked = true;
+    into.push(o);
+  }
+  sortPreference = ctx.preference;
+  try {
+    return into.sort(byRank);
+  } finally {
+    sortPreference = NO_PREFERENCE;
+  }
+}
+
+const NO_PREFERENCE: readonly string[] = [];
+/** The policy order the running sort breaks ties by (a module slot, not a closure per sort). */
+let sortPreference: readonly string[] = NO_PREFERENCE;
+
+/** rank's order: best score first; equal scores go to the cheaper, then the policy's order. */
+function byRank(a: Estimate, b: Estimate): number {
+  return signOf(b.score - a.score) ||
+    signOf((a.costUsd ?? Number.POSITIVE_INFINITY) - (b.costUsd ?? Number.POSITIVE_INFINITY)) ||
+    prefIndex(sortPreference, a.model) - prefIndex(sortPreference, b.model);
+}
+
+function signOf(d: number): number {
+  return d > 0 ? 1 : d < 0 ? -1 : 0;
+}
+
+function prefIndex(pref: readonly string[], model: string): number {
+  const i = pref.indexOf(model);
+  return i < 0 ? pref.length : i;
+}
+
+/** Ranks for `tradeoff` (into `into`), with its choice bounded below by the choice of the tradeoff beneath it. */
+export function chainedRank(strategy: Strategy, options: Estimate[], ctx: ScoringContext, tradeoff: Tradeoff, into: Estimate[]): Estimate[] {
+  const ranked = rankEstimates(strategy, options, ctx.tradeoff === tradeoff ? ctx : { ...ctx, tradeoff }, into);
   const below = FLOOR_OF[tradeoff];
   if (below === undefined) {
     return ranked;
@@ -67,12 +107,22 @@ export function chainedRank(strategy: Strategy, options: Estimate[], ctx: Scorin
     return ranked;
   }
   const floorCost = floor.costUsd ?? Number.POSITIVE_INFINITY;
-  const i = ranked.findIndex((r) => r.candidate.quality >= floor.quality && (r.candidate.costUsd ?? Number.POSITIVE_INFINITY) >= floorCost);
+  let i = -1;
+  for (let k = 0; k < ranked.length; k++) {
+    const r = ranked[k] as Estimate;
+    if (r.quality >= floor.quality && (r.costUsd ?? Number.POSITIVE_INFINITY) >= floorCost) {
+      i = k;
+      break;
+    }
+  }
   if (i <= 0) {
     return ranked;
   }
-  const [first] = ranked.splice(i, 1);
-  return first ? [first, ...ranked] : ranked;
+  // The floor's choice moves to the front; the rest keep their order.
+  const first = ranked[i] as Estimate;
+  ranked.copyWithin(1, 0, i);
+  ranked[0] = first;
+  return ranked;
 }
 
 /** The top of chainedRank without sorting everything (the floor only needs the winner). */
@@ -105,32 +155,54 @@ function beats(o: Estimate, score: number, b: Estimate | undefined, bs: number):
 }
 
 /**
- * One estimate per model for the decision: its best-scoring eligible effort, else why it is out;
- * `chosen` (the option the decision took) ranks first for its model whatever its score.
+ * One estimate per model for the decision, in the order models first appear: its best-scoring
+ * eligible effort, else why it is out; `chosen` (the option the decision took) ranks first for its
+ * model whatever its score. `useScores` false: scores are ignored (every eligible option ties).
  */
-export function bestPerModel(options: Estimate[], scores: ReadonlyMap<Estimate, number>, chosen?: Estimate): Estimate[] {
-  const out = new Map<string, Estimate>();
-  const scoreOf = (e: Estimate) => (e === chosen ? Number.POSITIVE_INFINITY : scores.get(e) ?? -Infinity);
-  for (const e of options) {
-    const prev = out.get(e.model);
-    const better = !prev
-      || (prev.excluded !== null && e.excluded === null)
-      || (prev.excluded === null && e.excluded === null && scoreOf(e) > scoreOf(prev));
+export function bestPerModel(options: readonly Estimate[], useScores: boolean, chosen?: Estimate): Estimate[] {
+  const out: Estimate[] = [];
+  for (let i = 0; i < options.length; i++) {
+    const e = options[i] as Estimate;
+    // A model's options are usually next to each other: look at the last model first.
+    let at = out.length - 1;
+    if (at >= 0 && (out[at] as Estimate).model !== e.model) {
+      at = indexOfModel(out, e.model);
+    }
+    const prev = at >= 0 ? out[at] : undefined;
+    if (prev === undefined) {
+      out.push(e);
+      continue;
+    }
+    const better = (prev.excluded !== null && e.excluded === null)
+      || (prev.excluded === null && e.excluded === null && scoreOf(e, useScores, chosen) > scoreOf(prev, useScores, chosen));
     if (better) {
-      out.set(e.model, e);
+      out[at] = e;
     }
   }
-  return [...out.values()];
+  return out;
+}
+
+function indexOfModel(xs: readonly Estimate[], model: string): number {
+  for (let i = 0; i < xs.length; i++) {
+    if ((xs[i] as Estimate).model === model) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+function scoreOf(e: Estimate, useScores: boolean, chosen: Estimate | undefined): number {
+  return e === chosen ? Number.POSITIVE_INFINITY : useScores && e.ranked ? e.score : -Infinity;
 }
 
 /** The first `limit` models in ranking order, each once, without `except`. */
-export function distinctModels(ranked: readonly Scored<Estimate>[], except: string, limit: number): string[] {
+export function distinctModels(ranked: readonly Estimate[], except: string, limit: number): string[] {
   const out: string[] = [];
   for (const r of ranked) {
     if (out.length >= limit) {
       break;
     }
-    const id = r.candidate.model;
+    const id = r.model;
     if (id !== except && !out.includes(id)) {
       out.push(id);
     }
