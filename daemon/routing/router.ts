@@ -88,6 +88,11 @@ export class Router {
   private policyCache: { key: unknown; set: PolicySet } | null = null;
   private readonly views: TaskViews;
   private readonly estimator: CandidateEstimator;
+  private readonly strategies = new Map<string, Strategy>();
+  /** Decisions running (more than one: a callback decided inside a decision). */
+  private deciding = 0;
+  /** The outermost decision's working arrays, emptied and refilled by each decision (none outlives it). */
+  private readonly scratch = { options: [] as Estimate[], eligible: [] as Estimate[], ranked: [] as Estimate[] };
   /** Loaded on the first decision, not at start-up: an idle daemon does not hold the learned model. */
   private defaultQuality: QualityModel | null = null;
 
@@ -202,12 +207,14 @@ export class Router {
     };
     // The decision's estimates are the estimator's, reused by the next decision: none outlives it.
     this.estimator.beginDecision();
+    this.deciding++;
     try {
       if (requested.kind === 'model') {
         return this.traceNamedModel(frame, requested.model);
       }
       return this.traceRouted(frame, override?.rules ?? this.env.config?.rules ?? []);
     } finally {
+      this.deciding--;
       this.estimator.endDecision();
     }
   }
@@ -260,18 +267,24 @@ export class Router {
     const prediction = this.quality.predict(features, views);
     const hardness = hardnessOf(features, prediction.difficulty);
     const options = this.estimateAll(frame, views, prediction.quality, hardness);
-    const eligible = options.filter((e) => e.excluded === null);
+    const eligible = this.array(this.scratch.eligible);
+    for (let i = 0; i < options.length; i++) {
+      const e = options[i] as Estimate;
+      if (e.excluded === null) {
+        eligible.push(e);
+      }
+    }
     if (eligible.length === 0) {
       throw nothingFits(bestPerModel(options, false), features);
     }
 
-    const strategyConfig: StrategyConfig | { name: string } = input.routing?.strategy !== undefined
-      ? (policy.strategy?.name === input.routing.strategy ? policy.strategy : { name: input.routing.strategy })
-      : policy.strategy ?? this.env.config?.defaultStrategy ?? { name: 'learned' };
-    const strategy = createStrategy(strategyConfig);
+    const strategyConfig: StrategyConfig | string = input.routing?.strategy !== undefined
+      ? (policy.strategy?.name === input.routing.strategy ? policy.strategy : input.routing.strategy)
+      : policy.strategy ?? this.env.config?.defaultStrategy ?? 'learned';
+    const strategy = typeof strategyConfig === 'string' ? this.strategyNamed(strategyConfig) : createStrategy(strategyConfig);
     const ctx = scoringContext(eligible, this.setup(frame, hardness));
-    const preferredProviders = input.routing?.preferredProviders ?? [];
-    const preferredModels = input.routing?.preferredModels ?? [];
+    const preferredProviders = input.routing?.preferredProviders ?? NONE;
+    const preferredModels = input.routing?.preferredModels ?? NONE;
     const preferenceBonus = (e: Estimate) => (preferredModels.includes(e.model) ? 0.25 : 0) + (preferredProviders.includes(e.provider) ? 0.15 : 0);
     // Without preferences the strategy scores alone: the bonus would add 0 to every score, and the
     // wrapper cost a call (and a boxed number) per option per ranking pass.
@@ -281,7 +294,7 @@ export class Router {
     // Cost ≤ balanced ≤ quality holds by construction for the tradeoff strategy: each choice is
     // taken among the options at least as dear and as good as the choice of the tradeoff below.
     const chained = strategy.name === 'learned' && input.routing?.willingnessToPay === undefined;
-    const ranked = chained ? chainedRank(scored, eligible, ctx, tradeoff, []) : rankEstimates(scored, eligible, ctx, []);
+    const ranked = chained ? chainedRank(scored, eligible, ctx, tradeoff, this.array(this.scratch.ranked)) : rankEstimates(scored, eligible, ctx, this.array(this.scratch.ranked));
     const top = ranked[0];
     if (!top) {
       throw nothingFits(bestPerModel(options, false), features);
@@ -308,7 +321,7 @@ export class Router {
       const second = ranked.find((r) => r.model !== top.model);
       const margin = second ? top.score - second.score : 1;
       confidence = round3(Math.min(1, Math.max(0.05, 0.5 * prediction.confidence + 0.5 * Math.min(1, margin * 8))));
-      reason = strategyReason(strategy.name, tradeoff, policy, best, perModel.filter((e) => e.excluded === null).length, features, hardness, input.routing?.willingnessToPay);
+      reason = strategyReason(strategy.name, tradeoff, policy, best, eligibleCount(perModel), features, hardness, input.routing?.willingnessToPay);
       if (ruleChoice) {
         // The rule matched but none of its models could take the request: say so, never drop it silently.
         reason += ruleNotAppliedReason(ruleChoice);
@@ -327,7 +340,7 @@ export class Router {
   private estimateAll(frame: Framing, views: CatalogModel[], quality: ReadonlyMap<string, number>, hardness: number): Estimate[] {
     const { input } = frame;
     const pinned = input.request.reasoning_effort;
-    const options: Estimate[] = [];
+    const options = this.array(this.scratch.options);
     // One request object for the whole loop, its size and quality set per option: estimate() reads
     // it and keeps nothing of it (90 options per decision on the full catalog).
     const req = this.estimateRequest(frame, 0, 0, frame.routing);
@@ -366,6 +379,25 @@ export class Router {
     return options;
   }
 
+  /** A strategy with no settings but its name, made once per name (it keeps no state). */
+  private strategyNamed(name: string): Strategy {
+    let s = this.strategies.get(name);
+    if (!s) {
+      s = createStrategy({ name });
+      this.strategies.set(name, s);
+    }
+    return s;
+  }
+
+  /** `xs` emptied for the outermost decision; a new array for a decision inside another. */
+  private array(xs: Estimate[]): Estimate[] {
+    if (this.deciding > 1) {
+      return [];
+    }
+    xs.length = 0;
+    return xs;
+  }
+
   /** One option estimated; `requestMax`: the request's own max_tokens (what caps thinking, not a policy's). */
   private pushOption(options: Estimate[], m: CatalogModel, req: EstimateRequest, raw: EffortOption, q: number, hardness: number, out: number, requestMax: number | undefined): void {
     const o = capThinking(raw, requestMax, out);
@@ -380,6 +412,18 @@ export class Router {
   private setup(frame: Framing, hardness: number): ScoringSetup {
     return { tradeoff: frame.tradeoff, willingnessToPay: frame.input.routing?.willingnessToPay, features: frame.features, policy: frame.policy, hardness, valueOfTimeUsdPerHour: frame.valueOfTime };
   }
+}
+
+const NONE: readonly string[] = [];
+
+function eligibleCount(estimates: readonly Estimate[]): number {
+  let n = 0;
+  for (const e of estimates) {
+    if (e.excluded === null) {
+      n++;
+    }
+  }
+  return n;
 }
 
 /** The shipped learned model; the catalog's priors only if the model file cannot be read. */

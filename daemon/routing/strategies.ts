@@ -134,11 +134,11 @@ function tradeoffUtility(c: ScoringInput, quality: number, ctx: ScoringContext, 
   const stakes = ctx.tradeoff === 'quality' ? 1 : (ctx.stakes ?? 1);
   const q = w.quality * stakes * quality;
   if (ctx.tradeoff === 'balanced' && vot !== undefined && w === TRADEOFF_WEIGHTS.balanced) {
-    const timed = timedCost(c, vot);
     const tier = c.outputPerMTok === undefined || c.outputPerMTok === null ? 1 : positionOn(TIER_SCALE, c.outputPerMTok);
     // Not capped above: with a high value of time every slow answer costs over $1, and the slower
-    // must still cost more.
-    const position = timed === null ? 1 : Math.max(0, Math.log(Math.max(timed, 1e-12) / TIMED_COST_RANGE.lo) / TIMED_COST_SPAN);
+    // must still cost more. (timedCost written out: its number-or-null result was a heap number per
+    // option per ranking pass.)
+    const position = c.costUsd === null ? 1 : Math.max(0, Math.log(Math.max(c.costUsd + (c.latencyMs / 3_600_000) * vot, 1e-12) / TIMED_COST_RANGE.lo) / TIMED_COST_SPAN);
     return q - BALANCED.timed * position - BALANCED.tier * (1 - (ctx.hardness ?? 0.5)) * tier;
   }
   return q - w.cost * normalisedCost(c.costUsd, ctx) - w.latency * normalisedWait(c.latencyMs, ctx);
