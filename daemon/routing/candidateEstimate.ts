@@ -179,7 +179,7 @@ const BLANK_MODEL: CatalogModel = {
 function blankEstimate(): Estimate {
   return {
     model: '', provider: '', quality: 0, qualityPrior: 0, costUsd: null, latencyMs: 0, outputPerMTok: null,
-    outputTokens: 0, excluded: null, catalogModel: BLANK_MODEL, effort: null, thinkingTokens: 0, score: 0, ranked: false,
+    outputTokens: 0, excluded: null, catalogModel: BLANK_MODEL, effort: null, thinkingTokens: 0, score: Number.NaN, ranked: false,
   };
 }
 

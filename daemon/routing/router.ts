@@ -268,12 +268,14 @@ export class Router {
     const hardness = hardnessOf(features, prediction.difficulty);
     const options = this.estimateAll(frame, views, prediction.quality, hardness);
     const eligible = this.array(this.scratch.eligible);
+    let n = 0;
     for (let i = 0; i < options.length; i++) {
       const e = options[i] as Estimate;
       if (e.excluded === null) {
-        eligible.push(e);
+        eligible[n++] = e;
       }
     }
+    eligible.length = n;
     if (eligible.length === 0) {
       throw nothingFits(bestPerModel(options, false), features);
     }
@@ -341,6 +343,7 @@ export class Router {
     const { input } = frame;
     const pinned = input.request.reasoning_effort;
     const options = this.array(this.scratch.options);
+    let n = 0;
     // One request object for the whole loop, its size and quality set per option: estimate() reads
     // it and keeps nothing of it (90 options per decision on the full catalog).
     const req = this.estimateRequest(frame, 0, 0, frame.routing);
@@ -354,22 +357,23 @@ export class Router {
         req.quality = q;
         const est = this.estimator.estimate(m, req, NO_EFFORT);
         est.excluded ??= unsupported;
-        options.push(est);
+        options[n++] = est;
         continue;
       }
       const spec = m.reasoning;
       if (!spec) {
-        this.pushOption(options, m, req, NO_EFFORT, q, hardness, out, input.request.max_tokens);
+        options[n++] = this.option(m, req, NO_EFFORT, q, hardness, out, input.request.max_tokens);
         continue;
       }
       // effortOptions without its arrays: each level written into one scratch option in turn.
       for (let i = 0; i < spec.levels.length; i++) {
         const level = spec.levels[i] as (typeof spec.levels)[number];
         if (pinned === undefined || level.effort === pinned) {
-          this.pushOption(options, m, req, effortAt(spec, level, hardness, scratch), q, hardness, out, input.request.max_tokens);
+          options[n++] = this.option(m, req, effortAt(spec, level, hardness, scratch), q, hardness, out, input.request.max_tokens);
         }
       }
     }
+    options.length = n;
     if (input.vet) {
       // Budgets and rate limits judge each effort at its own estimate (deeper thinking costs more).
       for (const e of options) {
@@ -389,20 +393,19 @@ export class Router {
     return s;
   }
 
-  /** `xs` emptied for the outermost decision; a new array for a decision inside another. */
+  /**
+   * `xs` for the outermost decision, a new array for a decision inside another. The caller writes
+   * it by index and sets its length once (`length = 0` would drop its storage every decision).
+   */
   private array(xs: Estimate[]): Estimate[] {
-    if (this.deciding > 1) {
-      return [];
-    }
-    xs.length = 0;
-    return xs;
+    return this.deciding > 1 ? [] : xs;
   }
 
   /** One option estimated; `requestMax`: the request's own max_tokens (what caps thinking, not a policy's). */
-  private pushOption(options: Estimate[], m: CatalogModel, req: EstimateRequest, raw: EffortOption, q: number, hardness: number, out: number, requestMax: number | undefined): void {
+  private option(m: CatalogModel, req: EstimateRequest, raw: EffortOption, q: number, hardness: number, out: number, requestMax: number | undefined): Estimate {
     const o = capThinking(raw, requestMax, out);
     req.quality = qualityAtDepth(q, o.depth, hardness);
-    options.push(this.estimator.estimate(m, req, o));
+    return this.estimator.estimate(m, req, o);
   }
 
   private estimateRequest(frame: Framing, outputTokens: number, quality: number, routing: RoutingOptions): EstimateRequest {

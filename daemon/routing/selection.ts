@@ -60,34 +60,94 @@ export function scoringContext(options: Estimate[], s: ScoringSetup): ScoringCon
  * is written into it (`score`, `ranked`) and `into` is filled and sorted, same order as `rank`.
  */
 export function rankEstimates(strategy: Strategy, options: readonly Estimate[], ctx: ScoringContext, into: Estimate[]): Estimate[] {
-  into.length = 0;
+  // Written by index, its length set once: `length = 0` would drop the array's storage every decision.
+  into.length = options.length;
   for (let i = 0; i < options.length; i++) {
     const o = options[i] as Estimate;
-    o.score = strategy.score(o, ctx);
+    if (strategy.scoreInto) {
+      strategy.scoreInto(o, ctx, SCORE, 0);
+      o.score = SCORE[0] as number;
+    } else {
+      o.score = strategy.score(o, ctx);
+    }
     o.ranked = true;
-    into.push(o);
+    into[i] = o;
   }
   sortPreference = ctx.preference;
   try {
-    return into.sort(byRank);
+    sortByRank(into);
+    return into;
   } finally {
     sortPreference = NO_PREFERENCE;
   }
 }
 
+/** sortByRank's buffer, kept between decisions. */
+const mergeBuffer: Estimate[] = [];
+
+/**
+ * A stable merge sort by byRank: the order Array.prototype.sort (stable) gives, without the copy it
+ * makes of the array on every call (≈ 2 KB per decision).
+ */
+function sortByRank(xs: Estimate[]): void {
+  const n = xs.length;
+  let from = xs;
+  let to = mergeBuffer;
+  to.length = Math.max(to.length, n);
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        // Ties take the left run's first: stable.
+        to[k++] = byRank(from[i] as Estimate, from[j] as Estimate) <= 0 ? from[i++] as Estimate : from[j++] as Estimate;
+      }
+      while (i < mid) {
+        to[k++] = from[i++] as Estimate;
+      }
+      while (j < hi) {
+        to[k++] = from[j++] as Estimate;
+      }
+    }
+    const t = from;
+    from = to;
+    to = t;
+  }
+  if (from !== xs) {
+    for (let k = 0; k < n; k++) {
+      xs[k] = from[k] as Estimate;
+    }
+  }
+}
+
 const NO_PREFERENCE: readonly string[] = [];
+/** Where a strategy's scoreInto writes one option's score (read straight back: no heap number per option). */
+const SCORE = new Float64Array(1);
 /** The policy order the running sort breaks ties by (a module slot, not a closure per sort). */
 let sortPreference: readonly string[] = NO_PREFERENCE;
 
 /** rank's order: best score first; equal scores go to the cheaper, then the policy's order. */
 function byRank(a: Estimate, b: Estimate): number {
-  return signOf(b.score - a.score) ||
-    signOf((a.costUsd ?? Number.POSITIVE_INFINITY) - (b.costUsd ?? Number.POSITIVE_INFINITY)) ||
-    prefIndex(sortPreference, a.model) - prefIndex(sortPreference, b.model);
-}
-
-function signOf(d: number): number {
-  return d > 0 ? 1 : d < 0 ? -1 : 0;
+  // strategies.ts's `signOf(x) || signOf(y) || …` written out (a difference of 0 or NaN falls
+  // through): a fractional difference passed to a call that is not inlined is a new heap number.
+  const d = b.score - a.score;
+  if (d > 0) {
+    return 1;
+  }
+  if (d < 0) {
+    return -1;
+  }
+  const c = (a.costUsd ?? Number.POSITIVE_INFINITY) - (b.costUsd ?? Number.POSITIVE_INFINITY);
+  if (c > 0) {
+    return 1;
+  }
+  if (c < 0) {
+    return -1;
+  }
+  return prefIndex(sortPreference, a.model) - prefIndex(sortPreference, b.model);
 }
 
 function prefIndex(pref: readonly string[], model: string): number {
@@ -135,23 +195,25 @@ function chainedBest(strategy: Strategy, options: Estimate[], ctx: ScoringContex
   let bestAny: Estimate | undefined;
   let bestAnyScore = Number.NEGATIVE_INFINITY;
   for (const o of options) {
-    const score = strategy.score(o, c);
-    if (beats(o, score, bestAny, bestAnyScore)) {
+    let score: number;
+    if (strategy.scoreInto) {
+      strategy.scoreInto(o, c, SCORE, 0);
+      score = SCORE[0] as number;
+    } else {
+      score = strategy.score(o, c);
+    }
+    // beats(), written out: a fractional score passed to a call that is not inlined is a new heap number.
+    if (score > bestAnyScore || (score === bestAnyScore && bestAny !== undefined && (o.costUsd ?? Infinity) < (bestAny.costUsd ?? Infinity))) {
       bestAny = o;
       bestAnyScore = score;
     }
     const ok = !floor || (o.quality >= floor.quality && (o.costUsd ?? Number.POSITIVE_INFINITY) >= (floor.costUsd ?? Number.POSITIVE_INFINITY));
-    if (ok && beats(o, score, best, bestScore)) {
+    if (ok && (score > bestScore || (score === bestScore && best !== undefined && (o.costUsd ?? Infinity) < (best.costUsd ?? Infinity)))) {
       best = o;
       bestScore = score;
     }
   }
   return best ?? bestAny;
-}
-
-/** A higher score wins; on a tie, the cheaper option. (Not a closure: this runs per option per decision.) */
-function beats(o: Estimate, score: number, b: Estimate | undefined, bs: number): boolean {
-  return score > bs || (score === bs && b !== undefined && (o.costUsd ?? Infinity) < (b.costUsd ?? Infinity));
 }
 
 /**
