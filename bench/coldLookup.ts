@@ -5,7 +5,7 @@
 //   no filter   ColdLedger.findById over the same segments without their `.ids` files (a segment
 //               written before filters existed, until the background pass has covered it)
 //   filter      ColdLedger.findById with each frame's id filter
-// Cases: rows at the start, middle and end of the first month and in the second, a row recorded a
+// Cases: a row by id and its ts (request/decision with ts), rows at the start, middle and end of the first month and in the second, a row recorded a
 // month after its id was made (a route/estimate id sent late), an old id that no row has (every
 // frame from its month on could hold it), and an id newer than every cold row (reads nothing).
 // Median CPU ms per lookup (process.cpuUsage); also the background pass that writes the filters of
@@ -36,6 +36,26 @@ function cpuMs(f: () => unknown): number {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 type Rec = { r: { id: string; ts: number } };
+
+/** main's ColdLedger.find (before id filters): the frames of the row's month from a binary search for its ts. */
+function mainFind(tx: ReadTx, cold: ColdLedger, id: string, ts: number): Rec | null {
+  const month = monthOf(ts);
+  const segment = readColdState(tx).segments.get(month);
+  if (segment === undefined) {
+    return null;
+  }
+  for (const frame of cold.segments.framesFrom(month, segment, (rec) => (rec as Rec).r.ts < ts)) {
+    for (const rec of frame as Rec[]) {
+      if (rec.r.ts > ts) {
+        return null;
+      }
+      if (rec.r.ts === ts && rec.r.id === id) {
+        return rec;
+      }
+    }
+  }
+  return null;
+}
 
 /** main's ColdLedger.findById (before id filters), over the same segments' public readers. */
 function mainFindById(tx: ReadTx, cold: ColdLedger, id: string): Rec | null {
@@ -105,7 +125,8 @@ async function main(): Promise<void> {
     cpSync(withFilters, bare, { recursive: true, filter: (p) => !p.endsWith('.ids') });
     const coldBare = ColdLedger.open(store, bare);
     const at = (i: number): { id: string; ts: number } => rows[i] as { id: string; ts: number };
-    const cases: [string, string, boolean][] = [
+    const cases: [string, string, boolean, number?][] = [
+      ['mid-January row, by id and ts', at(ROWS / 2).id, true, at(ROWS / 2).ts],
       ['first row of January', at(0).id, true],
       ['mid-January row', at(ROWS / 2).id, true],
       ['last row of January', at(ROWS - 1).id, true],
@@ -115,15 +136,15 @@ async function main(): Promise<void> {
       ['no such row, id of Feb 1st', newRequestId(FEB + 1), false],
       ['id newer than every cold row', newRequestId(MAR + 1), false],
     ];
-    const variants: [string, (id: string) => unknown][] = [
-      ['main', (id) => store.read((tx) => mainFindById(tx, cold, id))],
-      ['no filter', (id) => store.read((tx) => coldBare.findById(tx, id))],
-      ['filter', (id) => store.read((tx) => cold.findById(tx, id))],
+    const variants: [string, (id: string, ts?: number) => unknown][] = [
+      ['main', (id, ts) => store.read((tx) => (ts === undefined ? mainFindById(tx, cold, id) : mainFind(tx, cold, id, ts)))],
+      ['no filter', (id, ts) => store.read((tx) => (ts === undefined ? coldBare.findById(tx, id) : coldBare.find(tx, id, ts)))],
+      ['filter', (id, ts) => store.read((tx) => (ts === undefined ? cold.findById(tx, id) : cold.find(tx, id, ts)))],
     ];
     // Every variant finds exactly the rows that exist.
-    for (const [name, id, present] of cases) {
+    for (const [name, id, present, ts] of cases) {
       for (const [variant, f] of variants) {
-        const got = f(id) as { row?: { id: string }; r?: { id: string } } | null;
+        const got = f(id, ts) as { row?: { id: string }; r?: { id: string } } | null;
         if ((got !== null) !== present || (got !== null && (got.row ?? got.r)?.id !== id)) {
           throw new Error(`${variant}: ${name}: expected ${present ? 'the row' : 'nothing'}`);
         }
@@ -132,11 +153,11 @@ async function main(): Promise<void> {
     const loadBefore = loadavg();
     const times = new Map<string, number[]>();
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, id] of cases) {
+      for (const [name, id, , ts] of cases) {
         for (const [variant, f] of variants) {
           const key = `${name}\u0000${variant}`;
           const list = times.get(key) ?? [];
-          list.push(cpuMs(() => f(id)));
+          list.push(cpuMs(() => f(id, ts)));
           times.set(key, list);
         }
       }
@@ -155,7 +176,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const covered = await coldBare.indexFilters();
     const d = process.cpuUsage(t);
-    const after = cpuMs(() => store.read((tx) => coldBare.findById(tx, newRequestId(JAN + 1))));
+    const after = median(Array.from({ length: ROUNDS }, () => cpuMs(() => store.read((tx) => coldBare.findById(tx, newRequestId(JAN + 1))))));
     console.log(`  background pass: ${covered} frames filtered in ${((d.user + d.system) / 1000).toFixed(0)} ms CPU (${Date.now() - started} ms wall, ${((d.user + d.system) / 1000 / Math.max(1, covered)).toFixed(1)} ms per step); then no such row, id of Jan 1st: ${after.toFixed(1)} ms`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -514,13 +514,28 @@ export class ColdLedger {
   }
 
   /**
-   * The cold request `id` recorded at `ts` (its ledger row's time), with its stored decision:
-   * only the frames of the month segment holding `ts` (found by a binary search over its frames).
+   * The cold request `id` recorded at `ts` (its ledger row's time), with its stored decision: in
+   * the month segment holding `ts`, the frames whose id filter may hold the id, or while some have
+   * none, the frames from the one a binary search finds for `ts`.
    */
   find(tx: ReadTx, id: string, ts: number): ColdRequest | null {
-    for (const rec of this.recordsAscending(tx, ts, ts + 1)) {
-      if (String(rec.r.id) === id) {
-        return { row: rowFromDb(rec.r), decision: decisionOf(rec) };
+    const month = monthOf(ts);
+    const segment = readColdState(tx).segments.get(month);
+    if (segment === undefined) {
+      return null;
+    }
+    const probe = probeOf(id);
+    const frames = this.segments.framesMayHolding(month, segment, (filter) => filterMayHold(filter, probe), (rec) => Number((rec as ColdRecord).r.ts) < ts);
+    for (const frame of frames) {
+      for (const rec of frame as ColdRecord[]) {
+        const at = Number(rec.r.ts);
+        if (at > ts) {
+          // Segments are sorted: no later record is at `ts`.
+          return null;
+        }
+        if (at === ts && String(rec.r.id) === id) {
+          return { row: rowFromDb(rec.r), decision: decisionOf(rec) };
+        }
       }
     }
     return null;

@@ -67,10 +67,13 @@ function segmentsOf(store: Store): [string, SegmentState][] {
   return [...store.read(readColdState).segments].sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
-/** Every row is found by its id, alone and all at once, with its time; ids no row has are not. */
+/** Every row is found by its id (alone, all at once, and with its ts); ids no row has are not. */
 function assertEveryRowFound(store: Store, cold: ColdLedger, rows: readonly LedgerRow[]): void {
   for (const r of rows) {
     assert.equal(store.read((tx) => cold.findById(tx, r.id))?.row.ts, r.ts, r.id);
+    // By id and ts (request/decision with ts): found at its ts only.
+    assert.equal(store.read((tx) => cold.find(tx, r.id, r.ts))?.row.id, r.id, r.id);
+    assert.equal(store.read((tx) => cold.find(tx, r.id, r.ts + 1)), null, r.id);
   }
   const many = store.read((tx) => cold.findByIds(tx, rows.map((r) => r.id)));
   assert.deepEqual([...many.keys()].sort(), rows.map((r) => r.id).sort());
