@@ -48,8 +48,9 @@ export const MOVE_BATCH = 1000;
 /**
  * Newest request rows kept hot. bench memory: the snapshot of 20k hot rows (with their attempts
  * and stored decisions) is about 11 MB, and sql.js's resident memory stayed at 25 MB after 100k
- * requests, where without the bound it was 64–161 MB. 20k also covers the output predictor's
- * 5,000-row seed and the dashboard's pages many times over.
+ * requests, where without the bound it was 64–161 MB. 20k also covers the dashboard's pages many
+ * times over, and usually the output predictor's 5,000-row seed (which reads cold rows when the
+ * age bound or a smaller `ledger.hotRows` left fewer hot: OutputPredictor.fromLedger).
  */
 export const HOT_ROWS = 20_000;
 const FIRST_MOVE_AFTER_MS = 60_000;
