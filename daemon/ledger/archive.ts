@@ -166,7 +166,7 @@ export class ColdLedger {
   /** A count-triggered run starts once `hot` passes this (the bound plus a batch, or a batch past the last run's count). */
   private triggerAt = Number.POSITIVE_INFINITY;
   private pending: Promise<number> | null = null;
-  /** The background pass writing missing id filters (indexFilters), once per start. */
+  /** The background pass writing missing id filters (indexFilters), while it runs. */
   private indexing: Promise<number> | null = null;
 
   private constructor(
@@ -228,10 +228,12 @@ export class ColdLedger {
   schedule(window: HotWindow): void {
     this.window = window;
     this.recount();
-    this.indexing ??= new Promise<void>((r) => setImmediate(r)).then(() => this.indexFilters());
+    this.indexInBackground();
     const run = (): void => {
       this.timer = null;
       void this.runOnce().finally(() => {
+        // Frames whose filter could not be written (a full disk meanwhile) get one now.
+        this.indexInBackground();
         if (!this.stopped) {
           this.timer = setTimeout(run, MOVE_EVERY_MS);
           this.timer.unref();
@@ -400,35 +402,45 @@ export class ColdLedger {
 
   /**
    * Writes the id filter of every committed frame that has none (segments written before filters
-   * existed, an append that failed), a frame per step with the event loop let in between. Runs
-   * once in the background after start (schedule); resolves with the frames covered.
+   * existed, an append that failed), a frame per step with the event loop let in between. Runs in
+   * the background after start and after each timed move (schedule); resolves with the frames
+   * covered. A failure (a damaged frame, a refusing disk) ends the pass: lookups read those frames.
    */
   async indexFilters(): Promise<number> {
     let written = 0;
-    for (;;) {
-      if (this.stopped) {
-        return written;
-      }
-      let wrote = false;
-      try {
-        const { segments } = this.store.read(readColdState);
-        for (const [month, state] of [...segments].sort(([a], [b]) => (a < b ? -1 : 1))) {
-          if (this.segments.indexNext(month, state, idsOfRecords)) {
-            wrote = true;
+    const months = [...this.store.read(readColdState).segments.keys()].sort();
+    for (const month of months) {
+      for (;;) {
+        if (this.stopped) {
+          return written;
+        }
+        try {
+          const state = this.store.read(readColdState).segments.get(month);
+          if (state === undefined || !this.segments.indexNext(month, state, idsOfRecords)) {
             break;
           }
+        } catch (e) {
+          this.log('warn', `could not write the id filters of cold segment ${month}: ${(e as Error).message}; lookups read its frames without one`);
+          return written;
         }
-      } catch (e) {
-        // A damaged frame or a refusing disk: its frames are read by lookups, as without filters.
-        this.log('warn', `could not write cold segment id filters: ${(e as Error).message}; lookups read the frames without one`);
-        return written;
+        written += 1;
+        await new Promise((r) => setImmediate(r));
       }
-      if (!wrote) {
-        return written;
-      }
-      written += 1;
-      await new Promise((r) => setImmediate(r));
     }
+    return written;
+  }
+
+  /** Starts indexFilters in the background unless it is running. */
+  private indexInBackground(): void {
+    if (this.indexing !== null || this.stopped) {
+      return;
+    }
+    this.indexing = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.indexFilters())
+      .catch(() => 0)
+      .finally(() => {
+        this.indexing = null;
+      });
   }
 
   /**
