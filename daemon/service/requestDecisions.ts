@@ -264,19 +264,6 @@ const PACKED_1 = 1;
 // level 1 cut a call by about a third (18.6 -> 12.6 us) for about 20 more bytes (221 -> 240 B on a
 // 14-candidate decision). Inflate reads it with its default window: rows packed before read the same.
 const DEFLATE_OPTIONS = { dictionary: DICTIONARY_1, windowBits: 12, memLevel: 4, chunkSize: 1024, level: 1 };
-/**
- * Short details (a named model's, one candidate: about 400 characters) are coded with deflate's
- * fixed Huffman codes. zlib builds the dynamic codes for every block and then keeps the smaller
- * form, which for so little text is nearly always the fixed one: skipping the build cut a pack from
- * about 13 to 9 us for the same bytes. Longer details keep the dynamic codes (about 15% smaller
- * at 10 candidates). Either way the format is plain deflate: inflate reads both alike.
- */
-const FIXED_CODES_MAX_CHARS = 600;
-const FIXED_DEFLATE_OPTIONS = { ...DEFLATE_OPTIONS, strategy: zlibConstants.Z_FIXED };
-
-function deflateOptionsFor(json: string): typeof DEFLATE_OPTIONS {
-  return json.length <= FIXED_CODES_MAX_CHARS ? FIXED_DEFLATE_OPTIONS : DEFLATE_OPTIONS;
-}
 
 /** What packDecision uses of a zlib stream's native handle (Node's own, undocumented). */
 interface DeflateHandle {
@@ -286,32 +273,26 @@ interface DeflateHandle {
 
 /** Larger than any detail's deflated form (about 1 kB of JSON at most deflates below it). */
 const PACK_BUFFER = Buffer.allocUnsafe(16 * 1024);
-/** A detail's UTF-8 bytes, reused: no input buffer allocated per pack (longer texts get their own). */
-const INPUT_BUFFER = Buffer.allocUnsafe(8 * 1024);
-
-type ReusedDeflate = { handle: DeflateHandle; state: Uint32Array };
 
 /**
- * One deflate context per option set for every packDecision, reset (which re-applies the
- * dictionary) before each detail, instead of deflateRawSync's new stream object and zlib context
- * per call: about half the cost of a pack. It goes through the stream's native handle, which Node
- * does not document, so it is used only when it is there and compresses a sample exactly as
- * deflateRawSync does; otherwise (another runtime) every pack takes the documented path. Both
- * produce the same bytes.
+ * One deflate context for every packDecision, reset (which re-applies the dictionary) before each
+ * detail, instead of deflateRawSync's new stream object and zlib context per call: about half the
+ * cost of a pack. It goes through the stream's native handle, which Node does not document, so it
+ * is used only when it is there and compresses a sample exactly as deflateRawSync does; otherwise
+ * (another runtime) every pack takes the documented path. Both produce the same bytes.
  */
-const reused = new Map<typeof DEFLATE_OPTIONS, ReusedDeflate | null>();
+let reused: { handle: DeflateHandle; state: Uint32Array } | null | undefined;
 
-function reusedDeflate(options: typeof DEFLATE_OPTIONS): ReusedDeflate | null {
-  const known = reused.get(options);
-  if (known !== undefined) {
-    return known;
+function reusedDeflate(): { handle: DeflateHandle; state: Uint32Array } | null {
+  if (reused !== undefined) {
+    return reused;
   }
-  reused.set(options, null);
+  reused = null;
   try {
-    const stream = createDeflateRaw(options) as unknown as { _handle?: Partial<DeflateHandle>; _writeState?: unknown; on(event: 'error', f: () => void): void };
+    const stream = createDeflateRaw(DEFLATE_OPTIONS) as unknown as { _handle?: Partial<DeflateHandle>; _writeState?: unknown; on(event: 'error', f: () => void): void };
     // A failure is reported to the stream as an 'error' event; with a listener it cannot throw out of a pack.
     stream.on('error', () => {
-      reused.set(options, null);
+      reused = null;
     });
     const handle = stream._handle;
     const state = stream._writeState;
@@ -319,23 +300,21 @@ function reusedDeflate(options: typeof DEFLATE_OPTIONS): ReusedDeflate | null {
       const candidate = { handle: handle as DeflateHandle, state };
       const sample = '{"v":1,"m":"gpt-4o-mini","p":"openai","f":[],"st":"fixed","ca":[["gpt-4o-mini","openai",0.6,0.0001,2500,0.1,null,null,0]],"om":0}';
       const mine = deflateWith(candidate, sample);
-      if (mine !== null && Buffer.compare(mine, deflateRawSync(sample, options)) === 0) {
-        reused.set(options, candidate);
+      if (mine !== null && Buffer.compare(mine, deflateRawSync(sample, DEFLATE_OPTIONS)) === 0) {
+        reused = candidate;
       }
     }
   } catch {
-    reused.set(options, null);
+    reused = null;
   }
-  return reused.get(options) ?? null;
+  return reused;
 }
 
 /** The deflated bytes (a view of PACK_BUFFER, from offset 1), or null when they did not fit. */
-function deflateWith(d: ReusedDeflate, json: string): Buffer | null {
-  // Three bytes per UTF-16 unit at most: a text that short always fits the reused buffer.
-  const input = json.length * 3 <= INPUT_BUFFER.length ? INPUT_BUFFER : Buffer.from(json, 'utf8');
-  const length = input === INPUT_BUFFER ? INPUT_BUFFER.write(json, 'utf8') : input.length;
+function deflateWith(d: { handle: DeflateHandle; state: Uint32Array }, json: string): Buffer | null {
+  const input = Buffer.from(json, 'utf8');
   d.handle.reset();
-  d.handle.writeSync(zlibConstants.Z_FINISH, input, 0, length, PACK_BUFFER, 1, PACK_BUFFER.length - 1);
+  d.handle.writeSync(zlibConstants.Z_FINISH, input, 0, input.length, PACK_BUFFER, 1, PACK_BUFFER.length - 1);
   const availOut = d.state[0] ?? 0;
   const availIn = d.state[1] ?? 1;
   // Z_FINISH with output space left over means the stream ended inside the buffer.
@@ -344,8 +323,7 @@ function deflateWith(d: ReusedDeflate, json: string): Buffer | null {
 
 /** The stored form: a format byte, then the deflated JSON of `encodeDecision`. */
 export function packDecision(json: string): Uint8Array {
-  const options = deflateOptionsFor(json);
-  const d = reusedDeflate(options);
+  const d = reusedDeflate();
   const body = d === null ? null : deflateWith(d, json);
   if (body !== null) {
     const out = new Uint8Array(body.length + 1);
@@ -353,7 +331,7 @@ export function packDecision(json: string): Uint8Array {
     out.set(body, 1);
     return out;
   }
-  const slow = deflateRawSync(json, options);
+  const slow = deflateRawSync(json, DEFLATE_OPTIONS);
   const out = new Uint8Array(slow.length + 1);
   out[0] = PACKED_1;
   out.set(slow, 1);
@@ -362,7 +340,7 @@ export function packDecision(json: string): Uint8Array {
 
 /** packDecision the documented way, one zlib stream per call (tests compare the two). */
 export function packDecisionSlow(json: string): Uint8Array {
-  const body = deflateRawSync(json, deflateOptionsFor(json));
+  const body = deflateRawSync(json, DEFLATE_OPTIONS);
   const out = new Uint8Array(body.length + 1);
   out[0] = PACKED_1;
   out.set(body, 1);
