@@ -102,6 +102,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       now,
       notify: (method, params) => clients.broadcast(method, params),
       coldRows: (tx, from, to) => cold.rowsAscending(tx, from, to),
+      coldNewest: (tx, from) => cold.rowsDescending(tx, from, Number.MAX_SAFE_INTEGER, null),
     });
     const router = new Router({
       catalog,
