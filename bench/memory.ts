@@ -11,7 +11,12 @@
 //                               (or `env`: variables added to the environment `llm-router start` gives),
 //                               or with a config.json (`"config": {"ledger": {"hotRows": 1000000}}`)
 //   BENCH_REQUESTS (100000), BENCH_CONNECTIONS (16), BENCH_ROUND_SECONDS (10), BENCH_IDLE_SECONDS (10),
-//   BENCH_SETTLE_SECONDS (30: idle time after the load before the "settled" figure)
+//   BENCH_SETTLE_SECONDS (45: idle time after the load before the "settled" figure)
+//
+// Each daemon's "after N" figures are sampled from the end of its own last round: at once, 5 s, 30 s
+// and SETTLE_SECONDS later (idle reclaim's pass comes 30 s into a pause) (the others' rounds go on meanwhile, on the same core). "CPU ms/req" counts
+// the rounds only; "with idle" counts everything from the first round to the settled figure, so
+// work a daemon does while traffic pauses (idle reclaim's collections) is charged to it too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -23,7 +28,7 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ROUND_SECONDS = Number(process.env.BENCH_ROUND_SECONDS ?? 10);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 10);
-const SETTLE_SECONDS = Number(process.env.BENCH_SETTLE_SECONDS ?? 30);
+const SETTLE_SECONDS = Math.max(31, Number(process.env.BENCH_SETTLE_SECONDS ?? 45));
 const CHECKPOINTS = [10_000, 25_000, 50_000, 100_000, 250_000, 1_000_000].filter((n) => n < REQUESTS).concat([REQUESTS]);
 const PIN = hasTaskset() && cpus().length >= 2;
 const MODEL = process.env.BENCH_MODEL ?? 'gpt-4o-mini';
@@ -52,6 +57,14 @@ interface Running {
   at: Map<number, Memory>;
   /** After the load, once the daemon has been idle for SETTLE_SECONDS. */
   settled: Memory | null;
+  /** After the load, once the daemon has been idle for 5 s and 30 s. */
+  after5s: Memory | null;
+  after30s: Memory | null;
+  /** CPU at the first round's start and at the settled figure. */
+  cpuStart: number;
+  cpuSettled: number;
+  /** Resolves once the settled figure is taken. */
+  done: Promise<void> | null;
   breakdown: Record<string, number> | null;
 }
 
@@ -170,6 +183,11 @@ async function start(variant: Variant): Promise<Omit<Running, 'idle'>> {
     cpuMicros: 0,
     at: new Map(),
     settled: null,
+    after5s: null,
+    after30s: null,
+    cpuStart: Number.NaN,
+    cpuSettled: Number.NaN,
+    done: null,
     breakdown: null,
   };
 }
@@ -181,6 +199,19 @@ async function stop(r: Omit<Running, 'idle'>): Promise<void> {
   await exited;
   clearTimeout(timer);
   rmSync(r.home, { recursive: true, force: true });
+}
+
+/** What stays resident once this daemon's load is over, 5 s, 30 s and SETTLE_SECONDS later. */
+async function settle(r: Running): Promise<void> {
+  const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+  await sleep(5_000);
+  r.after5s = memoryOf(r.pid);
+  await sleep(25_000);
+  r.after30s = memoryOf(r.pid);
+  await sleep((SETTLE_SECONDS - 30) * 1000);
+  r.settled = memoryOf(r.pid);
+  r.cpuSettled = cpuMicrosOf(r.pid);
+  r.breakdown = anonBreakdown(r.pid);
 }
 
 const mb = (b: number): string => (Number.isNaN(b) ? '?' : `${(b / 2 ** 20).toFixed(0)}`);
@@ -209,6 +240,9 @@ async function main(): Promise<void> {
           continue;
         }
         const before = cpuMicrosOf(r.pid);
+        if (Number.isNaN(r.cpuStart)) {
+          r.cpuStart = before;
+        }
         // The last round of a daemon is cut to about what it still needs.
         const rate = r.requests > 0 && r.cpuMicros > 0 ? r.requests / (r.cpuMicros / 1e6) : 0;
         const seconds = rate > 0 ? Math.max(2, Math.min(ROUND_SECONDS, Math.ceil((REQUESTS - r.requests) / rate) + 1)) : ROUND_SECONDS;
@@ -223,14 +257,12 @@ async function main(): Promise<void> {
           }
         }
         process.stderr.write(`${r.variant.name}: ${r.requests} requests, RSS ${mb(memoryOf(r.pid).rss)} MB (load ${load()})\n`);
+        if (r.requests >= REQUESTS) {
+          r.done = settle(r);
+        }
       }
     }
-    // What stays resident once the load is over (V8's memory reducer runs on idle).
-    await new Promise((r) => setTimeout(r, SETTLE_SECONDS * 1000));
-    for (const r of running) {
-      r.settled = memoryOf(r.pid);
-      r.breakdown = anonBreakdown(r.pid);
-    }
+    await Promise.all(running.map((r) => r.done));
   } finally {
     for (const r of running) {
       await stop(r);
@@ -238,14 +270,14 @@ async function main(): Promise<void> {
   }
   console.log(`load average at end ${load()}\n`);
   const marks = CHECKPOINTS;
-  console.log(['| daemon | flags | RSS idle (anon + file) |', ...marks.map((c) => ` RSS @${c >= 1000 ? `${c / 1000}k` : c} |`), ` ${SETTLE_SECONDS} s later | peak | CPU ms/req | req/s | errors |`].join(''));
-  console.log(`|---|---|---|${marks.map(() => '---|').join('')}---|---|---|---|---|`);
+  console.log(['| daemon | flags | RSS idle (anon + file) |', ...marks.map((c) => ` RSS @${c >= 1000 ? `${c / 1000}k` : c} |`), ` 5 s later | 30 s later | ${SETTLE_SECONDS} s later | peak | CPU ms/req | with idle | req/s | errors |`].join(''));
+  console.log(`|---|---|---|${marks.map(() => '---|').join('')}---|---|---|---|---|---|---|---|`);
   for (const r of running) {
     const last = r.settled ?? r.at.get(REQUESTS) ?? memoryOf(undefined);
     console.log(
       `| ${r.variant.name} | ${[...Object.entries(r.variant.env).map(([k, v]) => `${k}=${v}`), ...r.variant.flags].join(' ') || '—'} | ${mb(r.idle.rss)} (${mb(r.idle.anon)} + ${mb(r.idle.file)}) |` +
         marks.map((c) => ` ${mb(r.at.get(c)?.rss ?? Number.NaN)} |`).join('') +
-        ` ${mb(r.settled?.rss ?? Number.NaN)} | ${mb(last.peak)} | ${(r.cpuMicros / 1000 / Math.max(1, r.requests)).toFixed(3)} | ${(r.requests / (r.cpuMicros / 1e6)).toFixed(0)} per CPU-s | ${r.errors} |`,
+        ` ${mb(r.after5s?.rss ?? Number.NaN)} | ${mb(r.after30s?.rss ?? Number.NaN)} | ${mb(r.settled?.rss ?? Number.NaN)} | ${mb(last.peak)} | ${(r.cpuMicros / 1000 / Math.max(1, r.requests)).toFixed(3)} | ${((r.cpuSettled - r.cpuStart) / 1000 / Math.max(1, r.requests)).toFixed(3)} | ${(r.requests / (r.cpuMicros / 1e6)).toFixed(0)} per CPU-s | ${r.errors} |`,
     );
   }
   console.log(`\nResident anonymous memory ${SETTLE_SECONDS} s after the load, MB (smaps):`);

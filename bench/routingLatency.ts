@@ -5,6 +5,7 @@
 // both wall time and process CPU time are reported. Run under `node --single-threaded --expose-gc` (npm run
 // bench:routing-latency) so V8's background compiler/GC threads do not add their CPU time to the decision
 // being measured, and the warm-up's garbage is collected before measuring.
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Catalog } from '../daemon/routing/catalog';
@@ -126,35 +127,49 @@ export async function runLatency(): Promise<void> {
       }
     }
   }
-  allocationPerDecision(ds, cases, salt);
+  await allocationPerDecision(ds, cases, salt);
 }
 
 /**
- * Bytes a decision leaves for the young-generation collector (its pauses set the p99): the heap's
- * growth over a few decisions started from a collected heap, their prompts built beforehand. Few
- * enough decisions that no collection runs in between (the young generation holds ≥ 16 MB).
+ * Bytes a decision allocates (what the young-generation collector must sweep; its pauses set the
+ * p99), from V8's sampling heap profiler with collected objects included: every ~256th byte
+ * allocated is sampled, so a few hundred decisions give a steady mean whatever collections run in
+ * between. (Heap growth over a few decisions from a collected heap, the earlier measure, moved by
+ * ±25 KB from one try to the next: a cache's table rehashed, a page was opened.) Prompts are built
+ * before sampling starts.
  */
-function allocationPerDecision(ds: Decider[], cases: Case[], firstSalt: number): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) {
-    return;
-  }
-  const n = 50;
+async function allocationPerDecision(ds: Decider[], cases: Case[], firstSalt: number): Promise<void> {
+  const n = 300;
   let salt = firstSalt;
+  const session = new Session();
+  session.connect();
   const cells: string[] = [];
-  for (const c of cases) {
-    const per = ds.map((d) => {
-      const inputs = Array.from({ length: n }, () => c.messages(salt++));
-      gc();
-      const before = process.memoryUsage().heapUsed;
-      for (const m of inputs) {
-        d.decide(m);
+  try {
+    for (const c of cases) {
+      const per: string[] = [];
+      for (const d of ds) {
+        const inputs = Array.from({ length: n }, () => c.messages(salt++));
+        await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+        for (const m of inputs) {
+          d.decide(m);
+        }
+        const { profile } = await session.post('HeapProfiler.stopSampling');
+        per.push(`${d.label} ${(sampledBytes(profile.head) / n / 1024).toFixed(1)} KB`);
       }
-      return `${d.label} ${((process.memoryUsage().heapUsed - before) / n / 1024).toFixed(0)} KB`;
-    });
-    cells.push(`${c.name}: ${per.join(', ')}`);
+      cells.push(`${c.name}: ${per.join(', ')}`);
+    }
+  } finally {
+    session.disconnect();
   }
-  console.log(`Allocated per decision (heap growth over ${n} decisions from a collected heap): ${cells.join('; ')}`);
+  console.log(`Allocated per decision (V8's sampling heap profiler over ${n} decisions each, collected objects included): ${cells.join('; ')}`);
+}
+
+function sampledBytes(node: { selfSize: number; children: readonly { selfSize: number; children: readonly unknown[] }[] }): number {
+  let sum = node.selfSize;
+  for (const child of node.children) {
+    sum += sampledBytes(child as typeof node);
+  }
+  return sum;
 }
 
 if (process.argv[1]?.endsWith('routingLatency.ts')) {

@@ -14,6 +14,7 @@ import { daemonSocketPath } from './lifecycle/socketPath';
 import { onShutdownRequested } from './lifecycle/shutdownRequests';
 import { daemonVersion } from './lifecycle/version';
 import { fileLogger, type Logger } from './lifecycle/log';
+import { fullGc, IdleReclaim, idleReclaimQuietMs } from './lifecycle/idleReclaim';
 import { DAEMON_USAGE, parseDaemonFlags, type DaemonFlags } from './cli/daemonFlags';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli/usage';
 import type { DiscoveryInfo } from './protocol/discovery';
@@ -79,6 +80,20 @@ async function takeStartLock(home: string, env: NodeJS.ProcessEnv): Promise<Held
   return lock ?? 'already-running';
 }
 
+/** Idle reclaim (lifecycle/idleReclaim.ts), unless the environment turns it off or V8 refuses. */
+function idleReclaimFor(env: NodeJS.ProcessEnv, logger: Logger): IdleReclaim | null {
+  const quietMs = idleReclaimQuietMs(env);
+  if (quietMs === null) {
+    return null;
+  }
+  const collect = fullGc();
+  if (collect === null) {
+    logger.log('warn', 'idle reclaim off: this runtime gives no full garbage collection');
+    return null;
+  }
+  return new IdleReclaim({ collect, quietMs });
+}
+
 /** Runs the daemon until it is stopped; resolves with the process exit code. */
 export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const home = routerHome(flags.home !== undefined ? { ...env, [HOME_ENV]: flags.home } : env);
@@ -92,6 +107,7 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
     return EXIT_ALREADY_RUNNING;
   }
 
+  const reclaim = idleReclaimFor(env, logger);
   let running: RunningDaemon;
   let info: DiscoveryInfo;
   let simulate = flags.simulate;
@@ -128,6 +144,7 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
       onIdle: () => {
         void stop('idle timeout');
       },
+      onActivity: reclaim === null ? undefined : () => reclaim.seen(),
       warn: (message) => {
         logger.log('warn', message);
         process.stderr.write(`llm-router: ${message}\n`);
@@ -150,6 +167,7 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
     lock.release();
   }
   logger.log('info', `started version=${version} port=${info.port} simulate=${String(simulate)} idleTimeoutMs=${flags.idleTimeoutMs}`);
+  reclaim?.start();
 
   let stopping: Promise<number> | null = null;
   let resolveExit: (code: number) => void = () => undefined;
@@ -217,6 +235,7 @@ export async function runDaemon(flags: DaemonFlags, env: NodeJS.ProcessEnv = pro
   process.stdout.write(flags.json ? `${JSON.stringify({ event: 'ready', ...info, home, simulate })}\n` : `${readyLines(info, simulate, home)}\n`);
 
   const code = await exited;
+  reclaim?.stop();
   unsubscribe();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

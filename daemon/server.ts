@@ -102,6 +102,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
       now,
       notify: (method, params) => clients.broadcast(method, params),
       coldRows: (tx, from, to) => cold.rowsAscending(tx, from, to),
+      coldNewest: (tx, from) => cold.rowsDescending(tx, from, Number.MAX_SAFE_INTEGER, null),
     });
     const router = new Router({
       catalog,
@@ -196,7 +197,7 @@ export async function startDaemon(options: DaemonOptions): Promise<StartedDaemon
     };
     cold.schedule({ ageCutoff: () => hotCutoff(now(), ledger.timeZone), runningSince: () => chat.runningSince() });
     const handlers = createHandlers(deps);
-    const idle = new IdleWatch(options.idleTimeoutMs, () => clients.count(), options.onIdle);
+    const idle = new IdleWatch(options.idleTimeoutMs, () => clients.count(), options.onIdle, options.onActivity);
     clients.onChange(() => idle.touch());
     cleanup.push(async () => idle.stop());
 

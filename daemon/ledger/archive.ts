@@ -27,6 +27,7 @@ import type { ReadTx, Row, SqlValue, Store, StoreLog, WriteTx } from '../store/d
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { ColdSegments, frameOf, nodeSegmentFiles, type SegmentFiles, type SegmentState } from '../store/coldSegments';
+import { filterMayHold, probeOf, type IdProbe } from '../store/idFilter';
 import type { TurnHooks } from '../service/hooks';
 import { unpackDecision } from '../service/requestDecisions';
 import { timeOfRequestId } from '../pipeline/turn';
@@ -47,8 +48,9 @@ export const MOVE_BATCH = 1000;
 /**
  * Newest request rows kept hot. bench memory: the snapshot of 20k hot rows (with their attempts
  * and stored decisions) is about 11 MB, and sql.js's resident memory stayed at 25 MB after 100k
- * requests, where without the bound it was 64–161 MB. 20k also covers the output predictor's
- * 5,000-row seed and the dashboard's pages many times over.
+ * requests, where without the bound it was 64–161 MB. 20k also covers the dashboard's pages many
+ * times over, and usually the output predictor's 5,000-row seed (which reads cold rows when the
+ * age bound or a smaller `ledger.hotRows` left fewer hot: OutputPredictor.fromLedger).
  */
 export const HOT_ROWS = 20_000;
 const FIRST_MOVE_AFTER_MS = 60_000;
@@ -85,8 +87,8 @@ type PreparedBatch =
   | { kind: 'done'; state: ColdState }
   /** A window of rows that all stay hot: the watermark passes it. */
   | { kind: 'pass'; state: ColdState; hiTs: number }
-  /** `json`: the frame's records, `count` of them, the last one's key `hi`. */
-  | { kind: 'move'; state: ColdState; month: string; count: number; hi: Key; json: Buffer };
+  /** `json`: the frame's records, `count` of them, the last one's key `hi`; `ids` for its id filter. */
+  | { kind: 'move'; state: ColdState; month: string; count: number; hi: Key; json: Buffer; ids: string[] };
 
 /** A cold request found by id (ColdLedger.find). */
 export interface ColdRequest {
@@ -115,6 +117,10 @@ export function hotCutoff(now: number, zone: string): number {
 
 function decisionOf(rec: ColdRecord): string | null {
   return typeof rec.d === 'string' ? unpackDecision(Buffer.from(rec.d, 'base64')) : typeof rec.dj === 'string' ? rec.dj : null;
+}
+
+function idsOfRecords(records: unknown[]): string[] {
+  return (records as ColdRecord[]).map((rec) => String(rec.r.id));
 }
 
 function keyOf(r: Row): Key {
@@ -160,6 +166,8 @@ export class ColdLedger {
   /** A count-triggered run starts once `hot` passes this (the bound plus a batch, or a batch past the last run's count). */
   private triggerAt = Number.POSITIVE_INFINITY;
   private pending: Promise<number> | null = null;
+  /** The background pass writing missing id filters (indexFilters), while it runs. */
+  private indexing: Promise<number> | null = null;
 
   private constructor(
     private readonly store: Store,
@@ -220,9 +228,12 @@ export class ColdLedger {
   schedule(window: HotWindow): void {
     this.window = window;
     this.recount();
+    this.indexInBackground();
     const run = (): void => {
       this.timer = null;
       void this.runOnce().finally(() => {
+        // Frames whose filter could not be written (a full disk meanwhile) get one now.
+        this.indexInBackground();
         if (!this.stopped) {
           this.timer = setTimeout(run, MOVE_EVERY_MS);
           this.timer.unref();
@@ -294,6 +305,7 @@ export class ColdLedger {
       this.timer = null;
     }
     await this.idle();
+    await this.indexing?.catch(() => undefined);
   }
 
   private async moveAll(cutoff: number): Promise<number> {
@@ -379,7 +391,56 @@ export class ColdLedger {
       this.segments.discardAfter(month, before?.bytes ?? 0);
       throw e;
     }
+    // Durable now: its id filter may name it (a filter is an index; without one the frame is read).
+    try {
+      this.segments.recordFilter(month, after, before?.bytes ?? 0, batch.ids);
+    } catch (e) {
+      this.log('warn', `could not write the id filter of cold segment ${month}: ${(e as Error).message}; lookups read its frame until the background pass writes it`);
+    }
     return count;
+  }
+
+  /**
+   * Writes the id filter of every committed frame that has none (segments written before filters
+   * existed, an append that failed), a frame per step with the event loop let in between. Runs in
+   * the background after start and after each timed move (schedule); resolves with the frames
+   * covered. A failure (a damaged frame, a refusing disk) ends the pass: lookups read those frames.
+   */
+  async indexFilters(): Promise<number> {
+    let written = 0;
+    const months = [...this.store.read(readColdState).segments.keys()].sort();
+    for (const month of months) {
+      for (;;) {
+        if (this.stopped) {
+          return written;
+        }
+        try {
+          const state = this.store.read(readColdState).segments.get(month);
+          if (state === undefined || !this.segments.indexNext(month, state, idsOfRecords)) {
+            break;
+          }
+        } catch (e) {
+          this.log('warn', `could not write the id filters of cold segment ${month}: ${(e as Error).message}; lookups read its frames without one`);
+          return written;
+        }
+        written += 1;
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    return written;
+  }
+
+  /** Starts indexFilters in the background unless it is running. */
+  private indexInBackground(): void {
+    if (this.indexing !== null || this.stopped) {
+      return;
+    }
+    this.indexing = new Promise<void>((r) => setImmediate(r))
+      .then(() => this.indexFilters())
+      .catch(() => 0)
+      .finally(() => {
+        this.indexing = null;
+      });
   }
 
   /**
@@ -433,7 +494,7 @@ export class ColdLedger {
       }
       return rec;
     });
-    return { kind: 'move', state, month, count: rows.length, hi: keyOf(last), json: Buffer.from(JSON.stringify(records), 'utf8') };
+    return { kind: 'move', state, month, count: rows.length, hi: keyOf(last), json: Buffer.from(JSON.stringify(records), 'utf8'), ids: [...ids] };
   }
 
   /** Cold rows in [from, to), oldest first (segments are sorted). */
@@ -466,13 +527,28 @@ export class ColdLedger {
   }
 
   /**
-   * The cold request `id` recorded at `ts` (its ledger row's time), with its stored decision:
-   * only the frames of the month segment holding `ts` (found by a binary search over its frames).
+   * The cold request `id` recorded at `ts` (its ledger row's time), with its stored decision: in
+   * the month segment holding `ts`, the frames whose id filter may hold the id, or while some have
+   * none, the frames from the one a binary search finds for `ts`.
    */
   find(tx: ReadTx, id: string, ts: number): ColdRequest | null {
-    for (const rec of this.recordsAscending(tx, ts, ts + 1)) {
-      if (String(rec.r.id) === id) {
-        return { row: rowFromDb(rec.r), decision: decisionOf(rec) };
+    const month = monthOf(ts);
+    const segment = readColdState(tx).segments.get(month);
+    if (segment === undefined) {
+      return null;
+    }
+    const probe = probeOf(id);
+    const frames = this.segments.framesMayHolding(month, segment, (filter) => filterMayHold(filter, probe), (rec) => Number((rec as ColdRecord).r.ts) < ts);
+    for (const frame of frames) {
+      for (const rec of frame as ColdRecord[]) {
+        const at = Number(rec.r.ts);
+        if (at > ts) {
+          // Segments are sorted: no later record is at `ts`.
+          return null;
+        }
+        if (at === ts && String(rec.r.id) === id) {
+          return { row: rowFromDb(rec.r), decision: decisionOf(rec) };
+        }
       }
     }
     return null;
@@ -482,16 +558,17 @@ export class ColdLedger {
    * The cold request `id` without its time: ids carry the time they were made (newRequestId), and a
    * row is never recorded before its id was made (a route/estimate id runs later, under its own
    * start time, and chat/complete refuses a plan id made later than now). So only rows from the
-   * id's time up to the watermark can match: an id newer than
-   * the watermark (every plan sent soon after its estimate) reads no segment at all; an older one
-   * reads forward from its month and stops at the row, or at the watermark when there is none. An
-   * id that carries no time (not one this daemon made) is never looked for cold.
+   * id's time up to the watermark can match: an id newer than the watermark (every plan sent soon
+   * after its estimate) reads no segment at all; an older one reads, from its month on, only the
+   * frames whose id filter may hold it (coldSegments.ts: about one wasted frame in 2,000) and every
+   * frame that has no filter yet, and stops at the row. An id that carries no time (not one this
+   * daemon made) is never looked for cold.
    */
   findById(tx: ReadTx, id: string): ColdRequest | null {
     return this.findByIds(tx, [id]).get(id) ?? null;
   }
 
-  /** findById for many ids in one forward read, from the oldest id's time; stops once all are found. */
+  /** findById for many ids in one forward pass, from the oldest id's month; stops once all are found. */
   findByIds(tx: ReadTx, ids: readonly string[]): Map<string, ColdRequest> {
     const found = new Map<string, ColdRequest>();
     const { watermark } = readColdState(tx);
@@ -509,14 +586,35 @@ export class ColdLedger {
     if (wanted.size === 0) {
       return found;
     }
-    for (const rec of this.recordsAscending(tx, Math.min(...wanted.values()), watermark.ts + 1)) {
-      const id = String(rec.r.id);
-      const made = wanted.get(id);
-      if (made !== undefined && Number(rec.r.ts) >= made) {
-        found.set(id, { row: rowFromDb(rec.r), decision: decisionOf(rec) });
-        wanted.delete(id);
-        if (wanted.size === 0) {
-          break;
+    // Every month from the oldest id's on, only the frames whose id filter may hold a wanted id
+    // (and every frame that has no filter).
+    const probes = new Map<string, IdProbe>([...wanted.keys()].map((id) => [id, probeOf(id)]));
+    const mayHold = (filter: Buffer): boolean => {
+      for (const id of wanted.keys()) {
+        if (filterMayHold(filter, probes.get(id) as IdProbe)) {
+          return true;
+        }
+      }
+      return false;
+    };
+    const state = readColdState(tx);
+    const from = Math.min(...wanted.values());
+    const fromMonth = monthOf(from);
+    const months = [...state.segments.keys()].filter((m) => m >= fromMonth).sort();
+    // No row sorts before the oldest id's time: in its month, frames wholly before it are skipped.
+    const before = (rec: unknown): boolean => Number((rec as ColdRecord).r.ts) < from;
+    for (const month of months) {
+      for (const frame of this.segments.framesMayHolding(month, state.segments.get(month) as SegmentState, mayHold, month === fromMonth ? before : undefined)) {
+        for (const rec of frame as ColdRecord[]) {
+          const id = String(rec.r.id);
+          const made = wanted.get(id);
+          if (made !== undefined && Number(rec.r.ts) >= made) {
+            found.set(id, { row: rowFromDb(rec.r), decision: decisionOf(rec) });
+            wanted.delete(id);
+            if (wanted.size === 0) {
+              return found;
+            }
+          }
         }
       }
     }

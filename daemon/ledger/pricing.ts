@@ -88,13 +88,13 @@ function lookUpVariants(model: PricedModel): PriceVariant[] | null {
   return v;
 }
 
-/** Per-MTok prices at the base tier, as in force now; null when the price is unknown. */
-export function priceOf(model: PricedModel): ModelPrice | null {
+/** Per-MTok prices at the base tier, as in force at `at` (default now); null when the price is unknown. */
+export function priceOf(model: PricedModel, at?: Date): ModelPrice | null {
   if (model.priceOverride !== undefined) {
     return usableOverride(model.priceOverride);
   }
   const variants = variantsOf(model);
-  const price = variants === null ? null : (variantAt(variants, new Date())?.price ?? null);
+  const price = variants === null ? null : (variantAt(variants, at ?? new Date())?.price ?? null);
   // Bundled data with broken units is treated as unknown rather than trusted.
   return price !== null && isPlausible(price) ? price : null;
 }

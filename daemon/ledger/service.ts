@@ -7,7 +7,7 @@ import type { ClientContext, RoutingDecision } from '../protocol/routing';
 import type { Catalog, CatalogModel } from '../routing/catalog';
 import type { TurnBudgets, TurnHooks } from '../service/hooks';
 import type { PlanCall, Turn } from '../pipeline/turn';
-import type { Store } from '../store/database';
+import type { ReadTx, Store } from '../store/database';
 import type { SpendScope } from './budgets';
 import { OutputPredictor } from './estimates';
 import { assertTimeZone, systemTimeZone } from './periods';
@@ -29,6 +29,8 @@ export interface LedgerServiceOptions {
   notify?: (method: string, params: unknown) => void;
   /** Rows that moved to the cold ledger, for a new budget's backfill (BudgetGuardOptions.coldRows). */
   coldRows?: BudgetGuardOptions['coldRows'];
+  /** Cold rows at or after `from`, newest first: the output-length history's seed (OutputPredictor.fromLedger). */
+  coldNewest?: (tx: ReadTx, from: number) => Iterable<LedgerRow>;
 }
 
 export function scopeOfContext(context: ClientContext, decision?: Pick<RoutingDecision, 'model' | 'provider' | 'policy'>): SpendScope {
@@ -60,7 +62,10 @@ export class LedgerService implements TurnBudgets {
       coldRows: options.coldRows,
       models: () => options.catalog.list().map((m) => ({ id: m.id, provider: m.provider, outputPerMTok: options.catalog.price(m)?.outputPerMTok ?? null })),
     });
-    this.predictor = options.store.read((tx) => OutputPredictor.fromLedger(tx));
+    const coldNewest = options.coldNewest;
+    this.predictor = options.store.read((tx) =>
+      OutputPredictor.fromLedger(tx, undefined, coldNewest && ((from) => coldNewest(tx, from)), (message) => console.warn(`[ledger] ${message}`)),
+    );
     this.hooks = this.createHooks();
   }
 

@@ -36,6 +36,15 @@ export interface StartOrAttachOptions {
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--v8-pool-size=0'];
 
+/**
+ * Environment for the daemon under any runtime; the starter's own environment wins. glibc's malloc
+ * raises its mmap threshold to the largest block freed (up to 32 MB) and then keeps blocks that
+ * size in the main heap, where freed ones sit between live ones and stay resident. A fixed 64 KB
+ * threshold returns every larger block to the system when it is freed: about 20 MB less resident
+ * after 100k requests in `bench memory`, no CPU per request measured. Other allocators ignore it.
+ */
+export const DAEMON_NODE_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '65536' };
+
 function nodeFlagsFor(execPath: string): readonly string[] {
   return process.versions.electron === undefined && execPath === process.execPath ? DAEMON_NODE_FLAGS : [];
 }
@@ -221,7 +230,7 @@ async function spawnAndWait(options: StartOrAttachOptions, lock: HeldLock, deadl
     const child = spawn(execPath, [...nodeFlagsFor(execPath), options.daemonScript, 'daemon', '--home', home, ...(options.args ?? [])], {
       detached: true,
       stdio: ['ignore', 'ignore', logFd],
-      env: { ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1', [HOME_ENV]: home, [LOCK_NONCE_ENV]: lock.nonce },
+      env: { ...DAEMON_NODE_ENV, ...(options.env ?? process.env), ELECTRON_RUN_AS_NODE: '1', [HOME_ENV]: home, [LOCK_NONCE_ENV]: lock.nonce },
       windowsHide: true,
     });
     child.on('exit', (code, signal) => {

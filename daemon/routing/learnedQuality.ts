@@ -317,7 +317,8 @@ export class LearnedQuality implements QualityModel {
       this.shared.readings.set(key, hit);
       return hit;
     }
-    const x = promptVector(features.promptText, 2, this.shared.vectors);
+    // Reused buffers: the reading keeps numbers, never the vector.
+    const x = promptVector(features.promptText, 2, this.shared.vectors, true);
     const difficulty = this.difficultyOf(x);
     const categories = this.shared.profiler.mix({ embedding: x.embedding, taskType: features.taskType, inputTokens: features.inputTokens, hasTools: features.hasTools });
     const reading = { profile: { categories, difficulty: sigmoid(difficulty.d) }, difficulty };

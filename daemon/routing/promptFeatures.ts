@@ -352,14 +352,22 @@ const distinctStart = new Int32Array(DISTINCT_CAP);
 const distinctLength = new Int32Array(DISTINCT_CAP);
 const dense = new Float64Array(DENSE_NAMES.length);
 
+// What a `reuse` call returns its vector in: the largest vector fits (every token and pair found).
+const REUSED_SIZE = MAX_TOKENS * 2 + DENSE_NAMES.length + EMBEDDING_DIMS;
+const reusedIdx = new Int32Array(REUSED_SIZE);
+const reusedVal = new Float32Array(REUSED_SIZE);
+const reusedEmbedding = new Float32Array(EMBEDDING_DIMS);
+
 /**
  * `ngrams`: 2 = words, word pairs and word vectors (the model), 1 = words only (the bag-of-words
  * baseline), 0 = dense only. One pass over the characters for every dense cue, one over the words
  * for the cue words (two for a text with non-ASCII characters), one over the first tokens: the same
  * vector, bit for bit, as the regular expressions these passes replaced (a unit test compares
- * them with that older form on edge cases and generated texts).
+ * them with that older form on edge cases and generated texts). `reuse`: the vector lives in module
+ * buffers until the next reusing call, for a caller that reads it and keeps none of it (the
+ * router's reading of each new prompt).
  */
-export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordVectors = shippedWordVectors()): PromptVector {
+export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordVectors = shippedWordVectors(), reuse = false): PromptVector {
   if (vectors.dimensions !== EMBEDDING_DIMS) {
     throw new Error(`word vectors have ${vectors.dimensions} dimensions; this build uses ${EMBEDDING_DIMS}`);
   }
@@ -574,7 +582,7 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
   }
 
   // The first tokens: hashed words and word pairs, word vectors, and the number and symbol counts.
-  const embedding = new Float32Array(EMBEDDING_DIMS);
+  const embedding = reuse ? reusedEmbedding.fill(0) : new Float32Array(EMBEDDING_DIMS);
   let embeddingWeight = 0;
   let embeddedWords = 0;
   generation = generation >= 0x7fffffff ? 1 : generation + 1;
@@ -622,7 +630,10 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
       mathSymbols++;
     } else if (ngrams === 2 && c >= 97 && c <= 122 && embeddedWords < MAX_EMBEDDED_WORDS) {
       const rank = vectors.rankAt(lower, at, end);
-      const w = rank < 0 ? 0 : vectors.accumulateRank(rank, embedding);
+      const w = rank < 0 ? 0 : vectors.weightAt(rank);
+      if (w !== 0) {
+        vectors.addRank(rank, w, embedding);
+      }
       if (w > 0) {
         embeddingWeight += w;
         embeddedWords++;
@@ -700,8 +711,9 @@ export function promptVector(text: string, ngrams: 0 | 1 | 2 = 2, vectors: WordV
   dense[d] = hasQuestion && questionHasNumber ? 1 : 0;
   vectors.finishMean(embedding, embeddingWeight);
   const size = nFound + DENSE_NAMES.length + EMBEDDING_DIMS;
-  const idx = new Int32Array(size);
-  const val = new Float32Array(size);
+  // Every element of idx and val is written below.
+  const idx = reuse ? reusedIdx.subarray(0, size) : new Int32Array(size);
+  const val = reuse ? reusedVal.subarray(0, size) : new Float32Array(size);
   idx.set(found.subarray(0, nFound));
   val.fill(norm, 0, nFound);
   for (let i = 0; i < DENSE_NAMES.length; i++) {

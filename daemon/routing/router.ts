@@ -15,10 +15,10 @@ import { LearnedQuality, shippedQualityModel, type LearnedModelState, type Onlin
 import { encodingForModel } from './tokenizer';
 import { evaluateRules, ruleFacts } from './rules';
 import { createStrategy, rank, type Strategy } from './strategies';
-import { effortOptions, hardnessOf, qualityAtDepth, supportedEfforts } from './effort';
+import { effortAt, effortOptions, hardnessOf, NO_EFFORT, qualityAtDepth, supportedEfforts, unsupportedEffort, type EffortOption } from './effort';
 import { CandidateEstimator, EXPECTED_OUTPUT_TOKENS, capThinking, round3, type Estimate, type EstimateRequest } from './candidateEstimate';
 import { candidatePool, nothingFits, withRuleModels } from './candidateVetting';
-import { bestPerModel, chainedRank, distinctModels, scoringContext, type ScoringSetup } from './selection';
+import { bestPerModel, chainedRank, distinctModels, rankEstimates, scoringContext, type ScoringSetup } from './selection';
 import { applyRule } from './ruleChoice';
 import { namedModelReason, ruleNotAppliedReason, ruleReason, strategyReason } from './reasonText';
 import { assembleDecision } from './decisionAssembly';
@@ -88,6 +88,11 @@ export class Router {
   private policyCache: { key: unknown; set: PolicySet } | null = null;
   private readonly views: TaskViews;
   private readonly estimator: CandidateEstimator;
+  private readonly strategies = new Map<string, Strategy>();
+  /** Decisions running (more than one: a callback decided inside a decision). */
+  private deciding = 0;
+  /** The outermost decision's working arrays, emptied and refilled by each decision (none outlives it). */
+  private readonly scratch = { options: [] as Estimate[], eligible: [] as Estimate[], ranked: [] as Estimate[] };
   /** Loaded on the first decision, not at start-up: an idle daemon does not hold the learned model. */
   private defaultQuality: QualityModel | null = null;
 
@@ -200,10 +205,18 @@ export class Router {
       view: this.views.forTask(features.taskType, features.inputTokens, (input.request.tools?.length ?? 0) > 0),
       valueOfTime: input.routing?.valueOfTimeUsdPerHour ?? this.env.config?.valueOfTimeUsdPerHour ?? DEFAULT_VALUE_OF_TIME_USD_PER_HOUR,
     };
-    if (requested.kind === 'model') {
-      return this.traceNamedModel(frame, requested.model);
+    // The decision's estimates are the estimator's, reused by the next decision: none outlives it.
+    this.estimator.beginDecision();
+    this.deciding++;
+    try {
+      if (requested.kind === 'model') {
+        return this.traceNamedModel(frame, requested.model);
+      }
+      return this.traceRouted(frame, override?.rules ?? this.env.config?.rules ?? []);
+    } finally {
+      this.deciding--;
+      this.estimator.endDecision();
     }
-    return this.traceRouted(frame, override?.rules ?? this.env.config?.rules ?? []);
   }
 
   /** A model asked for by name: it must exist and fit; only its effort is chosen for the prompt. */
@@ -227,7 +240,6 @@ export class Router {
     }
     const q = pred.quality.get(model.id) ?? model.qualityPrior;
     const out = frame.outputFor(model);
-    this.estimator.beginDecision();
     // Constraints do not apply to a named model: its estimates carry no routing options.
     const options = opts.map((raw) => {
       const o = capThinking(raw, input.request.max_tokens, out);
@@ -236,8 +248,10 @@ export class Router {
     // The model is fixed; its effort is still chosen for the prompt under the tradeoff.
     const ranked = rank(createStrategy({ name: 'learned' }), options, scoringContext(options, this.setup(frame, hardness)));
     const est = ranked[0]?.candidate ?? (options[0] as Estimate);
+    est.score = 1;
+    est.ranked = true;
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
-      best: est, fallbacks: [], estimates: [est], scores: new Map([[est, 1]]), tradeoff: frame.tradeoff, features,
+      best: est, fallbacks: [], estimates: [est], tradeoff: frame.tradeoff, features,
       strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: namedModelReason(model.id, est), escalation: undefined, difficulty: pred.difficulty,
     });
     return { decision, features, rules: [], matchedRule: null };
@@ -253,18 +267,26 @@ export class Router {
     const prediction = this.quality.predict(features, views);
     const hardness = hardnessOf(features, prediction.difficulty);
     const options = this.estimateAll(frame, views, prediction.quality, hardness);
-    const eligible = options.filter((e) => e.excluded === null);
+    const eligible = this.array(this.scratch.eligible);
+    let n = 0;
+    for (let i = 0; i < options.length; i++) {
+      const e = options[i] as Estimate;
+      if (e.excluded === null) {
+        eligible[n++] = e;
+      }
+    }
+    eligible.length = n;
     if (eligible.length === 0) {
-      throw nothingFits(bestPerModel(options, new Map()), features);
+      throw nothingFits(bestPerModel(options, false), features);
     }
 
-    const strategyConfig: StrategyConfig | { name: string } = input.routing?.strategy !== undefined
-      ? (policy.strategy?.name === input.routing.strategy ? policy.strategy : { name: input.routing.strategy })
-      : policy.strategy ?? this.env.config?.defaultStrategy ?? { name: 'learned' };
-    const strategy = createStrategy(strategyConfig);
+    const strategyConfig: StrategyConfig | string = input.routing?.strategy !== undefined
+      ? (policy.strategy?.name === input.routing.strategy ? policy.strategy : input.routing.strategy)
+      : policy.strategy ?? this.env.config?.defaultStrategy ?? 'learned';
+    const strategy = typeof strategyConfig === 'string' ? this.strategyNamed(strategyConfig) : createStrategy(strategyConfig);
     const ctx = scoringContext(eligible, this.setup(frame, hardness));
-    const preferredProviders = input.routing?.preferredProviders ?? [];
-    const preferredModels = input.routing?.preferredModels ?? [];
+    const preferredProviders = input.routing?.preferredProviders ?? NONE;
+    const preferredModels = input.routing?.preferredModels ?? NONE;
     const preferenceBonus = (e: Estimate) => (preferredModels.includes(e.model) ? 0.25 : 0) + (preferredProviders.includes(e.provider) ? 0.15 : 0);
     // Without preferences the strategy scores alone: the bonus would add 0 to every score, and the
     // wrapper cost a call (and a boxed number) per option per ranking pass.
@@ -274,22 +296,17 @@ export class Router {
     // Cost ≤ balanced ≤ quality holds by construction for the tradeoff strategy: each choice is
     // taken among the options at least as dear and as good as the choice of the tradeoff below.
     const chained = strategy.name === 'learned' && input.routing?.willingnessToPay === undefined;
-    const ranked = chained ? chainedRank(scored, eligible, ctx, tradeoff) : rank(scored, eligible, ctx);
+    const ranked = chained ? chainedRank(scored, eligible, ctx, tradeoff, this.array(this.scratch.ranked)) : rankEstimates(scored, eligible, ctx, this.array(this.scratch.ranked));
     const top = ranked[0];
     if (!top) {
-      throw nothingFits(bestPerModel(options, new Map()), features);
-    }
-    const scores = new Map<Estimate, number>();
-    for (let i = 0; i < ranked.length; i++) {
-      const r = ranked[i] as (typeof ranked)[number];
-      scores.set(r.candidate, r.score);
+      throw nothingFits(bestPerModel(options, false), features);
     }
     // Each model shows its best option; the chosen model shows the option chosen (the chain may
-    // have preferred it over a higher-scoring one).
-    const perModel = bestPerModel(options, scores, top.candidate);
+    // have preferred it over a higher-scoring one). Scores are the ranking's, kept in the options.
+    const perModel = bestPerModel(options, true, top);
     // The by-model map only when a rule matched (applyRule reads nothing otherwise).
     const ruleChoice = ruleEval.match ? applyRule(ruleEval.match, new Map(perModel.map((e) => [e.model, e]))) : null;
-    let best: Estimate = top.candidate;
+    let best: Estimate = top;
     let fallbacks = distinctModels(ranked, best.model, 3);
     let ruleId: string | null = null;
     let reason: string;
@@ -303,10 +320,10 @@ export class Router {
       confidence = 1;
       reason = ruleReason(ruleChoice);
     } else {
-      const second = ranked.find((r) => r.candidate.model !== top.candidate.model);
+      const second = ranked.find((r) => r.model !== top.model);
       const margin = second ? top.score - second.score : 1;
       confidence = round3(Math.min(1, Math.max(0.05, 0.5 * prediction.confidence + 0.5 * Math.min(1, margin * 8))));
-      reason = strategyReason(strategy.name, tradeoff, policy, best, perModel.filter((e) => e.excluded === null).length, features, hardness, input.routing?.willingnessToPay);
+      reason = strategyReason(strategy.name, tradeoff, policy, best, eligibleCount(perModel), features, hardness, input.routing?.willingnessToPay);
       if (ruleChoice) {
         // The rule matched but none of its models could take the request: say so, never drop it silently.
         reason += ruleNotAppliedReason(ruleChoice);
@@ -315,7 +332,7 @@ export class Router {
       }
     }
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
-      best, fallbacks, estimates: perModel, scores, tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
+      best, fallbacks, estimates: perModel, tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,
       escalation: policy.escalation, difficulty: prediction.difficulty,
     });
     return { decision, features, rules: ruleEval.traces, matchedRule: ruleId };
@@ -325,28 +342,38 @@ export class Router {
   private estimateAll(frame: Framing, views: CatalogModel[], quality: ReadonlyMap<string, number>, hardness: number): Estimate[] {
     const { input } = frame;
     const pinned = input.request.reasoning_effort;
-    const options: Estimate[] = [];
-    this.estimator.beginDecision();
+    const options = this.array(this.scratch.options);
+    let n = 0;
     // One request object for the whole loop, its size and quality set per option: estimate() reads
     // it and keeps nothing of it (90 options per decision on the full catalog).
     const req = this.estimateRequest(frame, 0, 0, frame.routing);
+    const scratch: EffortOption = { effort: null, thinkingTokens: 0, depth: 0 };
     for (const m of views) {
       const q = quality.get(m.id) ?? m.qualityPrior;
       const out = frame.outputFor(m);
       req.outputTokens = out;
-      const opts = effortOptions(m, hardness, pinned);
-      if ('unsupported' in opts) {
+      const unsupported = unsupportedEffort(m, pinned);
+      if (unsupported !== null) {
         req.quality = q;
-        const est = this.estimator.estimate(m, req, { effort: null, thinkingTokens: 0, depth: 0 });
-        options.push({ ...est, excluded: est.excluded ?? opts.unsupported });
+        const est = this.estimator.estimate(m, req, NO_EFFORT);
+        est.excluded ??= unsupported;
+        options[n++] = est;
         continue;
       }
-      for (const raw of opts) {
-        const o = capThinking(raw, input.request.max_tokens, out);
-        req.quality = qualityAtDepth(q, o.depth, hardness);
-        options.push(this.estimator.estimate(m, req, o));
+      const spec = m.reasoning;
+      if (!spec) {
+        options[n++] = this.option(m, req, NO_EFFORT, q, hardness, out, input.request.max_tokens);
+        continue;
+      }
+      // effortOptions without its arrays: each level written into one scratch option in turn.
+      for (let i = 0; i < spec.levels.length; i++) {
+        const level = spec.levels[i] as (typeof spec.levels)[number];
+        if (pinned === undefined || level.effort === pinned) {
+          options[n++] = this.option(m, req, effortAt(spec, level, hardness, scratch), q, hardness, out, input.request.max_tokens);
+        }
       }
     }
+    options.length = n;
     if (input.vet) {
       // Budgets and rate limits judge each effort at its own estimate (deeper thinking costs more).
       for (const e of options) {
@@ -356,6 +383,31 @@ export class Router {
     return options;
   }
 
+  /** A strategy with no settings but its name, made once per name (it keeps no state). */
+  private strategyNamed(name: string): Strategy {
+    let s = this.strategies.get(name);
+    if (!s) {
+      s = createStrategy({ name });
+      this.strategies.set(name, s);
+    }
+    return s;
+  }
+
+  /**
+   * `xs` for the outermost decision, a new array for a decision inside another. The caller writes
+   * it by index and sets its length once (`length = 0` would drop its storage every decision).
+   */
+  private array(xs: Estimate[]): Estimate[] {
+    return this.deciding > 1 ? [] : xs;
+  }
+
+  /** One option estimated; `requestMax`: the request's own max_tokens (what caps thinking, not a policy's). */
+  private option(m: CatalogModel, req: EstimateRequest, raw: EffortOption, q: number, hardness: number, out: number, requestMax: number | undefined): Estimate {
+    const o = capThinking(raw, requestMax, out);
+    req.quality = qualityAtDepth(q, o.depth, hardness);
+    return this.estimator.estimate(m, req, o);
+  }
+
   private estimateRequest(frame: Framing, outputTokens: number, quality: number, routing: RoutingOptions): EstimateRequest {
     return { features: frame.features, outputTokens, maxTokens: frame.maxTokens, quality, routing, dryRun: frame.input.dryRun === true };
   }
@@ -363,6 +415,18 @@ export class Router {
   private setup(frame: Framing, hardness: number): ScoringSetup {
     return { tradeoff: frame.tradeoff, willingnessToPay: frame.input.routing?.willingnessToPay, features: frame.features, policy: frame.policy, hardness, valueOfTimeUsdPerHour: frame.valueOfTime };
   }
+}
+
+const NONE: readonly string[] = [];
+
+function eligibleCount(estimates: readonly Estimate[]): number {
+  let n = 0;
+  for (const e of estimates) {
+    if (e.excluded === null) {
+      n++;
+    }
+  }
+  return n;
 }
 
 /** The shipped learned model; the catalog's priors only if the model file cannot be read. */

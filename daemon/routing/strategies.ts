@@ -61,6 +61,8 @@ const TIMED_COST_SPAN = Math.log(TIMED_COST_RANGE.hi / TIMED_COST_RANGE.lo);
 export interface Strategy {
   name: StrategyName;
   score(c: ScoringInput, ctx: ScoringContext): number;
+  /** `score` written into `out[i]`, the same number without a heap number per call (selection.ts's loops use it when present). */
+  scoreInto?(c: ScoringInput, ctx: ScoringContext, out: Float64Array, i: number): void;
 }
 
 /**
@@ -123,25 +125,40 @@ export function timedCost(c: Pick<ScoringInput, 'costUsd' | 'latencyMs'>, valueO
   return c.costUsd === null ? null : c.costUsd + (c.latencyMs / 3_600_000) * valueOfTimeUsdPerHour;
 }
 
+/** One number, reused: a utility passed through it is not a new heap number. */
+const UTILITY = new Float64Array(1);
+
 function tradeoffUtility(c: ScoringInput, quality: number, ctx: ScoringContext, w: { quality: number; cost: number; latency: number }): number {
+  tradeoffUtilityInto(c, quality, ctx, w, UTILITY, 0);
+  return UTILITY[0] as number;
+}
+
+/**
+ * tradeoffUtility written into `out[i]`: a function that gives back a fractional number makes a new
+ * heap number for it when it is not inlined (≈ 32 bytes per option per ranking pass, up to three
+ * passes per decision).
+ */
+function tradeoffUtilityInto(c: ScoringInput, quality: number, ctx: ScoringContext, w: { quality: number; cost: number; latency: number }, out: Float64Array, i: number): void {
   const vot = ctx.valueOfTimeUsdPerHour;
   if (ctx.willingnessToPay !== undefined && ctx.willingnessToPay > 0) {
     // USD per quality point: a model is worth its extra cost (and wait) only if it buys enough quality.
     const cost = c.costUsd === null ? ctx.maxCost * 10 : (timedCost(c, vot ?? 0) ?? 0);
-    return quality - cost / ctx.willingnessToPay;
+    out[i] = quality - cost / ctx.willingnessToPay;
+    return;
   }
   // Quality always counts fully under `quality`; elsewhere only as much as the prompt's stakes.
   const stakes = ctx.tradeoff === 'quality' ? 1 : (ctx.stakes ?? 1);
   const q = w.quality * stakes * quality;
   if (ctx.tradeoff === 'balanced' && vot !== undefined && w === TRADEOFF_WEIGHTS.balanced) {
-    const timed = timedCost(c, vot);
     const tier = c.outputPerMTok === undefined || c.outputPerMTok === null ? 1 : positionOn(TIER_SCALE, c.outputPerMTok);
     // Not capped above: with a high value of time every slow answer costs over $1, and the slower
-    // must still cost more.
-    const position = timed === null ? 1 : Math.max(0, Math.log(Math.max(timed, 1e-12) / TIMED_COST_RANGE.lo) / TIMED_COST_SPAN);
-    return q - BALANCED.timed * position - BALANCED.tier * (1 - (ctx.hardness ?? 0.5)) * tier;
+    // must still cost more. (timedCost written out: its number-or-null result was a heap number per
+    // option per ranking pass.)
+    const position = c.costUsd === null ? 1 : Math.max(0, Math.log(Math.max(c.costUsd + (c.latencyMs / 3_600_000) * vot, 1e-12) / TIMED_COST_RANGE.lo) / TIMED_COST_SPAN);
+    out[i] = q - BALANCED.timed * position - BALANCED.tier * (1 - (ctx.hardness ?? 0.5)) * tier;
+    return;
   }
-  return q - w.cost * normalisedCost(c.costUsd, ctx) - w.latency * normalisedWait(c.latencyMs, ctx);
+  out[i] = q - w.cost * normalisedCost(c.costUsd, ctx) - w.latency * normalisedWait(c.latencyMs, ctx);
 }
 
 type Factory = (config: StrategyConfig) => Strategy;
@@ -150,6 +167,7 @@ export const STRATEGIES: Record<StrategyName, Factory> = {
   learned: () => ({
     name: 'learned',
     score: (c, ctx) => tradeoffUtility(c, c.quality, ctx, TRADEOFF_WEIGHTS[ctx.tradeoff]),
+    scoreInto: (c, ctx, out, i) => tradeoffUtilityInto(c, c.quality, ctx, TRADEOFF_WEIGHTS[ctx.tradeoff], out, i),
   }),
   'cost-aggressive': (config) => {
     const floor = config.minQuality ?? 0.6;

@@ -132,16 +132,29 @@ export class WordVectors {
 
   /** `accumulate` for a word known by its rank (see `rankAt`). */
   accumulateRank(r: number, acc: Float32Array): number {
-    const w = this.weights[r] ?? 0;
+    const w = this.weightAt(r);
     if (w === 0) {
       return 0;
     }
+    this.addRank(r, w, acc);
+    return w;
+  }
+
+  /** A word's weight in a mean, by rank (0: a stop word). */
+  weightAt(r: number): number {
+    return this.weights[r] ?? 0;
+  }
+
+  /**
+   * Adds `w` × the word's vector to `acc` (`accumulateRank` for a weight already read: the prompt
+   * reader calls it for up to 128 words per prompt, and a returned weight was a new heap number each).
+   */
+  addRank(r: number, w: number, acc: Float32Array): void {
     const d = this.dimensions;
     const off = r * d;
     for (let k = 0; k < d; k++) {
       acc[k] = (acc[k] ?? 0) + w * (this.vectors[off + k] ?? 0);
     }
-    return w;
   }
 
   /** Divides an accumulated sum by its total weight and applies the table's scale, in place. */

@@ -8,10 +8,12 @@ export class IdleWatch {
     private readonly timeoutMs: number,
     private readonly clientCount: () => number,
     private readonly onIdle: (() => void) | undefined,
+    private readonly onActivity?: () => void,
   ) {}
 
   /** Something happened (a request arrived or finished, a client left): restart the clock. */
   touch(): void {
+    this.onActivity?.();
     if (this.timeoutMs <= 0 || this.fired || this.onIdle === undefined) {
       return;
     }

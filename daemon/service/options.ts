@@ -19,6 +19,8 @@ export interface DaemonOptions {
   idleTimeoutMs: number;
   /** Called once when the idle timeout fires (main.ts exits the process). */
   onIdle?: () => void;
+  /** Called at every request's start and end and every client message (main.ts: idle reclaim). */
+  onActivity?: () => void;
   /** Environment for settings read at start (team mode's PGPASSWORD); process.env when absent. */
   env?: NodeJS.ProcessEnv;
   /** Something the user should fix that does not stop the daemon (e.g. a home folder open to others). */

@@ -10,17 +10,46 @@
 //
 // Reads stream a frame at a time (a few hundred kB decompressed), forwards or backwards, so a
 // report over years of history holds one frame in memory, not the history.
+//
+// Beside each segment, `requests-<month>.ids` holds one id filter per frame (idFilter.ts), so a
+// lookup by id reads only the frames that may hold it. The file is an index, never the record:
+//   [8 bytes "LRIDF001"] then per frame [u32 LE body length][u32 LE crc32 of body]
+//   [body: f64 LE frame offset, u32 LE payload length, u32 LE payload crc32, filter bits]
+// An entry counts only while it is whole, passes its checksum and names exactly the frame at its
+// place (offset, length and checksum from the frame's own header): from the first entry that does
+// not, the frames are read as if there were no filter. So a missing, torn, corrupt or stale file
+// costs reads, never a row. Entries are appended after a move's commit and by a background pass
+// over frames that have none (segments written before filters existed, a failed append).
 import { closeSync, constants, fdatasyncSync, mkdirSync, openSync, readSync, readdirSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { RouterError } from '../protocol/errors';
 import type { StoreLog } from './recovery';
+import { idFilterOf } from './idFilter';
 import { nodeStoreFiles } from './storeFiles';
 
 const HEADER_BYTES = 8;
 /** A frame's payload is a batch of at most a few thousand rows; anything larger is damage. */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 const MONTH = /^\d{4}-\d{2}$/;
+const FILTER_MAGIC = Buffer.from('LRIDF001', 'latin1');
+/** An entry's fixed part: frame offset (f64), payload length, payload crc. */
+const FILTER_ENTRY_FIXED = 16;
+
+/** One committed frame, as its header describes it. */
+interface FrameHeader {
+  offset: number;
+  /** Payload bytes (the frame is HEADER_BYTES more). */
+  length: number;
+  crc: number;
+}
+
+/** The valid prefix of a segment's filter file: one filter per frame it covers, in frame order. */
+interface FilterPrefix {
+  filters: Buffer[];
+  /** Bytes of the file that hold the valid prefix (0: not even the magic; rewrite from the start). */
+  bytes: number;
+}
 
 /** What the hot store has committed about one segment file. */
 export interface SegmentState {
@@ -202,9 +231,9 @@ export class ColdSegments {
     }
   }
 
-  /** Offsets of the committed frames, from their headers only (nothing is decompressed). */
-  private frameOffsets(path: string, committed: number): number[] {
-    const offsets: number[] = [];
+  /** The committed frames, from their headers only (nothing is decompressed). */
+  private frameHeaders(path: string, committed: number): FrameHeader[] {
+    const headers: FrameHeader[] = [];
     let offset = 0;
     while (offset < committed) {
       const header = this.files.readAt(path, offset, HEADER_BYTES);
@@ -215,10 +244,141 @@ export class ColdSegments {
       if (length > MAX_FRAME_BYTES || offset + HEADER_BYTES + length > committed) {
         throw damaged(path, offset, 'a frame runs past the committed length');
       }
-      offsets.push(offset);
+      headers.push({ offset, length, crc: header.readUInt32LE(4) });
       offset += HEADER_BYTES + length;
     }
-    return offsets;
+    return headers;
+  }
+
+  private frameOffsets(path: string, committed: number): number[] {
+    return this.frameHeaders(path, committed).map((h) => h.offset);
+  }
+
+  filterPathOf(month: string): string {
+    return this.pathOf(month).replace(/\.seg$/, '.ids');
+  }
+
+  /**
+   * The filters that hold for `frames`, from the first frame on, up to the first entry that is
+   * torn, fails its checksum or names another frame. Never throws: an unreadable file is no filter.
+   */
+  private filterPrefix(month: string, frames: readonly FrameHeader[]): FilterPrefix {
+    const none: FilterPrefix = { filters: [], bytes: 0 };
+    let buf: Buffer;
+    try {
+      const path = this.filterPathOf(month);
+      const size = this.files.size(path);
+      if (size < FILTER_MAGIC.byteLength) {
+        return none;
+      }
+      buf = this.files.readAt(path, 0, size);
+    } catch {
+      return none;
+    }
+    if (buf.byteLength < FILTER_MAGIC.byteLength || !buf.subarray(0, FILTER_MAGIC.byteLength).equals(FILTER_MAGIC)) {
+      return none;
+    }
+    const filters: Buffer[] = [];
+    let pos = FILTER_MAGIC.byteLength;
+    for (const frame of frames) {
+      if (pos + HEADER_BYTES > buf.byteLength) {
+        break;
+      }
+      const length = buf.readUInt32LE(pos);
+      if (length <= FILTER_ENTRY_FIXED || pos + HEADER_BYTES + length > buf.byteLength) {
+        break;
+      }
+      const body = buf.subarray(pos + HEADER_BYTES, pos + HEADER_BYTES + length);
+      if (crc32(body) !== buf.readUInt32LE(pos + 4)) {
+        break;
+      }
+      if (body.readDoubleLE(0) !== frame.offset || body.readUInt32LE(8) !== frame.length || body.readUInt32LE(12) !== frame.crc) {
+        break;
+      }
+      filters.push(body.subarray(FILTER_ENTRY_FIXED));
+      pos += HEADER_BYTES + length;
+    }
+    return { filters, bytes: pos };
+  }
+
+  /** Writes the filter of `frame` at the end of the valid prefix (cutting whatever follows it). */
+  private writeFilter(month: string, prefix: FilterPrefix, frame: FrameHeader, ids: readonly string[]): void {
+    const bits = idFilterOf(ids);
+    const body = Buffer.allocUnsafe(FILTER_ENTRY_FIXED + bits.byteLength);
+    body.writeDoubleLE(frame.offset, 0);
+    body.writeUInt32LE(frame.length, 8);
+    body.writeUInt32LE(frame.crc, 12);
+    bits.copy(body, FILTER_ENTRY_FIXED);
+    const head = Buffer.allocUnsafe(HEADER_BYTES);
+    head.writeUInt32LE(body.byteLength, 0);
+    head.writeUInt32LE(crc32(body), 4);
+    const path = this.filterPathOf(month);
+    const entry = prefix.bytes === 0 ? Buffer.concat([FILTER_MAGIC, head, body]) : Buffer.concat([head, body]);
+    if (this.files.size(path) > prefix.bytes) {
+      this.files.truncate(path, prefix.bytes);
+    }
+    this.files.writeDurably(path, prefix.bytes, entry);
+  }
+
+  /**
+   * Records the id filter of the committed frame at `offset` (a move, once its commit is durable),
+   * when every frame before it has one; otherwise the background pass (indexNext) covers it.
+   * Returns whether it wrote. Throws on an I/O error (the caller logs it: reads fall back to the frame).
+   */
+  recordFilter(month: string, state: SegmentState, offset: number, ids: readonly string[]): boolean {
+    const frames = this.frameHeaders(this.pathOf(month), state.bytes);
+    const index = frames.findIndex((f) => f.offset === offset);
+    const prefix = this.filterPrefix(month, frames);
+    if (index < 0 || prefix.filters.length !== index) {
+      return false;
+    }
+    this.writeFilter(month, prefix, frames[index] as FrameHeader, ids);
+    return true;
+  }
+
+  /**
+   * Covers the first committed frame that has no valid filter, reading it once. Returns whether
+   * one was written (false: every frame is covered). `idsOf` names the ids of a frame's records.
+   */
+  indexNext(month: string, state: SegmentState, idsOf: (records: unknown[]) => string[]): boolean {
+    const path = this.pathOf(month);
+    const frames = this.frameHeaders(path, state.bytes);
+    const prefix = this.filterPrefix(month, frames);
+    const next = frames[prefix.filters.length];
+    if (next === undefined) {
+      return false;
+    }
+    this.writeFilter(month, prefix, next, idsOf(this.readFrame(path, next.offset)));
+    return true;
+  }
+
+  /** How many of a segment's committed frames have a valid filter (tests, logs). */
+  filteredFrames(month: string, state: SegmentState): number {
+    return this.filterPrefix(month, this.frameHeaders(this.pathOf(month), state.bytes)).filters.length;
+  }
+
+  /**
+   * The committed records of one month in append order, skipping the frames whose filter rules
+   * out what is looked for (`mayHold` false). Frames without a valid filter are read, except, when
+   * `before` is given (true of a sorted prefix of the records, as for framesFrom), those a binary
+   * search finds wholly before: while some frames have no filter, that search costs about
+   * log2(frames) reads where reading them all from the first would cost every one.
+   */
+  *framesMayHolding(month: string, state: SegmentState, mayHold: (filter: Buffer) => boolean, before?: (record: unknown) => boolean): Generator<unknown[]> {
+    if (state.bytes === 0) {
+      return;
+    }
+    const path = this.pathOf(month);
+    const frames = this.frameHeaders(path, state.bytes);
+    const { filters } = this.filterPrefix(month, frames);
+    const start = before === undefined || filters.length === frames.length ? { index: 0, first: null } : this.firstNotBefore(path, frames.map((f) => f.offset), before);
+    for (let i = start.index; i < frames.length; i++) {
+      const filter = filters[i];
+      if (filter !== undefined && !mayHold(filter)) {
+        continue;
+      }
+      yield start.first !== null && start.first.index === i ? start.first.records : this.readFrame(path, (frames[i] as FrameHeader).offset);
+    }
   }
 
   private readFrame(path: string, offset: number): unknown[] {
@@ -270,6 +430,14 @@ export class ColdSegments {
     }
     const path = this.pathOf(month);
     const offsets = this.frameOffsets(path, state.bytes);
+    const { index, first } = this.firstNotBefore(path, offsets, before);
+    for (let i = index; i < offsets.length; i++) {
+      yield first !== null && first.index === i ? first.records : this.readFrame(path, offsets[i] as number);
+    }
+  }
+
+  /** The first frame whose last record is not `before`, by a binary search (with its records when read). */
+  private firstNotBefore(path: string, offsets: readonly number[], before: (record: unknown) => boolean): { index: number; first: { index: number; records: unknown[] } | null } {
     let lo = 0;
     let hi = offsets.length;
     let first: { index: number; records: unknown[] } | null = null;
@@ -283,9 +451,7 @@ export class ColdSegments {
         first = { index: mid, records };
       }
     }
-    for (let i = lo; i < offsets.length; i++) {
-      yield first !== null && first.index === i ? first.records : this.readFrame(path, offsets[i] as number);
-    }
+    return { index: lo, first };
   }
 
   /** Reads every committed frame of every segment: throws storeUnavailable on the first damage. */

@@ -49,6 +49,15 @@ export interface WriteOptions {
   batch?: boolean;
 }
 
+/** What one callback of a transaction did (Store.transact). */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A committed transaction: each callback's outcome and its journal record (null: nothing to journal). */
+interface Committed {
+  outcomes: Outcome[];
+  frame: Buffer | null;
+}
+
 interface BatchedWrite {
   fn: (tx: WriteTx) => unknown;
   wait: boolean;
@@ -215,25 +224,80 @@ export class Store {
     if (options?.batch === true) {
       return this.enqueueBatched(fn, options.wait !== false);
     }
-    try {
-      this.assertOpen();
-      this.assertWritable();
-    } catch (e) {
-      return Promise.reject(e);
+    const refused = this.refusal();
+    if (refused !== null) {
+      return Promise.reject(refused);
     }
     if (this.inWrite) {
       return Promise.reject(new RouterError('internal', 'nested withWrite: compose writes inside one transaction instead'));
     }
+    let committed: Committed;
+    try {
+      committed = this.transact([fn], false);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const value = (committed.outcomes[0] as { ok: true; value: unknown }).value as T;
+    if (committed.frame === null || this.durable === null) {
+      return Promise.resolve(value);
+    }
+    const deferred = options?.wait === false;
+    const durable = this.journalCommitted(committed.frame, deferred);
+    return deferred ? Promise.resolve(value) : durable.then(() => value);
+  }
+
+  /** Why a write cannot start now (a closed store, a disk refusing writes), or null. */
+  private refusal(): unknown {
+    try {
+      this.assertOpen();
+      this.assertWritable();
+      return null;
+    } catch (e) {
+      return e;
+    }
+  }
+
+  /**
+   * The one write transaction shape: BEGIN IMMEDIATE, the callbacks in order, the journal record
+   * of every statement they ran, COMMIT. Not `isolated` (withWrite): a callback that throws rolls
+   * the whole transaction back and the error is thrown. `isolated` (batched writes): each callback
+   * runs in its own savepoint, so one that throws undoes only its own statements (in the database
+   * and in the record) and only its outcome fails. Throws (rolled back) when the transaction itself
+   * fails. The record is encoded before COMMIT: a failure to encode it rolls the writes back.
+   */
+  private transact(fns: readonly ((tx: WriteTx) => unknown)[], isolated: boolean): Committed {
     const written: WrittenStatement[] = [];
     const tx = this.writeTx(written);
-    let value: T;
+    const outcomes: Outcome[] = [];
+    const call = (fn: (tx: WriteTx) => unknown): unknown => {
+      const value = fn(tx);
+      if (value instanceof Promise) {
+        throw new RouterError('internal', 'withWrite callbacks must be synchronous');
+      }
+      return value;
+    };
     let frame: Buffer | null = null;
     this.inWrite = true;
     this.control('BEGIN IMMEDIATE');
     try {
-      value = fn(tx);
-      if (value instanceof Promise) {
-        throw new RouterError('internal', 'withWrite callbacks must be synchronous');
+      for (const fn of fns) {
+        if (!isolated) {
+          outcomes.push({ ok: true, value: call(fn) });
+          continue;
+        }
+        const mark = written.length;
+        this.control('SAVEPOINT batched');
+        try {
+          const value = call(fn);
+          this.control('RELEASE batched');
+          outcomes.push({ ok: true, value });
+        } catch (e) {
+          // Only this callback's statements are undone, in the database and in the journal record.
+          this.control('ROLLBACK TO batched');
+          this.control('RELEASE batched');
+          written.length = mark;
+          outcomes.push({ ok: false, error: e });
+        }
       }
       if (this.durable !== null && written.length > 0) {
         frame = encodeRecord(written);
@@ -241,21 +305,27 @@ export class Store {
       this.control('COMMIT');
     } catch (e) {
       this.control('ROLLBACK');
-      return Promise.reject(e);
+      throw e;
     } finally {
       this.inWrite = false;
     }
+    return { outcomes, frame };
+  }
+
+  /**
+   * Journals a committed transaction's record. `deferred`: nobody waits for its fsync (it rides
+   * with the next group commit someone waits for), and a failure reaches the store through the
+   * journal's onLost, so it is not reported here.
+   */
+  private journalCommitted(frame: Buffer | null, deferred: boolean): Promise<void> {
     if (frame === null || this.durable === null) {
-      return Promise.resolve(value);
+      return Promise.resolve();
     }
-    const deferred = options?.wait === false;
     const durable = this.durable.journal.append(frame, deferred);
     if (deferred) {
-      // The failure reaches the store through the journal's onLost; nobody waits on this one.
       durable.catch(() => undefined);
-      return Promise.resolve(value);
     }
-    return durable.then(() => value);
+    return durable;
   }
 
   private writeTx(written: WrittenStatement[]): WriteTx {
@@ -291,62 +361,26 @@ export class Store {
       this.withWrite(only.fn, { wait: only.wait }).then(only.resolve, only.reject);
       return;
     }
-    try {
-      this.assertOpen();
-      this.assertWritable();
-    } catch (e) {
+    const refused = this.refusal();
+    if (refused !== null) {
       for (const item of items) {
-        item.reject(e);
+        item.reject(refused);
       }
       return;
     }
-    const written: WrittenStatement[] = [];
-    const tx = this.writeTx(written);
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    let frame: Buffer | null = null;
-    this.inWrite = true;
-    this.control('BEGIN IMMEDIATE');
+    let committed: Committed;
     try {
-      for (const item of items) {
-        const mark = written.length;
-        this.control('SAVEPOINT batched');
-        try {
-          const value = item.fn(tx);
-          if (value instanceof Promise) {
-            throw new RouterError('internal', 'withWrite callbacks must be synchronous');
-          }
-          this.control('RELEASE batched');
-          outcomes.push({ ok: true, value });
-        } catch (e) {
-          // Only this callback's statements are undone, in the database and in the journal record.
-          this.control('ROLLBACK TO batched');
-          this.control('RELEASE batched');
-          written.length = mark;
-          outcomes.push({ ok: false, error: e });
-        }
-      }
-      if (this.durable !== null && written.length > 0) {
-        frame = encodeRecord(written);
-      }
-      this.control('COMMIT');
+      committed = this.transact(items.map((item) => item.fn), true);
     } catch (e) {
-      this.control('ROLLBACK');
       for (const item of items) {
         item.reject(e);
       }
       return;
-    } finally {
-      this.inWrite = false;
     }
     // Nobody waiting for the fsync (only holds): the record rides with the next one someone waits for.
-    const deferred = items.every((item) => !item.wait);
-    const durable = frame === null || this.durable === null ? Promise.resolve() : this.durable.journal.append(frame, deferred);
-    if (deferred) {
-      // The failure reaches the store through the journal's onLost (see withWrite).
-      durable.catch(() => undefined);
-    }
+    const durable = this.journalCommitted(committed.frame, items.every((item) => !item.wait));
     items.forEach((item, i) => {
-      const o = outcomes[i] as (typeof outcomes)[number];
+      const o = committed.outcomes[i] as Outcome;
       if (!o.ok) {
         item.reject(o.error);
       } else if (item.wait) {

@@ -89,15 +89,19 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /**
- * For a streamed answer: returns `flush`, to call after writing a chunk. Node corks the socket at
+ * For a streamed answer: returns `flush`, to call after writing an event. Node corks the socket at
  * a response's write and uncorks it on the next tick, and the next tick comes only after every
  * queued promise continuation has run — for a stream's first chunk that was the rest of the
  * request (the ledger's write), about half a millisecond before the client saw a byte. `flush`
  * uncorks in a microtask instead: right after the code writing the upstream chunk's events, once
- * per chunk rather than once per event.
+ * per chunk rather than once per event. The first call uncorks at once: the head and the first
+ * event leave before the rest of that upstream chunk's events are parsed and written (a provider
+ * that sends the whole answer in one read, as the simulator does, held the first token back for
+ * all of them).
  */
 export function streamFlusher(res: ServerResponse): () => void {
   let pending = false;
+  let first = true;
   const uncork = (): void => {
     pending = false;
     const socket = res.socket;
@@ -106,6 +110,11 @@ export function streamFlusher(res: ServerResponse): () => void {
     }
   };
   return () => {
+    if (first) {
+      first = false;
+      uncork();
+      return;
+    }
     if (!pending) {
       pending = true;
       queueMicrotask(uncork);

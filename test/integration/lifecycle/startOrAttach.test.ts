@@ -3,10 +3,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startOrAttach, EXIT_ALREADY_RUNNING } from '../../../daemon/lifecycle/attach';
+import { startOrAttach, DAEMON_NODE_ENV, EXIT_ALREADY_RUNNING } from '../../../daemon/lifecycle/attach';
 import { discoveryPath, isPidAlive, readDiscovery, writeDiscovery } from '../../../daemon/lifecycle/discovery';
 import { PACKAGE_VERSION } from '../../../daemon/lifecycle/version';
 import { createHttpRpcClient } from '../../../daemon/client/httpClient';
@@ -56,6 +56,14 @@ test('the first call starts a daemon, the second attaches to it', async () => {
   } finally {
     client.close();
   }
+});
+
+test('the daemon starts with a fixed malloc mmap threshold, and a starter setting its own wins', { skip: process.platform !== 'linux' }, async () => {
+  const environOf = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  const a = await start(home());
+  assert.ok(environOf(a.pid).includes(`MALLOC_MMAP_THRESHOLD_=${DAEMON_NODE_ENV.MALLOC_MMAP_THRESHOLD_ ?? ''}`));
+  const b = await start(home(), ['--simulate'], { MALLOC_MMAP_THRESHOLD_: '131072' });
+  assert.ok(environOf(b.pid).includes('MALLOC_MMAP_THRESHOLD_=131072'));
 });
 
 test('ten concurrent clients end with one daemon', async () => {

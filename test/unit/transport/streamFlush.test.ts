@@ -142,3 +142,54 @@ test('without a flush, the chunk stays corked until the next tick (what streamFl
   }
   assert.deepEqual(states, [1, 0]);
 });
+
+test('the first flushed event leaves at once; later events of the same upstream read go out together after them', async () => {
+  const states: { corked: number; buffered: number }[] = [];
+  const server = createServer((_req, res) => {
+    void (async () => {
+      await Promise.resolve();
+      const flush = streamFlusher(res);
+      const mark = (): void => {
+        states.push({ corked: res.socket?.writableCorked ?? -1, buffered: res.socket?.writableLength ?? -1 });
+      };
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // One upstream read holding three events, written one after another in the same run.
+      res.write('data: 1\n\n');
+      flush();
+      mark();
+      res.write('data: 2\n\n');
+      flush();
+      res.write('data: 3\n\n');
+      flush();
+      mark();
+      await Promise.resolve();
+      mark();
+      res.end();
+    })();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  let text = '';
+  try {
+    const port = (server.address() as AddressInfo).port;
+    await new Promise<void>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve());
+      })
+        .on('error', reject)
+        .end();
+    });
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+  // The first event: on the socket (not corked, nothing buffered) before the second is written;
+  // the next two: corked together until the microtask, then handed over.
+  assert.deepEqual(states, [
+    { corked: 0, buffered: 0 },
+    { corked: 1, buffered: states[1]?.buffered ?? -1 },
+    { corked: 0, buffered: 0 },
+  ]);
+  assert.ok((states[1]?.buffered ?? 0) > 0);
+  assert.equal(text, 'data: 1\n\ndata: 2\n\ndata: 3\n\n');
+});
