@@ -107,11 +107,15 @@ const daemonTarget = (name: string, homeParent: string | null, where: string, ch
     const home = mkdtempSync(join(homeParent ?? tmpdir(), 'lr-bench-'));
     // The flags `llm-router start` gives a daemon under Node (lifecycle/attach.ts); a baseline
     // checkout runs as that checkout would start it.
-    const { DAEMON_NODE_FLAGS } = (await import('../../daemon/lifecycle/attach')) as typeof import('../../daemon/lifecycle/attach');
-    const flags = checkout === '../..' ? DAEMON_NODE_FLAGS : ((await import(resolve(__dirname, checkout, 'daemon/lifecycle/attach'))) as { DAEMON_NODE_FLAGS?: readonly string[] }).DAEMON_NODE_FLAGS ?? [];
+    // The same for the environment it adds (DAEMON_NODE_ENV, e.g. malloc's mmap threshold).
+    const attach = (checkout === '../..' ? await import('../../daemon/lifecycle/attach') : await import(resolve(__dirname, checkout, 'daemon/lifecycle/attach'))) as {
+      DAEMON_NODE_FLAGS?: readonly string[];
+      DAEMON_NODE_ENV?: Readonly<Record<string, string>>;
+    };
+    const flags = attach.DAEMON_NODE_FLAGS ?? [];
     const child = spawn(process.execPath, [...flags, script, '--home', home, '--simulate', '--json', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LLM_ROUTER_HOME: home },
+      env: { ...(attach.DAEMON_NODE_ENV ?? {}), ...process.env, LLM_ROUTER_HOME: home },
     });
     const ready = await new Promise<{ port: number; token: string }>((resolve, reject) => {
       let out = '';
