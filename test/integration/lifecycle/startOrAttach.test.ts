@@ -62,8 +62,8 @@ test('the daemon starts with a fixed malloc mmap threshold, and a starter settin
   const environOf = (pid: number): string[] => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
   const a = await start(home());
   assert.ok(environOf(a.pid).includes(`MALLOC_MMAP_THRESHOLD_=${DAEMON_NODE_ENV.MALLOC_MMAP_THRESHOLD_ ?? ''}`));
-  const b = await start(home(), ['--simulate'], { MALLOC_MMAP_THRESHOLD_: '131072' });
-  assert.ok(environOf(b.pid).includes('MALLOC_MMAP_THRESHOLD_=131072'));
+  const b = await start(home(), ['--simulate'], { MALLOC_MMAP_THRESHOLD_: '262144' });
+  assert.ok(environOf(b.pid).includes('MALLOC_MMAP_THRESHOLD_=262144'));
 });
 
 test('ten concurrent clients end with one daemon', async () => {
