@@ -2,7 +2,7 @@
 // level: deeper levels think longer (time and output tokens, both paid) and answer hard prompts
 // better; on an easy prompt the extra thinking buys nothing. Also: how hard a prompt looks, and
 // which of the catalog's per-category quality figures a task type reads.
-import type { EffortLevel } from '../protocol/chat';
+import type { ChatRequest, EffortLevel } from '../protocol/chat';
 import type { TaskType } from '../protocol/routing';
 import type { CatalogModel } from './catalog';
 import type { ReasoningSpec } from './catalogData';
@@ -59,6 +59,31 @@ export function effortOptions(m: CatalogModel, hardness: number, pinned: EffortL
   const spec = m.reasoning;
   const levels = pinned === undefined ? spec.levels : spec.levels.filter((l) => l.effort === pinned);
   return levels.map((l) => effortAt(spec, l, hardness, { effort: null, thinkingTokens: 0, depth: 0 }));
+}
+
+/**
+ * Why `m` must run without thinking on this request, or null. Anthropic's budgeted thinking is
+ * refused with a forced tool choice, and inside a tool loop (the last assistant turn called tools)
+ * it requires that turn to start with its own signed thinking block, which the router does not
+ * carry (canonical messages hold no thinking, and the block may come from another model): either
+ * way Anthropic answers 400. So such a model is offered, sent and recorded at effort `none` there,
+ * whatever effort routing or the client would have chosen.
+ */
+export function thinkingBlocked(m: CatalogModel, request: Pick<ChatRequest, 'messages' | 'tool_choice'>): string | null {
+  if (m.reasoning?.control !== 'budget' || m.provider !== 'anthropic' || !m.reasoning.levels.some((l) => l.effort === 'none')) {
+    return null;
+  }
+  const choice = request.tool_choice;
+  if (choice === 'required' || (typeof choice === 'object' && choice.type === 'function')) {
+    return 'thinking off: Anthropic refuses thinking with a forced tool choice';
+  }
+  for (let i = request.messages.length - 1; i >= 0; i--) {
+    const msg = request.messages[i];
+    if (msg?.role === 'assistant') {
+      return (msg.tool_calls?.length ?? 0) > 0 ? 'thinking off: inside a tool loop Anthropic needs the turn\'s own thinking blocks, which are not carried' : null;
+    }
+  }
+  return null;
 }
 
 /** The one option of a model that does not reason (never changed by its readers). */
@@ -138,8 +163,8 @@ export function taskQuality(m: CatalogModel, task: TaskType, inputTokens: number
  * fallback model that lacks the chosen one); nothing for a model that does not reason or when no
  * effort was chosen.
  */
-export function reasoningFor(m: CatalogModel, effort: EffortLevel | null | undefined): ReasoningSetting | undefined {
-  if (!m.reasoning || effort === undefined || effort === null) {
+export function reasoningFor(m: CatalogModel, effort: EffortLevel | null | undefined, request?: Pick<ChatRequest, 'messages' | 'tool_choice'>): ReasoningSetting | undefined {
+  if (!m.reasoning || effort === undefined || effort === null || (request !== undefined && thinkingBlocked(m, request) !== null)) {
     return undefined;
   }
   const spec = m.reasoning;
@@ -155,9 +180,12 @@ export function reasoningFor(m: CatalogModel, effort: EffortLevel | null | undef
  * the adapter), or the model's own default when nothing was sent; null for a model that does not
  * reason. The ledger records this, so a fallback or escalation model's row names its own setting.
  */
-export function effortRanAt(m: CatalogModel, sent: EffortLevel | null | undefined): EffortLevel | null {
+export function effortRanAt(m: CatalogModel, sent: EffortLevel | null | undefined, request?: Pick<ChatRequest, 'messages' | 'tool_choice'>): EffortLevel | null {
   if (!m.reasoning) {
     return null;
+  }
+  if (request !== undefined && thinkingBlocked(m, request) !== null) {
+    return 'none';
   }
   return reasoningFor(m, sent)?.effort ?? m.reasoning.default;
 }

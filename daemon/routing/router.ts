@@ -15,7 +15,7 @@ import { LearnedQuality, shippedQualityModel, type LearnedModelState, type Onlin
 import { encodingForModel } from './tokenizer';
 import { evaluateRules, ruleFacts } from './rules';
 import { createStrategy, rank, type Strategy } from './strategies';
-import { effortAt, effortOptions, hardnessOf, NO_EFFORT, qualityAtDepth, supportedEfforts, unsupportedEffort, type EffortOption } from './effort';
+import { effortAt, effortOptions, hardnessOf, NO_EFFORT, qualityAtDepth, supportedEfforts, thinkingBlocked, unsupportedEffort, type EffortOption } from './effort';
 import { CandidateEstimator, EXPECTED_OUTPUT_TOKENS, capThinking, round3, type Estimate, type EstimateRequest } from './candidateEstimate';
 import { candidatePool, nothingFits, withRuleModels } from './candidateVetting';
 import { bestPerModel, chainedRank, distinctModels, rankEstimates, scoringContext, type ScoringSetup } from './selection';
@@ -233,7 +233,8 @@ export class Router {
     const mv = frame.view(model);
     const pred = this.quality.predict(features, [mv]);
     const hardness = hardnessOf(features, pred.difficulty);
-    const pinned = input.request.reasoning_effort;
+    // A model that cannot think on this request (thinkingBlocked) is offered at `none` only.
+    const pinned = thinkingBlocked(model, input.request) !== null ? 'none' : input.request.reasoning_effort;
     const opts = effortOptions(model, hardness, pinned);
     if ('unsupported' in opts) {
       throw new RouterError('invalidParams', `reasoning_effort "${pinned ?? ''}": ${model.id} ${opts.unsupported}`, { model: model.id, supported: supportedEfforts(model) });
@@ -352,7 +353,9 @@ export class Router {
       const q = quality.get(m.id) ?? m.qualityPrior;
       const out = frame.outputFor(m);
       req.outputTokens = out;
-      const unsupported = unsupportedEffort(m, pinned);
+      // A model that cannot think on this request (thinkingBlocked) is offered at `none` only.
+      const pin = m.provider === 'anthropic' && thinkingBlocked(m, input.request) !== null ? 'none' : pinned;
+      const unsupported = unsupportedEffort(m, pin);
       if (unsupported !== null) {
         req.quality = q;
         const est = this.estimator.estimate(m, req, NO_EFFORT);
@@ -368,7 +371,7 @@ export class Router {
       // effortOptions without its arrays: each level written into one scratch option in turn.
       for (let i = 0; i < spec.levels.length; i++) {
         const level = spec.levels[i] as (typeof spec.levels)[number];
-        if (pinned === undefined || level.effort === pinned) {
+        if (pin === undefined || level.effort === pin) {
           options[n++] = this.option(m, req, effortAt(spec, level, hardness, scratch), q, hardness, out, input.request.max_tokens);
         }
       }

@@ -400,7 +400,7 @@ export class ChatService {
       fallbacks: failed,
       experimentId: decision.experiment?.id ?? null,
       arm: decision.experiment?.arm ?? null,
-      effort: effortRanAt(model, r.sentEffort),
+      effort: effortRanAt(model, r.sentEffort, call.request),
       expectedWallMs: decision.expectedWallMs ?? null,
     };
   }

@@ -431,7 +431,7 @@ export async function callModel(http: ProviderHttp, provider: ResolvedProvider, 
   const max = input.request.max_tokens;
   const request = max !== undefined && max > input.model.maxOutputTokens ? { ...input.request, max_tokens: input.model.maxOutputTokens } : input.request;
   // The effort routing chose travels on the request; each model gets it in its own terms.
-  const spec = adapter.buildRequest(request, { apiModel: input.model.apiModel, stream: input.stream, apiKey, baseUrl: provider.baseUrl, reasoning: reasoningFor(input.model, request.reasoning_effort) });
+  const spec = adapter.buildRequest(request, { apiModel: input.model.apiModel, stream: input.stream, apiKey, baseUrl: provider.baseUrl, reasoning: reasoningFor(input.model, request.reasoning_effort, request) });
   const started = now();
   try {
     const res = await http.send(spec, input.signal);

@@ -42,6 +42,38 @@ function marksCache(body: AnthropicRequest): boolean {
   return marked(body.system) || body.messages.some((m) => marked(m.content));
 }
 
+/**
+ * Anthropic's rules for thinking that a translating gateway can break, refused as Anthropic does
+ * (400 invalid_request_error, its wording): budgeted thinking with a forced tool choice, and
+ * thinking on while the final assistant turn called tools without starting with its thinking block.
+ */
+function thinkingRefusal(body: AnthropicRequest): string | null {
+  const type = body.thinking?.type;
+  if (type !== 'enabled' && type !== 'adaptive') {
+    return null;
+  }
+  if (type === 'enabled' && (body.tool_choice?.type === 'any' || body.tool_choice?.type === 'tool')) {
+    return 'Thinking may not be enabled when tool_choice forces tool use.';
+  }
+  for (let i = body.messages.length - 1; i >= 0; i--) {
+    const m = body.messages[i];
+    if (m?.role !== 'assistant') {
+      continue;
+    }
+    const blocks = typeof m.content === 'string' ? [] : (m.content as { type: string }[]);
+    const first = blocks[0]?.type;
+    if (blocks.some((b) => b.type === 'tool_use') && first !== 'thinking' && first !== 'redacted_thinking') {
+      return (
+        `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${first ?? 'text'}\`. When \`thinking\` is enabled, ` +
+        'a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). ' +
+        'We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`. (simulated)'
+      );
+    }
+    return null;
+  }
+  return null;
+}
+
 export const anthropicFormat: SimFormat = {
   name: 'anthropic',
   matches: (method, path) => method === 'POST' && /\/messages$/.test(path),
@@ -61,6 +93,11 @@ export const anthropicFormat: SimFormat = {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       sendError(call, 400, 'invalid_request_error', `${issue?.path.join('.') ?? 'body'}: ${issue?.message ?? 'invalid'}`);
+      return;
+    }
+    const refused = thinkingRefusal(parsed.data);
+    if (refused !== null) {
+      sendError(call, 400, 'invalid_request_error', refused);
       return;
     }
     const inbound = fromAnthropicRequest(parsed.data);
