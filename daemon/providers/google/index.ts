@@ -34,7 +34,7 @@ export const googleAdapter: ProviderAdapter = {
         accept: options.stream ? 'text/event-stream' : 'application/json',
         'x-goog-api-key': options.apiKey,
       },
-      body: JSON.stringify(withThinking(toGeminiBody(request), options.reasoning)),
+      body: JSON.stringify(withThinking(toGeminiBody(request, options.apiModel), options.reasoning)),
     };
   },
   parseResponse: parseGeminiResponse,

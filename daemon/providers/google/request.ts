@@ -80,7 +80,21 @@ function functionResponse(text: string): Record<string, unknown> {
   return { content: text };
 }
 
-export function toGeminiBody(request: ChatRequest): Record<string, unknown> {
+/**
+ * Gemini 3 refuses a function call of the current turn without its thoughtSignature, an opaque
+ * token only its own earlier answer carried; canonical messages do not keep it (the history may
+ * come from another model or an OpenAI-format client). Google documents this value for a call
+ * whose signature is not at hand: it skips the check.
+ */
+export const UNKNOWN_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
+
+/** Whether `apiModel` checks thought signatures on function calls (the Gemini 3 family). */
+export function checksThoughtSignatures(apiModel: string): boolean {
+  return apiModel.startsWith('gemini-3');
+}
+
+export function toGeminiBody(request: ChatRequest, apiModel = ''): Record<string, unknown> {
+  const signCalls = checksThoughtSignatures(apiModel);
   const system: string[] = [];
   const contents: Content[] = [];
   const callNames = new Map<string, string>();
@@ -106,9 +120,14 @@ export function toGeminiBody(request: ChatRequest): Record<string, unknown> {
         break;
       case 'assistant': {
         const ps = parts(m.content, false, 'assistant');
-        for (const call of m.tool_calls ?? []) {
+        for (const [i, call] of (m.tool_calls ?? []).entries()) {
           callNames.set(call.id, call.function.name);
-          ps.push({ functionCall: { name: call.function.name, args: parseArgs(call.function.arguments, call.function.name) } });
+          const part: Part = { functionCall: { name: call.function.name, args: parseArgs(call.function.arguments, call.function.name) } };
+          // Gemini signs the first call of a turn's parallel calls only.
+          if (signCalls && i === 0) {
+            part.thoughtSignature = UNKNOWN_THOUGHT_SIGNATURE;
+          }
+          ps.push(part);
         }
         push('model', ps);
         break;

@@ -92,6 +92,31 @@ function finishReason(a: SimulatedAnswer): string {
   return a.finishReason === 'length' ? 'MAX_TOKENS' : 'STOP';
 }
 
+/**
+ * Gemini 3's rule a translating gateway can break, refused as Google does: in the current turn
+ * (the model turns after the last user text), the first functionCall part of each model turn must
+ * carry a thoughtSignature.
+ */
+function missingSignature(model: string, req: Request): string | null {
+  if (!model.startsWith('gemini-3')) {
+    return null;
+  }
+  let start = 0;
+  req.contents.forEach((c, i) => {
+    if (c.role !== 'model' && c.parts.some((p) => p.text !== undefined)) {
+      start = i + 1;
+    }
+  });
+  for (const c of req.contents.slice(start)) {
+    const first = c.role === 'model' ? c.parts.findIndex((p) => p.functionCall !== undefined) : -1;
+    const part = first >= 0 ? c.parts[first] : undefined;
+    if (part !== undefined && typeof part.thoughtSignature !== 'string') {
+      return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${part.functionCall?.name ?? ''}\`, position ${first + 1}. (simulated)`;
+    }
+  }
+  return null;
+}
+
 export const googleFormat: SimFormat = {
   name: 'google',
   matches: (method, path) => method === 'POST' && /\/models\/[^/]+:(generateContent|streamGenerateContent)$/.test(path),
@@ -122,6 +147,11 @@ export const googleFormat: SimFormat = {
       return;
     }
     const req = parsed.data;
+    const unsigned = missingSignature(model, req);
+    if (unsigned !== null) {
+      sendError(call, 400, unsigned);
+      return;
+    }
     const messages = messagesOf(req);
     const fault = call.faultFor({ provider: call.provider, model, stream, promptText: messages.map((x) => messageText(x)).join('\n') });
     if (fault?.kind === 'delay') {

@@ -115,3 +115,32 @@ test('classifies documented errors', () => {
   const unavailable = googleAdapter.classifyError(503, {}, '{"error":{"code":503,"message":"The model is overloaded.","status":"UNAVAILABLE"}}');
   assert.deepEqual([unavailable.code, unavailable.retryable], ['providerUnavailable', true]);
 });
+
+test('Gemini 3: the first call of each assistant turn carries the documented unknown-signature value; other models none', () => {
+  const request: ChatRequest = {
+    model: 'x',
+    messages: [
+      { role: 'user', content: 'fix it' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'a', type: 'function', function: { name: 'run', arguments: '{}' } },
+          { id: 'b', type: 'function', function: { name: 'read', arguments: '{}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'a', content: 'ok' },
+      { role: 'tool', tool_call_id: 'b', content: 'ok' },
+    ],
+  };
+  const partsOf = (apiModel: string): Record<string, unknown>[] => {
+    const spec = googleAdapter.buildRequest(request, { apiModel, stream: false, apiKey: 'k', baseUrl: 'http://127.0.0.1:1/v1beta' });
+    const body = JSON.parse(spec.body) as { contents: { role: string; parts: Record<string, unknown>[] }[] };
+    return body.contents.find((c) => c.role === 'model')?.parts ?? [];
+  };
+  const gemini3 = partsOf('gemini-3-pro-preview');
+  assert.equal(gemini3.length, 2);
+  assert.equal(gemini3[0]?.thoughtSignature, 'skip_thought_signature_validator');
+  assert.equal(gemini3[1]?.thoughtSignature, undefined, 'parallel calls: only the first is signed, as Gemini signs them');
+  assert.ok(partsOf('gemini-2.5-flash').every((p) => p.thoughtSignature === undefined));
+});
