@@ -118,7 +118,6 @@ test('classifies documented errors', () => {
 
 test('Gemini 3: the first call of each assistant turn carries the documented unknown-signature value; other models none', () => {
   const request: ChatRequest = {
-    model: 'x',
     messages: [
       { role: 'user', content: 'fix it' },
       {
