@@ -234,7 +234,8 @@ export class Router {
     const pred = this.quality.predict(features, [mv]);
     const hardness = hardnessOf(features, pred.difficulty);
     // A model that cannot think on this request (thinkingBlocked) is offered at `none` only.
-    const pinned = thinkingBlocked(model, input.request) !== null ? 'none' : input.request.reasoning_effort;
+    const blocked = thinkingBlocked(model, input.request);
+    const pinned = blocked !== null ? 'none' : input.request.reasoning_effort;
     const opts = effortOptions(model, hardness, pinned);
     if ('unsupported' in opts) {
       throw new RouterError('invalidParams', `reasoning_effort "${pinned ?? ''}": ${model.id} ${opts.unsupported}`, { model: model.id, supported: supportedEfforts(model) });
@@ -253,7 +254,7 @@ export class Router {
     est.ranked = true;
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
       best: est, fallbacks: [], estimates: [est], tradeoff: frame.tradeoff, features,
-      strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: namedModelReason(model.id, est), escalation: undefined, difficulty: pred.difficulty,
+      strategy: 'fixed', policy: 'none', rule: null, confidence: 1, reason: namedModelReason(model.id, est) + (blocked !== null ? `; ${blocked}` : ''), escalation: undefined, difficulty: pred.difficulty,
     });
     return { decision, features, rules: [], matchedRule: null };
   }
@@ -331,6 +332,11 @@ export class Router {
         const trace = ruleEval.traces.find((t) => t.id === ruleChoice.match.rule.id);
         trace?.reasons.push(`matched, but not applied: ${ruleChoice.why}`);
       }
+    }
+    // Say why a model that can think was kept at none here (thinkingBlocked).
+    const noThinking = best.catalogModel.provider === 'anthropic' ? thinkingBlocked(best.catalogModel, input.request) : null;
+    if (noThinking !== null) {
+      reason += `; ${noThinking}`;
     }
     const decision = assembleDecision(this.env.catalog, this.env.baselineModel, {
       best, fallbacks, estimates: perModel, tradeoff, features, strategy: strategyName, policy: policy.name, rule: ruleId, confidence, reason,

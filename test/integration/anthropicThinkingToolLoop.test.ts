@@ -30,7 +30,7 @@ async function post(path: string, body: Record<string, unknown>): Promise<{ stat
   return { status: res.status, text: await res.text(), id: res.headers.get('x-llm-router-request-id') };
 }
 
-async function ok(path: string, body: Record<string, unknown>): Promise<{ row: LedgerRow; effort: string | null | undefined }> {
+async function ok(path: string, body: Record<string, unknown>): Promise<{ row: LedgerRow; effort: string | null | undefined; reason: string }> {
   const r = await post(path, body);
   assert.equal(r.status, 200, `${path}: ${r.text.slice(0, 600)}`);
   assert.ok(r.id);
@@ -38,7 +38,7 @@ async function ok(path: string, body: Record<string, unknown>): Promise<{ row: L
   const row = page.rows.find((x) => x.id === r.id);
   assert.ok(row, `row ${r.id}`);
   const { decision } = await rpcOk<RequestDecisionResult>(h, 'request/decision', { requestId: r.id });
-  return { row, effort: decision?.effort };
+  return { row, effort: decision?.effort, reason: decision?.reason ?? '' };
 }
 
 // Claude Code's shape: the assistant's tool_use turn, then the user's tool_result.
@@ -76,6 +76,7 @@ test('inside a tool loop Claude answers without thinking, routed or named, on /v
     assert.equal(r.row.model, CLAUDE, path);
     assert.equal(r.effort, 'none', `${path} ${JSON.stringify({ model: body.model, stream: body.stream })}: decision`);
     assert.equal(r.row.effort, 'none', `${path}: the ledger records what ran`);
+    assert.match(r.reason, /thinking off: inside a tool loop/, `${path}: the decision says why`);
   }
 });
 
@@ -88,5 +89,6 @@ test('a forced tool choice runs Claude without thinking', async () => {
   ] as [string, Record<string, unknown>][]) {
     const r = await ok(path, body);
     assert.equal(r.row.effort, 'none', path);
+    assert.match(r.reason, /thinking off: Anthropic refuses thinking with a forced tool choice/, path);
   }
 });
