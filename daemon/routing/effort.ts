@@ -86,6 +86,21 @@ export function thinkingBlocked(m: CatalogModel, request: Pick<ChatRequest, 'mes
   return null;
 }
 
+/**
+ * Why `m` cannot answer this conversation, or null. DeepSeek's thinking mode requires every earlier
+ * assistant turn that called tools to come back with its reasoning_content, or it answers 400;
+ * canonical messages do not keep it. DeepSeek's always-thinking model is therefore out of routing
+ * once the conversation has called tools (a request naming it is sent as asked).
+ */
+export function reasoningNotCarried(m: CatalogModel, request: Pick<ChatRequest, 'messages'>): string | null {
+  if (m.provider !== 'deepseek' || m.reasoning?.control !== 'fixed') {
+    return null;
+  }
+  return request.messages.some((msg) => msg.role === 'assistant' && (msg.tool_calls?.length ?? 0) > 0)
+    ? 'thinks, and DeepSeek needs its earlier tool-calling turns\' reasoning back, which is not carried'
+    : null;
+}
+
 /** The one option of a model that does not reason (never changed by its readers). */
 export const NO_EFFORT: Readonly<EffortOption> = Object.freeze({ effort: null, thinkingTokens: 0, depth: 0 });
 

@@ -15,7 +15,7 @@ import { LearnedQuality, shippedQualityModel, type LearnedModelState, type Onlin
 import { encodingForModel } from './tokenizer';
 import { evaluateRules, ruleFacts } from './rules';
 import { createStrategy, rank, type Strategy } from './strategies';
-import { effortAt, effortOptions, hardnessOf, NO_EFFORT, qualityAtDepth, supportedEfforts, thinkingBlocked, unsupportedEffort, type EffortOption } from './effort';
+import { effortAt, effortOptions, hardnessOf, NO_EFFORT, qualityAtDepth, reasoningNotCarried, supportedEfforts, thinkingBlocked, unsupportedEffort, type EffortOption } from './effort';
 import { CandidateEstimator, EXPECTED_OUTPUT_TOKENS, capThinking, round3, type Estimate, type EstimateRequest } from './candidateEstimate';
 import { candidatePool, nothingFits, withRuleModels } from './candidateVetting';
 import { bestPerModel, chainedRank, distinctModels, rankEstimates, scoringContext, type ScoringSetup } from './selection';
@@ -361,7 +361,7 @@ export class Router {
       req.outputTokens = out;
       // A model that cannot think on this request (thinkingBlocked) is offered at `none` only.
       const pin = m.provider === 'anthropic' && thinkingBlocked(m, input.request) !== null ? 'none' : pinned;
-      const unsupported = unsupportedEffort(m, pin);
+      const unsupported = (m.provider === 'deepseek' ? reasoningNotCarried(m, input.request) : null) ?? unsupportedEffort(m, pin);
       if (unsupported !== null) {
         req.quality = q;
         const est = this.estimator.estimate(m, req, NO_EFFORT);

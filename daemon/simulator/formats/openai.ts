@@ -64,6 +64,18 @@ function usageOf(a: SimulatedAnswer): Record<string, unknown> {
   };
 }
 
+/**
+ * DeepSeek's thinking mode refuses a history whose tool-calling assistant turns lack their
+ * reasoning_content, as DeepSeek does (400 invalid_request_error, its wording).
+ */
+function reasoningMissing(provider: string, model: string, raw: unknown): boolean {
+  if (provider !== 'deepseek' || model !== 'deepseek-reasoner') {
+    return false;
+  }
+  const messages = (raw as { messages?: unknown }).messages;
+  return Array.isArray(messages) && messages.some((m: { role?: unknown; tool_calls?: unknown; reasoning_content?: unknown }) => m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 && typeof m.reasoning_content !== 'string');
+}
+
 export const openAiFormat: SimFormat = {
   name: 'openai',
   matches: (method, path) => method === 'POST' && /\/chat\/completions$/.test(path),
@@ -89,6 +101,11 @@ export const openAiFormat: SimFormat = {
       return;
     }
     const req = parsed.data;
+    if (reasoningMissing(call.provider, req.model, json)) {
+      const e = openAiError(400, 'invalid_request_error', 'invalid_request_error', 'The reasoning_content in the thinking mode must be passed back to the API. (simulated)');
+      sendJson(call.res, e.status, e.body);
+      return;
+    }
     const stream = req.stream === true;
     const fault = call.faultFor({ provider: call.provider, model: req.model, stream, promptText: req.messages.map((m) => messageText(m)).join('\n') });
     if (fault?.kind === 'delay') {
