@@ -5,6 +5,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestDaemon, rpcOk, type Harness } from './daemonHarness';
+import { namedFault } from '../../daemon/simulator/faults';
 import type { SpendRequestsResult } from '../../daemon/protocol/methods';
 import type { RequestDecisionResult } from '../../daemon/protocol/editor';
 import type { LedgerRow } from '../../daemon/protocol/ledger';
@@ -90,5 +91,24 @@ test('a forced tool choice runs Claude without thinking', async () => {
     const r = await ok(path, body);
     assert.equal(r.row.effort, 'none', path);
     assert.match(r.reason, /thinking off: Anthropic refuses thinking with a forced tool choice/, path);
+  }
+});
+
+test('a fallback Claude inside a tool loop is sent no thinking either, whatever effort the failed first choice had', async () => {
+  const reasoner = 'gpt-5';
+  const fault = namedFault('server_error');
+  assert.ok(fault && h.daemon.simulator);
+  h.daemon.simulator.faults.set([{ match: reasoner, fault }]);
+  try {
+    // A conversation of its own (the others' affinity would keep Claude first); the pinned effort
+    // holds Claude at none here, so the reasoner at high comes first and Claude is its fallback.
+    const messages = [{ role: 'user', content: `${HARD} Then list the first ten such primes.` }, ...chatLoop.slice(1)];
+    const body = { model: 'auto:quality', reasoning_effort: 'high', messages, tools: [OPENAI_TOOL], routing: { allowedModels: [reasoner, CLAUDE] } };
+    const r = await ok('/v1/chat/completions', body);
+    assert.equal(r.row.model, CLAUDE, 'the fallback answered');
+    assert.ok(r.row.fallbacks.includes(reasoner), `after the first choice failed: ${r.reason}`);
+    assert.equal(r.row.effort, 'none');
+  } finally {
+    h.daemon.simulator.faults.set([]);
   }
 });
