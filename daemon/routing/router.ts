@@ -334,7 +334,7 @@ export class Router {
       }
     }
     // Say why a model that can think was kept at none here (thinkingBlocked).
-    const noThinking = best.catalogModel.provider === 'anthropic' ? thinkingBlocked(best.catalogModel, input.request) : null;
+    const noThinking = thinkingBlocked(best.catalogModel, input.request);
     if (noThinking !== null) {
       reason += `; ${noThinking}`;
     }
@@ -360,8 +360,8 @@ export class Router {
       const out = frame.outputFor(m);
       req.outputTokens = out;
       // A model that cannot think on this request (thinkingBlocked) is offered at `none` only.
-      const pin = m.provider === 'anthropic' && thinkingBlocked(m, input.request) !== null ? 'none' : pinned;
-      const unsupported = (m.provider === 'deepseek' ? reasoningNotCarried(m, input.request) : null) ?? unsupportedEffort(m, pin);
+      const pin = thinkingBlocked(m, input.request) !== null ? 'none' : pinned;
+      const unsupported = reasoningNotCarried(m, input.request) ?? unsupportedEffort(m, pin);
       if (unsupported !== null) {
         req.quality = q;
         const est = this.estimator.estimate(m, req, NO_EFFORT);
